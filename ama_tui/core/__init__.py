@@ -1,0 +1,1 @@
+"""Pure functions and immutable models: units, pricing, margin, planning. No I/O, no clock."""
