@@ -1,0 +1,53 @@
+"""Shared fixtures. The test setup installs the project's Node tools (anvil, solc-js, ethers)
+from `package-lock.json` when they are missing, so `uv run pytest` works on a fresh clone."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SHARED = PROJECT_ROOT.parent / "shared"
+TS_STATE_FIXTURE = SHARED / "fixtures" / "ts-state"
+
+
+def ensure_node_modules() -> Path:
+    """`npm ci` once if the project's node_modules is missing or stale; returns its path."""
+    node_modules = PROJECT_ROOT / "node_modules"
+    marker = node_modules / ".package-lock.json"
+    lock = PROJECT_ROOT / "package-lock.json"
+    if marker.exists() and marker.stat().st_mtime >= lock.stat().st_mtime:
+        return node_modules
+    npm = shutil.which("npm")
+    if npm is None:
+        raise RuntimeError("npm is required for the devnet and ethers tests (install Node.js 20+)")
+    subprocess.run(
+        [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+        cwd=PROJECT_ROOT,
+        check=True,
+        timeout=600,
+    )
+    return node_modules
+
+
+@pytest.fixture(scope="session")
+def node_modules() -> Path:
+    return ensure_node_modules()
+
+
+@pytest.fixture(scope="session")
+def project_root() -> Path:
+    return PROJECT_ROOT
+
+
+@pytest.fixture()
+def ts_state_copy(tmp_path: Path) -> Path:
+    """A writable copy of the original tool's state folder (the fixture itself is read-only)."""
+    target = tmp_path / "state"
+    shutil.copytree(TS_STATE_FIXTURE, target)
+    for path in [target, *target.rglob("*")]:
+        path.chmod(0o700 if path.is_dir() else 0o600)
+    return target
