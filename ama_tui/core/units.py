@@ -103,7 +103,9 @@ def usdc_human(value6: int) -> Decimal:
 def to_json_number(value: Decimal) -> int | float:
     """A Decimal for a JSON file the original tool reads: the float whose repr is the shortest
     one for the value (so `4.52` is written as `4.52`, never `4.5200000000000005`)."""
-    normal = value.normalize()
+    with localcontext() as ctx:
+        ctx.prec = 80  # normalize() rounds to the context precision (28 by default)
+        normal = value.normalize()
     if normal == normal.to_integral_value():
         return int(normal)
     return float(str(normal))
