@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ama_tui.protocol.errors import TRANSIENT, ErrorCode, classify
+
+TS_STATE = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "ts-state"
+
+
+def test_reference_codes_exist() -> None:
+    for value in (
+        "bad_sig", "bad_nonce", "expired", "invalid_session_id", "session_unknown", "session_expired",
+        "session_bad_relayer", "session_method_denied", "insufficient_collateral", "missing_price",
+        "method not allowed", "replacement fee too low", "rate_limited", "unavailable", "no_liquidity",
+        "invalid_price", "invalid_amount", "off_tick", "unknown_market", "unknown_order",
+        "not_order_owner", "market_inactive",
+    ):  # fmt: skip
+        assert ErrorCode(value).value == value
+    assert ErrorCode.METHOD_NOT_ALLOWED == "method not allowed"
+
+
+@pytest.mark.parametrize("code", list(ErrorCode))
+def test_every_code_classifies_from_an_api_body(code: ErrorCode) -> None:
+    assert classify(json.dumps({"error": code.value})) is code
+    assert classify({"error": code.value, "detail": 1}) is code
+    assert classify(f"POST /api/gasless/trade failed: 400 {json.dumps({'error': code.value})}") is code
+
+
+def test_longer_codes_are_not_mistaken_for_their_suffix() -> None:
+    assert classify('{"error":"session_expired"}') is ErrorCode.SESSION_EXPIRED
+    assert classify('{"error":"expired"}') is ErrorCode.EXPIRED
+    assert classify("session_method_denied") is ErrorCode.SESSION_METHOD_DENIED
+
+
+def test_observed_and_chain_failures() -> None:
+    assert classify("execution reverted: OB: no liq") is ErrorCode.NO_LIQUIDITY
+    assert classify("replacement transaction underpriced") is ErrorCode.REPLACEMENT_FEE_TOO_LOW
+    assert classify(b"fetch failed") is ErrorCode.NETWORK_ERROR
+    assert classify(ConnectionError("connect ECONNREFUSED 127.0.0.1:3000")) is ErrorCode.NETWORK_ERROR
+    assert classify("Too Many Requests") is ErrorCode.RATE_LIMITED
+    assert classify("relayer circuit breaker open") is ErrorCode.UNAVAILABLE
+
+
+def test_status_is_a_fallback_only() -> None:
+    assert classify("", status=429) is ErrorCode.RATE_LIMITED
+    assert classify("{}", status=503) is ErrorCode.UNAVAILABLE
+    assert classify('{"error":"bad_nonce"}', status=503) is ErrorCode.BAD_NONCE
+    assert classify("something odd", status=500) is None
+    assert classify(None) is None
+    assert classify("all good") is None
+
+
+def test_production_journal_errors() -> None:
+    errors = [
+        json.loads(line)["error"]
+        for path in sorted(TS_STATE.glob("999/*/actions.jsonl"))
+        for line in path.read_text().splitlines()
+        if line.strip() and json.loads(line).get("action") == "ERROR"
+    ]
+    codes = [classify(error) for error in errors]
+    assert ErrorCode.REPLACEMENT_FEE_TOO_LOW in codes
+    assert None not in codes
+    for error, code in zip(errors, codes, strict=True):
+        if "replacement fee too low" in error:
+            assert code is ErrorCode.REPLACEMENT_FEE_TOO_LOW
+        if error == "fetch failed":
+            assert code is ErrorCode.NETWORK_ERROR
+    assert ErrorCode.REPLACEMENT_FEE_TOO_LOW in TRANSIENT
