@@ -1,0 +1,192 @@
+"""One market's folder: `<root>/<chainId>/<orderBook lower-case>/`.
+
+Reads work at any time (a viewer may look at a market another process is running). Writes need
+the folder opened with `open()` (or `with`), which takes the one-process-per-market lock,
+repairs a torn journal tail and removes temporary files left by a crash.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import Final, Self
+
+from ama_tui.core.models import ActionLogLine, MarketCheckpoint, WalletCheckpoint
+from ama_tui.protocol.accounts import checksum
+from ama_tui.store.atomic import ensure_private_dir, remove_stale_temp_files
+from ama_tui.store.errors import NotLockedError, StateFileError
+from ama_tui.store.journal import JOURNAL_FILE_NAME, JournalWriter
+from ama_tui.store.journal_reader import JournalReadReport, JournalTail, iter_journal, read_tail
+from ama_tui.store.lock import MarketLock
+from ama_tui.store.state_files import load_state_file, save_state_file
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT_FILE_NAME: Final = "checkpoint.json"
+WALLETS_FOLDER_NAME: Final = "wallets"
+_WALLET_FILE = re.compile(r"^(0x[0-9a-fA-F]{40})\.json$")
+
+
+def folder_name(order_book: str) -> str:
+    """The folder name of an order book: its address in lower case (as the original tool)."""
+    return checksum(order_book).lower()
+
+
+class MarketStore:
+    def __init__(self, root: Path, chain_id: int, order_book: str) -> None:
+        if isinstance(chain_id, bool) or not isinstance(chain_id, int) or chain_id <= 0:
+            raise ValueError(f"chain id must be a positive integer, got {chain_id!r}")
+        self.chain_id = chain_id
+        self.order_book = folder_name(order_book)
+        """Lower-case address."""
+        self.folder = Path(root) / str(chain_id) / self.order_book
+        self.checkpoint_path = self.folder / CHECKPOINT_FILE_NAME
+        self.journal_path = self.folder / JOURNAL_FILE_NAME
+        self.wallets_folder = self.folder / WALLETS_FOLDER_NAME
+        self._lock = MarketLock(self.folder)
+        self._journal: JournalWriter | None = None
+
+    def __repr__(self) -> str:
+        state = "open" if self.is_open else "closed"
+        return f"MarketStore({str(self.folder)!r}, {state})"
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    @property
+    def is_open(self) -> bool:
+        return self._journal is not None
+
+    def open(self) -> Self:
+        """Lock the folder for this process (or raise `LockHeldError` at once) and get it ready."""
+        if self._journal is not None:
+            return self
+        ensure_private_dir(self.wallets_folder)
+        self._lock.acquire()
+        try:
+            for stale in [
+                *remove_stale_temp_files(self.folder),
+                *remove_stale_temp_files(self.wallets_folder),
+            ]:
+                log.info("removed %s, left by an interrupted write", stale)
+            self._journal = JournalWriter(self.journal_path)
+        except BaseException:
+            self._lock.release()
+            raise
+        return self
+
+    def close(self) -> None:
+        """Close the journal and release the lock (idempotent)."""
+        journal, self._journal = self._journal, None
+        try:
+            if journal is not None:
+                journal.close()
+        finally:
+            self._lock.release()
+
+    def __enter__(self) -> Self:
+        return self.open()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _writer(self) -> JournalWriter:
+        if self._journal is None:
+            raise NotLockedError(f"{self.folder} is not open for writing; call open() first")
+        return self._journal
+
+    # -- checkpoint ------------------------------------------------------------------------
+
+    def load_checkpoint(self) -> MarketCheckpoint | None:
+        """The checkpoint, or None if there is none. A bad file raises `StateFileError`.
+
+        A checkpoint of another market (a folder copied or renamed by hand) is refused too:
+        resuming it would trade the wrong book.
+        """
+        checkpoint = load_state_file(self.checkpoint_path, MarketCheckpoint, "checkpoint")
+        if checkpoint is not None and (
+            checkpoint.chain_id != self.chain_id or checkpoint.order_book.lower() != self.order_book
+        ):
+            raise StateFileError(
+                self.checkpoint_path,
+                f"the checkpoint is for chain {checkpoint.chain_id} / {checkpoint.order_book}, "
+                f"but lies in the folder of chain {self.chain_id} / {self.order_book}",
+            )
+        return checkpoint
+
+    def save_checkpoint(self, checkpoint: MarketCheckpoint) -> None:
+        self._writer()
+        if checkpoint.chain_id != self.chain_id or checkpoint.order_book.lower() != self.order_book:
+            raise ValueError(
+                f"checkpoint is for chain {checkpoint.chain_id} / {checkpoint.order_book}, "
+                f"not this folder's market ({self.chain_id} / {self.order_book})"
+            )
+        save_state_file(self.checkpoint_path, checkpoint.to_json_dict())
+
+    # -- wallet files ----------------------------------------------------------------------
+
+    def wallet_path(self, address: str) -> Path:
+        return self.wallets_folder / f"{checksum(address).lower()}.json"
+
+    def load_wallet(self, address: str) -> WalletCheckpoint | None:
+        return load_state_file(self.wallet_path(address), WalletCheckpoint, "wallet file")
+
+    def load_wallets(self) -> dict[str, WalletCheckpoint]:
+        """Every wallet file, keyed by lower-case address. A bad file raises `StateFileError`."""
+        try:
+            entries = sorted(self.wallets_folder.iterdir())
+        except FileNotFoundError:
+            return {}
+        except OSError as exc:
+            raise StateFileError(self.wallets_folder, f"cannot list wallet files: {exc.strerror}") from exc
+        wallets: dict[str, WalletCheckpoint] = {}
+        for entry in entries:
+            match = _WALLET_FILE.match(entry.name)
+            if match is None or not entry.is_file():
+                continue
+            wallet = load_state_file(entry, WalletCheckpoint, "wallet file")
+            if wallet is not None:
+                wallets[match.group(1).lower()] = wallet
+        return wallets
+
+    def save_wallet(self, address: str, wallet: WalletCheckpoint) -> None:
+        self._writer()
+        save_state_file(self.wallet_path(address), wallet.to_json_dict())
+
+    # -- journal ---------------------------------------------------------------------------
+
+    def _check_line(self, line: ActionLogLine) -> None:
+        if line.chain_id != self.chain_id or line.order_book.lower() != self.order_book:
+            raise ValueError(
+                f"journal line is for chain {line.chain_id} / {line.order_book}, "
+                f"not this folder's market ({self.chain_id} / {self.order_book})"
+            )
+
+    def append(self, line: ActionLogLine) -> None:
+        """Journal one action; on return it is on disk."""
+        writer = self._writer()
+        self._check_line(line)
+        writer.append(line)
+
+    def append_many(self, lines: Iterable[ActionLogLine]) -> int:
+        """Journal a batch with one fsync; returns how many lines were written."""
+        writer = self._writer()
+        batch = list(lines)
+        for line in batch:
+            self._check_line(line)
+        return writer.append_many(batch)
+
+    def tail(self, count: int) -> JournalTail:
+        """The last `count` journal records, oldest first."""
+        return read_tail(self.journal_path, count)
+
+    def iter_journal(self, report: JournalReadReport | None = None) -> Iterator[ActionLogLine]:
+        """Every journal record, oldest first, streamed."""
+        return iter_journal(self.journal_path, report)
