@@ -114,8 +114,14 @@ class PackerParams(_Model):
     )
     min_distance_ticks: int = Field(default=10, alias="minDistanceTicks", ge=1, le=1_000_000)
     max_distance_ticks: int = Field(default=120, alias="maxDistanceTicks", ge=1, le=1_000_000)
+    max_failed_cycles: int = Field(default=20, alias="maxFailedCycles", ge=1, le=100_000)
+    """Kill switch: stop after this many consecutive failing cycles."""
+    max_wallet_loss_fraction: JsonDecimal = Field(
+        default=Decimal("0.5"), alias="maxWalletLossFraction", gt=Decimal(0), le=Decimal(1)
+    )
+    """Kill switch: stop when a wallet has lost this fraction of its equity at the start of the run."""
 
-    _dec = field_validator("max_wallet_utilization", mode="before")(_decimal_in)
+    _dec = field_validator("max_wallet_utilization", "max_wallet_loss_fraction", mode="before")(_decimal_in)
 
     @model_validator(mode="after")
     def _ordered(self) -> PackerParams:
