@@ -24,6 +24,10 @@ class ErrorCode(StrEnum):
     SESSION_EXPIRED = "session_expired"
     SESSION_BAD_RELAYER = "session_bad_relayer"
     SESSION_METHOD_DENIED = "session_method_denied"
+    SESSION_MARKET_DENIED = "session_market_denied"
+    """The session's allowedMarkets does not include this market (devnet registry)."""
+    SESSION_NOTIONAL_CAP = "session_notional_cap"
+    """The trade would pass the session's notional cap (devnet registry)."""
     INSUFFICIENT_COLLATERAL = "insufficient_collateral"
     MISSING_PRICE = "missing_price"
     METHOD_NOT_ALLOWED = "method not allowed"
@@ -62,6 +66,8 @@ SESSION_INVALID: Final[frozenset[ErrorCode]] = frozenset(
         ErrorCode.SESSION_EXPIRED,
         ErrorCode.SESSION_BAD_RELAYER,
         ErrorCode.SESSION_METHOD_DENIED,
+        ErrorCode.SESSION_MARKET_DENIED,
+        ErrorCode.SESSION_NOTIONAL_CAP,
     }
 )
 """Failures cured by creating a fresh session."""
