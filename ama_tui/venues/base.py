@@ -1,0 +1,339 @@
+"""One protocol for every venue: the embedded exchange, the local devnet and production Dexetra.
+
+Synchronous and thread-friendly: the packer calls it from one worker thread and may fan trade
+submissions out over a small thread pool, so implementations must be safe to call concurrently.
+Every read that a packer cycle needs for many wallets takes the whole list of traders at once,
+so a venue can answer it in O(1) round trips. Failures are typed (see the bottom of this file).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Protocol, runtime_checkable
+
+from ama_tui.core.market import BookTop, OpenOrder
+from ama_tui.core.models import MarketRef
+from ama_tui.core.units import price6
+from ama_tui.protocol.errors import ErrorCode
+from ama_tui.protocol.permits import SessionPermit
+
+
+class VenueKind(StrEnum):
+    SIM = "SIM"
+    DEVNET = "DEVNET"
+    LIVE = "LIVE"
+
+
+# ---------------------------------------------------------------------------------------------
+# Markets
+
+
+@dataclass(frozen=True, slots=True)
+class MarketRow:
+    """A row of `GET /api/markets` (the reference's fields; `tick_size` and prices human decimals)."""
+
+    symbol: str
+    name: str
+    market_identifier: str
+    market_address: str
+    market_id_bytes32: str
+    chain_id: int
+    tick_size: Decimal
+    decimals: int
+    market_status: str
+    initial_price: Decimal | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def tick6(self) -> int:
+        return price6(self.tick_size)
+
+    @property
+    def is_active(self) -> bool:
+        return self.market_status.upper() == "ACTIVE"
+
+    def to_market_ref(self) -> MarketRef:
+        return MarketRef(
+            symbol=self.symbol,
+            market_identifier=self.market_identifier,
+            market_address=self.market_address,
+            market_id_bytes32=self.market_id_bytes32,
+            chain_id=self.chain_id,
+            tick_size=self.tick_size,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class MarketPage:
+    markets: tuple[MarketRow, ...]
+    total: int
+    limit: int
+    offset: int
+
+    @property
+    def has_more(self) -> bool:
+        return self.offset + len(self.markets) < self.total
+
+
+@dataclass(frozen=True, slots=True)
+class MarketInfo:
+    """What the packer needs about one market, read from the chain (or the sim)."""
+
+    symbol: str
+    order_book: str
+    market_id_bytes32: str
+    chain_id: int
+    tick6: int
+    margin_bps: int
+    vault: str
+
+
+# ---------------------------------------------------------------------------------------------
+# Book, positions, fills
+
+
+@dataclass(frozen=True, slots=True)
+class DepthLevel:
+    price6: int
+    amount18: int
+    order_count: int = 0
+    """How many orders rest at the level (0 when the venue does not say)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PublicTrade:
+    timestamp: float
+    """Unix seconds."""
+    price6: int
+    amount18: int
+    taker_is_buy: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BookSnapshot:
+    top: BookTop
+    bids: tuple[DepthLevel, ...] = ()
+    """Best first."""
+    asks: tuple[DepthLevel, ...] = ()
+    """Best first."""
+    recent_trades: tuple[PublicTrade, ...] = ()
+    """Newest first."""
+    timestamp: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    size18: int
+    """Signed: positive long, negative short."""
+    entry_price6: int = 0
+    margin_locked6: int = 0
+    realized_pnl6: int = 0
+    unrealized_pnl6: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Fill:
+    """One execution involving one of our traders (one row per trader side)."""
+
+    fill_id: str
+    """Unique and stable across reads (sim: sequence; chain: tx hash + log index)."""
+    timestamp: float
+    trader: str
+    is_buy: bool
+    price6: int
+    amount18: int
+    counterparty: str
+    order_id: int | None = None
+    is_maker: bool | None = None
+    tx_hash: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FillsPage:
+    fills: tuple[Fill, ...]
+    cursor: str
+    """Pass back to `fills_since` to get only later fills."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Sessions and trades
+
+
+@dataclass(frozen=True, slots=True)
+class SessionDomain:
+    """What a permit is signed against: the EIP-712 domain's chain id and verifying contract."""
+
+    chain_id: int
+    registry: str
+
+
+@dataclass(frozen=True, slots=True)
+class SessionGrant:
+    session_id: str
+    expiry: int
+    tx_hash: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceLimit:
+    trader: str
+    price6: int
+    amount18: int
+    is_buy: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceMarket:
+    trader: str
+    amount18: int
+    is_buy: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ModifyOrder:
+    trader: str
+    order_id: int
+    price6: int
+    amount18: int
+
+
+@dataclass(frozen=True, slots=True)
+class CancelOrder:
+    trader: str
+    order_id: int
+
+
+TradeRequest = PlaceLimit | PlaceMarket | ModifyOrder | CancelOrder
+
+
+@dataclass(frozen=True, slots=True)
+class TradeReceipt:
+    tx_hash: str | None
+    order_id: int | None = None
+    """The new order's id for a placement or a modify, when the venue tells it."""
+    filled18: int | None = None
+
+
+# ---------------------------------------------------------------------------------------------
+# Time
+
+
+class Clock(Protocol):
+    """The venue's notion of time. The packer sleeps only through `wait`, so a virtual clock
+    makes a run deterministic and a wall clock lets a stop land at once."""
+
+    def now(self) -> float:
+        """Unix seconds."""
+        ...
+
+    def wait(self, stop: threading.Event, seconds: float) -> bool:
+        """Let `seconds` pass (or less if `stop` is set); True when `stop` is set."""
+        ...
+
+
+class WallClock:
+    def now(self) -> float:
+        return time.time()
+
+    def wait(self, stop: threading.Event, seconds: float) -> bool:
+        return stop.wait(max(0.0, seconds))
+
+
+# ---------------------------------------------------------------------------------------------
+# Failures
+
+
+class VenueError(Exception):
+    """Base of every venue failure. Messages never contain secrets."""
+
+    retryable = False
+
+
+class TradeRejected(VenueError):
+    """The venue refused the request; retrying the same request will fail the same way."""
+
+    def __init__(self, code: ErrorCode | str, message: str = "", details: Mapping[str, Any] | None = None):
+        self.code = code
+        self.details = dict(details or {})
+        super().__init__(f"{code}: {message}" if message else str(code))
+
+
+class RateLimited(VenueError):
+    retryable = True
+
+    def __init__(self, message: str = "rate limited", retry_after: float | None = None):
+        self.retry_after = retry_after
+        super().__init__(message)
+
+
+class VenueUnavailable(VenueError):
+    """Network failure, 5xx, circuit breaker open: retry later. A trade that failed this way may
+    still have landed (the relay can fail after submitting): check before retrying."""
+
+    retryable = True
+
+    def __init__(self, message: str, *, code: ErrorCode | str | None = None):
+        self.code = code
+        super().__init__(message)
+
+
+class UnknownMarket(VenueError):
+    pass
+
+
+# ---------------------------------------------------------------------------------------------
+# The protocol
+
+
+@runtime_checkable
+class Venue(Protocol):
+    kind: VenueKind
+    clock: Clock
+
+    def list_markets(
+        self,
+        *,
+        search: str | None = None,
+        status: str | None = "ACTIVE",
+        limit: int = 50,
+        offset: int = 0,
+    ) -> MarketPage: ...
+
+    def market_info(self, market: str) -> MarketInfo:
+        """By symbol or order-book address. Raises UnknownMarket."""
+        ...
+
+    def book(self, order_book: str, levels: int = 10) -> BookSnapshot: ...
+
+    def open_orders(self, order_book: str, traders: Sequence[str]) -> dict[str, tuple[OpenOrder, ...]]:
+        """Every trader's live resting orders (keys: the traders as given)."""
+        ...
+
+    def available_collateral(self, traders: Sequence[str]) -> dict[str, int]:
+        """usdc6 free collateral per trader."""
+        ...
+
+    def positions(self, order_book: str, traders: Sequence[str]) -> dict[str, Position]: ...
+
+    def fills_cursor(self, order_book: str) -> str:
+        """A cursor at 'now': `fills_since` with it returns only later fills."""
+        ...
+
+    def fills_since(self, order_book: str, traders: Sequence[str], cursor: str) -> FillsPage: ...
+
+    def session_domain(self) -> SessionDomain: ...
+
+    def relayer_set_root(self) -> str: ...
+
+    def session_nonce(self, trader: str) -> int: ...
+
+    def create_session(self, order_book: str, permit: SessionPermit, signature: str) -> SessionGrant: ...
+
+    def submit(self, order_book: str, session_id: str, request: TradeRequest) -> TradeReceipt: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,38 @@
+"""The embedded, deterministic exchange: a real price-time order book (`book`) under a venue that adds
+collateral, sessions and simulated participants.
+
+The venue's names are loaded on first use, so importing only the matching engine
+(`ama_tui.venues.sim.book`) stays light.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ama_tui.venues.sim.audit import SimAudit
+    from ama_tui.venues.sim.markets import SIM_CHAIN_ID
+    from ama_tui.venues.sim.presets import PRESETS, SimPreset
+    from ama_tui.venues.sim.venue import STEP_MS, InvalidCursor, SimVenue
+
+__all__ = ["PRESETS", "SIM_CHAIN_ID", "STEP_MS", "InvalidCursor", "SimAudit", "SimPreset", "SimVenue"]
+
+_HOMES = {
+    "SimAudit": "audit",
+    "SIM_CHAIN_ID": "markets",
+    "PRESETS": "presets",
+    "SimPreset": "presets",
+    "STEP_MS": "venue",
+    "InvalidCursor": "venue",
+    "SimVenue": "venue",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
