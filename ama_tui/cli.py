@@ -1,22 +1,104 @@
-"""Command line entry point (skeleton; subcommands arrive with later issues)."""
+"""Command line: `ama-tui` (the dashboard), `ama-tui run` (headless packer)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from ama_tui import __version__
 
+VENUE_CHOICES = ("auto", "sim", "dexetra")
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--venue",
+        choices=VENUE_CHOICES,
+        default="auto",
+        help="auto: the live exchange when .env configures one, else the embedded exchange",
+    )
+    parser.add_argument("--csv", type=Path, help="wallets CSV (nickname,address,privateKey)")
+    parser.add_argument(
+        "--wallets", type=int, metavar="N", help="use the first N wallets (or derive N on the sim)"
+    )
+    parser.add_argument(
+        "--state-dir", type=Path, default=Path("state"), help="state folder (default: ./state)"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the embedded exchange and the delays")
+    parser.add_argument(
+        "--preset",
+        default="REALISTIC",
+        help="embedded exchange preset: PERFECT_EXECUTION, REALISTIC, CHAOTIC, GRADUAL_FILLS, NO_FILLS",
+    )
+    parser.add_argument(
+        "--dry-run", action="store_true", help="read and plan, journal what would be done, submit nothing"
+    )
+
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ama-tui", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="ama-tui",
+        description="A liquidity packer for Dexetra order-book markets, with a terminal dashboard.",
+    )
     parser.add_argument("--version", action="version", version=f"ama-tui {__version__}")
+    sub = parser.add_subparsers(dest="command")
+
+    run = sub.add_parser(
+        "run", help="run the packer headless", description="Run the packer without a screen."
+    )
+    run.add_argument("--market", required=True, help="market symbol (e.g. ETH-USD) or order-book address")
+    _add_common(run)
+    start = run.add_mutually_exclusive_group()
+    start.add_argument("--fresh", action="store_true", help="start a new run even if a checkpoint exists")
+    start.add_argument("--resume", action="store_true", help="resume the market's checkpoint (error if none)")
+    budget = run.add_mutually_exclusive_group()
+    budget.add_argument("--cycles", type=int, metavar="N", help="stop after N cycles")
+    budget.add_argument(
+        "--duration", type=float, metavar="SECONDS", help="stop after this long (venue clock)"
+    )
+    run.add_argument(
+        "--virtual-time", action="store_true", help="embedded exchange on a virtual clock (deterministic)"
+    )
+    run.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="name=value",
+        help="override a run or packer parameter by its checkpoint name (repeatable)",
+    )
+    run.add_argument("--max-in-flight", type=int, default=8, help="wallets trading at once (default 8)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    build_parser().parse_args(argv)
+    args = build_parser().parse_args(argv)
+    if args.command == "run":
+        from ama_tui.engine.run_setup import StartMode
+        from ama_tui.headless import HeadlessArgs, run_headless
+        from ama_tui.wiring import VenueChoice
+
+        mode = StartMode.FRESH if args.fresh else StartMode.RESUME if args.resume else StartMode.AUTO
+        return run_headless(
+            HeadlessArgs(
+                market=args.market,
+                venue=VenueChoice(args.venue),
+                csv=args.csv,
+                wallets=args.wallets,
+                state_dir=args.state_dir,
+                mode=mode,
+                cycles=args.cycles,
+                duration=args.duration,
+                seed=args.seed,
+                preset=args.preset,
+                virtual_time=args.virtual_time,
+                set=tuple(args.set),
+                dry_run=args.dry_run,
+                max_in_flight=args.max_in_flight,
+            )
+        )
+    build_parser().print_help()
     return 0
 
 

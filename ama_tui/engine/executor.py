@@ -1,0 +1,169 @@
+"""Carrying out one wallet's plan: cancels first, then placements, one at a time for that wallet.
+
+Failures never stop the loop. A rejection is journaled and that order skipped (a session error
+or missing collateral ends the wallet's turn). A retryable failure ends the wallet's turn too:
+the relay may have failed after submitting, so nothing is retried until the next read shows
+whether it landed. The plan is re-checked against a fresh top of book before each placement is
+sent, so a book that moved since the cycle's read cannot make us cross.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ama_tui.core.market import BookTop
+from ama_tui.core.models import ActionKind, ActionLogLine
+from ama_tui.core.planner import PlannedPlacement, WalletPlan
+from ama_tui.engine.journaling import JournalContext, amount_fields, margin_fields, price_fields
+from ama_tui.engine.wallet_state import WalletRuntime
+from ama_tui.protocol.errors import SESSION_INVALID, ErrorCode
+from ama_tui.venues.base import (
+    CancelOrder,
+    PlaceLimit,
+    RateLimited,
+    TradeRejected,
+    TradeRequest,
+    Venue,
+    VenueError,
+)
+
+
+@dataclass(slots=True)
+class WalletOutcome:
+    lines: list[ActionLogLine] = field(default_factory=list)
+    placed: int = 0
+    cancelled: int = 0
+    errors: int = 0
+    attempted: int = 0
+    retry_after_s: float | None = None
+    session_lost: bool = False
+    retryable_failure: bool = False
+    last_error: str | None = None
+    last_action_ms: int | None = None
+
+
+def crosses(placement: PlannedPlacement, top: BookTop) -> bool:
+    """Would this order execute on arrival against the book `top`?"""
+    if placement.is_buy:
+        return top.best_ask6 > 0 and placement.price6 >= top.best_ask6
+    return top.best_bid6 > 0 and placement.price6 <= top.best_bid6
+
+
+def execute_plan(
+    *,
+    venue: Venue,
+    order_book: str,
+    wallet: WalletRuntime,
+    plan: WalletPlan,
+    context: JournalContext,
+    now_ms: Callable[[], int],
+    fresh_top: Callable[[], BookTop | None],
+    dry_run: bool = False,
+) -> WalletOutcome:
+    out = WalletOutcome()
+    session_id = wallet.session.session_id if wallet.session else None
+    trader, nickname = wallet.address, wallet.entry.nickname
+
+    def fail(exc: VenueError, what: str) -> bool:
+        """Journal a failure; True when the wallet's turn must end."""
+        out.errors += 1
+        message = f"{what} failed: {exc}"
+        out.last_error = message
+        out.lines.append(
+            context.line(ActionKind.ERROR, ts_ms=now_ms(), error=message, trader=trader, nickname=nickname)
+        )
+        if isinstance(exc, TradeRejected):
+            if exc.code in SESSION_INVALID:
+                out.session_lost = True
+                return True
+            return exc.code == ErrorCode.INSUFFICIENT_COLLATERAL
+        out.retryable_failure = True
+        if isinstance(exc, RateLimited) and exc.retry_after:
+            out.retry_after_s = exc.retry_after
+        return True
+
+    def send(request: TradeRequest, what: str) -> tuple[bool, bool, str | None, int | None]:
+        """(ok, stop, tx_hash, order_id); a failure is journaled, `stop` ends the wallet's turn."""
+        out.attempted += 1
+        if dry_run:
+            return True, False, None, None
+        if session_id is None:
+            out.last_error = f"{what} not sent: the wallet has no session"
+            out.session_lost = True
+            return False, True, None, None
+        try:
+            receipt = venue.submit(order_book, session_id, request)
+        except VenueError as exc:
+            return False, fail(exc, what), None, None
+        return True, False, receipt.tx_hash, receipt.order_id
+
+    for cancel in plan.cancels:
+        params = {"orderId": str(cancel.order_id), "isBuy": cancel.is_buy, **price_fields(cancel.price6)}
+        ok, stop, tx_hash, _ = send(CancelOrder(wallet.address, cancel.order_id), f"cancel {cancel.order_id}")
+        if ok:
+            wallet.cancelled_ids.add(cancel.order_id)
+            out.cancelled += 1
+            out.last_action_ms = now_ms()
+            action = ActionKind.DRY_RUN if dry_run else ActionKind.CANCEL
+            if dry_run:
+                params = {"wouldDo": str(ActionKind.CANCEL), **params}
+            out.lines.append(
+                context.line(
+                    action,
+                    ts_ms=out.last_action_ms,
+                    params=params,
+                    tx_hash=tx_hash,
+                    trader=trader,
+                    nickname=nickname,
+                )
+            )
+        if stop:
+            return out
+
+    top = fresh_top() if plan.placements and not dry_run else None
+    for placement in plan.placements:
+        if top is not None and crosses(placement, top):
+            out.lines.append(
+                context.line(
+                    ActionKind.ERROR,
+                    ts_ms=now_ms(),
+                    error=f"skipped {'buy' if placement.is_buy else 'sell'} at {placement.price6}: "
+                    f"the book moved (bid {top.best_bid6} / ask {top.best_ask6}) and it would cross",
+                    trader=trader,
+                    nickname=nickname,
+                )
+            )
+            continue
+        params = {
+            "isBuy": placement.is_buy,
+            **price_fields(placement.price6),
+            **amount_fields(placement.amount18),
+            **margin_fields(placement.margin6),
+            "level": placement.level,
+        }
+        request = PlaceLimit(wallet.address, placement.price6, placement.amount18, placement.is_buy)
+        ok, stop, tx_hash, order_id = send(
+            request, f"place {'buy' if placement.is_buy else 'sell'} level {placement.level}"
+        )
+        if ok:
+            out.placed += 1
+            out.last_action_ms = now_ms()
+            if order_id is not None:
+                params["orderId"] = str(order_id)
+            action = ActionKind.DRY_RUN if dry_run else ActionKind.PLACE_LIMIT
+            if dry_run:
+                params = {"wouldDo": str(ActionKind.PLACE_LIMIT), **params}
+            out.lines.append(
+                context.line(
+                    action,
+                    ts_ms=out.last_action_ms,
+                    params=params,
+                    tx_hash=tx_hash,
+                    trader=trader,
+                    nickname=nickname,
+                )
+            )
+        if stop:
+            break
+    return out

@@ -1,0 +1,683 @@
+"""The packer loop: keep every wallet packed, resumable at any instant.
+
+One cycle: read the book, every wallet's open orders and collateral, and new fills in batched
+calls; plan each wallet (`core.planner`); carry the plans out (cancels, then placements)
+concurrently across wallets; journal every action; persist the wallet files and the checkpoint;
+publish an immutable snapshot; then wait a seeded random delay on the stop event.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Final
+
+from ama_tui.core.market import BookTop, MarketRules, OpenOrder
+from ama_tui.core.models import ActionKind, ActionLogLine, MarketCheckpoint
+from ama_tui.core.planner import WalletPlan, plan_wallet
+from ama_tui.engine.executor import WalletOutcome, execute_plan
+from ama_tui.engine.fills import FillLedger
+from ama_tui.engine.journaling import JournalContext
+from ama_tui.engine.live_params import LiveParams, ParamsView
+from ama_tui.engine.run_setup import RunStart, iso_now
+from ama_tui.engine.sessions import DEFAULT_SESSION_TTL_S, SessionState, needs_session, open_session
+from ama_tui.engine.snapshot import CycleStats, EngineSnapshot, EngineState, WalletView
+from ama_tui.engine.venue_wrappers import CountingVenue
+from ama_tui.engine.wallet_state import WalletRuntime
+from ama_tui.store import MarketStore, WalletEntry
+from ama_tui.venues.base import (
+    BookSnapshot,
+    CancelOrder,
+    MarketInfo,
+    RateLimited,
+    Venue,
+    VenueError,
+)
+
+log = logging.getLogger(__name__)
+
+JOURNAL_TAIL: Final = 200
+RECENT_FILLS: Final = 100
+BACKOFF_BASE_S: Final = 0.5
+BACKOFF_MAX_S: Final = 30.0
+PERSIST_INTERVAL_S: Final = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class PackerOptions:
+    max_in_flight: int = 8
+    """Wallets whose trades run at once."""
+    sequential: bool = False
+    """Behave like the original tool: one call at a time, one read per wallet (benchmark only)."""
+    dry_run: bool = False
+    session_ttl_s: int = DEFAULT_SESSION_TTL_S
+    depth_levels: int = 25
+    seed: int = 0
+    """Seeds the delay between cycles."""
+
+
+@dataclass(frozen=True, slots=True)
+class SessionProgress:
+    done: int
+    total: int
+    nickname: str
+    address: str
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    run_id: str
+    cycles: int
+    placed: int
+    cancelled: int
+    fills: int
+    errors: int
+    stop_reason: str
+
+
+class PackerStopped(RuntimeError):
+    """Raised inside a cycle when the kill switch trips."""
+
+
+class Packer:
+    def __init__(
+        self,
+        *,
+        venue: Venue,
+        store: MarketStore,
+        market: MarketInfo,
+        wallets: Sequence[WalletEntry],
+        start: RunStart,
+        params: LiveParams,
+        options: PackerOptions | None = None,
+        on_snapshot: Callable[[EngineSnapshot], None] | None = None,
+    ) -> None:
+        self.options = options or PackerOptions()
+        self.venue = CountingVenue(venue)
+        self.store = store
+        self.market = market
+        self.params = params
+        self.on_snapshot = on_snapshot
+        self.checkpoint: MarketCheckpoint = start.checkpoint
+        self.context = JournalContext(
+            run_id=self.checkpoint.run.run_id,
+            chain_id=self.checkpoint.chain_id,
+            order_book=self.checkpoint.order_book,
+            market_id_bytes32=market.market_id_bytes32,
+        )
+        self.rules = MarketRules(tick6=market.tick6, margin_bps=market.margin_bps)
+        self.wallets = [
+            WalletRuntime(
+                index=i,
+                entry=entry,
+                session=start.sessions.get(entry.address.lower()),
+                last_action_at=start.last_action_at.get(entry.address.lower()),
+            )
+            for i, entry in enumerate(wallets)
+        ]
+        self._rng = random.Random(self.options.seed)
+        workers = 1 if self.options.sequential else max(1, self.options.max_in_flight)
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="packer-trade")
+        self._journal_tail: deque[ActionLogLine] = deque(store.tail(JOURNAL_TAIL).lines, maxlen=JOURNAL_TAIL)
+        self._fills = FillLedger(RECENT_FILLS)
+        self._fills_cursor: str | None = None
+        self._book: BookSnapshot | None = None
+        self._state = EngineState.STARTING
+        self._started_at = self.venue.clock.now()
+        self._totals = CycleStats(0, 0.0, 0, 0, 0, 0, 0)
+        self._last_cycle: CycleStats | None = None
+        self._consecutive_failures = 0
+        self._backoff_s = 0.0
+        self._stop_reason: str | None = None
+        self._notices: deque[str] = deque(maxlen=5)
+        self._params_view: ParamsView = params.current()
+        self._last_persist = 0.0
+        self._checkpoint_dirty = True
+
+    # ------------------------------------------------------------------------------------
+    # helpers
+
+    def _now_ms(self) -> int:
+        return int(self.venue.clock.now() * 1000)
+
+    def _journal(self, lines: Iterable[ActionLogLine]) -> None:
+        batch = list(lines)
+        if not batch:
+            return
+        self.store.append_many(batch)
+        self._journal_tail.extend(batch)
+
+    def _line(self, action: ActionKind, **kwargs: object) -> ActionLogLine:
+        return self.context.line(action, ts_ms=self._now_ms(), **kwargs)  # type: ignore[arg-type]
+
+    def _map(
+        self, fn: Callable[[WalletRuntime], WalletOutcome], wallets: Sequence[WalletRuntime]
+    ) -> list[WalletOutcome]:
+        return list(self._pool.map(fn, wallets))
+
+    @property
+    def addresses(self) -> list[str]:
+        return [w.address for w in self.wallets]
+
+    # ------------------------------------------------------------------------------------
+    # sessions
+
+    def ensure_sessions(self, progress: Callable[[SessionProgress], None] | None = None) -> int:
+        """Create the missing or expiring sessions; returns how many failed."""
+        if self.options.dry_run:
+            return 0
+        now = self.venue.clock.now()
+        todo = [w for w in self.wallets if needs_session(w.session, now)]
+        failures = 0
+        done = 0
+        lock = threading.Lock()
+
+        def create(wallet: WalletRuntime) -> WalletOutcome:
+            nonlocal done, failures
+            out = WalletOutcome()
+            error: str | None = None
+            try:
+                grant = open_session(self.venue, self.market, wallet.entry, ttl_s=self.options.session_ttl_s)
+            except VenueError as exc:
+                error = f"session not created: {exc}"
+                wallet.last_error = error
+                out.lines.append(
+                    self._line(
+                        ActionKind.ERROR, trader=wallet.address, nickname=wallet.entry.nickname, error=error
+                    )
+                )
+            else:
+                wallet.session = SessionState(grant.session_id, grant.expiry)
+                wallet.last_action_at = self._now_ms()
+                out.lines.append(
+                    self._line(
+                        ActionKind.SESSION_INIT,
+                        trader=wallet.address,
+                        nickname=wallet.entry.nickname,
+                        params={"expiry": grant.expiry, "sessionId": grant.session_id},
+                        tx_hash=grant.tx_hash,
+                    )
+                )
+            self._journal(out.lines)
+            with lock:
+                done += 1
+                failures += error is not None
+                report = SessionProgress(done, len(todo), wallet.entry.nickname, wallet.address, error)
+            if progress is not None:
+                progress(report)
+            return out
+
+        self._map(create, todo)
+        self._persist(force=bool(todo))
+        return failures
+
+    # ------------------------------------------------------------------------------------
+    # reads
+
+    def _read(self) -> tuple[BookSnapshot, dict[str, tuple[OpenOrder, ...]], dict[str, int]]:
+        ob = self.market.order_book
+        book = self.venue.book(ob, self.options.depth_levels)
+        addresses = self.addresses
+        if self.options.sequential:
+            orders: dict[str, tuple[OpenOrder, ...]] = {}
+            available: dict[str, int] = {}
+            for address in addresses:
+                orders.update(self.venue.open_orders(ob, [address]))
+                available.update(self.venue.available_collateral([address]))
+        else:
+            orders = self.venue.open_orders(ob, addresses)
+            available = self.venue.available_collateral(addresses)
+        if self._fills_cursor is None:
+            self._fills_cursor = self.venue.fills_cursor(ob)
+        else:
+            page = self.venue.fills_since(ob, addresses, self._fills_cursor)
+            self._fills_cursor = page.cursor
+            self._journal(self._fills.record(page.fills, self.wallets, self.context, self._now_ms))
+        return book, orders, available
+
+    def _seed_positions(self) -> None:
+        unknown = [w for w in self.wallets if not w.position_known]
+        if not unknown:
+            return
+        positions = self.venue.positions(self.market.order_book, [w.address for w in unknown])
+        for wallet in unknown:
+            position = positions.get(wallet.address)
+            if position is not None:
+                wallet.position = replace(
+                    wallet.position, size18=position.size18, entry6=position.entry_price6
+                )
+            wallet.position_known = True
+
+    def _fresh_top(self) -> BookTop | None:
+        try:
+            return self.venue.book(self.market.order_book, 1).top
+        except VenueError:
+            return None
+
+    # ------------------------------------------------------------------------------------
+    # one cycle
+
+    def cycle(self) -> CycleStats:
+        started = time.perf_counter()
+        calls_before = self.venue.calls
+        self._apply_param_changes()
+        view = self._params_view
+        if self.params.cancel_all_requested:
+            self.cancel_all()
+            self._stop_reason = "cancelled all orders and stopped"
+            raise PackerStopped(self._stop_reason)
+
+        placed = cancelled = errors = fills_before = 0
+        fills_before = self._fills.total
+        failed = False
+        try:
+            self._renew_sessions()
+            book, orders, available = self._read()
+            self._seed_positions()
+        except VenueError as exc:
+            failed = True
+            errors += 1
+            self._note_failure(exc, "read")
+            book = None
+        if book is not None:
+            self._book = book
+            self._absorb(orders, available, book)
+            if self.params.paused:
+                self._state = EngineState.PAUSED
+            else:
+                self._state = EngineState.RUNNING
+                plans = self._plans(view, book.top)
+                outcomes = self._execute(plans)
+                for outcome in outcomes:
+                    placed += outcome.placed
+                    cancelled += outcome.cancelled
+                    errors += outcome.errors
+                attempted = sum(o.attempted for o in outcomes)
+                if attempted and all(o.errors == o.attempted for o in outcomes if o.attempted):
+                    failed = True
+                retry_after = max((o.retry_after_s or 0.0 for o in outcomes), default=0.0)
+                if any(o.retryable_failure for o in outcomes):
+                    self._bump_backoff(retry_after)
+                elif not failed:
+                    self._backoff_s = 0.0
+            self._check_losses(view)
+
+        self._consecutive_failures = self._consecutive_failures + 1 if failed else 0
+        self._persist()
+        stats = CycleStats(
+            cycle=self._totals.cycle + 1,
+            duration_ms=(time.perf_counter() - started) * 1000,
+            venue_calls=self.venue.calls - calls_before,
+            placed=placed,
+            cancelled=cancelled,
+            fills=self._fills.total - fills_before,
+            errors=errors,
+        )
+        self._last_cycle = stats
+        self._totals = CycleStats(
+            cycle=stats.cycle,
+            duration_ms=self._totals.duration_ms + stats.duration_ms,
+            venue_calls=self._totals.venue_calls + stats.venue_calls,
+            placed=self._totals.placed + placed,
+            cancelled=self._totals.cancelled + cancelled,
+            fills=self._totals.fills + stats.fills,
+            errors=self._totals.errors + errors,
+        )
+        self._publish()
+        if self._consecutive_failures >= view.packer.max_failed_cycles:
+            self._stop_reason = f"kill switch: {self._consecutive_failures} consecutive failing cycles"
+            self._journal([self._line(ActionKind.ERROR, error=self._stop_reason)])
+            raise PackerStopped(self._stop_reason)
+        return stats
+
+    def _apply_param_changes(self) -> None:
+        for change in self.params.take_changes():
+            self._journal(
+                [
+                    self._line(
+                        ActionKind.PARAMS_CHANGED,
+                        params={"before": dict(change.before), "after": dict(change.after)},
+                    )
+                ]
+            )
+        view = self.params.current()
+        if view.version != self._params_view.version:
+            self.checkpoint = self.checkpoint.model_copy(
+                update={"config": view.config, "packer": view.packer}
+            )
+        self._params_view = view
+
+    def _renew_sessions(self) -> None:
+        if self.options.dry_run:
+            return
+        now = self.venue.clock.now()
+        if any(needs_session(w.session, now) for w in self.wallets):
+            self.ensure_sessions()
+
+    def _absorb(
+        self, orders: dict[str, tuple[OpenOrder, ...]], available: dict[str, int], book: BookSnapshot
+    ) -> None:
+        util_bps = self._params_view.packer.utilization_bps
+        for wallet in self.wallets:
+            current = orders.get(wallet.address, ())
+            self._fills.reconcile(wallet, current, self.context, self._now_ms, self._journal)
+            wallet.orders = current
+            wallet.available6 = available.get(wallet.address, 0)
+            wallet.reserved6 = sum(o.margin_required6 for o in current if o.is_margin_order)
+            wallet.cap6 = max(0, wallet.available6) * util_bps // 10_000
+            if wallet.initial_equity6 is None:
+                wallet.initial_equity6 = wallet.available6 + wallet.reserved6
+
+    def _plans(self, view: ParamsView, top: BookTop) -> list[tuple[WalletRuntime, WalletPlan]]:
+        config = view.config
+        plans = []
+        for wallet in self.wallets:
+            if wallet.session is None and not self.options.dry_run:
+                continue
+            plan = plan_wallet(
+                wallet_index=wallet.index,
+                open_orders=wallet.orders,
+                available6=wallet.available6,
+                book=top,
+                rules=self.rules,
+                params=view.packer,
+                size_min18=config.size_min18,
+                size_max18=config.size_max18,
+            )
+            if plan.cancels or plan.placements:
+                plans.append((wallet, plan))
+        return plans
+
+    def _execute(self, plans: list[tuple[WalletRuntime, WalletPlan]]) -> list[WalletOutcome]:
+        by_wallet = {id(wallet): plan for wallet, plan in plans}
+
+        def run(wallet: WalletRuntime) -> WalletOutcome:
+            outcome = execute_plan(
+                venue=self.venue,
+                order_book=self.market.order_book,
+                wallet=wallet,
+                plan=by_wallet[id(wallet)],
+                context=self.context,
+                now_ms=self._now_ms,
+                fresh_top=self._fresh_top,
+                dry_run=self.options.dry_run,
+            )
+            self._journal(outcome.lines)
+            return outcome
+
+        outcomes = self._map(run, [wallet for wallet, _ in plans])
+        for (wallet, _), outcome in zip(plans, outcomes, strict=True):
+            if outcome.last_action_ms is not None:
+                wallet.last_action_at = outcome.last_action_ms
+            if outcome.last_error is not None:
+                wallet.last_error = outcome.last_error
+            if outcome.session_lost:
+                wallet.session = None
+        return outcomes
+
+    # ------------------------------------------------------------------------------------
+    # failures, kill switch
+
+    def _note_failure(self, exc: VenueError, what: str) -> None:
+        message = f"{what} failed: {exc}"
+        self._notices.append(message)
+        self._journal([self._line(ActionKind.ERROR, error=message)])
+        if exc.retryable:
+            self._bump_backoff(exc.retry_after if isinstance(exc, RateLimited) and exc.retry_after else 0.0)
+
+    def _bump_backoff(self, retry_after_s: float) -> None:
+        doubled = min(BACKOFF_MAX_S, max(BACKOFF_BASE_S, self._backoff_s * 2))
+        self._backoff_s = max(doubled, retry_after_s)
+
+    def _check_losses(self, view: ParamsView) -> None:
+        mark = self._mark6()
+        limit = view.packer.max_wallet_loss_fraction
+        for wallet in self.wallets:
+            equity = wallet.initial_equity6 or 0
+            pnl = wallet.position.realized6 + wallet.position.unrealized6(mark)
+            if equity > 0 and pnl < 0 and -pnl >= limit * equity:
+                self._stop_reason = (
+                    f"kill switch: {wallet.entry.nickname} lost {-pnl / 10**6:.2f} USDC, "
+                    f"over {limit:%} of its {equity / 10**6:.2f} USDC at the start"
+                )
+                self._journal(
+                    [
+                        self._line(
+                            ActionKind.ERROR,
+                            trader=wallet.address,
+                            nickname=wallet.entry.nickname,
+                            error=self._stop_reason,
+                        )
+                    ]
+                )
+                self.cancel_all()
+                raise PackerStopped(self._stop_reason)
+
+    def _mark6(self) -> int:
+        if self._book is None:
+            return 0
+        top = self._book.top
+        return top.mark6 or top.last_trade6 or top.mid6
+
+    # ------------------------------------------------------------------------------------
+    # cancel all
+
+    def cancel_all(self) -> int:
+        """Cancel every open order of our wallets (best effort, journaled); returns how many."""
+        if self.options.dry_run:
+            return 0
+        try:
+            orders = self.venue.open_orders(self.market.order_book, self.addresses)
+        except VenueError as exc:
+            self._note_failure(exc, "cancel-all read")
+            return 0
+
+        def cancel(wallet: WalletRuntime) -> WalletOutcome:
+            out = WalletOutcome()
+            if wallet.session is None:
+                return out
+            for order in orders.get(wallet.address, ()):
+                try:
+                    receipt = self.venue.submit(
+                        self.market.order_book,
+                        wallet.session.session_id,
+                        CancelOrder(wallet.address, order.order_id),
+                    )
+                except VenueError as exc:
+                    out.errors += 1
+                    out.lines.append(
+                        self._line(
+                            ActionKind.ERROR,
+                            trader=wallet.address,
+                            nickname=wallet.entry.nickname,
+                            error=f"cancel {order.order_id} failed: {exc}",
+                        )
+                    )
+                    continue
+                out.cancelled += 1
+                out.lines.append(
+                    self._line(
+                        ActionKind.CANCEL,
+                        trader=wallet.address,
+                        nickname=wallet.entry.nickname,
+                        params={
+                            "orderId": str(order.order_id),
+                            "isBuy": order.is_buy,
+                            "reason": "cancel-all",
+                        },
+                        tx_hash=receipt.tx_hash,
+                    )
+                )
+            self._journal(out.lines)
+            return out
+
+        outcomes = self._map(cancel, self.wallets)
+        total = sum(o.cancelled for o in outcomes)
+        self._totals = replace(self._totals, cancelled=self._totals.cancelled + total)
+        return total
+
+    # ------------------------------------------------------------------------------------
+    # persistence and snapshots
+
+    def _persist(self, *, force: bool = False) -> None:
+        """Save what changed. Session changes are saved at once; last-action times (which the
+        journal can rebuild) and `updatedAt` at most every PERSIST_INTERVAL_S, and always at the end."""
+        due = force or time.monotonic() - self._last_persist >= PERSIST_INTERVAL_S
+        wallets = dict(self.checkpoint.wallets)
+        changed = False
+        for wallet in self.wallets:
+            stored = wallets.get(wallet.key)
+            if stored is None:
+                continue
+            session_id = wallet.session.session_id if wallet.session else None
+            expiry = wallet.session.expiry if wallet.session else None
+            session_changed = (stored.session_id, stored.session_expiry) != (session_id, expiry)
+            action_changed = stored.last_action_at != wallet.last_action_at
+            if session_changed or (due and action_changed):
+                stored = stored.model_copy(
+                    update={
+                        "session_id": session_id,
+                        "session_expiry": expiry,
+                        "last_action_at": wallet.last_action_at,
+                    }
+                )
+                wallets[wallet.key] = stored
+                self.store.save_wallet(wallet.address, stored)
+                changed = True
+        if not (changed or due or self._checkpoint_dirty):
+            return
+        run = self.checkpoint.run.model_copy(update={"updated_at": iso_now(self.venue.clock.now())})
+        self.checkpoint = self.checkpoint.model_copy(update={"wallets": wallets, "run": run})
+        self.store.save_checkpoint(self.checkpoint)
+        self._checkpoint_dirty = False
+        self._last_persist = time.monotonic()
+
+    def snapshot(self) -> EngineSnapshot:
+        mark = self._mark6()
+        views = tuple(
+            WalletView(
+                index=w.index,
+                nickname=w.entry.nickname,
+                address=w.address,
+                open_buys=sum(1 for o in w.orders if o.is_buy),
+                open_sells=sum(1 for o in w.orders if not o.is_buy),
+                available6=w.available6,
+                cap6=w.cap6,
+                reserved6=w.reserved6,
+                utilization_bps=(w.reserved6 * 10_000 // w.cap6) if w.cap6 > 0 else 0,
+                position18=w.position.size18,
+                realized_pnl6=w.position.realized6,
+                unrealized_pnl6=w.position.unrealized6(mark),
+                session_expiry=w.session.expiry if w.session else None,
+                last_action_at=w.last_action_at,
+                last_error=w.last_error,
+                orders=w.orders,
+            )
+            for w in self.wallets
+        )
+        view = self._params_view
+        return EngineSnapshot(
+            run_id=self.context.run_id,
+            state=self._state,
+            market=self.market,
+            book=self._book,
+            wallets=views,
+            journal_tail=tuple(self._journal_tail),
+            recent_fills=self._fills.recent(),
+            last_cycle=self._last_cycle,
+            totals=self._totals,
+            consecutive_failed_cycles=self._consecutive_failures,
+            config=view.config,
+            packer=view.packer,
+            started_at=self._started_at,
+            now=self.venue.clock.now(),
+            dry_run=self.options.dry_run,
+            stop_reason=self._stop_reason,
+            notices=tuple(self._notices),
+        )
+
+    def _publish(self) -> None:
+        if self.on_snapshot is not None:
+            self.on_snapshot(self.snapshot())
+
+    # ------------------------------------------------------------------------------------
+    # the loop
+
+    def next_delay_s(self) -> float:
+        config = self._params_view.config
+        delay = self._rng.randint(config.min_delay_ms, config.max_delay_ms) / 1000
+        return max(delay, self._backoff_s)
+
+    def run(
+        self,
+        stop: threading.Event,
+        *,
+        max_cycles: int | None = None,
+        duration_s: float | None = None,
+        progress: Callable[[SessionProgress], None] | None = None,
+    ) -> RunSummary:
+        """Run until `stop` is set (or the cycle/duration budget is spent, or the kill switch)."""
+        clock = self.venue.clock
+        deadline = clock.now() + duration_s if duration_s is not None else None
+        self._journal(
+            [
+                self._line(
+                    ActionKind.RUN_START,
+                    params={"dryRun": self.options.dry_run, "wallets": len(self.wallets)},
+                )
+            ]
+        )
+        try:
+            self.ensure_sessions(progress)
+            self._publish()
+            while not stop.is_set():
+                try:
+                    self.cycle()
+                except PackerStopped:
+                    break
+                if max_cycles is not None and self._totals.cycle >= max_cycles:
+                    self._stop_reason = f"{max_cycles} cycles done"
+                    break
+                delay = self.next_delay_s()
+                if deadline is not None:
+                    remaining = deadline - clock.now()
+                    if remaining <= 0:
+                        self._stop_reason = "duration reached"
+                        break
+                    delay = min(delay, remaining)
+                if clock.wait(stop, delay):
+                    break
+                if deadline is not None and clock.now() >= deadline:
+                    self._stop_reason = "duration reached"
+                    break
+            if self._stop_reason is None:
+                self._stop_reason = "stopped"
+        finally:
+            self._state = EngineState.STOPPED
+            self._finish()
+        return RunSummary(
+            run_id=self.context.run_id,
+            cycles=self._totals.cycle,
+            placed=self._totals.placed,
+            cancelled=self._totals.cancelled,
+            fills=self._totals.fills,
+            errors=self._totals.errors,
+            stop_reason=self._stop_reason or "stopped",
+        )
+
+    def _finish(self) -> None:
+        try:
+            self._journal(
+                [self._line(ActionKind.RUN_STOP, params={"reason": self._stop_reason or "stopped"})]
+            )
+            self._persist(force=True)
+        finally:
+            self._pool.shutdown(wait=True)
+            self._publish()

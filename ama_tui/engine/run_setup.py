@@ -1,0 +1,144 @@
+"""Starting a run: resume the market's checkpoint or start fresh, and rebuild what the journal knows.
+
+Resume keeps the run id, the config, the packer params and the sessions. Fresh makes a new run
+id but still reuses sessions that are valid (creating a second session for a wallet whose session
+is valid would only burn a nonce). Open orders are never taken from here: the venue is the truth.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from ama_tui.core.models import (
+    MarketCheckpoint,
+    MarketRef,
+    PackerParams,
+    RunConfig,
+    RunInfo,
+    WalletCheckpoint,
+)
+from ama_tui.engine.live_params import apply_changes
+from ama_tui.engine.sessions import SessionState
+from ama_tui.store import JournalReadReport, MarketStore, WalletEntry
+
+
+class StartMode(StrEnum):
+    RESUME = "resume"
+    FRESH = "fresh"
+    AUTO = "auto"
+    """Resume when there is a checkpoint, else fresh."""
+
+
+def iso_now(now: float) -> str:
+    """`2026-02-13T21:00:52.837Z`, the original tool's timestamp format."""
+    moment = datetime.fromtimestamp(now, tz=UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+@dataclass(frozen=True, slots=True)
+class RunStart:
+    checkpoint: MarketCheckpoint
+    resumed: bool
+    sessions: Mapping[str, SessionState]
+    """Lower-case address -> a session that may still be valid (validity checked by the engine)."""
+    last_action_at: Mapping[str, int]
+    """Lower-case address -> unix ms of its last journaled action."""
+    journal_report: JournalReadReport
+
+
+def last_actions_from_journal(store: MarketStore) -> tuple[dict[str, int], JournalReadReport]:
+    """Per wallet, the newest `ts` in the journal (streamed, never loaded whole)."""
+    report = JournalReadReport()
+    latest: dict[str, int] = {}
+    for line in store.iter_journal(report):
+        trader = line.trader.lower()
+        if trader.startswith("0x") and line.ts > latest.get(trader, 0):
+            latest[trader] = line.ts
+    return latest, report
+
+
+def _sessions_of(checkpoint: MarketCheckpoint | None) -> dict[str, SessionState]:
+    if checkpoint is None:
+        return {}
+    return {
+        address: SessionState(wallet.session_id, wallet.session_expiry)
+        for address, wallet in checkpoint.wallets.items()
+        if wallet.session_id and wallet.session_expiry
+    }
+
+
+def prepare_run(
+    store: MarketStore,
+    *,
+    market: MarketRef,
+    wallets: Sequence[WalletEntry],
+    mode: StartMode,
+    now: float,
+    config: RunConfig | None = None,
+    packer: PackerParams | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> RunStart:
+    """The checkpoint this run starts from (not yet saved), resumed or fresh.
+
+    `config`/`packer` replace the stored ones (a form's values); `overrides` (JSON names, as
+    `--set`) are applied last and validated. Raises `ResumeError` for `--resume` without a
+    checkpoint, `ParamsError` for bad overrides, `StateFileError` for an unreadable checkpoint.
+    """
+    existing = store.load_checkpoint()
+    if mode is StartMode.RESUME and existing is None:
+        raise ResumeError(f"nothing to resume: no checkpoint in {store.folder}")
+    resumed = existing is not None and mode is not StartMode.FRESH
+
+    base_config = config or (existing.config if existing else RunConfig())
+    base_packer = packer or (existing.packer_params if existing else PackerParams())
+    if overrides:
+        base_config, base_packer = apply_changes(base_config, base_packer, overrides)
+
+    stamp = iso_now(now)
+    if resumed and existing is not None:
+        run = RunInfo.model_validate({**existing.run.model_dump(by_alias=True), "updatedAt": stamp})
+    else:
+        run = RunInfo(run_id=str(uuid.uuid4()), started_at=stamp, updated_at=stamp)
+
+    last_actions, report = last_actions_from_journal(store)
+    stored_wallets = dict(existing.wallets) if existing else {}
+    for wallet in wallets:
+        key = wallet.address.lower()
+        previous = stored_wallets.get(key)
+        entry = previous or WalletCheckpoint(nickname=wallet.nickname, role="MAKER")
+        updates: dict[str, Any] = {"nickname": wallet.nickname}
+        if key in last_actions:
+            updates["lastActionAt"] = max(last_actions[key], entry.last_action_at or 0)
+        stored_wallets[key] = entry.model_validate({**entry.model_dump(by_alias=True), **updates})
+
+    document: dict[str, Any] = {
+        **(existing.model_dump(by_alias=True) if existing else {}),
+        "version": existing.version if existing else 1,
+        "chainId": market.chain_id,
+        "orderBook": market.market_address,
+        "market": {
+            **(existing.market.model_dump(by_alias=True) if existing else {}),
+            **market.model_dump(by_alias=True, exclude_none=True),
+        },
+        "run": run.model_dump(by_alias=True),
+        "config": base_config.model_dump(by_alias=True),
+        "packer": base_packer.model_dump(by_alias=True),
+        "wallets": {address: w.model_dump(by_alias=True) for address, w in stored_wallets.items()},
+    }
+    checkpoint = MarketCheckpoint.model_validate(document)
+    return RunStart(
+        checkpoint=checkpoint,
+        resumed=resumed,
+        sessions=_sessions_of(existing),
+        last_action_at={a: w.last_action_at for a, w in checkpoint.wallets.items() if w.last_action_at},
+        journal_report=report,
+    )
+
+
+class ResumeError(RuntimeError):
+    """`--resume` was asked for but there is nothing to resume."""

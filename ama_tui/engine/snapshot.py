@@ -1,0 +1,78 @@
+"""What the engine publishes once per cycle: immutable, so the UI thread can read it freely."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from ama_tui.core.market import OpenOrder
+from ama_tui.core.models import ActionLogLine, PackerParams, RunConfig
+from ama_tui.venues.base import BookSnapshot, Fill, MarketInfo
+
+
+class EngineState(StrEnum):
+    STARTING = "STARTING"
+    RUNNING = "RUNNING"
+    PAUSED = "PAUSED"
+    STOPPING = "STOPPING"
+    STOPPED = "STOPPED"
+
+
+@dataclass(frozen=True, slots=True)
+class WalletView:
+    index: int
+    nickname: str
+    address: str
+    open_buys: int
+    open_sells: int
+    available6: int
+    cap6: int
+    reserved6: int
+    utilization_bps: int
+    """reserved / cap in basis points (0 when the cap is 0)."""
+    position18: int
+    realized_pnl6: int
+    unrealized_pnl6: int
+    session_expiry: int | None
+    last_action_at: int | None
+    """Unix ms, as the journal's `ts`."""
+    last_error: str | None
+    orders: tuple[OpenOrder, ...] = ()
+
+    @property
+    def pnl6(self) -> int:
+        return self.realized_pnl6 + self.unrealized_pnl6
+
+
+@dataclass(frozen=True, slots=True)
+class CycleStats:
+    cycle: int
+    duration_ms: float
+    venue_calls: int
+    placed: int
+    cancelled: int
+    fills: int
+    errors: int
+
+
+@dataclass(frozen=True, slots=True)
+class EngineSnapshot:
+    run_id: str
+    state: EngineState
+    market: MarketInfo
+    book: BookSnapshot | None
+    wallets: tuple[WalletView, ...]
+    journal_tail: tuple[ActionLogLine, ...]
+    recent_fills: tuple[Fill, ...]
+    last_cycle: CycleStats | None
+    totals: CycleStats
+    """Totals since the run (this process) started; `cycle` is the number of cycles."""
+    consecutive_failed_cycles: int
+    config: RunConfig
+    packer: PackerParams
+    started_at: float
+    """Unix seconds (venue clock) when this process started the run."""
+    now: float
+    dry_run: bool = False
+    stop_reason: str | None = None
+    notices: tuple[str, ...] = field(default_factory=tuple)

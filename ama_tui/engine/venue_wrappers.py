@@ -1,0 +1,45 @@
+"""A wrapper the engine puts around a venue: call counting, and injected latency for the benchmark."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from ama_tui.venues.base import Venue
+
+
+class CountingVenue:
+    """Counts every venue call (thread-safe); with `latency_s` each call first sleeps that long,
+    which is how the benchmark models a network round trip."""
+
+    def __init__(self, inner: Venue, *, latency_s: float = 0.0) -> None:
+        self._inner = inner
+        self._latency_s = latency_s
+        self._lock = threading.Lock()
+        self._calls = 0
+        self.kind = inner.kind
+        self.clock = inner.clock
+
+    @property
+    def inner(self) -> Venue:
+        return self._inner
+
+    @property
+    def calls(self) -> int:
+        with self._lock:
+            return self._calls
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._inner, name)
+        if not callable(attribute) or name.startswith("_") or name in {"close", "advance", "audit"}:
+            return attribute
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            with self._lock:
+                self._calls += 1
+            if self._latency_s > 0:
+                time.sleep(self._latency_s)
+            return attribute(*args, **kwargs)
+
+        return counted

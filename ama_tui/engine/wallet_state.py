@@ -1,0 +1,40 @@
+"""What the engine remembers about one wallet between cycles (engine thread only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ama_tui.core.market import OpenOrder
+from ama_tui.core.pnl import PositionBook
+from ama_tui.engine.sessions import SessionState
+from ama_tui.store import WalletEntry
+
+
+@dataclass(slots=True)
+class WalletRuntime:
+    index: int
+    entry: WalletEntry
+    session: SessionState | None = None
+    last_action_at: int | None = None
+    last_error: str | None = None
+    orders: tuple[OpenOrder, ...] = ()
+    available6: int = 0
+    cap6: int = 0
+    reserved6: int = 0
+    position: PositionBook = field(default_factory=PositionBook)
+    position_known: bool = False
+    """True once the venue's position has seeded `position` (then fills keep it current)."""
+    initial_equity6: int | None = None
+    cancelled_ids: set[int] = field(default_factory=set)
+    """Orders we cancelled, so their disappearance is not mistaken for a fill."""
+    unexplained18: int = 0
+    """Volume that left our orders without a matching fill (reconciliation balance)."""
+    unexplained_cycles: int = 0
+
+    @property
+    def address(self) -> str:
+        return self.entry.address
+
+    @property
+    def key(self) -> str:
+        return self.entry.address.lower()

@@ -1,0 +1,175 @@
+"""`ama-tui run`: the packer without a screen. Prints progress to stderr and, at the end, one JSON
+line of totals to stdout. SIGINT/SIGTERM stop it gracefully (checkpoint saved, exit code 0)."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Any, TextIO
+
+from ama_tui.engine.live_params import LiveParams, ParamsError, parse_assignments
+from ama_tui.engine.packer import Packer, PackerOptions, RunSummary, SessionProgress
+from ama_tui.engine.run_setup import ResumeError, StartMode, prepare_run
+from ama_tui.engine.snapshot import EngineSnapshot
+from ama_tui.store import StateStore, StoreError
+from ama_tui.venues.base import VenueError, VenueKind
+from ama_tui.wiring import SetupError, VenueChoice, find_market, load_fleet, open_venue
+
+
+@dataclass(frozen=True, slots=True)
+class HeadlessArgs:
+    market: str
+    venue: VenueChoice = VenueChoice.AUTO
+    csv: Path | None = None
+    wallets: int | None = None
+    state_dir: Path = Path("state")
+    mode: StartMode = StartMode.AUTO
+    cycles: int | None = None
+    duration: float | None = None
+    seed: int = 0
+    preset: str = "REALISTIC"
+    virtual_time: bool = False
+    set: tuple[str, ...] = ()
+    dry_run: bool = False
+    max_in_flight: int = 8
+
+
+class _Progress:
+    """At most one progress line a second on stderr."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.last = 0.0
+
+    def session(self, report: SessionProgress) -> None:
+        status = f"failed: {report.error}" if report.error else "ok"
+        print(f"session {report.done}/{report.total} {report.nickname} {status}", file=self.out, flush=True)
+
+    def snapshot(self, snap: EngineSnapshot) -> None:
+        now = time.monotonic()
+        if now - self.last < 1.0 or snap.last_cycle is None:
+            return
+        self.last = now
+        t = snap.totals
+        top = snap.book.top if snap.book else None
+        book = f"bid {top.best_bid6} ask {top.best_ask6}" if top else "no book"
+        print(
+            f"cycle {t.cycle}: placed {t.placed} cancelled {t.cancelled} fills {t.fills} "
+            f"errors {t.errors} | {book} | last cycle {snap.last_cycle.duration_ms:.0f} ms, "
+            f"{snap.last_cycle.venue_calls} calls",
+            file=self.out,
+            flush=True,
+        )
+
+
+def run_headless(
+    args: HeadlessArgs,
+    *,
+    out: TextIO = sys.stdout,
+    err: TextIO = sys.stderr,
+    stop: threading.Event | None = None,
+) -> int:
+    stop = stop or threading.Event()
+    try:
+        overrides = parse_assignments(list(args.set))
+        setup = open_venue(args.venue, seed=args.seed, preset=args.preset, virtual_time=args.virtual_time)
+    except (SetupError, ParamsError) as exc:
+        print(f"ama-tui: {exc}", file=err)
+        return 2
+    venue = setup.venue
+    print(f"venue: {setup.description}", file=err, flush=True)
+    try:
+        wallets, warnings = load_fleet(setup.kind, csv=args.csv, count=args.wallets, seed=args.seed)
+        for warning in warnings:
+            print(f"warning: {warning}", file=err)
+        row, info = find_market(venue, args.market)
+        store = StateStore(args.state_dir).market(info.chain_id, info.order_book)
+        with store:
+            start = prepare_run(
+                store,
+                market=row.to_market_ref(),
+                wallets=wallets,
+                mode=args.mode,
+                now=venue.clock.now(),
+                overrides=overrides,
+            )
+            print(
+                f"{'resuming' if start.resumed else 'starting'} run {start.checkpoint.run.run_id} "
+                f"on {row.symbol} with {len(wallets)} wallets (state: {store.folder})",
+                file=err,
+                flush=True,
+            )
+            params = LiveParams(start.checkpoint.config, start.checkpoint.packer_params)
+            progress = _Progress(err)
+            packer = Packer(
+                venue=venue,
+                store=store,
+                market=info,
+                wallets=wallets,
+                start=start,
+                params=params,
+                options=PackerOptions(
+                    max_in_flight=1 if args.virtual_time else args.max_in_flight,
+                    dry_run=args.dry_run,
+                    seed=args.seed,
+                ),
+                on_snapshot=progress.snapshot,
+            )
+            with _stop_on_signals(stop):
+                summary = packer.run(
+                    stop, max_cycles=args.cycles, duration_s=args.duration, progress=progress.session
+                )
+    except (SetupError, ParamsError, ResumeError, StoreError) as exc:
+        print(f"ama-tui: {exc}", file=err)
+        return 2
+    except VenueError as exc:
+        print(f"ama-tui: the exchange failed: {exc}", file=err)
+        return 3
+    finally:
+        venue.close()
+    print(f"stopped: {summary.stop_reason}", file=err, flush=True)
+    print(json.dumps(_result(summary, venue, setup.kind)), file=out, flush=True)
+    return 0
+
+
+def _result(summary: RunSummary, venue: Any, kind: VenueKind) -> dict[str, Any]:
+    audit = venue.audit() if kind is VenueKind.SIM and hasattr(venue, "audit") else None
+    return {
+        "cycles": summary.cycles,
+        "placed": summary.placed,
+        "cancelled": summary.cancelled,
+        "fills": summary.fills,
+        "errors": summary.errors,
+        "taker_fills": audit.taker_fills if audit else None,
+        "self_matches": audit.self_matches if audit else None,
+        "run_id": summary.run_id,
+    }
+
+
+class _stop_on_signals:
+    """SIGINT/SIGTERM set the stop event (main thread only); the previous handlers come back after."""
+
+    def __init__(self, stop: threading.Event) -> None:
+        self.stop = stop
+        self.previous: dict[int, Callable[[int, FrameType | None], Any] | int | None] = {}
+
+    def __enter__(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+
+        def handler(signum: int, frame: FrameType | None) -> None:
+            self.stop.set()
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            self.previous[sig] = signal.signal(sig, handler)
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, previous in self.previous.items():
+            signal.signal(sig, previous)
