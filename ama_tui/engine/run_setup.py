@@ -82,12 +82,14 @@ def prepare_run(
     config: RunConfig | None = None,
     packer: PackerParams | None = None,
     overrides: Mapping[str, Any] | None = None,
+    run_id: str | None = None,
 ) -> RunStart:
     """The checkpoint this run starts from (not yet saved), resumed or fresh.
 
     `config`/`packer` replace the stored ones (a form's values); `overrides` (JSON names, as
     `--set`) are applied last and validated. Raises `ResumeError` for `--resume` without a
     checkpoint, `ParamsError` for bad overrides, `StateFileError` for an unreadable checkpoint.
+    `run_id` fixes a fresh run's id (deterministic tests); by default it is a random UUID.
     """
     existing = store.load_checkpoint()
     if mode is StartMode.RESUME and existing is None:
@@ -103,7 +105,7 @@ def prepare_run(
     if resumed and existing is not None:
         run = RunInfo.model_validate({**existing.run.model_dump(by_alias=True), "updatedAt": stamp})
     else:
-        run = RunInfo(run_id=str(uuid.uuid4()), started_at=stamp, updated_at=stamp)
+        run = RunInfo(run_id=run_id or str(uuid.uuid4()), started_at=stamp, updated_at=stamp)
 
     last_actions, report = last_actions_from_journal(store)
     stored_wallets = dict(existing.wallets) if existing else {}
