@@ -3,8 +3,8 @@
 Failures never stop the loop. A rejection is journaled and that order skipped (a session error
 or missing collateral ends the wallet's turn). A retryable failure ends the wallet's turn too:
 the relay may have failed after submitting, so nothing is retried until the next read shows
-whether it landed. The plan is re-checked against a fresh top of book before each placement is
-sent, so a book that moved since the cycle's read cannot make us cross.
+whether it landed. Placements are re-checked against a top of book read again just before the
+cycle's trades go out, so a book that moved since the cycle's read cannot make us cross.
 """
 
 from __future__ import annotations

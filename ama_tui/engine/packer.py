@@ -175,6 +175,14 @@ class Packer:
             return 0
         now = self.venue.clock.now()
         todo = [w for w in self.wallets if needs_session(w.session, now)]
+        if not todo:
+            return 0
+        try:
+            domain = self.venue.session_domain()
+            root = self.venue.relayer_set_root()
+        except VenueError as exc:
+            self._note_failure(exc, "session set-up read")
+            return len(todo)
         failures = 0
         done = 0
         lock = threading.Lock()
@@ -184,7 +192,14 @@ class Packer:
             out = WalletOutcome()
             error: str | None = None
             try:
-                grant = open_session(self.venue, self.market, wallet.entry, ttl_s=self.options.session_ttl_s)
+                grant = open_session(
+                    self.venue,
+                    self.market,
+                    wallet.entry,
+                    ttl_s=self.options.session_ttl_s,
+                    domain=domain,
+                    relayer_root=root,
+                )
             except VenueError as exc:
                 error = f"session not created: {exc}"
                 wallet.last_error = error
@@ -229,6 +244,7 @@ class Packer:
             orders: dict[str, tuple[OpenOrder, ...]] = {}
             available: dict[str, int] = {}
             for address in addresses:
+                book = self.venue.book(ob, self.options.depth_levels)
                 orders.update(self.venue.open_orders(ob, [address]))
                 available.update(self.venue.available_collateral([address]))
         else:
@@ -397,6 +413,8 @@ class Packer:
 
     def _execute(self, plans: list[tuple[WalletRuntime, WalletPlan]]) -> list[WalletOutcome]:
         by_wallet = {id(wallet): plan for wallet, plan in plans}
+        placing = any(plan.placements for _, plan in plans)
+        top = self._fresh_top() if placing and not (self.options.dry_run or self.options.sequential) else None
 
         def run(wallet: WalletRuntime) -> WalletOutcome:
             outcome = execute_plan(
@@ -406,7 +424,7 @@ class Packer:
                 plan=by_wallet[id(wallet)],
                 context=self.context,
                 now_ms=self._now_ms,
-                fresh_top=self._fresh_top,
+                fresh_top=lambda: top,
                 dry_run=self.options.dry_run,
             )
             self._journal(outcome.lines)

@@ -8,7 +8,7 @@ from typing import Final
 
 from ama_tui.protocol.permits import build_session_permit, sign_session_permit
 from ama_tui.store import WalletEntry
-from ama_tui.venues.base import MarketInfo, SessionGrant, Venue
+from ama_tui.venues.base import MarketInfo, SessionDomain, SessionGrant, Venue
 
 RENEW_MARGIN_S: Final = 5 * 60
 """A session with less than this left is renewed."""
@@ -29,12 +29,21 @@ def needs_session(state: SessionState | None, now: float) -> bool:
     return state is None or not state.is_valid(now)
 
 
-def open_session(venue: Venue, market: MarketInfo, wallet: WalletEntry, *, ttl_s: int) -> SessionGrant:
-    """Fetch the nonce and relayer root, build and sign a permit scoped to this market, create it."""
-    domain = venue.session_domain()
+def open_session(
+    venue: Venue,
+    market: MarketInfo,
+    wallet: WalletEntry,
+    *,
+    ttl_s: int,
+    domain: SessionDomain | None = None,
+    relayer_root: str | None = None,
+) -> SessionGrant:
+    """Fetch the nonce (and the domain and relayer root unless given, as they are the same for
+    the whole fleet), build and sign a permit scoped to this market, create the session."""
+    domain = domain or venue.session_domain()
     permit = build_session_permit(
         trader=wallet.address,
-        relayer_set_root=venue.relayer_set_root(),
+        relayer_set_root=relayer_root or venue.relayer_set_root(),
         expiry=int(venue.clock.now()) + ttl_s,
         nonce=venue.session_nonce(wallet.address),
         allowed_markets=(market.market_id_bytes32,),
