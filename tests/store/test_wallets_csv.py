@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import os
 from pathlib import Path
 
 import pytest
@@ -183,10 +182,17 @@ def test_missing_empty_and_unreadable_files(tmp_path: Path) -> None:
     assert_not_chained(raised.value)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
-def test_a_file_without_read_permission(tmp_path: Path) -> None:
+def test_a_file_without_read_permission(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Root reads any file, so the refusal the OS gives an ordinary user is simulated at `open`."""
+    import ama_tui.store.wallets_csv as wallets_csv
+
     path = write_csv(tmp_path, row(FLEET[0]), mode=0o000)
-    with pytest.raises(WalletsFileUnreadable, match="cannot read"):
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(wallets_csv, "open", refuse, raising=False)
+    with pytest.raises(WalletsFileUnreadable, match=r"cannot read wallets file .*Permission denied"):
         load_wallets_csv(path)
 
 
