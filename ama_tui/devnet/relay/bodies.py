@@ -1,0 +1,178 @@
+"""Request bodies of the relay's POST routes, checked before anything touches the chain.
+
+A bad body raises `ApiError` with the error code the production relay would give (for example
+`missing_price`, `method not allowed`) or `invalid_request` plus a message. Messages name the
+field that is wrong, never echo a value that could be a secret, and avoid the words of other
+error codes so a client's classifier reads the code, not the prose.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from ama_tui.protocol.accounts import InvalidAddress, checksum
+from ama_tui.protocol.methods import TradeMethod
+from ama_tui.protocol.permits import SessionPermit
+
+INVALID_REQUEST: Final = "invalid_request"
+UINT256_LIMIT: Final = 1 << 256
+MAX_BODY_BYTES: Final = 64 * 1024
+
+_DECIMAL = re.compile(r"^[0-9]{1,78}$")
+_BYTES32 = re.compile(r"^0x[0-9a-fA-F]{64}$")
+_SIGNATURE = re.compile(r"^0x[0-9a-fA-F]{130}$")
+
+LIMIT_METHODS: Final = frozenset({TradeMethod.PLACE_LIMIT, TradeMethod.PLACE_MARGIN_LIMIT})
+MARKET_METHODS: Final = frozenset({TradeMethod.PLACE_MARKET, TradeMethod.PLACE_MARGIN_MARKET})
+PLACING_METHODS: Final = LIMIT_METHODS | MARKET_METHODS
+
+
+class ApiError(Exception):
+    """An answer other than success: HTTP `status` with `{"error": error, ...extra}`."""
+
+    def __init__(self, error: str, message: str | None = None, *, status: int = 400, **extra: Any) -> None:
+        super().__init__(error if message is None else f"{error}: {message}")
+        self.error = error
+        self.status = status
+        self.extra: dict[str, Any] = dict(extra)
+        if message is not None:
+            self.extra["message"] = message
+
+    def body(self) -> dict[str, Any]:
+        return {"error": self.error, **self.extra}
+
+
+def parse_json_object(raw: bytes) -> dict[str, Any]:
+    if len(raw) > MAX_BODY_BYTES:
+        raise ApiError(INVALID_REQUEST, f"body is larger than {MAX_BODY_BYTES} bytes", status=413)
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(INVALID_REQUEST, "body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise ApiError(INVALID_REQUEST, "body must be a JSON object")
+    return data
+
+
+def parse_address(value: Any, field: str) -> str:
+    if not isinstance(value, str):
+        raise ApiError(INVALID_REQUEST, f"{field} is required (a 0x address)")
+    try:
+        return checksum(value)
+    except InvalidAddress:
+        raise ApiError(INVALID_REQUEST, f"{field} is not a 20-byte hex address") from None
+
+
+def parse_uint(value: Any, field: str, *, error: str = INVALID_REQUEST) -> int:
+    """A uint256 from a decimal string or a JSON integer (never a float or a bool)."""
+    if isinstance(value, str) and _DECIMAL.match(value.strip()):
+        number = int(value.strip())
+    elif isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    else:
+        raise ApiError(error, f"{field} must be a decimal string of an unsigned integer")
+    if not 0 <= number < UINT256_LIMIT:
+        raise ApiError(error, f"{field} must fit in uint256")
+    return number
+
+
+@dataclass(frozen=True)
+class TradeRequest:
+    order_book: str
+    method: TradeMethod
+    session_id: str
+    trader: str
+    price6: int | None = None
+    amount18: int | None = None
+    is_buy: bool | None = None
+    order_id: int | None = None
+
+
+def _params(body: Mapping[str, Any]) -> Mapping[str, Any]:
+    params = body.get("params")
+    if not isinstance(params, Mapping):
+        raise ApiError(INVALID_REQUEST, "params must be a JSON object")
+    return params
+
+
+def _is_buy(params: Mapping[str, Any]) -> bool:
+    value = params.get("isBuy")
+    if not isinstance(value, bool):
+        raise ApiError(INVALID_REQUEST, "params.isBuy must be true or false")
+    return value
+
+
+def _price(params: Mapping[str, Any]) -> int:
+    value = params.get("price")
+    if value is None or value == "":
+        raise ApiError("missing_price", "params.price is required for this method")
+    return parse_uint(value, "params.price", error="invalid_price")
+
+
+def _amount(params: Mapping[str, Any]) -> int:
+    value = params.get("amount")
+    if value is None or value == "":
+        raise ApiError("invalid_amount", "params.amount is required for this method")
+    return parse_uint(value, "params.amount", error="invalid_amount")
+
+
+def parse_trade(body: Mapping[str, Any]) -> TradeRequest:
+    """`{orderBook, method, sessionId, params}` of POST /api/gasless/trade."""
+    try:
+        method = TradeMethod(str(body.get("method")))
+    except ValueError:
+        raise ApiError("method not allowed", f"method must be one of {', '.join(TradeMethod)}") from None
+    order_book = parse_address(body.get("orderBook"), "orderBook")
+    session_id = body.get("sessionId")
+    if not isinstance(session_id, str) or not _BYTES32.match(session_id):
+        raise ApiError("invalid_session_id", "sessionId must be 0x followed by 64 hex digits")
+    params = _params(body)
+    trader = parse_address(params.get("trader"), "params.trader")
+    common: dict[str, Any] = {
+        "order_book": order_book,
+        "method": method,
+        "session_id": session_id.lower(),
+        "trader": trader,
+    }
+    if method in LIMIT_METHODS:
+        return TradeRequest(**common, price6=_price(params), amount18=_amount(params), is_buy=_is_buy(params))
+    if method in MARKET_METHODS:
+        return TradeRequest(**common, amount18=_amount(params), is_buy=_is_buy(params))
+    order_id = parse_uint(params.get("orderId"), "params.orderId")
+    if method is TradeMethod.MODIFY_ORDER:
+        return TradeRequest(**common, order_id=order_id, price6=_price(params), amount18=_amount(params))
+    return TradeRequest(**common, order_id=order_id)
+
+
+@dataclass(frozen=True)
+class SessionInitRequest:
+    order_book: str
+    permit: SessionPermit
+    signature: bytes
+
+
+def parse_session_init(body: Mapping[str, Any]) -> SessionInitRequest:
+    """`{orderBook, permit, signature}` of POST /api/gasless/session/init."""
+    order_book = parse_address(body.get("orderBook"), "orderBook")
+    permit_json = body.get("permit")
+    if not isinstance(permit_json, Mapping):
+        raise ApiError(INVALID_REQUEST, "permit must be a JSON object")
+    try:
+        permit = SessionPermit.from_api_json(permit_json)
+    except (ValueError, TypeError) as error:
+        raise ApiError(INVALID_REQUEST, f"permit is malformed: {_first_line(error)}") from None
+    signature = body.get("signature")
+    if not isinstance(signature, str) or not _SIGNATURE.match(signature.strip()):
+        raise ApiError(INVALID_REQUEST, "signature must be 0x followed by 130 hex digits (65 bytes)")
+    return SessionInitRequest(order_book, permit, bytes.fromhex(signature.strip()[2:]))
+
+
+def _first_line(error: BaseException) -> str:
+    """pydantic's summary without its URLs; inputs are hidden by the model's config."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    useful = [line for line in lines if not line.startswith("For further information")]
+    return "; ".join(useful[:4])[:400]
