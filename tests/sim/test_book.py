@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import astuple, fields, replace
 
 import pytest
 
@@ -13,11 +13,16 @@ from ama_tui.venues.sim.book import (
     DepthLevel,
     InvalidAmount,
     InvalidPrice,
+    InvalidSide,
     InvalidTimestamp,
     NoLiquidity,
     OrderBook,
+    PlaceResult,
     Trade,
     UnknownOrder,
+    _new_order,
+    _new_result,
+    _new_trade,
 )
 
 UNIT = 10**18
@@ -310,6 +315,8 @@ def test_first_order_id_and_market_ids(book: OrderBook) -> None:
         ({"amount18": -(10**18)}, InvalidAmount),
         ({"amount18": 1e18}, InvalidAmount),
         ({"timestamp": -1}, InvalidTimestamp),
+        ({"timestamp": 1.0}, InvalidTimestamp),
+        ({"is_buy": 1}, InvalidSide),
     ],
 )
 def test_invalid_limit_orders_leave_the_book_unchanged(
@@ -337,6 +344,7 @@ def test_invalid_limit_orders_leave_the_book_unchanged(
         ({"amount18": 0}, InvalidAmount),
         ({"worst_price6": 0}, InvalidPrice),
         ({"timestamp": -3}, InvalidTimestamp),
+        ({"is_buy": None}, InvalidSide),
     ],
 )
 def test_invalid_market_orders_leave_the_book_unchanged(
@@ -395,10 +403,6 @@ def test_from_snapshot_rejects_inconsistent_data(book: OrderBook) -> None:
 
 def test_fast_record_factories_match_the_dataclass_constructors() -> None:
     """The book builds its records without the generated __init__; they must be indistinguishable."""
-    from dataclasses import astuple, fields
-
-    from ama_tui.venues.sim.book import PlaceResult, _new_order, _new_result, _new_trade
-
     for cls, factory in ((BookOrder, _new_order), (Trade, _new_trade), (PlaceResult, _new_result)):
         names = [field.name for field in fields(cls)]
         assert factory.__code__.co_varnames[: factory.__code__.co_argcount] == tuple(names), cls

@@ -23,6 +23,10 @@ class InvalidAmount(BookError, ValueError):
     """An amount that is not a positive integer `amount18`."""
 
 
+class InvalidSide(BookError, ValueError):
+    """`is_buy` that is not a bool."""
+
+
 class InvalidTimestamp(BookError, ValueError):
     """A timestamp that is not a non-negative integer (unix seconds)."""
 
