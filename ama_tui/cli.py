@@ -40,9 +40,11 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ama-tui",
-        description="A liquidity packer for Dexetra order-book markets, with a terminal dashboard.",
+        description="A liquidity packer for Dexetra order-book markets, with a terminal dashboard. "
+        "With no subcommand, opens the dashboard.",
     )
     parser.add_argument("--version", action="version", version=f"ama-tui {__version__}")
+    _add_common(parser)  # no subcommand: the dashboard, with the same options as `run`
     sub = parser.add_subparsers(dest="command")
 
     run = sub.add_parser(
@@ -69,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="override a run or packer parameter by its checkpoint name (repeatable)",
     )
     run.add_argument("--max-in-flight", type=int, default=8, help="wallets trading at once (default 8)")
+    from ama_tui.devnet.command import add_devnet_parser  # lazy: stdlib-only module, keeps --help fast
+
+    add_devnet_parser(sub)
     return parser
 
 
@@ -98,8 +103,32 @@ def main(argv: Sequence[str] | None = None) -> int:
                 max_in_flight=args.max_in_flight,
             )
         )
-    build_parser().print_help()
-    return 0
+    if args.command == "devnet":
+        from ama_tui.devnet.command import run_devnet_command
+
+        return run_devnet_command(args)
+    return _run_app(args)
+
+
+def _run_app(args: argparse.Namespace) -> int:
+    """The full-screen dashboard (textual is imported only here)."""
+    from ama_tui.tui.app import make_app
+    from ama_tui.tui.app_options import AppOptions
+    from ama_tui.wiring import VenueChoice
+
+    app = make_app(
+        AppOptions(
+            venue=VenueChoice(args.venue),
+            csv=args.csv,
+            wallets=args.wallets,
+            state_dir=args.state_dir,
+            seed=args.seed,
+            preset=args.preset,
+            dry_run=args.dry_run,
+        )
+    )
+    app.run()
+    return app.return_code or 0
 
 
 if __name__ == "__main__":

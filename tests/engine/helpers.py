@@ -46,6 +46,7 @@ def make_rig(
     options: PackerOptions | None = None,
     config: RunConfig | None = None,
     packer: PackerParams | None = None,
+    run_id: str | None = None,
 ) -> Rig:
     venue = venue or SimVenue(seed, preset=preset, clock="virtual")
     row, info = find_market(venue, symbol)
@@ -60,6 +61,7 @@ def make_rig(
         overrides=overrides,
         config=config,
         packer=packer,
+        run_id=run_id,
     )
     params = LiveParams(start.checkpoint.config, start.checkpoint.packer_params)
     rig_snapshots: list[EngineSnapshot] = []

@@ -1,0 +1,375 @@
+"""The dashboard app: pick a market, resume or start fresh, configure, open sessions, watch.
+
+`make_app` builds it for the CLI and the tests alike. The packer runs in one thread worker that
+only posts messages (`ama_tui.tui.messages`); the handlers here switch screens on the main
+thread. `q` stops a running packer (it saves its checkpoint) and quits once the worker is done.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any, ClassVar, Final, cast
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from ama_tui.core.models import MarketCheckpoint, PackerParams, RunConfig
+from ama_tui.engine.live_params import LiveParams
+from ama_tui.engine.packer import PackerOptions, RunSummary, SessionProgress
+from ama_tui.engine.run_setup import StartMode
+from ama_tui.store import MarketStore, StateStore, StoreError, WalletEntry, derive_wallets
+from ama_tui.tui.app_options import AppOptions
+from ama_tui.tui.engine_handle import EngineHandle
+from ama_tui.tui.engine_run import (
+    PacedVenue,
+    StartRequest,
+    describe_error,
+    run_packer,
+    summarize_checkpoint,
+)
+from ama_tui.tui.messages import EngineFinished, EngineRunning, SessionProgressed
+from ama_tui.tui.screens.config import ConfigResult, ConfigScreen
+from ama_tui.tui.screens.help import HelpScreen
+from ama_tui.tui.screens.message import MessageScreen
+from ama_tui.tui.screens.picker import PickerScreen
+from ama_tui.tui.screens.resume import ResumeScreen
+from ama_tui.tui.screens.sessions import SessionsScreen
+from ama_tui.venues.base import MarketRow, Venue, VenueKind
+from ama_tui.wiring import DEFAULT_SIM_WALLETS, SetupError, VenueChoice, VenueSetup, load_fleet, open_venue
+
+MAX_SIM_WALLETS: Final = 200
+STOP_WAIT_S: Final = 60.0
+"""How long quitting waits for a running packer to finish its cycle and save."""
+
+EXIT_OK: Final = 0
+EXIT_SETUP: Final = 2
+EXIT_ENGINE: Final = 3
+
+
+def venue_subtitle(setup: VenueSetup, options: AppOptions) -> str:
+    """Short enough for an 80-column header: what the app trades on, and why."""
+    if setup.kind is VenueKind.SIM:
+        text = "embedded exchange"
+        if options.venue is VenueChoice.AUTO:
+            text += " (no live exchange configured)"
+    else:
+        text = setup.kind.value
+    return f"{text} · DRY-RUN" if options.dry_run else text
+
+
+class AmaApp(App[int], inherit_bindings=False):
+    CSS_PATH = "app.tcss"
+    TITLE = "ama-tui"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # A focused text field consumes printable keys, so there `q` and `?` are typed, and
+        # ctrl+q / f1 do the same.
+        Binding("q,ctrl+q", "quit_app", "Quit", priority=True),
+        Binding("question_mark,f1", "help", "Help", priority=True),
+        Binding("ctrl+c", "help_quit", show=False, system=True),
+    ]
+
+    def __init__(
+        self,
+        options: AppOptions,
+        *,
+        setup: VenueSetup | None,
+        csv_fleet: Sequence[WalletEntry] | None = None,
+        warnings: Sequence[str] = (),
+        setup_error: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.options = options
+        self.setup = setup
+        self.csv_fleet = list(csv_fleet) if csv_fleet is not None else None
+        self.warnings = list(warnings)
+        self.setup_error = setup_error
+        self.handle: EngineHandle | None = None
+        self.summary: RunSummary | None = None
+        self.engine_error: str | None = None
+        self._store: MarketStore | None = None
+        self._row: MarketRow | None = None
+        self._checkpoint: MarketCheckpoint | None = None
+        self._sessions: SessionsScreen | None = None
+        self._engine_running = False
+        self._engine_done = threading.Event()
+        self._quitting = False
+        self._exit_code = EXIT_SETUP if setup_error else EXIT_OK
+
+    # -- start ---------------------------------------------------------------------------------
+
+    @property
+    def venue(self) -> Venue:
+        assert self.setup is not None
+        return self.setup.venue
+
+    def on_mount(self) -> None:
+        if self.setup is not None:
+            self.sub_title = venue_subtitle(self.setup, self.options)
+        if self.setup_error is not None:
+            self.push_screen(MessageScreen("ama-tui cannot start", self.setup_error))
+            return
+        for warning in self.warnings:
+            self.notify(warning, severity="warning", timeout=8)
+        self.push_screen(self._picker())
+
+    def _picker(self) -> PickerScreen:
+        assert self.setup is not None
+        return PickerScreen(
+            self.venue,
+            venue_label=self.setup.description,
+            server_search=self.setup.kind is not VenueKind.SIM,
+            page_size=self.options.page_size,
+            debounce_s=self.options.search_debounce_s,
+            cursor_blink=self.options.cursor_blink,
+        )
+
+    # -- picked a market -> resume? -> configure ---------------------------------------------------
+
+    def on_picker_screen_picked(self, message: PickerScreen.Picked) -> None:
+        if self._store is not None or self._engine_running:
+            return
+        row = message.row
+        store = StateStore(self.options.state_dir).market(row.chain_id, row.market_address)
+        try:
+            store.open()
+            checkpoint = store.load_checkpoint()
+        except StoreError as exc:
+            store.close()
+            self.push_screen(MessageScreen(f"Cannot open {row.symbol}", str(exc), can_go_back=True))
+            return
+        self._store, self._row, self._checkpoint = store, row, checkpoint
+        if checkpoint is None:
+            self._configure(StartMode.FRESH)
+            return
+        summary = summarize_checkpoint(checkpoint, self.venue.clock.now())
+        self.push_screen(ResumeScreen(summary), self._resume_chosen)
+
+    def _resume_chosen(self, choice: str | None) -> None:
+        if choice is None:
+            self._release_market()
+        else:
+            self._configure(StartMode.RESUME if choice == "resume" else StartMode.FRESH)
+
+    def _configure(self, mode: StartMode) -> None:
+        assert self._row is not None
+        checkpoint = self._checkpoint
+        config = checkpoint.config if checkpoint else RunConfig()
+        packer = checkpoint.packer_params if checkpoint else PackerParams()
+        if self.csv_fleet is not None:
+            max_wallets = len(self.csv_fleet)
+            wallets = max_wallets
+        else:
+            max_wallets = MAX_SIM_WALLETS
+            wallets = self.options.wallets or DEFAULT_SIM_WALLETS
+            if mode is StartMode.RESUME and checkpoint is not None and not self.options.wallets:
+                wallets = min(max_wallets, len(checkpoint.wallets) or DEFAULT_SIM_WALLETS)
+        if mode is StartMode.RESUME and checkpoint is not None:
+            title = f"{self._row.symbol} · resume run {checkpoint.run.run_id}"
+        elif checkpoint is not None:
+            title = f"{self._row.symbol} · fresh run (the saved run {checkpoint.run.run_id} is set aside)"
+        else:
+            title = f"{self._row.symbol} · new run"
+
+        def done(result: ConfigResult | None) -> None:
+            if result is None:
+                self._release_market()
+            else:
+                self._start(mode, result)
+
+        self.push_screen(
+            ConfigScreen(
+                title=title,
+                config=config,
+                packer=packer,
+                wallets=wallets,
+                max_wallets=max_wallets,
+                cursor_blink=self.options.cursor_blink,
+            ),
+            done,
+        )
+
+    def _release_market(self) -> None:
+        """Back to the picker: the market's lock is given back."""
+        if self._store is not None:
+            self._store.close()
+        self._store = self._row = self._checkpoint = None
+
+    # -- start the run ----------------------------------------------------------------------------
+
+    def _fleet(self, count: int) -> list[WalletEntry]:
+        if self.csv_fleet is not None:
+            return self.csv_fleet[:count]
+        return list(derive_wallets(self.options.seed, count))
+
+    def _start(self, mode: StartMode, result: ConfigResult) -> None:
+        assert self._store is not None and self._row is not None and self.setup is not None
+        request = StartRequest(self._row, mode, result.config, result.packer, result.wallets)
+        handle = EngineHandle(
+            LiveParams(result.config, result.packer), venue_kind=self.setup.kind, dry_run=self.options.dry_run
+        )
+        self.handle = handle
+        self._sessions = SessionsScreen(
+            symbol=self._row.symbol, wallets=result.wallets, resumed=mode is StartMode.RESUME
+        )
+        self._show_only(self._sessions)
+        store, self._store = self._store, None
+        self._engine_running = True
+        self._run_engine(request, self._fleet(result.wallets), store, handle)
+
+    def _show_only(self, screen: Screen[Any]) -> None:
+        """Replace every screen above the app's base with `screen`."""
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        if len(self.screen_stack) == 2:
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="engine", name="packer")
+    def _run_engine(
+        self, request: StartRequest, fleet: list[WalletEntry], store: MarketStore, handle: EngineHandle
+    ) -> None:
+        """The packer, start to end. Only posts messages; closes the market's store when done."""
+        options = self.options
+        venue = self.venue
+        if options.virtual_time:
+            venue = cast(Venue, PacedVenue(venue, options.virtual_pace_s))
+
+        def progress(report: SessionProgress) -> None:
+            self.post_message(SessionProgressed(report))
+
+        def started(run_id: str) -> None:
+            self.post_message(EngineRunning(run_id))
+
+        try:
+            summary = run_packer(
+                venue=venue,
+                store=store,
+                request=request,
+                fleet=fleet,
+                handle=handle,
+                options=PackerOptions(
+                    max_in_flight=1 if options.virtual_time else options.max_in_flight,
+                    dry_run=options.dry_run,
+                    seed=options.seed,
+                ),
+                run_id=options.run_id,
+                progress=progress,
+                on_started=started,
+            )
+        except Exception as exc:  # shown on a message screen; never a traceback
+            self.post_message(EngineFinished(None, describe_error(exc)))
+        else:
+            self.post_message(EngineFinished(summary, None))
+        finally:
+            try:
+                store.close()
+            finally:
+                self._engine_done.set()
+
+    def on_session_progressed(self, message: SessionProgressed) -> None:
+        if self._sessions is not None and self._sessions.is_attached:
+            self._sessions.record(message.report)
+
+    def on_engine_running(self, message: EngineRunning) -> None:
+        if self.handle is None or self._quitting:
+            return
+        from ama_tui.tui.dashboard.screen import DashboardScreen
+
+        self._sessions = None
+        self._show_only(DashboardScreen(self.handle))
+
+    def on_engine_finished(self, message: EngineFinished) -> None:
+        self._engine_running = False
+        self._sessions = None
+        self.summary, self.engine_error = message.summary, message.error
+        if message.error is not None:
+            self._exit_code = EXIT_ENGINE
+            self._show_only(MessageScreen("The packer stopped on an error", message.error))
+            return
+        if self._quitting:
+            self.exit(self._exit_code, return_code=self._exit_code)
+            return
+        summary = message.summary
+        assert summary is not None
+        self._show_only(
+            MessageScreen(
+                "The run stopped",
+                f"{summary.stop_reason}.\n\nRun {summary.run_id}: {summary.cycles} cycles, "
+                f"{summary.placed} orders placed, {summary.cancelled} cancelled, {summary.fills} fills, "
+                f"{summary.errors} errors. The checkpoint is saved.",
+                error=False,
+            )
+        )
+
+    # -- keys -------------------------------------------------------------------------------------
+
+    def action_quit_app(self) -> None:
+        if self._engine_running and self.handle is not None:
+            if not self._quitting:
+                self._quitting = True
+                self.handle.request_stop()
+                self.sub_title = "stopping: finishing the cycle and saving the checkpoint…"
+            return
+        self._release_market()
+        self.exit(self._exit_code, return_code=self._exit_code)
+
+    def action_quit_engine(self) -> None:
+        """The dashboard's `q`."""
+        self.action_quit_app()
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
+        else:
+            self.push_screen(HelpScreen())
+
+    # -- end ---------------------------------------------------------------------------------------
+
+    def on_unmount(self) -> None:
+        """However the app ends, a running packer is stopped (and saves) before the process exits."""
+        if self.handle is not None and self._engine_running:
+            self.handle.request_stop()
+            self._engine_done.wait(STOP_WAIT_S)
+        self._release_market()
+        if self.setup is not None:
+            self.setup.venue.close()
+
+
+def make_app(
+    options: AppOptions,
+    *,
+    venue: Venue | None = None,
+    venue_description: str | None = None,
+) -> AmaApp:
+    """The app for `options`. A setup problem (half-set `.env`, bad wallets CSV, ...) does not
+    raise: the app opens on a screen that says what to fix. `venue` replaces the one the options
+    would open (tests: a faulty venue)."""
+    setup: VenueSetup | None = None
+    try:
+        if venue is not None:
+            description = venue_description or f"{venue.kind.value} venue (injected)"
+            setup = VenueSetup(venue=venue, kind=venue.kind, description=description)
+        else:
+            setup = open_venue(
+                options.venue,
+                seed=options.seed,
+                preset=options.preset,
+                virtual_time=options.virtual_time,
+                env_dir=options.env_dir,
+            )
+        csv_fleet = None
+        warnings: list[str] = []
+        if options.csv is not None or setup.kind is not VenueKind.SIM:
+            csv_fleet, warnings = load_fleet(
+                setup.kind, csv=options.csv, count=options.wallets, seed=options.seed
+            )
+        elif options.wallets is not None and not 1 <= options.wallets <= MAX_SIM_WALLETS:
+            raise SetupError(f"--wallets must be between 1 and {MAX_SIM_WALLETS} on the embedded exchange")
+    except SetupError as exc:
+        return AmaApp(options, setup=setup, setup_error=str(exc))
+    return AmaApp(options, setup=setup, csv_fleet=csv_fleet, warnings=warnings)

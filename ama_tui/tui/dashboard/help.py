@@ -1,0 +1,42 @@
+"""The dashboard's own key help, used when the app does not provide a help screen."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Final
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+HELP_TEXT: Final = """\
+[b]Dashboard keys[/b]
+
+  [b]p[/b]   pause / resume (no new orders while paused)
+  [b]x[/b]   cancel every order of ours, then stop (asks first)
+  [b]e[/b]   edit the live parameters (applied at the next cycle)
+  [b]/[/b]   filter the log: wallet and/or action, e.g. [i]Sim001 FILL[/i]
+        Enter applies, Esc clears
+  [b]?[/b]   this help
+  [b]q[/b]   stop the run
+
+The ladder marks our orders with [b]●n[/b]: how many of them rest at that price.
+Utilization is reserved collateral over each wallet's cap:
+green below 70 %, yellow below 90 %, red above.
+
+Esc, q or ? closes this help."""
+
+
+class DashboardHelp(ModalScreen[None]):
+    CSS_PATH = "modals.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark", "close", "Close"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dashboard-help"):
+            yield Static(HELP_TEXT)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,163 @@
+"""Live parameters: every run and packer parameter by its JSON name, edited while the packer runs.
+
+Save sends only the fields that changed through `EngineHandle.update_params`, which validates them
+all at once; refused values are explained next to their field and nothing changes. An accepted
+change is applied by the engine at its next cycle and journaled as PARAMS_CHANGED.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar, Final
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from ama_tui.engine.live_params import (
+    PACKER_PARAM_NAMES,
+    RUN_PARAM_NAMES,
+    ParamsChange,
+    ParamsError,
+    ParamsView,
+)
+from ama_tui.tui.engine_handle import EngineHandle
+
+SECTIONS: Final = (("Run", RUN_PARAM_NAMES), ("Packer", PACKER_PARAM_NAMES))
+
+
+def param_text(value: Any) -> str:
+    """A parameter's JSON value as the user edits it (`0.2`, `6`, `MEAN`, `true`)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def current_values(view: ParamsView) -> dict[str, str]:
+    """JSON name -> editable text, for every run and packer parameter (run first)."""
+    run = view.config.model_dump(by_alias=True, mode="json")
+    packer = view.packer.model_dump(by_alias=True, mode="json")
+    values = {name: param_text(run.get(name)) for name in RUN_PARAM_NAMES}
+    values.update({name: param_text(packer.get(name)) for name in PACKER_PARAM_NAMES})
+    return values
+
+
+def edited_values(original: Mapping[str, str], edited: Mapping[str, str]) -> dict[str, str]:
+    """Only what the user changed (surrounding spaces ignored)."""
+    changes: dict[str, str] = {}
+    for name, value in edited.items():
+        text = value.strip()
+        if text != original.get(name, "").strip():
+            changes[name] = text
+    return changes
+
+
+def problems_by_field(problems: Mapping[str, str], names: set[str]) -> tuple[dict[str, str], list[str]]:
+    """Split ParamsError problems into per-field messages and general ones. A problem about
+    several fields at once (`minDistanceTicks,maxDistanceTicks`) is shown next to each of them."""
+    by_field: dict[str, str] = {}
+    general: list[str] = []
+    for where, message in problems.items():
+        fields = [part for part in where.split(",") if part in names]
+        if not fields:
+            general.append(f"{where}: {message}" if where else message)
+        for name in fields:
+            by_field[name] = f"{by_field[name]}; {message}" if name in by_field else message
+    return by_field, general
+
+
+def describe_change(change: ParamsChange) -> str:
+    """`ordersPerSidePerWallet 6 → 4` for each changed parameter."""
+    return ", ".join(
+        f"{name} {param_text(change.before.get(name))} → {param_text(value)}"
+        for name, value in change.after.items()
+    )
+
+
+class ParamsEditor(ModalScreen[ParamsChange | None]):
+    """Dismisses with the accepted change, or None when cancelled or nothing changed."""
+
+    CSS_PATH = "modals.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Save"),
+    ]
+
+    def __init__(self, handle: EngineHandle) -> None:
+        super().__init__()
+        self.handle = handle
+        self.original = current_values(handle.params.current())
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="params-editor"):
+            yield Static(
+                "Takes effect at the next cycle (journaled). Enter saves, Esc cancels.",
+                id="params-hint",
+            )
+            with VerticalScroll(id="params-rows"):
+                for title, names in SECTIONS:
+                    yield Static(title, classes="params-section")
+                    for name in names:
+                        with Horizontal(classes="param-row"):
+                            yield Label(name, classes="param-name")
+                            yield Input(
+                                self.original[name], id=f"param-{name}", classes="param-input", compact=True
+                            )
+                            yield Static("", id=f"error-{name}", classes="param-error")
+            yield Static("", id="params-problems")
+            with Horizontal(id="params-buttons"):
+                yield Button("Save", id="params-save", variant="primary", compact=True)
+                yield Button("Cancel", id="params-cancel", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#params-editor").border_title = "Live parameters"
+
+    def inputs(self) -> dict[str, Input]:
+        return {name: self.query_one(f"#param-{name}", Input) for name in self.original}
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "params-save":
+            self.action_save()
+        elif event.button.id == "params-cancel":
+            self.action_cancel()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_save()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def action_save(self) -> None:
+        inputs = self.inputs()
+        changes = edited_values(self.original, {name: box.value for name, box in inputs.items()})
+        self._show_problems({}, [])
+        if not changes:
+            self.dismiss(None)
+            return
+        try:
+            change = self.handle.update_params(changes)
+        except ParamsError as exc:
+            by_field, general = problems_by_field(exc.problems, set(inputs))
+            self._show_problems(by_field, general)
+            return
+        self.dismiss(change)
+
+    def _show_problems(self, by_field: Mapping[str, str], general: list[str]) -> None:
+        for name, box in self.inputs().items():
+            message = by_field.get(name, "")
+            box.set_class(bool(message), "-invalid")
+            error = self.query_one(f"#error-{name}", Static)
+            error.update(message)
+            error.set_class(bool(message), "-shown")
+        problems = self.query_one("#params-problems", Static)
+        problems.update("\n".join(general))
+        problems.set_class(bool(general), "-shown")
+        first = next((name for name in self.original if name in by_field), None)
+        if first is not None:
+            self.query_one(f"#param-{first}", Input).focus()

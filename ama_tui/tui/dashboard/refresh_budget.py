@@ -1,0 +1,45 @@
+"""Pacing the dashboard's repaints by the CPU they cost.
+
+The screen repaints at most ten times a second. On a slow or busy machine a repaint of a big
+fleet can cost tens of milliseconds of the UI thread, so ten a second would take most of a core
+away from everything else (the engine included). `RefreshBudget` lets a repaint start only when
+the UI thread's CPU time since the previous one is within `fraction` of the wall time since then:
+a fast machine keeps 10 Hz, a slow one shows fewer, always-latest snapshots.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Final
+
+DEFAULT_FRACTION: Final = 0.2
+
+
+class RefreshBudget:
+    def __init__(
+        self,
+        fraction: float = DEFAULT_FRACTION,
+        *,
+        cpu_clock: Callable[[], float] = time.thread_time,
+        wall_clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not 0 < fraction <= 1:
+            raise ValueError(f"the CPU budget is a fraction of one core in (0, 1], got {fraction}")
+        self.fraction = fraction
+        self._cpu_clock = cpu_clock
+        self._wall_clock = wall_clock
+        self._mark: tuple[float, float] | None = None
+
+    def allow(self) -> bool:
+        """May a repaint start now? (Measured on the calling thread: call it from the UI thread.)"""
+        if self._mark is None:
+            return True
+        cpu0, wall0 = self._mark
+        used = self._cpu_clock() - cpu0
+        elapsed = self._wall_clock() - wall0
+        return used <= self.fraction * elapsed
+
+    def start(self) -> None:
+        """A repaint starts: what the thread spends from now on is charged to it."""
+        self._mark = (self._cpu_clock(), self._wall_clock())

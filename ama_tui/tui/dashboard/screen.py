@@ -1,0 +1,208 @@
+"""The dashboard screen.
+
+Its only input is the `EngineHandle`. A 10 Hz timer asks for a newer snapshot and, only when
+there is one, repaints the widgets inside one `app.batch_update()`: at most ten repaints a second
+however busy the engine is, and nothing at all while it sleeps. A `RefreshBudget` keeps the UI
+thread under a fraction of a core on slow machines by skipping a pull (the next one shows the
+latest snapshot). Every time shown comes from the
+snapshot (`now`, `started_at`), never from the wall clock, so a screen is a pure function of
+its snapshots. Nothing here runs on a worker thread.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Final
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input
+
+from ama_tui.engine.live_params import ParamsChange
+from ama_tui.engine.snapshot import EngineSnapshot
+from ama_tui.tui.dashboard.help import DashboardHelp
+from ama_tui.tui.dashboard.params_editor import ParamsEditor, describe_change
+from ama_tui.tui.dashboard.refresh_budget import DEFAULT_FRACTION, RefreshBudget
+from ama_tui.tui.engine_handle import EngineHandle
+from ama_tui.tui.screens.confirm import ConfirmScreen
+from ama_tui.tui.widgets.action_log import ActionLog
+from ama_tui.tui.widgets.fills_panel import FillsPanel
+from ama_tui.tui.widgets.header_bar import HeaderBar
+from ama_tui.tui.widgets.ladder import Ladder
+from ama_tui.tui.widgets.log_filter import LogFilterInput
+from ama_tui.tui.widgets.wallets_table import WalletsTable
+
+REFRESH_INTERVAL_S: Final = 0.1
+CANCEL_ALL_QUESTION: Final = "Cancel every open order of our wallets, then stop the run?"
+
+
+class DashboardScreen(Screen[None]):
+    CSS_PATH = "dashboard.tcss"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]  # noqa: RUF012 (typed by Screen)
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("p", "toggle_pause", "Pause/Resume"),
+        Binding("x", "cancel_all", "Cancel all"),
+        Binding("e", "edit_params", "Params"),
+        Binding("slash", "filter_log", "Filter"),
+        Binding("question_mark", "help", "Help"),
+        Binding("q", "quit_engine", "Quit"),
+    ]
+
+    def __init__(
+        self,
+        handle: EngineHandle,
+        *,
+        refresh_interval: float = REFRESH_INTERVAL_S,
+        cpu_budget: float | None = DEFAULT_FRACTION,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.handle = handle
+        self.refresh_interval = refresh_interval
+        self.budget = RefreshBudget(cpu_budget) if cpu_budget is not None else None
+        """None: repaint at every newer snapshot (deterministic tests)."""
+        self.snapshot: EngineSnapshot | None = None
+        self.repaints = 0
+        """How many snapshots were shown (tests and the benchmark read it)."""
+        self._seen_version = 0
+        self._timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield HeaderBar(id="header")
+        with Horizontal(id="top"):
+            yield Ladder(id="ladder")
+            with Vertical(id="activity"):
+                yield ActionLog(id="log")
+                yield FillsPanel(id="fills")
+        yield WalletsTable(id="wallets")
+        yield LogFilterInput(id="log-filter")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.header = self.query_one(HeaderBar)
+        self.ladder = self.query_one(Ladder)
+        self.log_view = self.query_one(ActionLog)
+        self.fills = self.query_one(FillsPanel)
+        self.wallets = self.query_one(WalletsTable)
+        self.filter_box = self.query_one(LogFilterInput)
+        self.filter_box.display = False
+        self.ladder.border_title = "Book"
+        self.log_view.border_title = "Log"
+        self.fills.border_title = "Fills"
+        self.wallets.border_title = "Wallets"
+        self.header.set_text(Text(f" waiting for the engine…  [{self.handle.badge}]", style="dim"))
+        self.pull()
+        self._timer = self.set_interval(self.refresh_interval, self.pull)
+
+    # -- pulling snapshots ---------------------------------------------------------------------------
+
+    def pull(self) -> bool:
+        """Show the handle's latest snapshot if it is newer than the one on screen (and the
+        repaint budget allows)."""
+        if self.budget is not None and not self.budget.allow():
+            return False
+        version, snapshot = self.handle.latest_if_newer(self._seen_version)
+        if snapshot is None:
+            return False
+        self._seen_version = version
+        if self.budget is not None:
+            self.budget.start()
+        self.show(snapshot)
+        return True
+
+    def show(self, snapshot: EngineSnapshot) -> None:
+        self.snapshot = snapshot
+        self.repaints += 1
+        with self.app.batch_update():
+            self._show_header()
+            self.ladder.show(snapshot)
+            self.wallets.show(snapshot.wallets, snapshot.now)
+            self.fills.show(snapshot)
+            self.log_view.tick6 = snapshot.market.tick6
+            self.log_view.follow(snapshot.journal_tail)
+
+    def _show_header(self) -> None:
+        if self.snapshot is None:
+            return
+        params = self.handle.params
+        self.header.show(
+            self.snapshot,
+            self.handle.badge,
+            pause_requested=params.paused,
+            cancel_requested=params.cancel_all_requested,
+        )
+
+    # -- actions -----------------------------------------------------------------------------------
+
+    def action_toggle_pause(self) -> None:
+        paused = self.handle.toggle_pause()
+        if paused:
+            self.notify("No new orders from the next cycle; resting orders stay.", title="Pausing")
+        else:
+            self.notify("Packing again from the next cycle.", title="Resuming")
+        self._show_header()
+
+    def action_cancel_all(self) -> None:
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            self.handle.request_cancel_all()
+            self.notify(
+                "Cancelling every order of ours at the next cycle, then stopping.",
+                title="Cancel all",
+                severity="warning",
+            )
+            self._show_header()
+
+        self.app.push_screen(ConfirmScreen(CANCEL_ALL_QUESTION), answered)
+
+    def action_edit_params(self) -> None:
+        def done(change: ParamsChange | None) -> None:
+            if change is None or not change.after:
+                return
+            self.notify(f"{describe_change(change)} — applies at the next cycle.", title="Parameters changed")
+
+        self.app.push_screen(ParamsEditor(self.handle), done)
+
+    def action_filter_log(self) -> None:
+        self.filter_box.value = self.log_view.filter_text
+        self.filter_box.display = True
+        self.filter_box.focus()
+
+    async def action_help(self) -> None:
+        if hasattr(self.app, "action_help"):
+            await self.app.run_action("help")
+        else:
+            self.app.push_screen(DashboardHelp())
+
+    async def action_quit_engine(self) -> None:
+        """The app's own stop when it has one (it also leaves the app); else just stop the engine."""
+        for action in ("quit_engine", "quit_app"):
+            if hasattr(self.app, f"action_{action}"):
+                await self.app.run_action(action)
+                return
+        self.handle.request_stop()
+        self.notify("Stopping after the current cycle.", title="Stopping")
+
+    # -- the log filter --------------------------------------------------------------------------
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input is not self.filter_box:
+            return
+        event.stop()
+        self.log_view.set_filter(event.value)
+        self._hide_filter()
+
+    def on_log_filter_input_cleared(self, event: LogFilterInput.Cleared) -> None:
+        event.stop()
+        self.log_view.set_filter("")
+        self._hide_filter()
+
+    def _hide_filter(self) -> None:
+        self.filter_box.display = False
+        self.log_view.focus()

@@ -1,0 +1,442 @@
+"""The market picker: a searchable list of the exchange's active markets.
+
+Typing goes to the search field; ↑/↓/enter drive the table while the field keeps the focus. On the
+embedded exchange every active market is loaded once and filtered here as you type; on any other
+venue the exchange searches (debounced, in a thread worker) and pages (`ctrl+l` or the last row
+loads more). Best bid/ask are read for the listed markets in another worker and show "–" until
+known. Exchange failures are a message with a Retry, never a traceback.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Final
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.coordinate import Coordinate
+from textual.message import Message
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Button, DataTable, Footer, Header, Input, LoadingIndicator, Static
+from textual.worker import get_current_worker
+
+from ama_tui.core.market import BookTop
+from ama_tui.core.units import format_price6
+from ama_tui.tui.messages import MarketsFailed, MarketsLoaded, TopsFetched
+from ama_tui.venues.base import MarketPage, MarketRow, Venue, VenueError
+
+MORE_ROW: Final = "__more__"
+TOPS_BATCH: Final = 4
+NAME_WIDTH_MIN: Final = 6
+NAME_WIDTH_MAX: Final = 40
+PRICE_WIDTH: Final = 8
+"""Room kept for a best bid/ask before it is known, so the name column does not jump."""
+NO_VALUE: Final = "–"
+COLUMNS: Final = (
+    ("symbol", "Symbol"),
+    ("book", "Order book"),
+    ("chain", "Chain"),
+    ("tick", "Tick"),
+    ("bid", "Best bid"),
+    ("ask", "Best ask"),
+    ("name", "Name"),
+)
+"""The name is last: on a narrow terminal it is the column that gets clipped."""
+
+
+def short_address(address: str) -> str:
+    """`0x1234…abcd`."""
+    return f"{address[:6]}…{address[-4:]}" if len(address) > 12 else address
+
+
+def matches(row: MarketRow, needle: str) -> bool:
+    """Case-insensitive match on symbol, name, identifier or order-book address."""
+    if not needle:
+        return True
+    needle = needle.lower()
+    return any(
+        needle in field.lower() for field in (row.symbol, row.name, row.market_identifier, row.market_address)
+    )
+
+
+class SearchInput(Input):
+    """The search field: every printable key is typed, except `?` (no market has one), which
+    stays the app's help key."""
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        return character != "?" and super().check_consume_key(key, character)
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+class PickerScreen(Screen[None]):
+    """Posts `PickerScreen.Picked` (to the app) when a market is chosen; stays on the stack so
+    Back from the next screens lands here again."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down", "cursor('down')", "Down", show=False),
+        Binding("up", "cursor('up')", "Up", show=False),
+        Binding("pagedown", "cursor('page_down')", show=False),
+        Binding("pageup", "cursor('page_up')", show=False),
+        Binding("enter", "pick", "Pick", priority=True),
+        Binding("ctrl+l", "load_more", "Load more"),
+        Binding("r", "retry", "Retry"),
+    ]
+
+    class Picked(Message):
+        def __init__(self, row: MarketRow) -> None:
+            super().__init__()
+            self.row = row
+
+    def __init__(
+        self,
+        venue: Venue,
+        *,
+        venue_label: str,
+        server_search: bool,
+        page_size: int = 50,
+        debounce_s: float = 0.3,
+        cursor_blink: bool = True,
+    ) -> None:
+        super().__init__()
+        self.venue = venue
+        self.venue_label = venue_label
+        self.server_search = server_search
+        self.page_size = page_size
+        self.debounce_s = debounce_s
+        self.cursor_blink = cursor_blink
+        self.rows: list[MarketRow] = []
+        self.total = 0
+        self.state = "loading"
+        self.error: str | None = None
+        self._query = ""
+        self._loaded_query = ""
+        self._generation = 0
+        self._tops: dict[str, BookTop | None] = {}
+        self._tops_wanted: set[str] = set()
+        self._debounce: Timer | None = None
+        self._name_width = NAME_WIDTH_MAX
+
+    # -- layout ------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(Content(f"Exchange: {self.venue_label}"), id="venue-line")
+        yield SearchInput(placeholder="Search markets: symbol, name or address", id="search")
+        yield LoadingIndicator(id="markets-loading")
+        table: DataTable[str] = DataTable(id="markets", cursor_type="row", zebra_stripes=True)
+        table.can_focus = True
+        yield table
+        with Vertical(id="markets-error"):
+            yield Static(id="markets-error-text")
+            yield Button("Retry (r)", id="retry", variant="primary")
+        yield Static(id="markets-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#markets", DataTable)
+        for key, label in COLUMNS:
+            table.add_column(label, key=key)
+        search = self.query_one("#search", Input)
+        search.cursor_blink = self.cursor_blink
+        search.focus()
+        self._load(append=False)
+
+    def _set_state(self, state: str) -> None:
+        self.state = state
+        for name in ("loading", "ready", "error"):
+            self.set_class(state == name, f"-{name}")
+        search = self.query_one("#search", Input)
+        search.disabled = state == "error"
+        if state == "error":
+            self.query_one("#retry", Button).focus()
+        elif self.focused is None or isinstance(self.focused, Button):
+            search.focus()
+        self.refresh_bindings()
+
+    # -- loading markets ----------------------------------------------------------------------
+
+    def _load(self, *, append: bool) -> None:
+        self._generation += 1
+        if self.state != "ready":
+            self._set_state("loading")
+        else:
+            self.query_one("#markets-status", Static).update("searching…" if not append else "loading more…")
+        query = self._query if self.server_search else ""
+        offset = len(self.rows) if append else 0
+        self._fetch_markets(query, offset, append, self._generation)
+
+    @work(thread=True, exclusive=True, group="markets", exit_on_error=False)
+    def _fetch_markets(self, query: str, offset: int, append: bool, generation: int) -> None:
+        """Server search: one page. Embedded exchange: every active market, page by page."""
+        try:
+            page = self.venue.list_markets(
+                search=query or None, status="ACTIVE", limit=self.page_size, offset=offset
+            )
+            if not self.server_search:
+                markets = list(page.markets)
+                while page.has_more and page.markets and not get_current_worker().is_cancelled:
+                    page = self.venue.list_markets(
+                        status="ACTIVE", limit=self.page_size, offset=page.offset + len(page.markets)
+                    )
+                    markets.extend(page.markets)
+                page = MarketPage(tuple(markets), len(markets), len(markets), 0)
+        except VenueError as exc:
+            self.post_message(MarketsFailed(str(exc), generation=generation))
+        except Exception as exc:  # anything else is still a message, not a traceback
+            self.post_message(MarketsFailed(f"{type(exc).__name__}: {exc}", generation=generation))
+        else:
+            self.post_message(MarketsLoaded(page, append=append, generation=generation))
+
+    def on_markets_loaded(self, message: MarketsLoaded) -> None:
+        if message.generation != self._generation:
+            return
+        page = message.page
+        self.rows = [*self.rows, *page.markets] if message.append else list(page.markets)
+        self.total = page.total
+        self._loaded_query = self._query
+        self.error = None
+        self._render_rows(keep_cursor=message.append)
+        self._set_state("ready")
+
+    def on_markets_failed(self, message: MarketsFailed) -> None:
+        if message.generation != self._generation:
+            return
+        self.error = message.error
+        self.query_one("#markets-error-text", Static).update(
+            Content(f"The exchange did not answer: {message.error}\n\nPress r (or the button) to try again.")
+        )
+        self.query_one("#markets-status", Static).update("")
+        self._set_state("error")
+
+    @property
+    def has_more(self) -> bool:
+        return self.server_search and len(self.rows) < self.total
+
+    def visible_rows(self) -> list[MarketRow]:
+        if self.server_search:
+            return list(self.rows)
+        return [row for row in self.rows if matches(row, self._query.strip())]
+
+    def _render_rows(self, *, keep_cursor: bool) -> None:
+        table: DataTable[str] = self.query_one("#markets", DataTable)
+        previous = self._key_at_cursor() if keep_cursor else None
+        previous_index = table.cursor_row
+        shown = self.visible_rows()
+        self._name_width = self._fit_name_width(shown)
+        with self.app.batch_update():
+            table.clear()
+            for row in shown:
+                table.add_row(*self._cells(row), key=row.market_address.lower())
+            if self.has_more:
+                left = self.total - len(self.rows)
+                table.add_row(
+                    f"… {left} more", "", "", "", "", "", "enter or ctrl+l loads them", key=MORE_ROW
+                )
+            if previous is not None and previous != MORE_ROW and previous in table.rows:
+                table.move_cursor(row=table.get_row_index(previous))
+            elif previous == MORE_ROW and shown:
+                # After "load more", land on the first of the new rows.
+                table.move_cursor(row=min(len(shown) - 1, previous_index))
+            else:
+                table.move_cursor(row=0)
+        self._update_status(len(shown))
+        self._want_tops(shown)
+
+    def _cells(self, row: MarketRow) -> tuple[str, ...]:
+        bid, ask = self._top_cells(row)
+        return (
+            row.symbol,
+            short_address(row.market_address),
+            str(row.chain_id),
+            f"{row.tick_size:f}",
+            bid,
+            ask,
+            _clip(row.name, self._name_width),
+        )
+
+    def _fit_name_width(self, rows: list[MarketRow]) -> int:
+        """As wide as the table leaves for the name (every other column at its widest)."""
+        width = (self.size.width or self.app.size.width) - 2  # the table's margins
+        others = 0
+        for index, (_key, label) in enumerate(COLUMNS[:-1]):
+            cells = [self._cells_unclipped(row)[index] for row in rows]
+            widest = max([len(label), *(len(cell) for cell in cells)])
+            if index in (4, 5):
+                widest = max(widest, PRICE_WIDTH)
+            others += widest + 2
+        room = width - others - 2 - 2  # the name's padding, the scrollbar
+        return max(NAME_WIDTH_MIN, min(NAME_WIDTH_MAX, room))
+
+    def _cells_unclipped(self, row: MarketRow) -> tuple[str, ...]:
+        bid, ask = self._top_cells(row)
+        return (
+            row.symbol,
+            short_address(row.market_address),
+            str(row.chain_id),
+            f"{row.tick_size:f}",
+            bid,
+            ask,
+        )
+
+    def on_resize(self) -> None:
+        if self.state == "ready" and self._fit_name_width(self.visible_rows()) != self._name_width:
+            self._render_rows(keep_cursor=True)
+
+    def _update_status(self, shown: int) -> None:
+        if self.server_search:
+            text = f"{len(self.rows)} of {self.total} active markets"
+            if self.has_more:
+                text += " · ctrl+l loads more"
+        else:
+            needle = self._query.strip()
+            text = (
+                f"{shown} of {len(self.rows)} active markets match {needle!r}"
+                if needle
+                else f"{len(self.rows)} active markets"
+            )
+        if shown:
+            text += " · ↑↓ move, enter picks"
+        self.query_one("#markets-status", Static).update(Content(text))
+
+    # -- best bid / ask ------------------------------------------------------------------------
+
+    def _top_cells(self, row: MarketRow) -> tuple[str, str]:
+        top = self._tops.get(row.market_address.lower())
+        if top is None:
+            return NO_VALUE, NO_VALUE
+        tick6 = row.tick6 or None
+        bid = format_price6(top.best_bid6, tick6) if top.best_bid6 > 0 else NO_VALUE
+        ask = format_price6(top.best_ask6, tick6) if top.best_ask6 > 0 else NO_VALUE
+        return bid, ask
+
+    def _want_tops(self, rows: list[MarketRow]) -> None:
+        missing = [
+            row.market_address
+            for row in rows
+            if row.market_address.lower() not in self._tops
+            and row.market_address.lower() not in self._tops_wanted
+        ]
+        if missing:
+            self._tops_wanted.update(address.lower() for address in missing)
+            self._fetch_tops(missing)
+
+    @work(thread=True, group="tops", exit_on_error=False)
+    def _fetch_tops(self, addresses: list[str]) -> None:
+        worker = get_current_worker()
+        batch: dict[str, BookTop | None] = {}
+        for address in addresses:
+            if worker.is_cancelled:
+                break
+            try:
+                batch[address.lower()] = self.venue.book(address, 1).top
+            except VenueError:
+                batch[address.lower()] = None
+            except Exception:  # a display nicety: a failure here just leaves "–"
+                batch[address.lower()] = None
+            if len(batch) >= TOPS_BATCH:
+                self.post_message(TopsFetched(batch))
+                batch = {}
+        if batch:
+            self.post_message(TopsFetched(batch))
+
+    def on_tops_fetched(self, message: TopsFetched) -> None:
+        table: DataTable[str] = self.query_one("#markets", DataTable)
+        by_key = {row.market_address.lower(): row for row in self.rows}
+        with self.app.batch_update():
+            for key, top in message.tops.items():
+                self._tops_wanted.discard(key)
+                if top is None:
+                    continue
+                self._tops[key] = top
+                row = by_key.get(key)
+                if row is None or key not in table.rows:
+                    continue
+                bid, ask = self._top_cells(row)
+                table.update_cell(key, "bid", bid)
+                table.update_cell(key, "ask", ask)
+
+    # -- searching -----------------------------------------------------------------------------
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        self._query = event.value
+        if not self.server_search:
+            if self.state == "ready":
+                self._render_rows(keep_cursor=False)
+            return
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._debounce = self.set_timer(self.debounce_s, self._search_now)
+
+    def _search_now(self) -> None:
+        self._debounce = None
+        if self._query.strip() != self._loaded_query.strip() or self.state != "ready":
+            self._load(append=False)
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_pick()
+
+    @on(DataTable.RowSelected, "#markets")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self._pick_key(event.row_key.value)
+
+    # -- actions -------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "retry":
+            return self.state == "error"
+        if action == "load_more":
+            return self.state == "ready" and self.has_more
+        if action in ("pick", "cursor"):
+            return self.state == "ready"
+        return True
+
+    def _key_at_cursor(self) -> str | None:
+        table: DataTable[str] = self.query_one("#markets", DataTable)
+        if table.row_count == 0:
+            return None
+        cell = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0))
+        return cell.row_key.value
+
+    def action_cursor(self, where: str) -> None:
+        table: DataTable[str] = self.query_one("#markets", DataTable)
+        getattr(table, f"action_{'cursor_' if where in ('up', 'down') else ''}{where}")()
+
+    def action_pick(self) -> None:
+        if self.state != "ready":
+            return
+        self._pick_key(self._key_at_cursor())
+
+    def _pick_key(self, key: str | None) -> None:
+        if key is None:
+            self.app.bell()
+            return
+        if key == MORE_ROW:
+            self.action_load_more()
+            return
+        for row in self.rows:
+            if row.market_address.lower() == key:
+                self.post_message(self.Picked(row))
+                return
+
+    def action_load_more(self) -> None:
+        if self.state == "ready" and self.has_more:
+            self._load(append=True)
+
+    def action_retry(self) -> None:
+        if self.state == "error":
+            self._load(append=False)
+
+    @on(Button.Pressed, "#retry")
+    def _retry_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_retry()

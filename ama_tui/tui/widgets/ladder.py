@@ -1,0 +1,278 @@
+"""The order-book ladder, centred on the mid: asks above, bids below, our orders marked.
+
+Pure part: `build_ladder` (which levels fit, with our order counts) and `ladder_lines` (their
+text). Widget part: `Ladder` renders through the Line API from strips cached per (snapshot,
+size), so a 25-level book costs one build per new snapshot, not one per repaint.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Final
+
+from rich.style import Style
+from rich.text import Text
+from textual.cache import LRUCache
+from textual.strip import Strip
+from textual.widget import Widget
+
+from ama_tui.engine.snapshot import EngineSnapshot, WalletView
+from ama_tui.tui.widgets.strips import text_strip
+from ama_tui.tui.widgets.text import amount_text, price_text
+from ama_tui.tui.widgets.util_bar import bar_cells
+
+SPREAD_LINES: Final = 2
+"""The spread line (spread and mid) and the reference line (mark and last trade)."""
+
+ASK_STYLE: Final = "red"
+BID_STYLE: Final = "green"
+OURS_STYLE: Final = "bold yellow"
+
+
+@dataclass(frozen=True, slots=True)
+class LadderLevel:
+    is_bid: bool
+    price6: int
+    amount18: int
+    order_count: int
+    ours: int
+    """How many of our wallets' orders rest at this price on this side."""
+
+
+@dataclass(frozen=True, slots=True)
+class LadderModel:
+    asks: tuple[LadderLevel | None, ...]
+    """Top to bottom: the worst shown ask first, the best ask last (next to the spread); `None`
+    pads the top when the book is thinner than the room."""
+    bids: tuple[LadderLevel | None, ...]
+    """Top to bottom: the best bid first; `None` pads the bottom."""
+    best_bid6: int
+    best_ask6: int
+    mid6: int
+    mark6: int
+    last_trade6: int
+    max_amount18: int
+    """The largest size shown: the depth bars' full width."""
+
+    @property
+    def spread6(self) -> int | None:
+        if self.best_bid6 > 0 and self.best_ask6 > 0:
+            return self.best_ask6 - self.best_bid6
+        return None
+
+
+def our_order_counts(wallets: Iterable[WalletView]) -> Counter[tuple[bool, int]]:
+    """(is_buy, price6) -> how many of our orders rest there."""
+    counts: Counter[tuple[bool, int]] = Counter()
+    for wallet in wallets:
+        for order in wallet.orders:
+            counts[(order.is_buy, order.price6)] += 1
+    return counts
+
+
+def split_room(rows: int) -> tuple[int, int]:
+    """How many ask and bid rows fit in `rows` lines around the spread lines (bids get the odd one)."""
+    room = max(0, rows - SPREAD_LINES)
+    asks = room // 2
+    return asks, room - asks
+
+
+def build_ladder(snapshot: EngineSnapshot, rows: int) -> LadderModel | None:
+    """The levels that fit in `rows` lines, centred on the spread; None before the first book."""
+    book = snapshot.book
+    if book is None:
+        return None
+    ask_room, bid_room = split_room(rows)
+    ours = our_order_counts(snapshot.wallets)
+    asks = [
+        LadderLevel(False, level.price6, level.amount18, level.order_count, ours[(False, level.price6)])
+        for level in book.asks[:ask_room]
+    ]
+    bids = [
+        LadderLevel(True, level.price6, level.amount18, level.order_count, ours[(True, level.price6)])
+        for level in book.bids[:bid_room]
+    ]
+    shown = [level.amount18 for level in (*asks, *bids)]
+    padded_asks: list[LadderLevel | None] = [None] * (ask_room - len(asks))
+    padded_asks.extend(reversed(asks))
+    padded_bids: list[LadderLevel | None] = [*bids]
+    padded_bids.extend([None] * (bid_room - len(bids)))
+    top = book.top
+    return LadderModel(
+        asks=tuple(padded_asks),
+        bids=tuple(padded_bids),
+        best_bid6=top.best_bid6,
+        best_ask6=top.best_ask6,
+        mid6=top.mid6,
+        mark6=top.mark6,
+        last_trade6=top.last_trade6,
+        max_amount18=max(shown, default=0),
+    )
+
+
+def _price(value6: int, tick6: int) -> str:
+    return price_text(value6, tick6) if value6 > 0 else "—"
+
+
+def spread_lines(model: LadderModel, tick6: int) -> tuple[Text, Text]:
+    spread = model.spread6
+    first = Text(no_wrap=True)
+    first.append("─ spread ", style="dim")
+    first.append(price_text(spread, tick6) if spread is not None else "—", style="bold")
+    first.append("  mid ", style="dim")
+    first.append(_price(model.mid6, tick6), style="bold")
+    first.append(" ─", style="dim")
+    second = Text(no_wrap=True)
+    second.append(" mark ", style="dim")
+    second.append(_price(model.mark6, tick6))
+    second.append("  last ", style="dim")
+    second.append(_price(model.last_trade6, tick6))
+    return first, second
+
+
+@dataclass(frozen=True, slots=True)
+class LevelLayout:
+    """Column widths shared by every level line of one ladder."""
+
+    width: int
+    tick6: int
+    price_width: int
+    size_width: int
+
+    @property
+    def bar_width(self) -> int:
+        return self.width - 4 - self.price_width - 1 - self.size_width - 1
+
+
+def level_layout(model: LadderModel, width: int, tick6: int) -> LevelLayout:
+    levels = [lv for lv in (*model.asks, *model.bids) if lv is not None]
+    return LevelLayout(
+        width=width,
+        tick6=tick6,
+        price_width=max((len(price_text(lv.price6, tick6)) for lv in levels), default=0),
+        size_width=max((len(amount_text(lv.amount18)) for lv in levels), default=0),
+    )
+
+
+def level_bar(level: LadderLevel, layout: LevelLayout, max_amount18: int) -> str:
+    fraction = level.amount18 / max_amount18 if max_amount18 > 0 else 0.0
+    return bar_cells(fraction, layout.bar_width).rstrip()
+
+
+def level_line(level: LadderLevel | None, layout: LevelLayout, bar: str) -> Text:
+    """`●2  3,001.10   0.0471 ███▍` — our count, price, size, then a bar proportional to size."""
+    if level is None:
+        return Text("")
+    side = BID_STYLE if level.is_bid else ASK_STYLE
+    line = Text(no_wrap=True)
+    if level.ours:
+        line.append(f"●{level.ours}".ljust(4) if level.ours < 100 else "●99+", style=OURS_STYLE)
+    else:
+        line.append("    ")
+    price_style = f"bold {side}" if level.ours else side
+    line.append(price_text(level.price6, layout.tick6).rjust(layout.price_width), style=price_style)
+    line.append(" ")
+    line.append(amount_text(level.amount18).rjust(layout.size_width), style="bold" if level.ours else "")
+    if bar:
+        line.append(" ")
+        line.append(bar, style=f"dim {side}")
+    return line
+
+
+LineKey = tuple[object, ...]
+LineSpec = tuple[LineKey, Callable[[], Text]]
+
+
+def ladder_specs(
+    model: LadderModel | None, width: int, tick6: int
+) -> list[tuple[LineKey, Callable[[], Text]]]:
+    """Every line of the ladder, top to bottom, as (key, make): equal keys make equal lines, so a
+    widget caches the rendered line by its key and rebuilds only the levels that changed."""
+    if model is None:
+        return [(("waiting",), lambda: Text("  waiting for the first book…", style="dim"))]
+    layout = level_layout(model, width, tick6)
+
+    def level_spec(level: LadderLevel | None) -> LineSpec:
+        if level is None:
+            return ("blank",), Text
+        bar = level_bar(level, layout, model.max_amount18)
+        return (level, layout, bar), lambda: level_line(level, layout, bar)
+
+    first, second = spread_lines(model, tick6)
+    spread_key = ("spread", model.spread6, model.mid6, model.mark6, model.last_trade6, tick6)
+    specs = [level_spec(level) for level in model.asks]
+    specs.append(((*spread_key, 0), lambda: first))
+    specs.append(((*spread_key, 1), lambda: second))
+    specs.extend(level_spec(level) for level in model.bids)
+    return specs
+
+
+def ladder_lines(model: LadderModel | None, width: int, tick6: int) -> list[Text]:
+    """Every line of the ladder, top to bottom, for a widget `width` cells wide."""
+    return [make() for _, make in ladder_specs(model, width, tick6)]
+
+
+class Ladder(Widget):
+    """Line API widget: a new snapshot rebuilds the list of lines once per (snapshot, size); each
+    line's strip is cached by its content, so only the levels that changed are rendered again."""
+
+    CACHE_SIZE = 512
+
+    def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None):
+        super().__init__(name=name, id=id, classes=classes)
+        self._snapshot: EngineSnapshot | None = None
+        self._generation = 0
+        self._cache_key: tuple[int, int, int] | None = None
+        self._strips: list[Strip] = []
+        self._line_cache: LRUCache[tuple[int, LineKey], Strip] = LRUCache(self.CACHE_SIZE)
+        self.lines_rendered = 0
+        """Line strips rendered (cache misses)."""
+        self._base_style: Style | None = None
+
+    @property
+    def base_style(self) -> Style:
+        """`rich_style` (which walks the ancestors), computed once per style change."""
+        if self._base_style is None:
+            self._base_style = self.rich_style
+        return self._base_style
+
+    def show(self, snapshot: EngineSnapshot) -> None:
+        self._snapshot = snapshot
+        self._generation += 1
+        self.border_title = f"Book {snapshot.market.symbol}"
+        self.refresh()
+
+    def _build(self, width: int, height: int) -> list[Strip]:
+        snapshot = self._snapshot
+        if snapshot is None:
+            return []
+        base = self.base_style
+        console = self.app.console
+        strips = []
+        for spec_key, make in ladder_specs(build_ladder(snapshot, height), width, snapshot.market.tick6):
+            key = (width, spec_key)
+            strip = self._line_cache.get(key)
+            if strip is None:
+                self.lines_rendered += 1
+                strip = text_strip(make(), width, base, console)
+                self._line_cache[key] = strip
+            strips.append(strip)
+        return strips
+
+    def render_line(self, y: int) -> Strip:
+        width, height = self.size
+        key = (self._generation, width, height)
+        if key != self._cache_key:
+            self._strips = self._build(width, height)
+            self._cache_key = key
+        if 0 <= y < len(self._strips):
+            return self._strips[y]
+        return Strip.blank(width, self.base_style)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._base_style = None
+        self._cache_key = None
+        self._line_cache.clear()

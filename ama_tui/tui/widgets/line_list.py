@@ -1,0 +1,88 @@
+"""A scrolling list of one-line items rendered through the Line API.
+
+Only the visible lines are rendered, each once per (item, width): the strip cache is keyed by
+the item's stable key, so appending, pruning or filtering never re-renders what is on screen
+already. Subclasses say how many items there are, each item's key and its text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+
+from rich.style import Style
+from rich.text import Text
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from ama_tui.tui.widgets.strips import text_strip
+
+
+class LineList(ScrollView, can_focus=True):
+    CACHE_SIZE = 512
+    FOLLOW_END = False
+    """Keep the view on the last line as lines are added, unless the user scrolled away."""
+
+    def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None):
+        super().__init__(name=name, id=id, classes=classes)
+        self._strip_cache: LRUCache[tuple[Hashable, int], Strip] = LRUCache(self.CACHE_SIZE)
+        self._following = self.FOLLOW_END
+        self._base_style: Style | None = None
+
+    @property
+    def base_style(self) -> Style:
+        """`rich_style` (which walks the ancestors), computed once per style change."""
+        if self._base_style is None:
+            self._base_style = self.rich_style
+        return self._base_style
+
+    # -- what subclasses provide ------------------------------------------------------------
+
+    def item_count(self) -> int:
+        raise NotImplementedError
+
+    def item_key(self, index: int) -> Hashable:
+        raise NotImplementedError
+
+    def item_text(self, index: int) -> Text:
+        raise NotImplementedError
+
+    # -- Line API ----------------------------------------------------------------------------
+
+    def items_changed(self) -> None:
+        """Call after the items changed: resizes the scroll area, follows the end, repaints."""
+        self.virtual_size = Size(self.size.width, self.item_count())
+        self._follow()
+        self.refresh()
+
+    def _follow(self) -> None:
+        if self._following and self.size.height:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if self.FOLLOW_END:
+            self._following = round(new_value) >= self.max_scroll_y
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        index = self.scroll_offset.y + y
+        base = self.base_style
+        if not 0 <= index < self.item_count():
+            return Strip.blank(width, base)
+        key = (self.item_key(index), width)
+        strip = self._strip_cache.get(key)
+        if strip is None:
+            strip = text_strip(self.item_text(index), width, base, self.app.console)
+            self._strip_cache[key] = strip
+        return strip
+
+    def on_resize(self) -> None:
+        self.virtual_size = Size(self.size.width, self.item_count())
+        self._follow()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._base_style = None
+        self._strip_cache.clear()

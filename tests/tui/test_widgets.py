@@ -1,0 +1,406 @@
+"""The dashboard's pure formatting helpers, without a running app."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from ama_tui.core.market import BookTop, OpenOrder
+from ama_tui.core.models import ActionLogLine
+from ama_tui.engine.live_params import ParamsChange, ParamsError
+from ama_tui.engine.snapshot import EngineSnapshot, EngineState, WalletView
+from ama_tui.tui.dashboard.params_editor import (
+    current_values,
+    describe_change,
+    edited_values,
+    problems_by_field,
+)
+from ama_tui.tui.widgets.action_log import (
+    entry_matches,
+    haystack,
+    log_line_text,
+    new_journal_lines,
+    parse_filter,
+)
+from ama_tui.tui.widgets.fills_panel import fill_line
+from ama_tui.tui.widgets.header_bar import header_text, state_label
+from ama_tui.tui.widgets.ladder import build_ladder, ladder_lines, split_room
+from ama_tui.tui.widgets.text import format_hms, truncate, utc_clock
+from ama_tui.tui.widgets.util_bar import bar_cells, utilization_cell, utilization_style
+from ama_tui.tui.widgets.wallets_table import COLUMN_KEYS, changed_columns, expiry_cell, wallet_cells
+from ama_tui.venues.base import BookSnapshot, DepthLevel, Fill
+
+from .dashboard_support import RUN_ID, make_dashboard_rig
+
+TICK6 = 10_000  # 0.01
+T0 = 1_767_225_600.0  # 2026-01-01T00:00:00Z
+ALICE = "0x00000000000000000000000000000000000000a1"
+BOB = "0x00000000000000000000000000000000000000b0"
+
+
+@pytest.fixture(scope="module")
+def real(tmp_path_factory: pytest.TempPathFactory) -> list[EngineSnapshot]:
+    rig, snapshots = make_dashboard_rig(tmp_path_factory.mktemp("rig"), cycles=4)
+    rig.close()
+    return snapshots
+
+
+def order(trader: str, price: int, is_buy: bool, oid: int = 1) -> OpenOrder:
+    return OpenOrder(oid, trader, price, 10**16, is_buy, 0, 1_000_000)
+
+
+def wallet(nickname: str = "Sim001", address: str = ALICE, **changes: object) -> WalletView:
+    base = WalletView(
+        index=0,
+        nickname=nickname,
+        address=address,
+        open_buys=6,
+        open_sells=5,
+        available6=8_801_870_000,
+        cap6=7_921_680_000,
+        reserved6=1_067_920_000,
+        utilization_bps=1_348,
+        position18=-43_400_000_000_000_000,
+        realized_pnl6=100_000,
+        unrealized_pnl6=70_000,
+        session_expiry=int(T0) + 3_600,
+        last_action_at=None,
+        last_error=None,
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+# -- text -----------------------------------------------------------------------------------------
+
+
+def test_durations_clocks_and_truncation() -> None:
+    assert format_hms(0) == "0:00:00"
+    assert format_hms(3_725.9) == "1:02:05"
+    assert format_hms(-5) == "0:00:00"
+    assert format_hms(100 * 3600) == "100:00:00"
+    assert utc_clock(T0 + 3_723) == "01:02:03"
+    assert truncate("short", 10) == "short"
+    assert truncate("a much longer message\nwith a newline", 12) == "a much long…"
+    assert len(truncate("x" * 50, 12)) == 12
+
+
+# -- utilization ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("bps", "style"),
+    [(0, "green"), (6_999, "green"), (7_000, "yellow"), (8_999, "yellow"), (9_000, "red"), (12_000, "red")],
+)
+def test_utilization_colour_thresholds(bps: int, style: str) -> None:
+    assert utilization_style(bps) == style
+    assert utilization_cell(bps)[1] == style
+
+
+def test_utilization_bar_is_proportional_and_clamped() -> None:
+    assert bar_cells(0.0, 6) == " " * 6
+    assert bar_cells(1.0, 6) == "█" * 6
+    assert bar_cells(2.0, 6) == "█" * 6
+    assert bar_cells(0.5, 6) == "███   "
+    assert bar_cells(1 / 16, 4) == "▎   "
+    assert utilization_cell(6_250) == ("███▊    62%", "green")
+
+
+# -- wallets table ---------------------------------------------------------------------------------
+
+
+def test_wallet_cells_follow_the_columns() -> None:
+    cells = dict(zip(COLUMN_KEYS, wallet_cells(wallet(), T0), strict=True))
+    assert cells["wallet"] == ("Sim001", "bold")
+    assert cells["orders"] == ("6/5", "")
+    assert cells["available"][0] == "8,801.87"
+    assert cells["cap"][0] == "7,921.68"
+    assert cells["reserved"][0] == "1,067.92"
+    assert cells["util"] == utilization_cell(1_348)
+    assert cells["position"] == ("-0.0434", "")
+    assert cells["pnl"] == ("+0.17", "green")
+    assert cells["session"] == ("1:00:00", "")
+    assert cells["error"] == ("", "")
+
+
+def test_wallet_cells_colour_pnl_and_show_errors_truncated() -> None:
+    losing = wallet(realized_pnl6=-500_000, unrealized_pnl6=0, last_error="place buy failed: " + "x" * 80)
+    cells = dict(zip(COLUMN_KEYS, wallet_cells(losing, T0), strict=True))
+    assert cells["pnl"] == ("-0.50", "red")
+    text, style = cells["error"]
+    assert style == "red" and text.startswith("place buy fai") and text.endswith("…") and len(text) == 16
+    flat = dict(zip(COLUMN_KEYS, wallet_cells(wallet(realized_pnl6=0, unrealized_pnl6=0), T0), strict=True))
+    assert flat["pnl"] == ("0.00", "dim")
+
+
+def test_session_countdown() -> None:
+    assert expiry_cell(None, T0) == ("—", "dim")
+    assert expiry_cell(int(T0) + 2 * 3600 + 5, T0) == ("2:00:05", "")
+    assert expiry_cell(int(T0) + 299, T0) == ("0:04:59", "red")
+    assert expiry_cell(int(T0) + 300, T0) == ("0:05:00", "")
+    assert expiry_cell(int(T0) - 1, T0) == ("expired", "bold red")
+
+
+def test_changed_columns_is_the_diff_of_two_rows() -> None:
+    before = wallet_cells(wallet(), T0)
+    after = wallet_cells(wallet(open_buys=5, utilization_bps=9_100), T0 + 1)
+    changed = {COLUMN_KEYS[i] for i in changed_columns(before, after)}
+    assert changed == {"orders", "util", "session"}
+    assert changed_columns(None, after) == list(range(len(COLUMN_KEYS)))
+    assert changed_columns(after, after) == []
+
+
+# -- ladder ------------------------------------------------------------------------------------------
+
+
+def _book_snapshot(real: list[EngineSnapshot]) -> EngineSnapshot:
+    book = BookSnapshot(
+        top=BookTop(best_bid6=99_990_000, best_ask6=100_010_000, mark6=100_000_000, last_trade6=100_020_000),
+        bids=tuple(DepthLevel(99_990_000 - i * TICK6, (i + 1) * 10**17, 1) for i in range(5)),
+        asks=tuple(DepthLevel(100_010_000 + i * TICK6, (i + 1) * 10**17, 1) for i in range(3)),
+    )
+    wallets = (
+        wallet(orders=(order(ALICE, 99_990_000, True, 1), order(ALICE, 100_020_000, False, 2))),
+        wallet(
+            "Sim002",
+            BOB,
+            orders=(order(BOB, 99_990_000, True, 3), order(BOB, 99_990_000, False, 4)),
+        ),
+    )
+    return replace(real[-1], book=book, wallets=wallets)
+
+
+def test_ladder_is_centred_on_the_spread_with_our_counts(real: list[EngineSnapshot]) -> None:
+    snapshot = _book_snapshot(real)
+    assert split_room(12) == (5, 5) and split_room(13) == (5, 6) and split_room(1) == (0, 0)
+    model = build_ladder(snapshot, 12)
+    assert model is not None
+    # asks: padded on top (only 3 levels), the best ask last, next to the spread
+    assert model.asks[:2] == (None, None)
+    assert [lv.price6 for lv in model.asks[2:] if lv] == [100_030_000, 100_020_000, 100_010_000]
+    assert [lv.price6 for lv in model.bids if lv] == [99_990_000 - i * TICK6 for i in range(5)]
+    # our orders: two buys at the best bid (a sell at the same price does not count on the bid side)
+    ours = {(lv.is_bid, lv.price6): lv.ours for lv in (*model.asks, *model.bids) if lv}
+    assert ours[(True, 99_990_000)] == 2
+    assert ours[(False, 100_020_000)] == 1
+    assert ours[(False, 100_010_000)] == 0
+    assert model.spread6 == 20_000 and model.mid6 == 100_000_000
+    assert model.max_amount18 == 5 * 10**17
+
+    lines = [line.plain for line in ladder_lines(model, 40, TICK6)]
+    assert len(lines) == 12
+    assert lines[0] == lines[1] == ""
+    assert "100.03" in lines[2] and "100.01" in lines[4]
+    assert "spread 0.02" in lines[5] and "mid 100.00" in lines[5]
+    assert "mark 100.00" in lines[6] and "last 100.02" in lines[6]
+    assert lines[7].startswith("●2") and "99.99" in lines[7] and "0.1000" in lines[7]
+    assert lines[3].startswith("●1") and "100.02" in lines[3]
+    assert not lines[4].startswith("●")
+    # the depth bar is proportional to size: the largest level has the longest bar
+    assert lines[11].count("█") > lines[7].count("█")
+    assert all(len(line) <= 40 for line in lines)
+
+
+def test_ladder_before_the_first_book_and_with_an_empty_side(real: list[EngineSnapshot]) -> None:
+    assert build_ladder(replace(real[-1], book=None), 10) is None
+    assert "waiting" in ladder_lines(None, 40, TICK6)[0].plain
+    one_sided = replace(
+        real[-1], book=BookSnapshot(top=BookTop(99_990_000, 0), bids=(DepthLevel(99_990_000, 10**18),))
+    )
+    model = build_ladder(one_sided, 6)
+    assert model is not None and model.spread6 is None
+    lines = [line.plain for line in ladder_lines(model, 40, TICK6)]
+    assert "spread —" in lines[2] and "mid —" in lines[2]
+
+
+def test_ladder_from_a_real_snapshot_marks_every_resting_order_of_ours(real: list[EngineSnapshot]) -> None:
+    snapshot = real[-1]
+    model = build_ladder(snapshot, 2 + 2 * 25)
+    assert model is not None and snapshot.book is not None
+    shown = {(lv.is_bid, lv.price6): lv.ours for lv in (*model.asks, *model.bids) if lv}
+    ours = [(o.is_buy, o.price6) for w in snapshot.wallets for o in w.orders]
+    visible = [key for key in ours if key in shown]
+    assert visible, "the rig's orders rest inside the 25 levels"
+    assert sum(shown.values()) == len(visible)
+
+
+# -- header -------------------------------------------------------------------------------------------
+
+
+def test_header_shows_identity_uptime_and_counters(real: list[EngineSnapshot]) -> None:
+    snapshot = real[-1]
+    text = header_text(snapshot, "SIM").plain
+    assert "ETH-USD" in text and " SIM " in text and "RUNNING" in text
+    assert RUN_ID[:8] in text and RUN_ID not in text
+    assert f"up {format_hms(snapshot.now - snapshot.started_at)}" in text
+    assert f"cycles {snapshot.totals.cycle}" in text and "last 12 ms" in text
+    stopped = replace(
+        snapshot, state=EngineState.STOPPED, stop_reason="kill switch: 20 consecutive failing cycles"
+    )
+    assert (
+        "STOPPED" in header_text(stopped, "LIVE").plain
+        and "kill switch" in header_text(stopped, "LIVE").plain
+    )
+    noticed = replace(snapshot, notices=("read failed: 503",))
+    assert "read failed: 503" in header_text(noticed, "DEVNET").plain
+
+
+def test_state_label_shows_pending_requests() -> None:
+    assert (
+        state_label(EngineState.RUNNING, pause_requested=True, cancel_requested=False) == "RUNNING → pausing"
+    )
+    assert (
+        state_label(EngineState.PAUSED, pause_requested=False, cancel_requested=False) == "PAUSED → resuming"
+    )
+    assert state_label(EngineState.PAUSED, pause_requested=True, cancel_requested=False) == "PAUSED"
+    assert state_label(EngineState.RUNNING, pause_requested=False, cancel_requested=True).endswith(
+        "cancel-all"
+    )
+
+
+# -- fills ----------------------------------------------------------------------------------------------
+
+
+def test_fill_line() -> None:
+    fill = Fill("f1", T0 + 5.5, ALICE.upper().replace("0X", "0x"), False, 100_010_000, 29 * 10**15, BOB)
+    text = fill_line(fill, {ALICE: "Sim001"}, TICK6).plain
+    assert text.split() == ["00:00:05", "Sim001", "SELL", "100.01", "0.0290"]
+    assert "0x0000…00b0" in fill_line(replace(fill, trader=BOB), {}, TICK6).plain
+
+
+# -- action log ---------------------------------------------------------------------------------------
+
+
+def journal_line(
+    action: str, *, ts: int = 1_767_225_603_000, nickname: str | None = "Sim001", **kw: object
+) -> ActionLogLine:
+    return ActionLogLine(
+        ts=ts,
+        run_id=RUN_ID,
+        chain_id=1,
+        order_book="0xbook",
+        trader=ALICE if nickname else "unknown",
+        nickname=nickname,
+        action=action,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def test_log_lines_are_compact() -> None:
+    place = journal_line(
+        "PLACE_LIMIT",
+        params={
+            "isBuy": True,
+            "price": 100.01,
+            "price6": "100010000",
+            "amount18": "15000000000000000",
+            "level": 2,
+        },
+    )
+    assert log_line_text(place, TICK6).plain == "00:00:03 Sim001  PLACE   BUY 0.0150 @ 100.01 L2"
+    # the original tool's lines have only human numbers
+    legacy = journal_line(
+        "PLACE_LIMIT", params={"isBuy": False, "price": 3.33, "amount": 0.050097652116709426}
+    )
+    assert log_line_text(legacy, TICK6).plain.endswith("SELL 0.0500 @ 3.33")
+    fill = journal_line(
+        "FILL",
+        params={"isBuy": False, "price6": "100020000", "amount18": "20000000000000000", "isMaker": True},
+    )
+    assert "FILL    SELL 0.0200 @ 100.02 maker" in log_line_text(fill, TICK6).plain
+    cancel = journal_line("CANCEL", params={"orderId": "17", "isBuy": True, "reason": "cancel-all"})
+    assert log_line_text(cancel, TICK6).plain.endswith("CANCEL  BUY #17 cancel-all")
+    error = journal_line("ERROR", error="place buy level 5 failed: 429 Too Many Requests")
+    text = log_line_text(error, TICK6)
+    assert text.plain.endswith("ERROR   place buy level 5 failed: 429 Too Many Requests")
+    assert any("red" in str(span.style) for span in text.spans)
+    params = journal_line(
+        "PARAMS_CHANGED",
+        nickname=None,
+        params={"before": {"ordersPerSidePerWallet": 6}, "after": {"ordersPerSidePerWallet": 4}},
+    )
+    assert log_line_text(params, TICK6).plain == "00:00:03 ·       PARAMS  ordersPerSidePerWallet 6→4"
+    session = journal_line("SESSION_INIT", params={"expiry": 1_767_312_000})
+    assert log_line_text(session, TICK6).plain.endswith("SESSION expires 00:00:00")
+    dry = journal_line(
+        "DRY_RUN", params={"wouldDo": "PLACE_LIMIT", "isBuy": True, "price6": "100000000", "level": 1}
+    )
+    assert log_line_text(dry, TICK6).plain.endswith("DRY-RUN would PLACE BUY @ 100.00 L1")
+    odd = journal_line("SOMETHING_NEW", params={"a": 1, "b": True})
+    assert log_line_text(odd, TICK6).plain.endswith("SOMETHING_NEW a=1 b=true")
+
+
+def test_log_filter_terms_all_match_nickname_address_or_action() -> None:
+    fill = haystack(journal_line("FILL"))
+    place = haystack(journal_line("PLACE_LIMIT", nickname="User002"))
+    assert parse_filter("  User001   FILL ") == ("user001", "fill")
+    assert entry_matches(fill, parse_filter("fill"))
+    assert entry_matches(fill, parse_filter("sim001 FILL"))
+    assert not entry_matches(fill, parse_filter("sim002 fill"))
+    assert entry_matches(place, parse_filter("place_limit"))
+    assert entry_matches(place, parse_filter(ALICE[-6:]))  # part of the address
+    assert entry_matches(place, parse_filter(""))
+
+
+def test_new_journal_lines_follow_a_sliding_tail() -> None:
+    lines = [journal_line("PLACE_LIMIT", ts=1_000 + i) for i in range(10)]
+    assert list(new_journal_lines((), lines[:4])) == lines[:4]
+    assert list(new_journal_lines(lines[:4], lines[2:7])) == lines[4:7]
+    assert list(new_journal_lines(lines[2:7], lines[2:7])) == []
+    # the tail rolled past everything seen before: all of it is new
+    assert list(new_journal_lines(lines[:3], lines[5:10])) == lines[5:10]
+    # identical lines (same ms, same content): found by identity, nothing skipped or repeated
+    same = [journal_line("FILL") for _ in range(3)]
+    assert list(new_journal_lines(same[:2], same)) == same[2:]
+    # a copied tail (equal, not identical lines) is matched by equality of its last two lines
+    copies = [line.model_copy() for line in lines]
+    assert list(new_journal_lines(lines[:5], copies[3:8])) == copies[5:8]
+
+
+def test_journal_lines_from_a_real_run_render(real: list[EngineSnapshot]) -> None:
+    snapshot = real[-1]
+    assert list(new_journal_lines(real[-2].journal_tail, snapshot.journal_tail))
+    for line in snapshot.journal_tail:
+        text = log_line_text(line, snapshot.market.tick6).plain
+        assert text.startswith(utc_clock(line.ts / 1000))
+
+
+# -- params editor -----------------------------------------------------------------------------------
+
+
+def test_params_editor_values_changes_and_problems(real: list[EngineSnapshot]) -> None:
+    from ama_tui.engine.live_params import PACKER_PARAM_NAMES, RUN_PARAM_NAMES, LiveParams
+
+    params = LiveParams(real[-1].config, real[-1].packer)
+    values = current_values(params.current())
+    assert list(values) == [*RUN_PARAM_NAMES, *PACKER_PARAM_NAMES]
+    assert values["maxWalletUtilization"] == "0.9" and values["ordersPerSidePerWallet"] == "6"
+    assert values["mode"] == "MEAN" and values["sizeMin"] == "0.01"
+    edited = {**values, "ordersPerSidePerWallet": " 4 ", "sizeMin": "0.01 "}
+    assert edited_values(values, edited) == {"ordersPerSidePerWallet": "4"}
+
+    with pytest.raises(ParamsError) as refused:
+        params.update({"maxWalletUtilization": "5", "minDistanceTicks": "500"})
+    by_field, general = problems_by_field(refused.value.problems, set(values))
+    assert "maxWalletUtilization" in by_field and not general
+    by_field, general = problems_by_field(
+        {"maxDistanceTicks,minDistanceTicks": "minDistanceTicks must be below maxDistanceTicks", "x": "odd"},
+        set(values),
+    )
+    assert set(by_field) == {"maxDistanceTicks", "minDistanceTicks"} and general == ["x: odd"]
+    change = ParamsChange(1, {"ordersPerSidePerWallet": 6}, {"ordersPerSidePerWallet": 4})
+    assert describe_change(change) == "ordersPerSidePerWallet 6 → 4"
+
+
+def test_real_rig_snapshots_are_deterministic(tmp_path: Path, real: list[EngineSnapshot]) -> None:
+    """What the dashboard shows of a rig run is the same every time (session ids, which are
+    random and never shown, aside)."""
+    rig, again = make_dashboard_rig(tmp_path, cycles=4)
+    rig.close()
+    first, second = real[-1], again[-1]
+    assert replace(second, journal_tail=()) == replace(first, journal_tail=())
+    tick6 = first.market.tick6
+    assert [log_line_text(line, tick6) for line in second.journal_tail] == [
+        log_line_text(line, tick6) for line in first.journal_tail
+    ]
