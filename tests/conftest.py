@@ -15,7 +15,7 @@ TS_STATE_FIXTURE = SHARED / "fixtures" / "ts-state"
 
 
 def ensure_node_modules() -> Path:
-    """`npm ci` once if the project's node_modules is missing or stale; returns its path."""
+    """Install the locked Node tools once if node_modules is missing or stale; returns its path."""
     node_modules = PROJECT_ROOT / "node_modules"
     marker = node_modules / ".package-lock.json"
     lock = PROJECT_ROOT / "package-lock.json"
@@ -24,8 +24,9 @@ def ensure_node_modules() -> Path:
     npm = shutil.which("npm")
     if npm is None:
         raise RuntimeError("npm is required for the devnet and ethers tests (install Node.js 20+)")
+    # `install --no-save` rather than `ci`: see .ci/run (the lock holds only this platform's anvil).
     subprocess.run(
-        [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+        [npm, "install", "--no-save", "--no-audit", "--no-fund", "--loglevel=error"],
         cwd=PROJECT_ROOT,
         check=True,
         timeout=600,
