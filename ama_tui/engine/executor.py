@@ -3,8 +3,9 @@
 Failures never stop the loop. A rejection is journaled and that order skipped (a session error
 or missing collateral ends the wallet's turn). A retryable failure ends the wallet's turn too:
 the relay may have failed after submitting, so nothing is retried until the next read shows
-whether it landed. Placements are re-checked against a top of book read again just before the
-cycle's trades go out, so a book that moved since the cycle's read cannot make us cross.
+whether it landed. A stop request ends the turn before the next trade is sent. Placements are
+re-checked against a top of book read again just before the cycle's trades go out, so a book
+that moved since the cycle's read cannot make us cross.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ def execute_plan(
     now_ms: Callable[[], int],
     fresh_top: Callable[[], BookTop | None],
     dry_run: bool = False,
+    stopping: Callable[[], bool] = lambda: False,
 ) -> WalletOutcome:
     out = WalletOutcome()
     session_id = wallet.session.session_id if wallet.session else None
@@ -99,6 +101,8 @@ def execute_plan(
         return True, False, receipt.tx_hash, receipt.order_id
 
     for cancel in plan.cancels:
+        if stopping():
+            return out
         params = {"orderId": str(cancel.order_id), "isBuy": cancel.is_buy, **price_fields(cancel.price6)}
         ok, stop, tx_hash, _ = send(CancelOrder(wallet.address, cancel.order_id), f"cancel {cancel.order_id}")
         if ok:
@@ -123,6 +127,8 @@ def execute_plan(
 
     top = fresh_top() if plan.placements and not dry_run else None
     for placement in plan.placements:
+        if stopping():
+            break
         if top is not None and crosses(placement, top):
             out.lines.append(
                 context.line(

@@ -139,6 +139,8 @@ class Packer:
         self._notices: deque[str] = deque(maxlen=5)
         self._params_view: ParamsView = params.current()
         self._last_persist = 0.0
+        self._stop = threading.Event()
+        """The run's stop event (set by `run`); trades not yet sent are skipped once it is set."""
         self._checkpoint_dirty = True
 
     # ------------------------------------------------------------------------------------
@@ -425,6 +427,7 @@ class Packer:
                 context=self.context,
                 now_ms=self._now_ms,
                 fresh_top=lambda: top,
+                stopping=self._stop.is_set,
                 dry_run=self.options.dry_run,
             )
             self._journal(outcome.lines)
@@ -643,6 +646,7 @@ class Packer:
     ) -> RunSummary:
         """Run until `stop` is set (or the cycle/duration budget is spent, or the kill switch)."""
         clock = self.venue.clock
+        self._stop = stop
         deadline = clock.now() + duration_s if duration_s is not None else None
         self._journal(
             [

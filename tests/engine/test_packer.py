@@ -311,3 +311,29 @@ def test_requests_are_cancels_before_placements_for_a_wallet(tmp_path: Path) -> 
         assert kinds == sorted(kinds, key=lambda k: k is PlaceLimit)
     finally:
         rig.close()
+
+
+def test_a_stop_mid_cycle_sends_no_further_trades(tmp_path: Path) -> None:
+    faulty = Faulty(SimVenue(3, preset="NO_FILLS", clock="virtual"))
+    rig = make_rig(
+        tmp_path, venue=faulty, wallets=2, overrides={"maxWalletUtilization": 0.9, "sizeMin": 0.01}
+    )
+    stop = threading.Event()
+    rig.packer._stop = stop
+    sent = 0
+    inner_submit = faulty.submit
+
+    def submit_then_stop(*args, **kwargs):  # type: ignore[no-untyped-def]
+        nonlocal sent
+        sent += 1
+        if sent == 3:
+            stop.set()
+        return inner_submit(*args, **kwargs)
+
+    faulty.submit = submit_then_stop  # type: ignore[method-assign]
+    try:
+        rig.packer.ensure_sessions()
+        stats = rig.packer.cycle()
+        assert sent == 3 and stats.placed == 3
+    finally:
+        rig.close()
