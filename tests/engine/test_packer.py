@@ -337,3 +337,41 @@ def test_a_stop_mid_cycle_sends_no_further_trades(tmp_path: Path) -> None:
         assert sent == 3 and stats.placed == 3
     finally:
         rig.close()
+
+
+def test_loss_kill_switch_cancels_and_stops(tmp_path: Path) -> None:
+    from dataclasses import replace as dc_replace
+
+    sim = SimVenue(5, preset="NO_FILLS", clock="virtual")
+    faulty = Faulty(sim)
+    crash_mark = {"on": False}
+    inner_book = faulty.__getattr__("book")
+
+    def book(order_book, levels=10):  # type: ignore[no-untyped-def]
+        snap = inner_book(order_book, levels)
+        if crash_mark["on"]:
+            return dc_replace(snap, top=dc_replace(snap.top, mark6=snap.top.best_bid6 // 2))
+        return snap
+
+    faulty.book = book  # type: ignore[attr-defined]
+    rig = make_rig(
+        tmp_path,
+        venue=faulty,
+        wallets=1,
+        overrides={"maxWalletUtilization": 0.9, "maxWalletLossFraction": 0.01},
+    )
+    try:
+        rig.packer.ensure_sessions()
+        rig.packer.cycle()
+        rig.packer.cycle()
+        ours = [o for o in _orders(rig)[rig.wallets[0].address] if o.is_buy]
+        sim.inject_taker(rig.info.order_book, False, 10**22, worst_price6=min(o.price6 for o in ours))
+        rig.packer.cycle()
+        assert rig.snapshots[-1].wallets[0].position18 > 0
+        crash_mark["on"] = True
+        with pytest.raises(PackerStopped, match="kill switch"):
+            rig.packer.cycle()
+        assert not any(_orders(rig).values()), "the kill switch cancels our orders"
+        assert any("kill switch" in (line.error or "") for line in rig.store.iter_journal())
+    finally:
+        rig.close()
