@@ -74,7 +74,9 @@ def find_anvil(project_root: Path = PROJECT_ROOT) -> Path:
     wrapper = node_modules / ".bin" / "anvil"
     if wrapper.exists():
         return wrapper
-    raise AnvilNotFound("anvil not found: run `npm install --no-save` in the project root, or put Foundry's anvil on PATH")
+    raise AnvilNotFound(
+        "anvil not found: run `npm install --no-save` in the project root, or put Foundry's anvil on PATH"
+    )
 
 
 def free_port(host: str = LOOPBACK) -> int:
