@@ -17,6 +17,8 @@ def cli_env() -> dict[str, str]:
     }
     env.pop("NEXT_PUBLIC_CHAIN_ID", None)
     env["PYTHONUNBUFFERED"] = "1"
+    # Let children cache bytecode: with it off every `ama-tui` start recompiles web3 & co (seconds).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 
