@@ -10,7 +10,7 @@ that moved since the cycle's read cannot make us cross.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 
 from ama_tui.core.market import BookTop
@@ -51,7 +51,7 @@ def crosses(placement: PlannedPlacement, top: BookTop) -> bool:
     return top.best_bid6 > 0 and placement.price6 <= top.best_bid6
 
 
-def execute_plan(
+def plan_steps(
     *,
     venue: Venue,
     order_book: str,
@@ -62,7 +62,9 @@ def execute_plan(
     fresh_top: Callable[[], BookTop | None],
     dry_run: bool = False,
     stopping: Callable[[], bool] = lambda: False,
-) -> WalletOutcome:
+) -> Generator[None, None, WalletOutcome]:
+    """The plan as a generator that pauses before each trade it sends, so a scheduler can
+    interleave many wallets (one trade of a wallet in flight at a time, in the plan's order)."""
     out = WalletOutcome()
     session_id = wallet.session.session_id if wallet.session else None
     trader, nickname = wallet.address, wallet.entry.nickname
@@ -104,6 +106,9 @@ def execute_plan(
         if stopping():
             return out
         params = {"orderId": str(cancel.order_id), "isBuy": cancel.is_buy, **price_fields(cancel.price6)}
+        yield
+        if stopping():
+            return out
         ok, stop, tx_hash, _ = send(CancelOrder(wallet.address, cancel.order_id), f"cancel {cancel.order_id}")
         if ok:
             wallet.cancelled_ids.add(cancel.order_id)
@@ -149,6 +154,9 @@ def execute_plan(
             "level": placement.level,
         }
         request = PlaceLimit(wallet.address, placement.price6, placement.amount18, placement.is_buy)
+        yield
+        if stopping():
+            break
         ok, stop, tx_hash, order_id = send(
             request, f"place {'buy' if placement.is_buy else 'sell'} level {placement.level}"
         )

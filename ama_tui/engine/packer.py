@@ -9,11 +9,12 @@ publish an immutable snapshot; then wait a seeded random delay on the stop event
 from __future__ import annotations
 
 import logging
+import queue
 import random
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Final
@@ -21,7 +22,7 @@ from typing import Final
 from ama_tui.core.market import BookTop, MarketRules, OpenOrder
 from ama_tui.core.models import ActionKind, ActionLogLine, MarketCheckpoint
 from ama_tui.core.planner import WalletPlan, plan_wallet
-from ama_tui.engine.executor import WalletOutcome, execute_plan
+from ama_tui.engine.executor import WalletOutcome, plan_steps
 from ama_tui.engine.fills import FillLedger
 from ama_tui.engine.journaling import JournalContext
 from ama_tui.engine.live_params import LiveParams, ParamsView
@@ -123,8 +124,8 @@ class Packer:
             for i, entry in enumerate(wallets)
         ]
         self._rng = random.Random(self.options.seed)
-        workers = 1 if self.options.sequential else max(1, self.options.max_in_flight)
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="packer-trade")
+        self._workers = 1 if self.options.sequential else max(1, self.options.max_in_flight)
+        self._pool = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="packer-trade")
         self._journal_tail: deque[ActionLogLine] = deque(store.tail(JOURNAL_TAIL).lines, maxlen=JOURNAL_TAIL)
         self._fills = FillLedger(RECENT_FILLS)
         self._fills_cursor: str | None = None
@@ -414,26 +415,23 @@ class Packer:
         return plans
 
     def _execute(self, plans: list[tuple[WalletRuntime, WalletPlan]]) -> list[WalletOutcome]:
-        by_wallet = {id(wallet): plan for wallet, plan in plans}
         placing = any(plan.placements for _, plan in plans)
         top = self._fresh_top() if placing and not (self.options.dry_run or self.options.sequential) else None
-
-        def run(wallet: WalletRuntime) -> WalletOutcome:
-            outcome = execute_plan(
+        jobs = [
+            plan_steps(
                 venue=self.venue,
                 order_book=self.market.order_book,
                 wallet=wallet,
-                plan=by_wallet[id(wallet)],
+                plan=plan,
                 context=self.context,
                 now_ms=self._now_ms,
                 fresh_top=lambda: top,
-                stopping=self._stop.is_set,
                 dry_run=self.options.dry_run,
+                stopping=self._stop.is_set,
             )
-            self._journal(outcome.lines)
-            return outcome
-
-        outcomes = self._map(run, [wallet for wallet, _ in plans])
+            for wallet, plan in plans
+        ]
+        outcomes = self._interleave(jobs)
         for (wallet, _), outcome in zip(plans, outcomes, strict=True):
             if outcome.last_action_ms is not None:
                 wallet.last_action_at = outcome.last_action_ms
@@ -442,6 +440,49 @@ class Packer:
             if outcome.session_lost:
                 wallet.session = None
         return outcomes
+
+    def _interleave(self, jobs: list[Generator[None, None, WalletOutcome]]) -> list[WalletOutcome]:
+        """Run the wallets' step generators on the pool, work-conserving: a worker takes the next
+        ready wallet, sends one of its trades, and puts it back at the end of the line. A wallet is
+        in the line at most once, so its own trades go out one at a time and in order, while every
+        worker stays busy until the last trade (instead of idling behind the longest wallet)."""
+        outcomes: list[WalletOutcome | None] = [None] * len(jobs)
+        ready: queue.SimpleQueue[int | None] = queue.SimpleQueue()
+        for index in range(len(jobs)):
+            ready.put(index)
+        workers = min(self._workers, len(jobs))
+        lock = threading.Lock()
+        remaining = len(jobs)
+        failure: list[BaseException] = []
+
+        def finish(index: int, outcome: WalletOutcome) -> None:
+            nonlocal remaining
+            outcomes[index] = outcome
+            self._journal(outcome.lines)  # as soon as the wallet is done: a crash loses little
+            with lock:
+                remaining -= 1
+                last = remaining == 0
+            if last:
+                for _ in range(workers):
+                    ready.put(None)
+
+        def work() -> None:
+            while (index := ready.get()) is not None:
+                try:
+                    next(jobs[index])
+                except StopIteration as done:
+                    finish(index, done.value)
+                except BaseException as exc:  # a bug, not a venue failure: surface it after the cycle
+                    failure.append(exc)
+                    finish(index, WalletOutcome())
+                else:
+                    ready.put(index)
+
+        for future in [self._pool.submit(work) for _ in range(workers)]:
+            future.result()
+        if failure:
+            raise failure[0]
+        return [outcome or WalletOutcome() for outcome in outcomes]
 
     # ------------------------------------------------------------------------------------
     # failures, kill switch
