@@ -62,10 +62,18 @@ def plan_steps(
     fresh_top: Callable[[], BookTop | None],
     dry_run: bool = False,
     stopping: Callable[[], bool] = lambda: False,
+    emit: Callable[[ActionLogLine], None] = lambda line: None,
 ) -> Generator[None, None, WalletOutcome]:
     """The plan as a generator that pauses before each trade it sends, so a scheduler can
-    interleave many wallets (one trade of a wallet in flight at a time, in the plan's order)."""
+    interleave many wallets (one trade of a wallet in flight at a time, in the plan's order).
+    Every journal line is also handed to `emit` the moment it exists, so an action done is an
+    action written even if the process is killed right after."""
     out = WalletOutcome()
+
+    def record(line: ActionLogLine) -> None:
+        out.lines.append(line)
+        emit(line)
+
     session_id = wallet.session.session_id if wallet.session else None
     trader, nickname = wallet.address, wallet.entry.nickname
 
@@ -74,7 +82,7 @@ def plan_steps(
         out.errors += 1
         message = f"{what} failed: {exc}"
         out.last_error = message
-        out.lines.append(
+        record(
             context.line(ActionKind.ERROR, ts_ms=now_ms(), error=message, trader=trader, nickname=nickname)
         )
         if isinstance(exc, TradeRejected):
@@ -117,7 +125,7 @@ def plan_steps(
             action = ActionKind.DRY_RUN if dry_run else ActionKind.CANCEL
             if dry_run:
                 params = {"wouldDo": str(ActionKind.CANCEL), **params}
-            out.lines.append(
+            record(
                 context.line(
                     action,
                     ts_ms=out.last_action_ms,
@@ -135,7 +143,7 @@ def plan_steps(
         if stopping():
             break
         if top is not None and crosses(placement, top):
-            out.lines.append(
+            record(
                 context.line(
                     ActionKind.ERROR,
                     ts_ms=now_ms(),
@@ -168,7 +176,7 @@ def plan_steps(
             action = ActionKind.DRY_RUN if dry_run else ActionKind.PLACE_LIMIT
             if dry_run:
                 params = {"wouldDo": str(ActionKind.PLACE_LIMIT), **params}
-            out.lines.append(
+            record(
                 context.line(
                     action,
                     ts_ms=out.last_action_ms,

@@ -150,12 +150,16 @@ class Packer:
     def _now_ms(self) -> int:
         return int(self.venue.clock.now() * 1000)
 
-    def _journal(self, lines: Iterable[ActionLogLine]) -> None:
+    def _journal(self, lines: Iterable[ActionLogLine], *, sync: bool = True) -> None:
         batch = list(lines)
         if not batch:
             return
-        self.store.append_many(batch)
+        self.store.append_many(batch, sync=sync)
         self._journal_tail.extend(batch)
+
+    def _emit(self, line: ActionLogLine) -> None:
+        """Write one trade's line now (a kill -9 keeps it); fsynced when the wallet's turn ends."""
+        self._journal([line], sync=False)
 
     def _line(self, action: ActionKind, **kwargs: object) -> ActionLogLine:
         return self.context.line(action, ts_ms=self._now_ms(), **kwargs)  # type: ignore[arg-type]
@@ -428,6 +432,7 @@ class Packer:
                 fresh_top=lambda: top,
                 dry_run=self.options.dry_run,
                 stopping=self._stop.is_set,
+                emit=self._emit,
             )
             for wallet, plan in plans
         ]
@@ -458,7 +463,7 @@ class Packer:
         def finish(index: int, outcome: WalletOutcome) -> None:
             nonlocal remaining
             outcomes[index] = outcome
-            self._journal(outcome.lines)  # as soon as the wallet is done: a crash loses little
+            self.store.sync_journal()  # its lines were written as they happened; now make them durable
             with lock:
                 remaining -= 1
                 last = remaining == 0

@@ -105,14 +105,26 @@ class JournalWriter:
         """Write one line and fsync it; when this returns the line is on disk."""
         self._write(encode_line(line))
 
-    def append_many(self, lines: Iterable[ActionLogLine]) -> int:
-        """Write a batch with a single fsync (all lines are encoded before any is written)."""
+    def append_many(self, lines: Iterable[ActionLogLine], *, sync: bool = True) -> int:
+        """Write a batch with a single fsync (all lines are encoded before any is written).
+
+        With `sync=False` the lines are written (so they survive the process being killed) but
+        not fsynced (a power loss may drop them) until the next `sync()` or synced append."""
         data = b"".join(encode_line(line) for line in lines)
         if data:
-            self._write(data)
+            self._write(data, sync=sync)
         return data.count(b"\n")
 
-    def _write(self, data: bytes) -> None:
+    def sync(self) -> None:
+        """fsync what unsynced appends wrote."""
+        with self._mutex:
+            if self._fd is not None:
+                try:
+                    os.fsync(self._fd)
+                except OSError as exc:
+                    raise StateWriteError(self.path, exc.strerror or str(exc)) from exc
+
+    def _write(self, data: bytes, *, sync: bool = True) -> None:
         with self._mutex:
             fd = self._fd
             if fd is None:
@@ -120,7 +132,8 @@ class JournalWriter:
             end = os.fstat(fd).st_size
             try:
                 write_all(fd, data)
-                os.fsync(fd)
+                if sync:
+                    os.fsync(fd)
             except OSError as exc:
                 self._roll_back(fd, end)
                 raise StateWriteError(self.path, exc.strerror or str(exc)) from exc

@@ -175,13 +175,17 @@ class MarketStore:
         self._check_line(line)
         writer.append(line)
 
-    def append_many(self, lines: Iterable[ActionLogLine]) -> int:
-        """Journal a batch with one fsync; returns how many lines were written."""
+    def append_many(self, lines: Iterable[ActionLogLine], *, sync: bool = True) -> int:
+        """Journal a batch with one fsync (none with `sync=False`: written, so a killed process
+        keeps it, but fsynced only by the next `sync_journal`); returns how many lines."""
         writer = self._writer()
         batch = list(lines)
         for line in batch:
             self._check_line(line)
-        return writer.append_many(batch)
+        return writer.append_many(batch, sync=sync)
+
+    def sync_journal(self) -> None:
+        self._writer().sync()
 
     def tail(self, count: int) -> JournalTail:
         """The last `count` journal records, oldest first."""

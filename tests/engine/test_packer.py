@@ -375,3 +375,26 @@ def test_loss_kill_switch_cancels_and_stops(tmp_path: Path) -> None:
         assert any("kill switch" in (line.error or "") for line in rig.store.iter_journal())
     finally:
         rig.close()
+
+
+def test_each_trade_is_in_the_journal_file_before_the_next_is_sent(tmp_path: Path) -> None:
+    """A kill -9 between two trades must not lose the first one's line."""
+    faulty = Faulty(SimVenue(3, preset="NO_FILLS", clock="virtual"))
+    rig = make_rig(
+        tmp_path, venue=faulty, wallets=1, overrides={"maxWalletUtilization": 0.9, "sizeMin": 0.01}
+    )
+    inner_submit = faulty.submit
+    seen: list[tuple[int, int]] = []
+
+    def submit(*args, **kwargs):  # type: ignore[no-untyped-def]
+        on_disk = rig.store.journal_path.read_text().count('"action":"PLACE_LIMIT"')
+        seen.append((len(faulty.submitted), on_disk))
+        return inner_submit(*args, **kwargs)
+
+    faulty.submit = submit  # type: ignore[method-assign]
+    try:
+        rig.packer.ensure_sessions()
+        assert rig.packer.cycle().placed >= 3
+        assert seen and all(done == on_disk for done, on_disk in seen)
+    finally:
+        rig.close()

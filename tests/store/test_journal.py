@@ -254,3 +254,18 @@ def test_encoding_errors_write_nothing(tmp_path: Path) -> None:
     writer.close()
     with pytest.raises(Exception, match="closed"):
         writer.append(make_line(1))
+
+
+def test_unsynced_appends_are_written_at_once_and_synced_later(tmp_path: Path) -> None:
+    from ama_tui.core.models import ActionLogLine
+    from ama_tui.store import StateStore
+
+    store = StateStore(tmp_path).market(1, "0x" + "11" * 20).open()
+    try:
+        line = ActionLogLine(ts=1, run_id="r", chain_id=1, order_book="0x" + "11" * 20, action="PLACE_LIMIT")
+        assert store.append_many([line, line], sync=False) == 2
+        assert store.journal_path.read_text().count("PLACE_LIMIT") == 2
+        store.sync_journal()
+        assert [entry.action for entry in store.iter_journal()] == ["PLACE_LIMIT", "PLACE_LIMIT"]
+    finally:
+        store.close()
