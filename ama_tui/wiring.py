@@ -59,9 +59,26 @@ def open_venue(
                 "--venue dexetra needs RPC_URL, SESSION_REGISTRY_ADDRESS and CHAIN_ID "
                 "(in .env.local, .env or the environment)"
             )
-        raise SetupError(
-            "the Dexetra production venue is not available in this build yet; "
-            "use --venue sim (the embedded exchange)"
+        from ama_tui.venues.dexetra import DexetraVenue
+
+        # 31337 is anvil's chain id: the local devnet (never a chain where real money trades)
+        kind = VenueKind.DEVNET if settings.chain_id == 31337 else VenueKind.LIVE
+        try:
+            dexetra = DexetraVenue(settings, kind=kind)
+        except (VenueError, ValueError) as exc:
+            raise SetupError(f"cannot use the chain at RPC_URL (chain {settings.chain_id}): {exc}") from None
+        try:
+            dexetra.list_markets(status=None, limit=1)
+        except VenueError as exc:
+            dexetra.close()
+            raise SetupError(f"cannot use the exchange's web app at {settings.app_url}: {exc}") from None
+        why = "asked for" if choice is VenueChoice.DEXETRA else "configured in the environment"
+        return VenueSetup(
+            venue=dexetra,
+            kind=kind,
+            description=f"Dexetra at {settings.app_url}, chain {settings.chain_id}"
+            f"{' (local devnet)' if kind is VenueKind.DEVNET else ''} ({why})",
+            settings=settings,
         )
     from ama_tui.venues.sim import SimVenue
 

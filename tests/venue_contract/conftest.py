@@ -6,10 +6,12 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from .devnet_harness import DevnetHarness
 from .harness import SimHarness, VenueHarness
 
 HARNESS_FACTORIES: dict[str, tuple[Callable[[], VenueHarness], tuple[pytest.MarkDecorator, ...]]] = {
     "sim": (SimHarness, ()),
+    "devnet": (DevnetHarness, (pytest.mark.devnet,)),
 }
 """name -> (factory, marks). A backend that needs an external service adds its mark (e.g. devnet)."""
 

@@ -38,6 +38,8 @@ class VenueHarness(abc.ABC):
     """An active market's order-book address."""
     traders: list[tuple[str, PrivateKey]]
     """Funded wallets (checksummed address, key), ready to open sessions."""
+    reports_order_counts: bool = True
+    """Whether depth levels say how many orders rest there (the Dexetra API does not: 0)."""
 
     # ------------------------------------------------------------------ backend-specific
 

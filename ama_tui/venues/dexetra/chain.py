@@ -1,0 +1,438 @@
+"""The chain side of the venue: OrderBook, CoreVault and registry reads for a whole fleet at once.
+
+Each public method costs a fixed number of HTTP round trips whatever the number of wallets:
+
+- `connect`: 1 (chain id, Multicall3 code, registry code)
+- `market_static`: 1, then cached
+- `top`: 1 (best prices, last trade, mark)
+- `read_orders`: 2 (round 1: every wallet's order ids, optionally their collateral and the head
+  block; round 2: every order, optionally the fill logs up to that head)
+- `collateral`, `positions`, `head`, `trade_logs`: 1 each
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from ama_tui.core.market import BookTop, OpenOrder
+from ama_tui.protocol.abi import MULTICALL3_ADDRESS
+from ama_tui.protocol.errors import ErrorCode
+from ama_tui.venues.base import Position, VenueError, VenueUnavailable
+from ama_tui.venues.dexetra.calls import DEFAULT_CHUNK, Call, CallExecutor, CallResult
+from ama_tui.venues.dexetra.codec import (
+    GET_AVAILABLE_COLLATERAL,
+    GET_BEST_PRICES,
+    GET_LEVERAGE_INFO,
+    GET_MARK_PRICE,
+    GET_ORDER,
+    GET_POSITION_SUMMARY,
+    GET_USER_ORDERS,
+    LAST_TRADE_PRICE,
+    MARKET_STATIC,
+    TRADE_TOPIC,
+    AbiFunction,
+    MalformedChainData,
+    RawOrder,
+    address_topic,
+    decode_order,
+    hex_int,
+)
+from ama_tui.venues.dexetra.fills import TradeLog, parse_trade_log
+from ama_tui.venues.dexetra.rpc import JsonRpcClient, RpcReply, RpcRequest
+
+MAX_LOG_RANGE: Final = 2_000
+"""Blocks per eth_getLogs (hosted nodes cap the range)."""
+MAX_LOG_CHUNKS: Final = 25
+"""At most this many ranges per read; a longer gap is caught up over the following reads."""
+
+
+class ChainMismatch(VenueError):
+    """The node is not the chain the settings name, or the contracts are not where they say."""
+
+
+@dataclass(frozen=True, slots=True)
+class MarketStatic:
+    order_book: str
+    vault: str
+    market_id: bytes
+    margin_bps: int
+
+    @property
+    def market_id_hex(self) -> str:
+        return "0x" + self.market_id.hex()
+
+
+@dataclass(frozen=True, slots=True)
+class OrdersRead:
+    orders: dict[str, tuple[OpenOrder, ...]]
+    """By checksummed trader."""
+    collateral: dict[str, int] | None
+    head: int
+    logs: tuple[TradeLog, ...] | None
+    """TradeExecutionCompleted of the traders in (fills_after, head], when asked for."""
+
+
+def _value(function: AbiFunction, result: CallResult, what: str) -> tuple[Any, ...]:
+    if not result.success:
+        raise VenueUnavailable(f"{function.name} reverted {what}", code=ErrorCode.UNAVAILABLE)
+    try:
+        return function.decode(result.data)
+    except MalformedChainData as exc:
+        raise VenueUnavailable(f"{exc} {what}", code=ErrorCode.UNAVAILABLE) from None
+
+
+class ChainReader:
+    def __init__(self, rpc: JsonRpcClient, *, chunk: int = DEFAULT_CHUNK) -> None:
+        self.rpc = rpc
+        self._chunk = chunk
+        self._executor: CallExecutor | None = None
+        self._static: dict[str, MarketStatic] = {}
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ set-up
+
+    def connect(self, expected_chain_id: int, registry: str) -> None:
+        """Check the chain id and the registry's code, and see whether Multicall3 is deployed."""
+        chain_id, multicall_code, registry_code = (
+            reply.unwrap(method)
+            for reply, method in zip(
+                self.rpc.send(
+                    [
+                        RpcRequest("eth_chainId"),
+                        RpcRequest("eth_getCode", (MULTICALL3_ADDRESS, "latest")),
+                        RpcRequest("eth_getCode", (registry, "latest")),
+                    ]
+                ),
+                ("eth_chainId", "eth_getCode", "eth_getCode"),
+                strict=True,
+            )
+        )
+        actual = hex_int(chain_id)
+        if actual != expected_chain_id:
+            raise ChainMismatch(
+                f"the RPC node is chain {actual}, but CHAIN_ID says {expected_chain_id}: "
+                "point RPC_URL and CHAIN_ID at the same chain"
+            )
+        if not _has_code(registry_code):
+            raise ChainMismatch(f"no contract at SESSION_REGISTRY_ADDRESS {registry} on chain {actual}")
+        self.configure(multicall=_has_code(multicall_code))
+
+    def configure(self, *, multicall: bool) -> None:
+        self._executor = CallExecutor(self.rpc, multicall=multicall, chunk=self._chunk)
+
+    @property
+    def executor(self) -> CallExecutor:
+        if self._executor is None:
+            raise RuntimeError("ChainReader.connect() has not run")
+        return self._executor
+
+    @property
+    def uses_multicall(self) -> bool:
+        return self.executor.multicall
+
+    # ------------------------------------------------------------------ markets
+
+    def market_static(self, order_book: str) -> MarketStatic:
+        """Vault, market id and margin requirement of an order book (read once, then cached)."""
+        key = order_book.lower()
+        with self._lock:
+            known = self._static.get(key)
+        if known is not None:
+            return known
+        results, _ = self.executor.run(
+            [Call(order_book, MARKET_STATIC.encode()), Call(order_book, GET_LEVERAGE_INFO.encode())]
+        )
+        where = f"on the OrderBook {order_book}"
+        vault, market_id, _, _ = _value(MARKET_STATIC, results[0], where)
+        _, _, margin_bps, _ = _value(GET_LEVERAGE_INFO, results[1], where)
+        if int(margin_bps) <= 0:
+            raise VenueUnavailable(f"the OrderBook {order_book} reports a margin requirement of 0 bps")
+        static = MarketStatic(order_book, str(vault), bytes(market_id), int(margin_bps))
+        with self._lock:
+            self._static[key] = static
+        return static
+
+    def top(self, static: MarketStatic) -> BookTop:
+        book = static.order_book
+        results, _ = self.executor.run(
+            [
+                Call(book, GET_BEST_PRICES.encode()),
+                Call(book, LAST_TRADE_PRICE.encode()),
+                Call(static.vault, GET_MARK_PRICE.encode(static.market_id)),
+            ]
+        )
+        where = f"on the OrderBook {book}"
+        bid, ask = _value(GET_BEST_PRICES, results[0], where)
+        (last,) = _value(LAST_TRADE_PRICE, results[1], where)
+        mark = 0
+        if results[2].success:  # a vault without a mark for the market is not fatal
+            try:
+                (mark,) = GET_MARK_PRICE.decode(results[2].data)
+            except MalformedChainData:
+                mark = 0
+        return BookTop(int(bid), int(ask), int(mark), int(last))
+
+    # ------------------------------------------------------------------ orders, collateral
+
+    def read_orders(
+        self,
+        order_book: str,
+        traders: Sequence[str],
+        *,
+        vault: str | None = None,
+        fills_after: int | None = None,
+    ) -> OrdersRead:
+        """Every trader's resting orders in two round trips. With `vault`, round 1 also reads
+        every trader's free collateral; with `fills_after`, round 2 also reads the traders' fill
+        logs in (fills_after, head], head being the block number round 1 saw."""
+        executor = self.executor
+        calls = [Call(order_book, GET_USER_ORDERS.encode(t)) for t in traders]
+        if vault is not None:
+            calls += [Call(vault, GET_AVAILABLE_COLLATERAL.encode(t)) for t in traders]
+        results, extra = executor.run(calls, [RpcRequest("eth_blockNumber")])
+        head = _head(extra[0])
+        ids_of: dict[str, list[int]] = {}
+        for trader, result in zip(traders, results, strict=False):
+            (ids,) = _value(GET_USER_ORDERS, result, f"for {trader}")
+            ids_of[trader] = [int(i) for i in ids]
+        collateral: dict[str, int] | None = None
+        if vault is not None:
+            collateral = {}
+            for trader, result in zip(traders, results[len(traders) :], strict=True):
+                (available,) = _value(GET_AVAILABLE_COLLATERAL, result, f"for {trader}")
+                collateral[trader] = int(available)
+
+        unique_ids = sorted({i for ids in ids_of.values() for i in ids})
+        log_requests = (
+            _log_requests(order_book, traders, fills_after, head) if fills_after is not None else []
+        )
+        orders_by_id: dict[int, RawOrder] = {}
+        logs: tuple[TradeLog, ...] | None = None
+        if unique_ids or log_requests:
+            order_results, log_replies = executor.run(
+                [Call(order_book, GET_ORDER.encode(i)) for i in unique_ids], log_requests
+            )
+            for order_id, result in zip(unique_ids, order_results, strict=True):
+                if not result.success:
+                    continue  # an id the book no longer knows: nothing rests under it
+                try:
+                    order = decode_order(result.data)
+                except MalformedChainData as exc:
+                    raise VenueUnavailable(
+                        f"getOrder({order_id}): {exc}", code=ErrorCode.UNAVAILABLE
+                    ) from None
+                orders_by_id[order_id] = order
+            if fills_after is not None:
+                logs = _parse_logs(log_replies, fills_after)
+        elif fills_after is not None:
+            logs = ()
+
+        orders: dict[str, tuple[OpenOrder, ...]] = {}
+        for trader in traders:
+            mine: list[OpenOrder] = []
+            seen: set[int] = set()
+            for order_id in ids_of[trader]:
+                held = orders_by_id.get(order_id)
+                if held is None or held.deleted or order_id in seen:
+                    continue  # filled or cancelled (getUserOrders may still list it)
+                if held.trader != trader or held.amount18 == 0:
+                    continue
+                seen.add(order_id)
+                mine.append(_open_order(order_id, held))
+            orders[trader] = tuple(sorted(mine, key=lambda o: o.order_id))
+        return OrdersRead(orders, collateral, head, logs)
+
+    def collateral(self, vault: str, traders: Sequence[str]) -> dict[str, int]:
+        results, _ = self.executor.run([Call(vault, GET_AVAILABLE_COLLATERAL.encode(t)) for t in traders])
+        out: dict[str, int] = {}
+        for trader, result in zip(traders, results, strict=True):
+            (available,) = _value(GET_AVAILABLE_COLLATERAL, result, f"for {trader}")
+            out[trader] = int(available)
+        return out
+
+    def positions(self, static: MarketStatic, traders: Sequence[str]) -> dict[str, Position]:
+        calls = [Call(static.vault, GET_POSITION_SUMMARY.encode(t, static.market_id)) for t in traders]
+        calls.append(Call(static.vault, GET_MARK_PRICE.encode(static.market_id)))
+        results, _ = self.executor.run(calls)
+        mark = 0
+        if results[-1].success:
+            try:
+                (mark,) = GET_MARK_PRICE.decode(results[-1].data)
+            except MalformedChainData:
+                mark = 0
+        out: dict[str, Position] = {}
+        for trader, result in zip(traders, results, strict=False):
+            size, entry, locked = _value(GET_POSITION_SUMMARY, result, f"for {trader}")
+            size, entry = int(size), int(entry)
+            unrealized = _truncated_div((int(mark) - entry) * size, 10**18) if size and mark else 0
+            out[trader] = Position(
+                size18=size, entry_price6=entry, margin_locked6=int(locked), unrealized_pnl6=unrealized
+            )
+        return out
+
+    # ------------------------------------------------------------------ blocks and logs
+
+    def head(self) -> int:
+        return hex_int(self.rpc.call("eth_blockNumber"))
+
+    def trade_logs(
+        self, order_book: str, traders: Sequence[str], after: int, head: int
+    ) -> tuple[TradeLog, ...]:
+        """The traders' TradeExecutionCompleted logs in (after, head]: one round trip."""
+        requests = _log_requests(order_book, traders, after, head)
+        if not requests:
+            return ()
+        return _parse_logs(self.rpc.send(requests), after)
+
+    def log_range_end(self, after: int, head: int) -> int:
+        """Where a read from `after` stops: `head`, or earlier when the gap is too long for one read."""
+        return _range_end(after, head)
+
+    def receipts(self, tx_hashes: Sequence[str]) -> dict[str, dict[str, Any] | None]:
+        replies = self.rpc.send([RpcRequest("eth_getTransactionReceipt", (h,)) for h in tx_hashes])
+        out: dict[str, dict[str, Any] | None] = {}
+        for tx_hash, reply in zip(tx_hashes, replies, strict=True):
+            result = reply.unwrap("eth_getTransactionReceipt")
+            out[tx_hash] = result if isinstance(result, dict) else None
+        return out
+
+    def block_timestamps(self, blocks: Sequence[int]) -> dict[int, int]:
+        replies = self.rpc.send([RpcRequest("eth_getBlockByNumber", (hex(b), False)) for b in blocks])
+        out: dict[int, int] = {}
+        for block, reply in zip(blocks, replies, strict=True):
+            result = reply.unwrap("eth_getBlockByNumber")
+            if isinstance(result, dict):
+                out[block] = hex_int(result.get("timestamp"))
+        return out
+
+    def orders_at(
+        self, order_book: str, wanted: Sequence[tuple[int, str]]
+    ) -> dict[tuple[int, str], list[RawOrder]] | None:
+        """Resting orders of (block, trader) pairs as of the end of those blocks, in two round
+        trips; None when the node keeps no state that old (or answers it with an error)."""
+        if not wanted:
+            return {}
+        by_block: dict[int, list[str]] = {}
+        for block, trader in wanted:
+            by_block.setdefault(block, []).append(trader)
+        blocks = sorted(by_block)
+        try:
+            id_groups, _ = self.executor.run_groups(
+                [(hex(b), [Call(order_book, GET_USER_ORDERS.encode(t)) for t in by_block[b]]) for b in blocks]
+            )
+            id_lists: dict[tuple[int, str], list[int]] = {}
+            for block, results in zip(blocks, id_groups, strict=True):
+                for trader, result in zip(by_block[block], results, strict=True):
+                    if not result.success:
+                        return None
+                    (ids,) = GET_USER_ORDERS.decode(result.data)
+                    id_lists[(block, trader)] = [int(i) for i in ids]
+            ids_at = {
+                b: sorted({i for (blk, _), ids in id_lists.items() if blk == b for i in ids}) for b in blocks
+            }
+            order_groups, _ = self.executor.run_groups(
+                [(hex(b), [Call(order_book, GET_ORDER.encode(i)) for i in ids_at[b]]) for b in blocks]
+            )
+            out: dict[tuple[int, str], list[RawOrder]] = {}
+            for block, results in zip(blocks, order_groups, strict=True):
+                found = {
+                    i: decode_order(r.data) for i, r in zip(ids_at[block], results, strict=True) if r.success
+                }
+                for trader in by_block[block]:
+                    ids = id_lists[(block, trader)]
+                    out[(block, trader)] = [found[i] for i in ids if i in found and not found[i].deleted]
+            return out
+        except (VenueUnavailable, MalformedChainData) as exc:
+            if getattr(exc, "code", None) == ErrorCode.NETWORK_ERROR:
+                raise
+            return None
+
+
+def _open_order(order_id: int, order: RawOrder) -> OpenOrder:
+    return OpenOrder(
+        order_id=order_id,
+        trader=order.trader,
+        price6=order.price6,
+        amount18=order.amount18,
+        is_buy=order.is_buy,
+        timestamp=order.timestamp,
+        margin_required6=order.margin_required6,
+        is_margin_order=order.is_margin_order,
+    )
+
+
+def _has_code(code: Any) -> bool:
+    return isinstance(code, str) and code not in ("0x", "0x0", "")
+
+
+def _head(reply: RpcReply) -> int:
+    try:
+        return hex_int(reply.unwrap("eth_blockNumber"))
+    except MalformedChainData:
+        raise VenueUnavailable(
+            "RPC eth_blockNumber answered a non-number", code=ErrorCode.UNAVAILABLE
+        ) from None
+
+
+def _log_requests(order_book: str, traders: Sequence[str], after: int, head: int) -> list[RpcRequest]:
+    """Buyer-side and seller-side filters over (after, head], in ranges of MAX_LOG_RANGE blocks.
+    The range starts at `after` itself (a range past the head is an error on most nodes); logs of
+    that block are dropped when parsed."""
+    if not traders or head < after:
+        return []
+    topics = [address_topic(t) for t in traders]
+    end = _range_end(after, head)
+    requests: list[RpcRequest] = []
+    start = after
+    while start <= end:
+        stop = min(end, start + MAX_LOG_RANGE - 1)
+        for position in (1, 2):
+            filter_topics: list[Any] = [TRADE_TOPIC, None, None]
+            filter_topics[position] = topics
+            requests.append(
+                RpcRequest(
+                    "eth_getLogs",
+                    (
+                        {
+                            "address": order_book,
+                            "fromBlock": hex(start),
+                            "toBlock": hex(stop),
+                            "topics": filter_topics,
+                        },
+                    ),
+                )
+            )
+        start = stop + 1
+    return requests
+
+
+def _range_end(after: int, head: int) -> int:
+    """The ranges start at `after` itself: MAX_LOG_CHUNKS ranges reach `after + R * C - 1`."""
+    return min(head, after + MAX_LOG_RANGE * MAX_LOG_CHUNKS - 1)
+
+
+def _parse_logs(replies: Sequence[RpcReply], after: int) -> tuple[TradeLog, ...]:
+    seen: dict[tuple[str, int], TradeLog] = {}
+    for reply in replies:
+        raw_logs = reply.unwrap("eth_getLogs")
+        if not isinstance(raw_logs, list):
+            raise VenueUnavailable(
+                "RPC eth_getLogs answered something that is not a list", code=ErrorCode.UNAVAILABLE
+            )
+        for raw in raw_logs:
+            try:
+                log = parse_trade_log(raw)
+            except MalformedChainData as exc:
+                raise VenueUnavailable(f"eth_getLogs: {exc}", code=ErrorCode.UNAVAILABLE) from None
+            if log is None or log.block_number <= after or log.removed:
+                continue
+            seen[(log.tx_hash, log.log_index)] = log
+    return tuple(sorted(seen.values(), key=lambda log: (log.block_number, log.log_index)))
+
+
+def _truncated_div(numerator: int, denominator: int) -> int:
+    quotient = abs(numerator) // denominator
+    return quotient if numerator >= 0 else -quotient

@@ -1,0 +1,208 @@
+"""Fills from the OrderBook's `TradeExecutionCompleted` logs, and who was maker in each.
+
+The event names the buyer and the seller, not the orders. Which order of ours a fill belongs to,
+and whether we were maker or taker, is worked out from two facts the chain keeps:
+
+- a taker's limit order is placed in the trade's own transaction: an `OrderPlaced` of that
+  trader on that side earlier in the same receipt;
+- a maker's order was already resting at the end of the previous block, at the trade's price on
+  that side; within a price level orders fill first in, first out, i.e. in order-id order.
+
+When neither can be established (a market order, an order placed earlier in the same block, a
+node that keeps no state that old) the fill still counts, with `order_id` and `is_maker` None.
+Everything here is pure; `fill_feed` does the reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ama_tui.venues.base import Fill
+from ama_tui.venues.dexetra.codec import (
+    ORDER_PLACED_TOPIC,
+    TRADE_TOPIC,
+    MalformedChainData,
+    RawOrder,
+    hex_bytes,
+    hex_int,
+    topic_address,
+    word,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TradeLog:
+    block_number: int
+    log_index: int
+    tx_hash: str
+    buyer: str
+    seller: str
+    price6: int
+    amount18: int
+    timestamp: int | None = None
+    removed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FillSide:
+    """One of our traders' side of one trade."""
+
+    log: TradeLog
+    trader: str
+    is_buy: bool
+
+    @property
+    def fill_id(self) -> str:
+        return f"{self.log.tx_hash}:{self.log.log_index}:{'buy' if self.is_buy else 'sell'}"
+
+    @property
+    def counterparty(self) -> str:
+        return self.log.seller if self.is_buy else self.log.buyer
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """An `OrderPlaced` in a transaction receipt."""
+
+    log_index: int
+    order_id: int
+    trader: str
+    is_buy: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Attribution:
+    order_id: int | None
+    is_maker: bool | None
+
+
+UNKNOWN = Attribution(None, None)
+
+
+def parse_trade_log(raw: Any) -> TradeLog | None:
+    """A `TradeExecutionCompleted` log from eth_getLogs (None for any other event)."""
+    if not isinstance(raw, dict):
+        raise MalformedChainData("a log must be a JSON object")
+    topics = raw.get("topics")
+    if not isinstance(topics, list) or not topics or not isinstance(topics[0], str):
+        raise MalformedChainData("a log without topics")
+    if topics[0].lower() != TRADE_TOPIC:
+        return None
+    if len(topics) != 3:
+        raise MalformedChainData("TradeExecutionCompleted needs 3 topics")
+    data = hex_bytes(raw.get("data"))
+    tx_hash = raw.get("transactionHash")
+    if not isinstance(tx_hash, str):
+        raise MalformedChainData("a log without transactionHash")
+    stamp = raw.get("blockTimestamp")
+    return TradeLog(
+        block_number=hex_int(raw.get("blockNumber")),
+        log_index=hex_int(raw.get("logIndex")),
+        tx_hash=tx_hash.lower(),
+        buyer=topic_address(topics[1]),
+        seller=topic_address(topics[2]),
+        price6=word(data, 0),
+        amount18=word(data, 1),
+        timestamp=hex_int(stamp) if stamp is not None else None,
+        removed=bool(raw.get("removed", False)),
+    )
+
+
+def fill_sides(logs: Iterable[TradeLog], traders: Iterable[str]) -> list[FillSide]:
+    """Our sides of the trades, in chain order (buyer before seller for a self-match)."""
+    wanted = set(traders)
+    sides: list[FillSide] = []
+    for log in logs:
+        if log.buyer in wanted:
+            sides.append(FillSide(log, log.buyer, True))
+        if log.seller in wanted:
+            sides.append(FillSide(log, log.seller, False))
+    return sides
+
+
+def placements(receipt: Mapping[str, Any], order_book: str) -> list[Placement]:
+    """The `OrderPlaced` events this order book emitted in a transaction."""
+    found: list[Placement] = []
+    for raw in receipt.get("logs") or ():
+        if not isinstance(raw, dict) or str(raw.get("address", "")).lower() != order_book.lower():
+            continue
+        topics = raw.get("topics") or []
+        if len(topics) != 3 or str(topics[0]).lower() != ORDER_PLACED_TOPIC:
+            continue
+        data = hex_bytes(raw.get("data"))
+        found.append(
+            Placement(
+                log_index=hex_int(raw.get("logIndex")),
+                order_id=int(str(topics[1]), 16),
+                trader=topic_address(str(topics[2])),
+                is_buy=word(data, 2) != 0,
+            )
+        )
+    return found
+
+
+def attribute(
+    sides: Sequence[FillSide],
+    placed_by_tx: Mapping[str, Sequence[Placement] | None],
+    resting_before: Mapping[tuple[int, str], Sequence[RawOrder]] | None,
+) -> dict[str, Attribution]:
+    """Order id and maker/taker of each side. `placed_by_tx`: tx hash -> its placements (None when
+    the receipt is unknown); `resting_before`: (block - 1, trader) -> resting orders (None when
+    unknown). Sides must come in chain order: FIFO consumption of resting orders depends on it."""
+    remaining: dict[tuple[int, int], int] = {}
+    out: dict[str, Attribution] = {}
+    for side in sides:
+        log = side.log
+        placed = placed_by_tx.get(log.tx_hash)
+        if placed:
+            own = [
+                p
+                for p in placed
+                if p.trader == side.trader and p.is_buy == side.is_buy and p.log_index < log.log_index
+            ]
+            if own:
+                out[side.fill_id] = Attribution(own[-1].order_id, False)
+                continue
+        if resting_before is None:
+            out[side.fill_id] = UNKNOWN
+            continue
+        before = log.block_number - 1
+        candidates = sorted(
+            (
+                order
+                for order in resting_before.get((before, side.trader), ())
+                if order.is_buy == side.is_buy and order.price6 == log.price6
+            ),
+            key=lambda order: order.order_id,
+        )
+        chosen: RawOrder | None = None
+        for order in candidates:
+            key = (before, order.order_id)
+            left = remaining.setdefault(key, order.amount18)
+            if left > 0:
+                chosen = order
+                remaining[key] = left - log.amount18
+                break
+        if chosen is None and candidates:
+            chosen = candidates[-1]  # more filled than rested: the chain knows best, keep the last
+        # nothing rested and nothing placed: a market order, or an order placed earlier in the
+        # same block; the two look alike here, so say nothing rather than something wrong
+        out[side.fill_id] = Attribution(chosen.order_id, True) if chosen is not None else UNKNOWN
+    return out
+
+
+def to_fill(side: FillSide, attribution: Attribution, trader_as_given: str, timestamp: float) -> Fill:
+    return Fill(
+        fill_id=side.fill_id,
+        timestamp=timestamp,
+        trader=trader_as_given,
+        is_buy=side.is_buy,
+        price6=side.log.price6,
+        amount18=side.log.amount18,
+        counterparty=side.counterparty,
+        order_id=attribution.order_id,
+        is_maker=attribution.is_maker,
+        tx_hash=side.log.tx_hash,
+    )

@@ -1,0 +1,557 @@
+"""`DexetraVenue`: the production exchange (or the local devnet) behind the `Venue` protocol.
+
+Markets, depth, sessions and trades go through the web app's HTTP API; everything the packer
+must be sure of (top of book, resting orders, collateral, positions, fills) is read from the chain.
+A cycle's reads for the whole fleet take three JSON-RPC round trips (see `coalesce`) plus the
+API's depth read. Failures are the protocol's typed failures; no message carries a key, a
+signature or the RPC URL.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Final
+
+import httpx
+
+from ama_tui.core.market import OpenOrder
+from ama_tui.core.units import UnitError, amount18, price6
+from ama_tui.protocol.accounts import InvalidAddress, checksum
+from ama_tui.protocol.errors import ErrorCode
+from ama_tui.protocol.methods import TradeMethod
+from ama_tui.protocol.permits import SessionPermit
+from ama_tui.settings import LiveSettings
+from ama_tui.venues.base import (
+    BookSnapshot,
+    CancelOrder,
+    Clock,
+    DepthLevel,
+    FillsPage,
+    MarketInfo,
+    MarketPage,
+    MarketRow,
+    ModifyOrder,
+    PlaceLimit,
+    PlaceMarket,
+    Position,
+    PublicTrade,
+    SessionDomain,
+    SessionGrant,
+    TradeReceipt,
+    TradeRejected,
+    TradeRequest,
+    UnknownMarket,
+    VenueError,
+    VenueKind,
+    VenueUnavailable,
+    WallClock,
+)
+from ama_tui.venues.dexetra.api import DEFAULT_TIMEOUT_S, TRADE_TIMEOUT_S, DexetraApi
+from ama_tui.venues.dexetra.api_models import MarketRowModel, OrderbookData
+from ama_tui.venues.dexetra.calls import DEFAULT_CHUNK
+from ama_tui.venues.dexetra.chain import ChainReader, MarketStatic
+from ama_tui.venues.dexetra.coalesce import DEFAULT_TTL_S, PrefetchedLogs, ReadCoalescer
+from ama_tui.venues.dexetra.fill_feed import FillFeed
+from ama_tui.venues.dexetra.fills import placements
+from ama_tui.venues.dexetra.http_common import host_of
+from ama_tui.venues.dexetra.in_doubt import (
+    DEFAULT_ANSWERED_WINDOW_S,
+    DEFAULT_WINDOW_S,
+    InDoubtPlacements,
+    answered,
+    outcome_unknown,
+)
+from ama_tui.venues.dexetra.rpc import DEFAULT_MAX_BATCH, JsonRpcClient
+
+MAX_LEVELS: Final = 25
+"""The API serves at most 25 depth levels a side."""
+CATALOGUE_PAGE: Final = 100
+CATALOGUE_MAX_PAGES: Final = 50
+MAX_AMOUNT18: Final = 10**36
+_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
+_CHECKSUM_CACHE: Final = 100_000
+
+
+class InvalidCursor(VenueError, ValueError):
+    """A fills cursor this venue did not hand out (it is a block number)."""
+
+
+class DexetraVenue:
+    """Thread-safe. `kind` is DEVNET when pointed at the local devnet, LIVE otherwise."""
+
+    kind: VenueKind
+    clock: Clock
+
+    def __init__(
+        self,
+        settings: LiveSettings,
+        *,
+        kind: VenueKind = VenueKind.LIVE,
+        clock: Clock | None = None,
+        http_timeout: float = DEFAULT_TIMEOUT_S,
+        trade_timeout: float = TRADE_TIMEOUT_S,
+        rpc_timeout: float = DEFAULT_TIMEOUT_S,
+        api_transport: httpx.BaseTransport | None = None,
+        rpc_transport: httpx.BaseTransport | None = None,
+        multicall: bool | None = None,
+        multicall_chunk: int = DEFAULT_CHUNK,
+        max_batch: int = DEFAULT_MAX_BATCH,
+        prefetch_ttl_s: float = DEFAULT_TTL_S,
+        in_doubt_window_s: float = DEFAULT_WINDOW_S,
+        in_doubt_answered_window_s: float = DEFAULT_ANSWERED_WINDOW_S,
+    ) -> None:
+        """Checks the chain at once (chain id, registry code, Multicall3), one round trip; pass
+        `multicall=True/False` to skip the check and force a read strategy (tests, benchmarks).
+        `in_doubt_window_s` / `in_doubt_answered_window_s`: how long a placement whose outcome is
+        unknown blocks a second one at the same side and price (see `in_doubt`)."""
+        self.settings = settings
+        self.kind = kind
+        self.clock = clock or WallClock()
+        self._api = DexetraApi(
+            settings.app_url, timeout=http_timeout, trade_timeout=trade_timeout, transport=api_transport
+        )
+        self.rpc = JsonRpcClient(
+            settings.rpc_url, timeout=rpc_timeout, transport=rpc_transport, max_batch=max_batch
+        )
+        self.chain = ChainReader(self.rpc, chunk=multicall_chunk)
+        self._coalescer = ReadCoalescer(ttl_s=prefetch_ttl_s)
+        self._feed = FillFeed(self.chain)
+        self._in_doubt = InDoubtPlacements(
+            window_s=in_doubt_window_s, answered_window_s=in_doubt_answered_window_s
+        )
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dexetra")
+        self._lock = threading.Lock()
+        self._rows: dict[str, MarketRow] = {}
+        self._infos: dict[str, MarketInfo] = {}
+        self._checksums: dict[str, str] = {}
+        self._vault: str | None = None
+        self._closed = False
+        try:
+            if multicall is None:
+                self.chain.connect(settings.chain_id, settings.session_registry)
+            else:
+                self.chain.configure(multicall=multicall)
+        except BaseException:
+            self.close()
+            raise
+
+    def __repr__(self) -> str:
+        return f"DexetraVenue({host_of(self.settings.app_url)}, chain {self.settings.chain_id}, {self.kind})"
+
+    @property
+    def uses_multicall(self) -> bool:
+        return self.chain.uses_multicall
+
+    # ============================================================== markets
+
+    def list_markets(
+        self,
+        *,
+        search: str | None = None,
+        status: str | None = "ACTIVE",
+        limit: int = 50,
+        offset: int = 0,
+    ) -> MarketPage:
+        limit = max(1, int(limit))
+        offset = max(0, int(offset))
+        answer = self._api.markets(limit=limit, offset=offset, status=status, search=search)
+        rows = tuple(_market_row(model) for model in answer.markets)
+        self._remember(rows)
+        return MarketPage(markets=rows, total=answer.pagination.total, limit=limit, offset=offset)
+
+    def market_info(self, market: str) -> MarketInfo:
+        row = self._row(market)
+        key = row.market_address.lower()
+        with self._lock:
+            known = self._infos.get(key)
+        if known is not None:
+            return known
+        if row.chain_id != self.settings.chain_id:
+            raise UnknownMarket(
+                f"{row.symbol} trades on chain {row.chain_id}, not chain {self.settings.chain_id}"
+            )
+        static = self.chain.market_static(row.market_address)
+        if static.market_id_hex != row.market_id_bytes32.lower():
+            raise VenueUnavailable(
+                f"the web app lists {row.symbol} with market id {row.market_id_bytes32}, but its OrderBook "
+                f"says {static.market_id_hex}",
+                code=ErrorCode.UNAVAILABLE,
+            )
+        info = MarketInfo(
+            symbol=row.symbol,
+            order_book=checksum(row.market_address),
+            market_id_bytes32=static.market_id_hex,
+            chain_id=self.settings.chain_id,
+            tick6=row.tick6,
+            margin_bps=static.margin_bps,
+            vault=checksum(static.vault),
+        )
+        with self._lock:
+            self._infos[key] = info
+            self._vault = self._vault or info.vault
+        return info
+
+    def _market(self, order_book: object) -> tuple[MarketInfo, MarketStatic]:
+        if not isinstance(order_book, str):
+            raise UnknownMarket(f"no market {type(order_book).__name__}")
+        info = self.market_info(order_book)
+        return info, self.chain.market_static(info.order_book)
+
+    def _row(self, key: object) -> MarketRow:
+        text = key.strip() if isinstance(key, str) else ""
+        if not text:
+            raise UnknownMarket(
+                f"no market {key!r}" if isinstance(key, str) else "a market is named by a string"
+            )
+        found = self._lookup(text)
+        if found is None:
+            self._load_catalogue()
+            found = self._lookup(text)
+        if found is None:
+            shown = text if len(text) <= 80 else text[:77] + "..."
+            raise UnknownMarket(f"the exchange lists no market {shown!r}")
+        return found
+
+    def _lookup(self, text: str) -> MarketRow | None:
+        with self._lock:
+            return self._rows.get(("a:" if _ADDRESS.match(text) else "s:") + text.lower())
+
+    def _remember(self, rows: Sequence[MarketRow]) -> None:
+        with self._lock:
+            for row in rows:
+                self._rows["a:" + row.market_address.lower()] = row
+                self._rows["s:" + row.symbol.lower()] = row
+
+    def _load_catalogue(self) -> None:
+        """Every listed market (all statuses), page by page."""
+        offset = 0
+        for _ in range(CATALOGUE_MAX_PAGES):
+            page = self.list_markets(status=None, limit=CATALOGUE_PAGE, offset=offset)
+            offset += len(page.markets)
+            if not page.markets or offset >= page.total:
+                return
+
+    def _default_vault(self) -> str:
+        with self._lock:
+            vault = self._vault
+        if vault is not None:
+            return vault
+        page = self.list_markets(status=None, limit=CATALOGUE_PAGE)
+        rows = sorted(page.markets, key=lambda r: not r.is_active)
+        for row in rows:
+            if row.chain_id == self.settings.chain_id:
+                return self.market_info(row.market_address).vault
+        raise VenueUnavailable(f"the exchange lists no market on chain {self.settings.chain_id}")
+
+    # ============================================================== reads
+
+    def book(self, order_book: str, levels: int = 10) -> BookSnapshot:
+        if isinstance(levels, bool) or not isinstance(levels, int):
+            raise TypeError("levels must be an int")
+        levels = min(max(levels, 1), MAX_LEVELS)
+        info, static = self._market(order_book)
+        depth = self._pool.submit(self._api.orderbook, info.order_book, levels)
+        try:
+            top = self.chain.top(static)
+        except BaseException:
+            depth.cancel()
+            raise
+        data = depth.result()
+        bids, asks = _depth(data, levels)
+        # the chain is the fresher source: drop levels it shows are gone, keep the book uncrossed
+        bids = tuple(level for level in bids if top.best_bid6 and level.price6 <= top.best_bid6)
+        asks = tuple(level for level in asks if top.best_ask6 and level.price6 >= top.best_ask6)
+        trades = sorted(
+            (trade for trade in map(_public_trade, data.recentTrades) if trade is not None),
+            key=lambda trade: trade.timestamp,
+            reverse=True,
+        )
+        return BookSnapshot(top=top, bids=bids, asks=asks, recent_trades=tuple(trades), timestamp=time.time())
+
+    def open_orders(self, order_book: str, traders: Sequence[str]) -> dict[str, tuple[OpenOrder, ...]]:
+        pairs = self._addresses(traders)
+        info, static = self._market(order_book)
+        unique = list(dict.fromkeys(address for _, address in pairs))
+        if not unique:
+            return {}
+        generation = self._coalescer.generation
+        after = self._coalescer.cursor(info.order_book)
+        read = self.chain.read_orders(info.order_book, unique, vault=static.vault, fills_after=after)
+        self._in_doubt.resolve(info.order_book, read.orders)
+        if read.collateral is not None:
+            self._coalescer.put_collateral(static.vault, read.collateral, generation)
+        if after is not None and read.logs is not None:
+            end = self.chain.log_range_end(after, read.head) if read.head >= after else read.head
+            self._coalescer.put_logs(
+                info.order_book, PrefetchedLogs(after, end, frozenset(unique), read.logs)
+            )
+        return {given: read.orders[address] for given, address in pairs}
+
+    def available_collateral(self, traders: Sequence[str]) -> dict[str, int]:
+        pairs = self._addresses(traders)
+        unique = list(dict.fromkeys(address for _, address in pairs))
+        if not unique:
+            return {}
+        vault = self._default_vault()
+        values = self._coalescer.take_collateral(vault, unique)
+        if values is None:
+            values = self.chain.collateral(vault, unique)
+        return {given: values[address] for given, address in pairs}
+
+    def positions(self, order_book: str, traders: Sequence[str]) -> dict[str, Position]:
+        pairs = self._addresses(traders)
+        _, static = self._market(order_book)
+        unique = list(dict.fromkeys(address for _, address in pairs))
+        if not unique:
+            return {}
+        values = self.chain.positions(static, unique)
+        return {given: values[address] for given, address in pairs}
+
+    def fills_cursor(self, order_book: str) -> str:
+        info, _ = self._market(order_book)
+        head = self.chain.head()
+        self._coalescer.handed_out(info.order_book, head)
+        return str(head)
+
+    def fills_since(self, order_book: str, traders: Sequence[str], cursor: str) -> FillsPage:
+        """Our traders' fills in the blocks after `cursor` (a block number). The cursor handed back
+        is the last block read; at most MAX_LOG_RANGE * MAX_LOG_CHUNKS blocks are read per call."""
+        pairs = self._addresses(traders)
+        info, _ = self._market(order_book)
+        if not isinstance(cursor, str) or not cursor.strip().isascii() or not cursor.strip().isdigit():
+            raise InvalidCursor(f"a fills cursor is a block number, got {str(cursor)[:40]!r}")
+        after = int(cursor.strip())
+        wanted: dict[str, str] = {}
+        for given, address in pairs:
+            wanted.setdefault(address, given)
+        held = self._coalescer.take_logs(info.order_book, after, list(wanted))
+        if held is not None:
+            logs, end = held.logs, held.end
+        else:
+            head = self.chain.head()
+            end = self.chain.log_range_end(after, head) if head >= after else head
+            logs = (
+                self.chain.trade_logs(info.order_book, list(wanted), after, end)
+                if wanted and end > after
+                else ()
+            )
+        fills = self._feed.fills(info.order_book, logs, wanted)
+        self._coalescer.handed_out(info.order_book, end)
+        return FillsPage(fills=fills, cursor=str(end))
+
+    # ============================================================== sessions
+
+    def session_domain(self) -> SessionDomain:
+        return SessionDomain(chain_id=self.settings.chain_id, registry=self.settings.session_registry)
+
+    def relayer_set_root(self) -> str:
+        return self._api.relayer_set().relayerSetRoot
+
+    def session_nonce(self, trader: str) -> int:
+        return self._api.nonce(self._address(trader))
+
+    def create_session(self, order_book: str, permit: SessionPermit, signature: str) -> SessionGrant:
+        if not isinstance(permit, SessionPermit):
+            raise TypeError(f"permit must be a SessionPermit, got {type(permit).__name__}")
+        info, _ = self._market(order_book)
+        if not isinstance(signature, str):
+            raise TradeRejected(ErrorCode.BAD_SIG, "the signature must be a hex string")
+        self._coalescer.invalidate()
+        answer = self._api.session_init(info.order_book, permit.to_api_json(), signature)
+        return SessionGrant(session_id=answer.sessionId, expiry=permit.expiry, tx_hash=answer.txHash)
+
+    # ============================================================== trading
+
+    def submit(self, order_book: str, session_id: str, request: TradeRequest) -> TradeReceipt:
+        info, _ = self._market(order_book)
+        method, params = self._trade_body(request)
+        placing = request if isinstance(request, PlaceLimit) else None
+        if placing is not None:
+            self._in_doubt.check(info.order_book, params["trader"], placing.is_buy, placing.price6)
+        self._coalescer.invalidate()
+        try:
+            answer = self._api.trade(info.order_book, method, str(session_id), params)
+        except VenueError as exc:
+            if placing is not None and outcome_unknown(exc):
+                self._in_doubt.note(
+                    info.order_book, params["trader"], placing.is_buy, placing.price6, answered=answered(exc)
+                )
+            raise
+        finally:
+            self._coalescer.invalidate()  # a read racing the trade may have cached the old values
+        if placing is not None and answer.pending:  # sent, not mined yet: it lands later
+            self._in_doubt.note(
+                info.order_book, params["trader"], placing.is_buy, placing.price6, answered=False
+            )
+        order_id = answer.orderId
+        if isinstance(request, CancelOrder):
+            order_id = request.order_id
+        elif isinstance(request, PlaceMarket):
+            order_id = None
+        elif order_id is None and answer.pending is not True:
+            order_id = self._placed_order_id(info.order_book, answer.txHash, params["trader"])
+        return TradeReceipt(tx_hash=answer.txHash, order_id=order_id, filled18=answer.filledAmount)
+
+    def _placed_order_id(self, order_book: str, tx_hash: str, trader: str) -> int | None:
+        """The new order's id from the transaction's OrderPlaced log (when the relay did not say)."""
+        try:
+            receipt = self.chain.receipts([tx_hash]).get(tx_hash)
+        except VenueError:
+            return None
+        if receipt is None:
+            return None
+        placed = [p for p in placements(receipt, order_book) if p.trader == trader]
+        return placed[-1].order_id if placed else None
+
+    def _trade_body(self, request: object) -> tuple[str, dict[str, Any]]:
+        trader = self._address(getattr(request, "trader", None))
+        if isinstance(request, PlaceLimit):
+            _check_side(request.is_buy)
+            return TradeMethod.PLACE_MARGIN_LIMIT.value, {
+                "trader": trader,
+                "price": _price(request.price6),
+                "amount": _amount(request.amount18),
+                "isBuy": request.is_buy,
+            }
+        if isinstance(request, PlaceMarket):
+            _check_side(request.is_buy)
+            return TradeMethod.PLACE_MARGIN_MARKET.value, {
+                "trader": trader,
+                "amount": _amount(request.amount18),
+                "isBuy": request.is_buy,
+            }
+        if isinstance(request, ModifyOrder):
+            return TradeMethod.MODIFY_ORDER.value, {
+                "trader": trader,
+                "orderId": _order_id(request.order_id),
+                "price": _price(request.price6),
+                "amount": _amount(request.amount18),
+            }
+        if isinstance(request, CancelOrder):
+            return TradeMethod.CANCEL_ORDER.value, {"trader": trader, "orderId": _order_id(request.order_id)}
+        raise TradeRejected(ErrorCode.METHOD_NOT_ALLOWED, f"unknown request {type(request).__name__}")
+
+    # ============================================================== lifecycle
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._api.close()
+        self.rpc.close()
+
+    # ---------------------------------------------------------------- addresses
+
+    def _address(self, trader: object) -> str:
+        if isinstance(trader, str):
+            with self._lock:
+                known = self._checksums.get(trader)
+            if known is not None:
+                return known
+            try:
+                address = checksum(trader)
+            except InvalidAddress:
+                pass
+            else:
+                with self._lock:
+                    if len(self._checksums) >= _CHECKSUM_CACHE:
+                        self._checksums.clear()
+                    self._checksums[trader] = address
+                return address
+        shown = trader if isinstance(trader, str) and len(trader) <= 64 else type(trader).__name__
+        raise TradeRejected("invalid_address", f"not an address: {shown!r}")
+
+    def _addresses(self, traders: Sequence[str]) -> list[tuple[str, str]]:
+        if isinstance(traders, str):
+            raise TypeError("traders must be a sequence of addresses, not one string")
+        return [(given, self._address(given)) for given in traders]
+
+
+# ------------------------------------------------------------------ conversions
+
+
+def _market_row(model: MarketRowModel) -> MarketRow:
+    known = set(MarketRowModel.model_fields)
+    extra = {key: value for key, value in (model.model_extra or {}).items() if key not in known}
+    return MarketRow(
+        symbol=model.symbol,
+        name=model.name,
+        market_identifier=model.market_identifier,
+        market_address=model.market_address,
+        market_id_bytes32=model.market_id_bytes32,
+        chain_id=model.chain_id,
+        tick_size=model.tick_size,
+        decimals=model.decimals,
+        market_status=model.market_status,
+        initial_price=model.initial_price,
+        extra=extra,
+    )
+
+
+def _depth(data: OrderbookData, levels: int) -> tuple[tuple[DepthLevel, ...], tuple[DepthLevel, ...]]:
+    depth = data.depth
+    if depth is None:
+        return (), ()
+
+    def side(prices: Sequence[Any], amounts: Sequence[Any], best_first: bool) -> tuple[DepthLevel, ...]:
+        merged: dict[int, int] = {}
+        for price, amount in zip(prices, amounts, strict=True):
+            p6, a18 = price6(price), amount18(amount)
+            if p6 > 0 and a18 > 0:
+                merged[p6] = merged.get(p6, 0) + a18
+        ordered = sorted(merged.items(), reverse=best_first)[:levels]
+        return tuple(DepthLevel(p6, a18) for p6, a18 in ordered)
+
+    return side(depth.bidPrices, depth.bidAmounts, True), side(depth.askPrices, depth.askAmounts, False)
+
+
+def _public_trade(raw: Any) -> PublicTrade | None:
+    """A `recentTrades` entry (its shape is not part of the reference: unreadable entries are skipped)."""
+    if not isinstance(raw, dict):
+        return None
+    try:
+        price = price6(raw["price"])
+        size = amount18(raw["amount"] if "amount" in raw else raw["size"])
+        stamp = float(raw["timestamp"])
+    except (KeyError, TypeError, ValueError, UnitError):
+        return None
+    if price <= 0 or size <= 0 or stamp <= 0:
+        return None
+    if stamp > 1e11:  # milliseconds
+        stamp /= 1000
+    side = raw.get("takerIsBuy", raw.get("isBuy"))
+    if not isinstance(side, bool):
+        text = str(raw.get("side", "")).lower()
+        side = True if text in ("buy", "bid") else False if text in ("sell", "ask") else None
+    return PublicTrade(timestamp=stamp, price6=price, amount18=size, taker_is_buy=side)
+
+
+def _check_side(is_buy: object) -> None:
+    if not isinstance(is_buy, bool):
+        raise TradeRejected("invalid_request", f"is_buy must be a bool, got {type(is_buy).__name__}")
+
+
+def _price(value: object) -> str:
+    if value is None:
+        raise TradeRejected(ErrorCode.MISSING_PRICE, "a limit order needs a price")
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0 or value >= 1 << 256:
+        raise TradeRejected(ErrorCode.INVALID_PRICE, "price6 must be a positive integer")
+    return str(value)
+
+
+def _amount(value: object) -> str:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_AMOUNT18:
+        raise TradeRejected(ErrorCode.INVALID_AMOUNT, "amount18 must be a positive integer")
+    return str(value)
+
+
+def _order_id(value: object) -> str:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise TradeRejected(ErrorCode.UNKNOWN_ORDER, f"no order with id {str(value)[:40]}")
+    return str(value)
