@@ -20,11 +20,12 @@ import httpx
 
 from ama_tui.core.market import OpenOrder
 from ama_tui.core.units import UnitError, amount18, price6
-from ama_tui.protocol.accounts import InvalidAddress, checksum
+from ama_tui.protocol.accounts import checksum
 from ama_tui.protocol.errors import ErrorCode
 from ama_tui.protocol.methods import TradeMethod
 from ama_tui.protocol.permits import SessionPermit
 from ama_tui.settings import LiveSettings
+from ama_tui.venues.addresses import trader_address, trader_addresses
 from ama_tui.venues.base import (
     BookSnapshot,
     CancelOrder,
@@ -73,7 +74,6 @@ CATALOGUE_PAGE: Final = 100
 CATALOGUE_MAX_PAGES: Final = 50
 MAX_AMOUNT18: Final = 10**36
 _ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
-_CHECKSUM_CACHE: Final = 100_000
 
 
 class InvalidCursor(VenueError, ValueError):
@@ -127,7 +127,6 @@ class DexetraVenue:
         self._lock = threading.Lock()
         self._rows: dict[str, MarketRow] = {}
         self._infos: dict[str, MarketInfo] = {}
-        self._checksums: dict[str, str] = {}
         self._vault: str | None = None
         self._closed = False
         try:
@@ -273,7 +272,7 @@ class DexetraVenue:
         return BookSnapshot(top=top, bids=bids, asks=asks, recent_trades=tuple(trades), timestamp=time.time())
 
     def open_orders(self, order_book: str, traders: Sequence[str]) -> dict[str, tuple[OpenOrder, ...]]:
-        pairs = self._addresses(traders)
+        pairs = trader_addresses(traders)
         info, static = self._market(order_book)
         unique = list(dict.fromkeys(address for _, address in pairs))
         if not unique:
@@ -292,7 +291,7 @@ class DexetraVenue:
         return {given: read.orders[address] for given, address in pairs}
 
     def available_collateral(self, traders: Sequence[str]) -> dict[str, int]:
-        pairs = self._addresses(traders)
+        pairs = trader_addresses(traders)
         unique = list(dict.fromkeys(address for _, address in pairs))
         if not unique:
             return {}
@@ -303,7 +302,7 @@ class DexetraVenue:
         return {given: values[address] for given, address in pairs}
 
     def positions(self, order_book: str, traders: Sequence[str]) -> dict[str, Position]:
-        pairs = self._addresses(traders)
+        pairs = trader_addresses(traders)
         _, static = self._market(order_book)
         unique = list(dict.fromkeys(address for _, address in pairs))
         if not unique:
@@ -320,7 +319,7 @@ class DexetraVenue:
     def fills_since(self, order_book: str, traders: Sequence[str], cursor: str) -> FillsPage:
         """Our traders' fills in the blocks after `cursor` (a block number). The cursor handed back
         is the last block read; at most MAX_LOG_RANGE * MAX_LOG_CHUNKS blocks are read per call."""
-        pairs = self._addresses(traders)
+        pairs = trader_addresses(traders)
         info, _ = self._market(order_book)
         if not isinstance(cursor, str) or not cursor.strip().isascii() or not cursor.strip().isdigit():
             raise InvalidCursor(f"a fills cursor is a block number, got {str(cursor)[:40]!r}")
@@ -352,7 +351,7 @@ class DexetraVenue:
         return self._api.relayer_set().relayerSetRoot
 
     def session_nonce(self, trader: str) -> int:
-        return self._api.nonce(self._address(trader))
+        return self._api.nonce(trader_address(trader))
 
     def create_session(self, order_book: str, permit: SessionPermit, signature: str) -> SessionGrant:
         if not isinstance(permit, SessionPermit):
@@ -408,7 +407,7 @@ class DexetraVenue:
         return placed[-1].order_id if placed else None
 
     def _trade_body(self, request: object) -> tuple[str, dict[str, Any]]:
-        trader = self._address(getattr(request, "trader", None))
+        trader = trader_address(getattr(request, "trader", None))
         if isinstance(request, PlaceLimit):
             _check_side(request.is_buy)
             return TradeMethod.PLACE_MARGIN_LIMIT.value, {
@@ -447,30 +446,6 @@ class DexetraVenue:
         self.rpc.close()
 
     # ---------------------------------------------------------------- addresses
-
-    def _address(self, trader: object) -> str:
-        if isinstance(trader, str):
-            with self._lock:
-                known = self._checksums.get(trader)
-            if known is not None:
-                return known
-            try:
-                address = checksum(trader)
-            except InvalidAddress:
-                pass
-            else:
-                with self._lock:
-                    if len(self._checksums) >= _CHECKSUM_CACHE:
-                        self._checksums.clear()
-                    self._checksums[trader] = address
-                return address
-        shown = trader if isinstance(trader, str) and len(trader) <= 64 else type(trader).__name__
-        raise TradeRejected("invalid_address", f"not an address: {shown!r}")
-
-    def _addresses(self, traders: Sequence[str]) -> list[tuple[str, str]]:
-        if isinstance(traders, str):
-            raise TypeError("traders must be a sequence of addresses, not one string")
-        return [(given, self._address(given)) for given in traders]
 
 
 # ------------------------------------------------------------------ conversions

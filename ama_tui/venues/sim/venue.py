@@ -40,11 +40,11 @@ from eth_utils import keccak
 from ama_tui.core.margin import estimate_margin6, notional6
 from ama_tui.core.market import BookTop, OpenOrder
 from ama_tui.core.units import MAX_PRICE6
-from ama_tui.protocol.accounts import InvalidAddress, checksum
 from ama_tui.protocol.errors import ErrorCode
 from ama_tui.protocol.methods import MethodBit
 from ama_tui.protocol.permits import SessionPermit
 from ama_tui.protocol.relayers import relayer_set_root
+from ama_tui.venues.addresses import trader_address, trader_addresses
 from ama_tui.venues.base import (
     BookSnapshot,
     CancelOrder,
@@ -98,7 +98,6 @@ MAX_AMOUNT18: Final = 10**30
 WALL_CATCH_UP_MAX_S: Final = 300
 RECENT_TRADES: Final = 50
 MAX_LEVELS: Final = 100
-_CHECKSUM_CACHE: Final = 100_000
 OUTSIDER: Final = derived_address("ama-tui-sim/outside-taker")
 """The participant behind `inject_taker` (an outside trader the tests and harness can summon)."""
 
@@ -286,7 +285,6 @@ class SimVenue:
         self._participants: set[str] = {OUTSIDER}
         self._session_traders: set[str] = set()
         self._calls: dict[str, int] = {}
-        self._checksums: dict[str, str] = {}
         self._tx_seq = 0
         self._seed_bytes = hashlib.sha256(f"ama-tui-sim|{seed}".encode()).digest()
         self._events = EventLog()
@@ -412,7 +410,7 @@ class SimVenue:
             )
 
     def open_orders(self, order_book: str, traders: Sequence[str]) -> dict[str, tuple[OpenOrder, ...]]:
-        addresses = self._addresses(traders)
+        addresses = trader_addresses(traders)
         with self._lock:
             self._catch_up()
             book = self._state(order_book).book
@@ -427,7 +425,7 @@ class SimVenue:
             }
 
     def available_collateral(self, traders: Sequence[str]) -> dict[str, int]:
-        addresses = self._addresses(traders)
+        addresses = trader_addresses(traders)
         with self._lock:
             self._catch_up()
             result: dict[str, int] = {}
@@ -437,7 +435,7 @@ class SimVenue:
             return result
 
     def positions(self, order_book: str, traders: Sequence[str]) -> dict[str, Position]:
-        addresses = self._addresses(traders)
+        addresses = trader_addresses(traders)
         with self._lock:
             self._catch_up()
             state = self._state(order_book)
@@ -466,7 +464,7 @@ class SimVenue:
     def fills_since(self, order_book: str, traders: Sequence[str], cursor: str) -> FillsPage:
         """One `Fill` per trade side of a listed trader after `cursor` (the market's trade sequence
         number). Trades between the sim's own participants are not kept, so they never show here."""
-        addresses = self._addresses(traders)
+        addresses = trader_addresses(traders)
         wanted: dict[str, str] = {}
         for given, address in addresses:
             wanted.setdefault(address, given)
@@ -532,7 +530,7 @@ class SimVenue:
         return RELAYER_ADDRESSES
 
     def session_nonce(self, trader: str) -> int:
-        address = self._address(trader)
+        address = trader_address(trader)
         with self._lock:
             self._catch_up()
             return self._registry.nonce(address)
@@ -573,7 +571,7 @@ class SimVenue:
     def submit(self, order_book: str, session_id: str, request: TradeRequest) -> TradeReceipt:
         trader_text = getattr(request, "trader", None)
         try:
-            trader = self._address(trader_text)
+            trader = trader_address(trader_text)
         except TradeRejected:
             trader = ""
         with self._lock:
@@ -924,7 +922,7 @@ class SimVenue:
         """Credit collateral to a wallet (funding it first if the vault has not seen it)."""
         if isinstance(amount6, bool) or not isinstance(amount6, int) or amount6 <= 0:
             raise ValueError("amount6 must be a positive integer (USDC, 6 decimals)")
-        address = self._address(trader)
+        address = trader_address(trader)
         with self._lock:
             self._catch_up()
             self._open_account(address)
@@ -974,29 +972,6 @@ class SimVenue:
             self._closed = True
 
     # ---------------------------------------------------------------- addresses
-
-    def _address(self, trader: object) -> str:
-        """The checksummed address (memoised: checksumming hashes, and reads name 100 wallets a cycle)."""
-        if isinstance(trader, str):
-            known = self._checksums.get(trader)
-            if known is not None:
-                return known
-            try:
-                address = checksum(trader)
-            except InvalidAddress:
-                pass
-            else:
-                if len(self._checksums) >= _CHECKSUM_CACHE:
-                    self._checksums.clear()
-                self._checksums[trader] = address
-                return address
-        shown = trader if isinstance(trader, str) and len(trader) <= 64 else type(trader).__name__
-        raise TradeRejected("invalid_address", f"not an address: {shown!r}")
-
-    def _addresses(self, traders: Sequence[str]) -> list[tuple[str, str]]:
-        if isinstance(traders, str):
-            raise TypeError("traders must be a sequence of addresses, not one string")
-        return [(given, self._address(given)) for given in traders]
 
 
 def _method_name(request: object) -> str:
