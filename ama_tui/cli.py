@@ -12,28 +12,45 @@ from ama_tui import __version__
 VENUE_CHOICES = ("auto", "sim", "dexetra")
 
 
-def _add_common(parser: argparse.ArgumentParser) -> None:
+def _add_common(parser: argparse.ArgumentParser, *, defaults: bool = True) -> None:
+    """The options `ama-tui` and `ama-tui run` share. The subcommand adds them without defaults
+    so `ama-tui --seed 3 run ...` keeps the 3 (a subparser's defaults would overwrite it)."""
+
+    def default(value: object) -> object:
+        return value if defaults else argparse.SUPPRESS
+
     parser.add_argument(
         "--venue",
         choices=VENUE_CHOICES,
-        default="auto",
+        default=default("auto"),
         help="auto: the live exchange when .env configures one, else the embedded exchange",
     )
-    parser.add_argument("--csv", type=Path, help="wallets CSV (nickname,address,privateKey)")
     parser.add_argument(
-        "--wallets", type=int, metavar="N", help="use the first N wallets (or derive N on the sim)"
+        "--csv", type=Path, default=default(None), help="wallets CSV (nickname,address,privateKey)"
     )
     parser.add_argument(
-        "--state-dir", type=Path, default=Path("state"), help="state folder (default: ./state)"
+        "--wallets",
+        type=int,
+        metavar="N",
+        default=default(None),
+        help="use the first N wallets (or derive N on the sim)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the embedded exchange and the delays")
+    parser.add_argument(
+        "--state-dir", type=Path, default=default(Path("state")), help="state folder (default: ./state)"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=default(0), help="seed of the embedded exchange and the delays"
+    )
     parser.add_argument(
         "--preset",
-        default="REALISTIC",
+        default=default("REALISTIC"),
         help="embedded exchange preset: PERFECT_EXECUTION, REALISTIC, CHAOTIC, GRADUAL_FILLS, NO_FILLS",
     )
     parser.add_argument(
-        "--dry-run", action="store_true", help="read and plan, journal what would be done, submit nothing"
+        "--dry-run",
+        action="store_true",
+        default=default(False),
+        help="read and plan, journal what would be done, submit nothing",
     )
 
 
@@ -51,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
         "run", help="run the packer headless", description="Run the packer without a screen."
     )
     run.add_argument("--market", required=True, help="market symbol (e.g. ETH-USD) or order-book address")
-    _add_common(run)
+    _add_common(run, defaults=False)
     start = run.add_mutually_exclusive_group()
     start.add_argument("--fresh", action="store_true", help="start a new run even if a checkpoint exists")
     start.add_argument("--resume", action="store_true", help="resume the market's checkpoint (error if none)")

@@ -221,3 +221,13 @@ def test_help_and_version() -> None:
     assert "run" in ama("--help", cwd=here).stdout
     assert ama("--version", cwd=here).stdout.startswith("ama-tui ")
     assert "--virtual-time" in ama("run", "--help", cwd=here).stdout
+
+
+def test_common_options_work_before_or_after_run() -> None:
+    from ama_tui.cli import build_parser
+
+    parser = build_parser()
+    before = parser.parse_args(["--seed", "3", "--venue", "sim", "run", "--market", "ETH-USD"])
+    after = parser.parse_args(["run", "--market", "ETH-USD", "--seed", "5"])
+    assert (before.seed, before.venue) == (3, "sim")
+    assert (after.seed, after.venue, after.preset) == (5, "auto", "REALISTIC")
