@@ -297,7 +297,7 @@ class Packer:
             self._stop_reason = "cancelled all orders and stopped"
             raise PackerStopped(self._stop_reason)
 
-        placed = cancelled = errors = fills_before = 0
+        placed = cancelled = errors = 0
         fills_before = self._fills.total
         failed = False
         try:
