@@ -1,17 +1,22 @@
 """How much CPU does the dashboard take at full load? Target: below 25 % of one core.
 
     uv run python benchmarks/bench_tui.py [--seconds 20] [--wallets 100] [--levels 25] [--no-budget]
+                                          [--churn cycle|all] [--budget FRACTION]
 
 Runs the real `DashboardScreen` headless at 200x60 on synthesised snapshots: 100 wallets with
 resting orders, a 25-level book, and a journal that grows as a busy run's does. A publisher thread
 plays the engine's part (a new snapshot every 100 ms, so the screen may repaint at its 10 Hz
-maximum); each snapshot changes a fifth of the book's levels and a tenth of the wallets, moves
-the clock (every session countdown changes each second) and adds 25 journal lines and 3 fills.
+maximum); each snapshot changes a fifth of the book's levels and a tenth of the wallets (each of
+which re-prices one or two of its twelve orders, in line with the 25 journal lines a cycle adds),
+moves the clock (every session countdown changes each second) and adds 25 journal lines and 3
+fills. `--churn all` is the worst case: every wallet re-prices all of its orders and every level
+of the book changes size, every snapshot.
 Before the measured window the log is sent 100,000 journal lines at once (its cap keeps the last
 2,000). Prints the CPU time of the whole process over the window as a fraction of one core, the
 UI thread's CPU per repaint, the repaint rate, and the peak resident memory. By default the
-screen paces itself (`RefreshBudget`, 20 % of a core for the UI thread); `--no-budget` repaints
-at every new snapshot whatever it costs.
+screen runs with its default `RefreshBudget` (a safety valve for slow machines that does not
+kick in at 10 Hz on a normal one); `--budget F` sets another fraction of a core, `--no-budget`
+repaints at every new snapshot whatever it costs.
 """
 
 from __future__ import annotations
@@ -61,8 +66,9 @@ def address(i: int) -> str:
 class Synth:
     """Snapshots shaped like a busy run's, deterministic (seeded)."""
 
-    def __init__(self, wallets: int, levels: int, seed: int = 7) -> None:
+    def __init__(self, wallets: int, levels: int, seed: int = 7, *, churn: str = "cycle") -> None:
         self.rng = random.Random(seed)
+        self.churn = churn
         self.levels = levels
         self.wallet_count = wallets
         self.now = START
@@ -74,18 +80,22 @@ class Synth:
         self.ask_amounts = [self.rng.randrange(10**16, 10**18) for _ in range(levels)]
         self.cycle = 0
 
+    def _order(self, i: int, level: int, is_buy: bool) -> OpenOrder:
+        offset = (1 + level + self.rng.randrange(self.levels - 6)) * TICK6
+        price = MID6 - offset if is_buy else MID6 + offset
+        order = OpenOrder(self.seq, address(i), price, 10**16, is_buy, int(self.now), 3_000_000)
+        self.seq += 1
+        return order
+
     def _orders(self, i: int) -> tuple[OpenOrder, ...]:
-        rng = self.rng
-        orders = []
-        for level in range(6):
-            for is_buy in (True, False):
-                offset = (1 + level + rng.randrange(self.levels - 6)) * TICK6
-                price = MID6 - offset if is_buy else MID6 + offset
-                orders.append(
-                    OpenOrder(self.seq, address(i), price, 10**16, is_buy, int(self.now), 3_000_000)
-                )
-                self.seq += 1
-        return tuple(orders)
+        return tuple(self._order(i, level, is_buy) for level in range(6) for is_buy in (True, False))
+
+    def _reprice(self, i: int, orders: tuple[OpenOrder, ...]) -> tuple[OpenOrder, ...]:
+        """A cycle's work on one wallet: cancel one or two of its orders and place them anew."""
+        moved = list(orders)
+        for k in self.rng.sample(range(len(moved)), self.rng.randint(1, 2)):
+            moved[k] = self._order(i, k // 2, moved[k].is_buy)
+        return tuple(moved)
 
     def _wallet(self, i: int) -> WalletView:
         rng = self.rng
@@ -141,10 +151,12 @@ class Synth:
         )
 
     def book(self) -> BookSnapshot:
-        """The book moves as a busy one does: a fifth of the levels on each side change size."""
+        """The book moves as a busy one does: a fifth of the levels on each side change size (all of
+        them with `churn="all"`)."""
         rng = self.rng
+        changed = self.levels if self.churn == "all" else max(1, self.levels // 5)
         for amounts in (self.bid_amounts, self.ask_amounts):
-            for k in rng.sample(range(self.levels), max(1, self.levels // 5)):
+            for k in rng.sample(range(self.levels), changed):
                 amounts[k] = rng.randrange(10**16, 10**18)
         bids = tuple(DepthLevel(MID6 - (1 + k) * TICK6, self.bid_amounts[k], 3) for k in range(self.levels))
         asks = tuple(DepthLevel(MID6 + (1 + k) * TICK6, self.ask_amounts[k], 3) for k in range(self.levels))
@@ -152,11 +164,14 @@ class Synth:
         return BookSnapshot(top=top, bids=bids, asks=asks, timestamp=self.now)
 
     def next(self) -> EngineSnapshot:
-        """The next cycle's snapshot: time moves 100 ms, a tenth of the wallets change."""
+        """The next cycle's snapshot: time moves 100 ms, a tenth of the wallets change (all of them,
+        every order anew, with `churn="all"`)."""
         rng = self.rng
         self.cycle += 1
         self.now += 0.1
-        for i in rng.sample(range(self.wallet_count), max(1, self.wallet_count // 10)):
+        churn_all = self.churn == "all"
+        changed = self.wallet_count if churn_all else max(1, self.wallet_count // 10)
+        for i in rng.sample(range(self.wallet_count), changed):
             w = self.wallets[i]
             reserved = rng.randrange(w.cap6)
             self.wallets[i] = replace(
@@ -164,7 +179,7 @@ class Synth:
                 reserved6=reserved,
                 utilization_bps=reserved * 10_000 // w.cap6,
                 unrealized_pnl6=w.unrealized_pnl6 + rng.randrange(-100_000, 100_000),
-                orders=self._orders(i),
+                orders=self._orders(i) if churn_all else self._reprice(i, w.orders),
             )
         for k in range(LINES_PER_TICK):
             self.journal.append(self.journal_line(k))
@@ -218,10 +233,18 @@ def ui_cpu_seconds(app: App[None]) -> float:
 
 
 async def run(
-    seconds: float, wallets: int, levels: int, *, cpu_budget: float | None, profile: str | None = None
+    seconds: float,
+    wallets: int,
+    levels: int,
+    *,
+    cpu_budget: float | None,
+    profile: str | None = None,
+    churn: str = "cycle",
 ) -> int:
-    synth = Synth(wallets, levels)
-    print(f"synthesising {int(seconds * 10) + 1} snapshots ({wallets} wallets, {levels} levels)…")
+    synth = Synth(wallets, levels, churn=churn)
+    print(
+        f"synthesising {int(seconds * 10) + 1} snapshots ({wallets} wallets, {levels} levels, churn {churn})…"
+    )
     snapshots = [synth.next() for _ in range(int(seconds * 10) + 1)]
     # The pre-built snapshots stand for the engine's memory, not the dashboard's: keep the
     # collector from rescanning them (a real engine builds one snapshot at a time).
@@ -293,10 +316,33 @@ def main() -> int:
     parser.add_argument(
         "--no-budget", action="store_true", help="repaint at every new snapshot, whatever it costs"
     )
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=DEFAULT_FRACTION,
+        metavar="FRACTION",
+        help=f"the repaint budget, a fraction of one core (default {DEFAULT_FRACTION})",
+    )
+    parser.add_argument(
+        "--churn",
+        choices=("cycle", "all"),
+        default="cycle",
+        help="cycle: a tenth of the wallets re-price an order or two per snapshot (default);\n"
+        "all: every wallet re-prices every order and every book level changes (worst case)",
+    )
     parser.add_argument("--profile", metavar="FILE", help="cProfile the measured window into FILE")
     args = parser.parse_args()
-    budget = None if args.no_budget else DEFAULT_FRACTION
-    return asyncio.run(run(args.seconds, args.wallets, args.levels, cpu_budget=budget, profile=args.profile))
+    budget = None if args.no_budget else args.budget
+    return asyncio.run(
+        run(
+            args.seconds,
+            args.wallets,
+            args.levels,
+            cpu_budget=budget,
+            profile=args.profile,
+            churn=args.churn,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -2,8 +2,9 @@
 
 Its only input is the `EngineHandle`. A 10 Hz timer asks for a newer snapshot and, only when
 there is one, repaints the widgets inside one `app.batch_update()`: at most ten repaints a second
-however busy the engine is, and nothing at all while it sleeps. A `RefreshBudget` keeps the UI
-thread under a fraction of a core on slow machines by skipping a pull (the next one shows the
+however busy the engine is, and nothing at all while it sleeps. The widgets repaint only the lines
+that changed. A `RefreshBudget` (a safety valve that does not kick in at 10 Hz on a normal machine)
+keeps the UI thread under half a core on a starved one by skipping a pull (the next one shows the
 latest snapshot). Every time shown comes from the
 snapshot (`now`, `started_at`), never from the wall clock, so a screen is a pure function of
 its snapshots. Nothing here runs on a worker thread.

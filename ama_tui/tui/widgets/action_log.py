@@ -291,9 +291,9 @@ class ActionLog(LineList):
 
     def _update_title(self) -> None:
         if self.filter_text:
-            self.border_title = f"Log — {self.filter_text} ({len(self._visible)}/{len(self._entries)})"
+            self.set_title(f"Log — {self.filter_text} ({len(self._visible)}/{len(self._entries)})")
         else:
-            self.border_title = "Log"
+            self.set_title("Log")
 
     @property
     def entry_count(self) -> int:

@@ -43,7 +43,7 @@ class FillsPanel(LineList):
 
     def show(self, snapshot: EngineSnapshot) -> None:
         fills = snapshot.recent_fills[:MAX_FILLS]
-        self.border_title = f"Fills ({snapshot.totals.fills})"
+        self.set_title(f"Fills ({snapshot.totals.fills})")
         if fills == self._fills:
             return
         self._fills = fills

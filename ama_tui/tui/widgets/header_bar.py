@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Final
 
 from rich.text import Text
+from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -93,6 +94,10 @@ def header_text(
     return line
 
 
+def _same_line(a: Text, b: Text) -> bool:
+    return a.plain == b.plain and a.spans == b.spans and a.style == b.style
+
+
 class HeaderBar(Widget):
     """Two lines on the Line API: repainted only when the screen hands it a newer snapshot, and
     without a layout pass (a `Static.update` would reflow the screen ten times a second)."""
@@ -109,9 +114,17 @@ class HeaderBar(Widget):
         return "\n".join(line.plain for line in self._lines)
 
     def set_text(self, text: Text) -> None:
-        self._lines = list(text.split("\n"))
+        old = self._lines
+        new = list(text.split("\n"))
+        changed = [y for y, line in enumerate(new) if y >= len(old) or not _same_line(old[y], line)]
+        self._lines = new
         self._generation += 1
-        self.refresh()
+        if len(old) != len(new):
+            self.refresh()
+        elif changed:
+            # Only the lines that changed (the uptime ticks every second, the counters less often).
+            width = self.size.width
+            self.refresh(*(Region(0, y, width, 1) for y in changed))
 
     def show(
         self,

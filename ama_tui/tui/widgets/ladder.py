@@ -8,16 +8,18 @@ size), so a 25-level book costs one build per new snapshot, not one per repaint.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
 from rich.style import Style
 from rich.text import Text
 from textual.cache import LRUCache
+from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
+from ama_tui.core.market import OpenOrder
 from ama_tui.engine.snapshot import EngineSnapshot, WalletView
 from ama_tui.tui.widgets.strips import text_strip
 from ama_tui.tui.widgets.text import amount_text, price_text
@@ -72,6 +74,42 @@ def our_order_counts(wallets: Iterable[WalletView]) -> Counter[tuple[bool, int]]
     return counts
 
 
+class OurOrderCounts:
+    """`our_order_counts` kept up to date across snapshots: a wallet whose `orders` tuple is the
+    same object as in the previous snapshot (an engine cycle changes a handful of wallets) costs
+    nothing; only the wallets that changed are subtracted and added again."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[tuple[bool, int]] = Counter()
+        self._orders: dict[str, tuple[OpenOrder, ...]] = {}
+
+    def _add(self, orders: Iterable[OpenOrder], sign: int) -> None:
+        counts = self.counts
+        for order in orders:
+            key = (order.is_buy, order.price6)
+            count = counts[key] + sign
+            if count:
+                counts[key] = count
+            else:
+                del counts[key]
+
+    def update(self, wallets: Sequence[WalletView]) -> Counter[tuple[bool, int]]:
+        previous = self._orders
+        current = {wallet.address: wallet.orders for wallet in wallets}
+        if len(current) != len(wallets):  # the same address twice: count from scratch
+            self.counts = our_order_counts(wallets)
+            self._orders = {}
+            return self.counts
+        for address, orders in previous.items():
+            if current.get(address) is not orders:
+                self._add(orders, -1)
+        for address, orders in current.items():
+            if previous.get(address) is not orders:
+                self._add(orders, +1)
+        self._orders = current
+        return self.counts
+
+
 def split_room(rows: int) -> tuple[int, int]:
     """How many ask and bid rows fit in `rows` lines around the spread lines (bids get the odd one)."""
     room = max(0, rows - SPREAD_LINES)
@@ -79,19 +117,25 @@ def split_room(rows: int) -> tuple[int, int]:
     return asks, room - asks
 
 
-def build_ladder(snapshot: EngineSnapshot, rows: int) -> LadderModel | None:
-    """The levels that fit in `rows` lines, centred on the spread; None before the first book."""
+def build_ladder(
+    snapshot: EngineSnapshot, rows: int, ours: Mapping[tuple[bool, int], int] | None = None
+) -> LadderModel | None:
+    """The levels that fit in `rows` lines, centred on the spread; None before the first book.
+    `ours` is `our_order_counts(snapshot.wallets)` when the caller already has it."""
     book = snapshot.book
     if book is None:
         return None
     ask_room, bid_room = split_room(rows)
-    ours = our_order_counts(snapshot.wallets)
+    if ours is None:
+        ours = our_order_counts(snapshot.wallets)
     asks = [
-        LadderLevel(False, level.price6, level.amount18, level.order_count, ours[(False, level.price6)])
+        LadderLevel(
+            False, level.price6, level.amount18, level.order_count, ours.get((False, level.price6), 0)
+        )
         for level in book.asks[:ask_room]
     ]
     bids = [
-        LadderLevel(True, level.price6, level.amount18, level.order_count, ours[(True, level.price6)])
+        LadderLevel(True, level.price6, level.amount18, level.order_count, ours.get((True, level.price6), 0))
         for level in book.bids[:bid_room]
     ]
     shown = [level.amount18 for level in (*asks, *bids)]
@@ -216,7 +260,9 @@ def ladder_lines(model: LadderModel | None, width: int, tick6: int) -> list[Text
 
 class Ladder(Widget):
     """Line API widget: a new snapshot rebuilds the list of lines once per (snapshot, size); each
-    line's strip is cached by its content, so only the levels that changed are rendered again."""
+    line's strip is cached by its content, so only the levels that changed are rendered again, and
+    only the lines whose strip changed are repainted (a whole-widget refresh would make Textual
+    redraw every line, borders included, ten times a second)."""
 
     CACHE_SIZE = 512
 
@@ -227,6 +273,9 @@ class Ladder(Widget):
         self._cache_key: tuple[int, int, int] | None = None
         self._strips: list[Strip] = []
         self._line_cache: LRUCache[tuple[int, LineKey], Strip] = LRUCache(self.CACHE_SIZE)
+        self._ours = OurOrderCounts()
+        self._ours_counts: Counter[tuple[bool, int]] = Counter()
+        self._title = ""
         self.lines_rendered = 0
         """Line strips rendered (cache misses)."""
         self._base_style: Style | None = None
@@ -241,8 +290,31 @@ class Ladder(Widget):
     def show(self, snapshot: EngineSnapshot) -> None:
         self._snapshot = snapshot
         self._generation += 1
-        self.border_title = f"Book {snapshot.market.symbol}"
-        self.refresh()
+        self._ours_counts = self._ours.update(snapshot.wallets)
+        title = f"Book {snapshot.market.symbol}"
+        if title != self._title:  # setting a border title repaints the whole widget
+            self._title = title
+            self.border_title = title
+        width, height = self.size
+        if self._cache_key is None or self._cache_key[1:] != (width, height) or not (width and height):
+            self.refresh()
+            return
+        old = self._strips
+        new = self._build(width, height)
+        self._strips = new
+        self._cache_key = (self._generation, width, height)
+        regions = []
+        start: int | None = None
+        for y in range(max(len(old), len(new)) + 1):
+            same = y < len(old) and y < len(new) and old[y] is new[y]
+            end_of_lines = y >= max(len(old), len(new))
+            if start is None and not same and not end_of_lines:
+                start = y
+            elif start is not None and (same or end_of_lines):
+                regions.append(Region(0, start, width, y - start))
+                start = None
+        if regions:
+            self.refresh(*regions)
 
     def _build(self, width: int, height: int) -> list[Strip]:
         snapshot = self._snapshot
@@ -251,7 +323,8 @@ class Ladder(Widget):
         base = self.base_style
         console = self.app.console
         strips = []
-        for spec_key, make in ladder_specs(build_ladder(snapshot, height), width, snapshot.market.tick6):
+        model = build_ladder(snapshot, height, self._ours_counts)
+        for spec_key, make in ladder_specs(model, width, snapshot.market.tick6):
             key = (width, spec_key)
             strip = self._line_cache.get(key)
             if strip is None:

@@ -12,7 +12,7 @@ from collections.abc import Hashable
 from rich.style import Style
 from rich.text import Text
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -29,6 +29,9 @@ class LineList(ScrollView, can_focus=True):
         self._strip_cache: LRUCache[tuple[Hashable, int], Strip] = LRUCache(self.CACHE_SIZE)
         self._following = self.FOLLOW_END
         self._base_style: Style | None = None
+        self._title = ""
+        self._frame: tuple[int, int] | None = None
+        """(width, scroll y) while `render_lines` runs: read once per repaint, not once per line."""
 
     @property
     def base_style(self) -> Style:
@@ -50,11 +53,38 @@ class LineList(ScrollView, can_focus=True):
 
     # -- Line API ----------------------------------------------------------------------------
 
+    def set_title(self, title: str) -> None:
+        """Set the border title only when it changed (setting it repaints the whole widget)."""
+        if title != self._title:
+            self._title = title
+            self.border_title = title
+
     def items_changed(self) -> None:
-        """Call after the items changed: resizes the scroll area, follows the end, repaints."""
-        self.virtual_size = Size(self.size.width, self.item_count())
+        """Call after the items changed: resizes the scroll area, follows the end, repaints the
+        content (the border stays as it is)."""
+        size = self.size
+        self._set_virtual_size(Size(size.width, self.item_count()))
         self._follow()
-        self.refresh()
+        self.refresh(size.region)
+
+    def _set_virtual_size(self, new: Size) -> None:
+        """`virtual_size = new`, without the layout pass (a repaint of the whole screen) that the
+        reactive asks for when the list only grew or shrank under a scrollbar that stays as it is:
+        then only the scrollbar's thumb and the scroll limits change."""
+        old = self.virtual_size
+        if new == old:
+            return
+        height = self.container_size.height
+        if (
+            height
+            and new.width == old.width
+            and self.styles.overflow_x == "hidden"
+            and (old.height > height) == (new.height > height)
+        ):
+            self.set_reactive(LineList.virtual_size, new)
+            self._scroll_update(new)
+        else:
+            self.virtual_size = new
 
     def _follow(self) -> None:
         if self._following and self.size.height:
@@ -65,9 +95,16 @@ class LineList(ScrollView, can_focus=True):
         if self.FOLLOW_END:
             self._following = round(new_value) >= self.max_scroll_y
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._frame = (self.size.width, self.scroll_offset.y)
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame = None
+
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
-        index = self.scroll_offset.y + y
+        width, scroll_y = self._frame or (self.size.width, self.scroll_offset.y)
+        index = scroll_y + y
         base = self.base_style
         if not 0 <= index < self.item_count():
             return Strip.blank(width, base)

@@ -48,6 +48,12 @@ def text_strip(text: Text, width: int, base: Style, console: Console) -> Strip:
     """One line of `text` (no newlines), cropped or padded to `width` cells, over the widget's
     `base` style (its background shows through unstyled cells)."""
     segments = _flat_segments(text, base, console)
+    width = max(0, width)
     if segments is None:
-        return Strip(list(text.render(console))).apply_style(base).adjust_cell_length(max(0, width), base)
-    return Strip(segments, cell_len(text.plain)).adjust_cell_length(max(0, width), base)
+        return Strip(list(text.render(console))).apply_style(base).adjust_cell_length(width, base)
+    length = cell_len(text.plain)
+    if length < width:
+        # What `adjust_cell_length` would do, without building the unpadded strip first.
+        segments.append(Segment(" " * (width - length), base))
+        return Strip(segments, width)
+    return Strip(segments, length).adjust_cell_length(width, base)

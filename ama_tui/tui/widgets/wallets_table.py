@@ -17,7 +17,7 @@ from typing import ClassVar, Final
 from rich.style import Style
 from rich.text import Text
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -64,6 +64,8 @@ COLUMNS: Final = (
     Column("error", "Last error", ERROR_WIDTH, right=False),
 )
 COLUMN_KEYS: Final = tuple(column.key for column in COLUMNS)
+SESSION: Final = COLUMN_KEYS.index("session")
+"""The only cell of `wallet_cells` that depends on `now` rather than on the wallet."""
 
 
 def expiry_cell(expiry: int | None, now: float) -> Cell:
@@ -136,6 +138,7 @@ class WalletsTable(ScrollView, can_focus=True):
         self._order: list[str] = []
         self._position: dict[str, int] = {}
         self._cells: dict[str, tuple[Cell, ...]] = {}
+        self._views: dict[str, WalletView] = {}
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(self.CACHE_SIZE)
         self.cell_writes = 0
         """Cells that changed since the table was created (a new row counts all of its cells)."""
@@ -167,26 +170,63 @@ class WalletsTable(ScrollView, can_focus=True):
 
     def show(self, wallets: Sequence[WalletView], now: float) -> None:
         """Diff every wallet's cells against the last snapshot's; repaint only the rows that changed
-        (all of them when wallets came or went)."""
+        (all of them when wallets came or went).
+
+        A wallet that is the very object of the previous snapshot (an engine cycle replaces only
+        the wallets it touched) keeps its cells but the session countdown, the one cell that
+        depends on `now`."""
         order = [wallet.address for wallet in wallets]
-        changed: list[str] = []
+        changed: list[int] = []
         fresh: dict[str, tuple[Cell, ...]] = {}
-        for wallet in wallets:
-            cells = wallet_cells(wallet, now)
-            diff = changed_columns(self._cells.get(wallet.address), cells)
-            if diff:
-                self.cell_writes += len(diff)
-                changed.append(wallet.address)
-            fresh[wallet.address] = cells
+        views: dict[str, WalletView] = {}
+        previous_views = self._views
+        previous_cells = self._cells
+        sessions: dict[int | None, Cell] = {}
+        """Session cells of this `now` by expiry (a fleet's sessions mostly share one expiry)."""
+        for index, wallet in enumerate(wallets):
+            address = wallet.address
+            old = previous_cells.get(address)
+            if old is not None and previous_views.get(address) is wallet:
+                expiry = wallet.session_expiry
+                session = sessions.get(expiry)
+                if session is None:
+                    session = sessions[expiry] = expiry_cell(expiry, now)
+                if session == old[SESSION]:
+                    cells = old
+                else:
+                    cells = (*old[:SESSION], session, *old[SESSION + 1 :])
+                    self.cell_writes += 1
+                    changed.append(index)
+            else:
+                cells = wallet_cells(wallet, now)
+                diff = changed_columns(old, cells)
+                if diff:
+                    self.cell_writes += len(diff)
+                    changed.append(index)
+            fresh[address] = cells
+            views[address] = wallet
         self._cells = fresh
+        self._views = views
         if order != self._order:
             self._order = order
             self._position = {address: i for i, address in enumerate(order)}
             self.virtual_size = Size(TABLE_WIDTH, len(order) + 1)
             self.refresh()
             return
-        for address in changed:
-            self.refresh_lines(self._position[address] + 1)
+        if not changed:
+            return
+        # One refresh of the visible changed rows (row 0 is the header; rows scrolled out of view
+        # are rendered when they scroll in).
+        scroll_y = self.scroll_offset.y
+        width, height = self.size
+        region_width = max(TABLE_WIDTH, width)
+        regions = [
+            Region(0, index + 1 - scroll_y, region_width, 1)
+            for index in changed
+            if 1 <= index + 1 - scroll_y < height
+        ]
+        if regions:
+            self.refresh(*regions)
 
     # -- Line API --------------------------------------------------------------------------------
 
