@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
+from typing import Any
 
 from ama_tui.core.market import BookTop
 from ama_tui.core.models import ActionKind, ActionLogLine
@@ -69,13 +70,28 @@ def plan_steps(
     Every journal line is also handed to `emit` the moment it exists, so an action done is an
     action written even if the process is killed right after."""
     out = WalletOutcome()
+    session_id = wallet.session.session_id if wallet.session else None
+    trader, nickname = wallet.address, wallet.entry.nickname
 
     def record(line: ActionLogLine) -> None:
         out.lines.append(line)
         emit(line)
 
-    session_id = wallet.session.session_id if wallet.session else None
-    trader, nickname = wallet.address, wallet.entry.nickname
+    def done(kind: ActionKind, params: dict[str, Any], tx_hash: str | None) -> None:
+        """Journal a trade that went through (in a dry run: one that would have been sent)."""
+        out.last_action_ms = now_ms()
+        if dry_run:
+            kind, params = ActionKind.DRY_RUN, {"wouldDo": str(kind), **params}
+        record(
+            context.line(
+                kind,
+                ts_ms=out.last_action_ms,
+                params=params,
+                tx_hash=tx_hash,
+                trader=trader,
+                nickname=nickname,
+            )
+        )
 
     def fail(exc: VenueError, what: str) -> bool:
         """Journal a failure; True when the wallet's turn must end."""
@@ -121,20 +137,7 @@ def plan_steps(
         if ok:
             wallet.cancelled_ids.add(cancel.order_id)
             out.cancelled += 1
-            out.last_action_ms = now_ms()
-            action = ActionKind.DRY_RUN if dry_run else ActionKind.CANCEL
-            if dry_run:
-                params = {"wouldDo": str(ActionKind.CANCEL), **params}
-            record(
-                context.line(
-                    action,
-                    ts_ms=out.last_action_ms,
-                    params=params,
-                    tx_hash=tx_hash,
-                    trader=trader,
-                    nickname=nickname,
-                )
-            )
+            done(ActionKind.CANCEL, params, tx_hash)
         if stop:
             return out
 
@@ -170,22 +173,9 @@ def plan_steps(
         )
         if ok:
             out.placed += 1
-            out.last_action_ms = now_ms()
             if order_id is not None:
                 params["orderId"] = str(order_id)
-            action = ActionKind.DRY_RUN if dry_run else ActionKind.PLACE_LIMIT
-            if dry_run:
-                params = {"wouldDo": str(ActionKind.PLACE_LIMIT), **params}
-            record(
-                context.line(
-                    action,
-                    ts_ms=out.last_action_ms,
-                    params=params,
-                    tx_hash=tx_hash,
-                    trader=trader,
-                    nickname=nickname,
-                )
-            )
+            done(ActionKind.PLACE_LIMIT, params, tx_hash)
         if stop:
             break
     return out
