@@ -101,6 +101,11 @@ class WalletPlan:
         return sum(placement.margin6 for placement in self.placements)
 
 
+def wallet_cap6(available6: int, params: PackerParams) -> int:
+    """The most margin a wallet may hold: `available6 * round(util * 10000) / 10000` (0 if negative)."""
+    return max(0, available6) * params.utilization_bps // BPS_DENOMINATOR
+
+
 def choose_anchor6(book: BookTop) -> int:
     """The price the wallet quotes around: the mid of a sound two-sided book, else the mark,
     else the last trade, else 0 (none)."""
@@ -150,7 +155,7 @@ def plan_wallet(
 ) -> WalletPlan:
     """Plan one cycle for one wallet. See the module docstring for the rules."""
     target = params.orders_per_side
-    cap6 = max(0, available6) * params.utilization_bps // BPS_DENOMINATOR
+    cap6 = wallet_cap6(available6, params)
     reserved6 = sum(order.margin_required6 for order in open_orders if order.is_margin_order)
     remaining_before = cap6 - reserved6
     anchor6 = choose_anchor6(book)

@@ -21,7 +21,7 @@ from typing import Final
 
 from ama_tui.core.market import BookTop, MarketRules, OpenOrder
 from ama_tui.core.models import ActionKind, ActionLogLine, MarketCheckpoint
-from ama_tui.core.planner import WalletPlan, plan_wallet
+from ama_tui.core.planner import WalletPlan, plan_wallet, wallet_cap6
 from ama_tui.engine.executor import WalletOutcome, plan_steps
 from ama_tui.engine.fills import FillLedger
 from ama_tui.engine.journaling import JournalContext
@@ -387,14 +387,14 @@ class Packer:
     def _absorb(
         self, orders: dict[str, tuple[OpenOrder, ...]], available: dict[str, int], book: BookSnapshot
     ) -> None:
-        util_bps = self._params_view.packer.utilization_bps
+        packer_params = self._params_view.packer
         for wallet in self.wallets:
             current = orders.get(wallet.address, ())
             self._fills.reconcile(wallet, current, self.context, self._now_ms, self._journal)
             wallet.orders = current
             wallet.available6 = available.get(wallet.address, 0)
             wallet.reserved6 = sum(o.margin_required6 for o in current if o.is_margin_order)
-            wallet.cap6 = max(0, wallet.available6) * util_bps // 10_000
+            wallet.cap6 = wallet_cap6(wallet.available6, packer_params)
             if wallet.initial_equity6 is None:
                 wallet.initial_equity6 = wallet.available6 + wallet.reserved6
 

@@ -37,7 +37,7 @@ from typing import Any, Final, Literal
 
 from eth_utils import keccak
 
-from ama_tui.core.margin import estimate_margin6, notional6
+from ama_tui.core.margin import BPS_DENOMINATOR, SELL_MARGIN_BPS, estimate_margin6, notional6
 from ama_tui.core.market import BookTop, OpenOrder
 from ama_tui.core.units import MAX_PRICE6
 from ama_tui.protocol.errors import ErrorCode
@@ -659,8 +659,8 @@ class SimVenue:
 
     def _place_market(self, state: _MarketState, trader: str, request: PlaceMarket) -> TradeReceipt:
         notional = _sweep_notional6(state.book, request.amount18, request.is_buy)
-        bps = state.market.margin_bps if request.is_buy else 15_000
-        self._require_collateral(trader, notional * bps // 10_000, 0)
+        bps = state.market.margin_bps if request.is_buy else SELL_MARGIN_BPS
+        self._require_collateral(trader, notional * bps // BPS_DENOMINATOR, 0)
         try:
             result = state.book.place_market(trader, request.amount18, request.is_buy, self._now_s)
         except NoLiquidity:
