@@ -118,9 +118,11 @@ def test_units_round_trip_through_decimal_and_string(units: int, decimals: int) 
 @settings(max_examples=300)
 def test_price6_survives_the_float_json_round_trip(value6: int) -> None:
     """What we write (`to_json_number`) and read back (`price6`) is the same integer when the
-    float can hold it (every price up to 2**53 units)."""
+    float can hold six decimals: below 2**33 (about 8.6 billion) a float's spacing is at most
+    2**-20 < 1e-6, so distinct prices stay distinct floats and the shortest repr rounds back.
+    (Above that, e.g. 9,007,199,254.740931, neighbouring micro-units share a float.)"""
     written = to_json_number(price_human(value6))
-    if value6 <= 2**53:
+    if value6 < 2**33 * 10**6:
         assert price6(written) == value6
     else:
         assert abs(price6(written) - value6) <= value6 // 2**52
@@ -375,3 +377,8 @@ def test_action_log_line_keeps_unknown_actions() -> None:
         "action": "SOMETHING_NEW",
     }
     assert ActionKind("PLACE_LIMIT") is ActionKind.PLACE_LIMIT
+
+
+@pytest.mark.parametrize("value6", [2**33 * 10**6 - 1, 8_589_934_591_999_999, 4_520_000, 1])
+def test_price6_float_round_trip_at_the_edge(value6: int) -> None:
+    assert price6(to_json_number(price_human(value6))) == value6
