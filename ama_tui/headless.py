@@ -115,8 +115,9 @@ def run_headless(
                 wallets=wallets,
                 start=start,
                 params=params,
-                options=PackerOptions(
-                    max_in_flight=1 if args.virtual_time else args.max_in_flight,
+                options=PackerOptions.for_run(
+                    virtual_time=args.virtual_time,
+                    max_in_flight=args.max_in_flight,
                     dry_run=args.dry_run,
                     seed=args.seed,
                 ),

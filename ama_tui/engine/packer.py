@@ -62,6 +62,12 @@ class PackerOptions:
     seed: int = 0
     """Seeds the delay between cycles."""
 
+    @classmethod
+    def for_run(cls, *, virtual_time: bool, max_in_flight: int, dry_run: bool, seed: int) -> PackerOptions:
+        """Options for a user's run: on a virtual clock trades go one at a time, so the same seed
+        gives the same run (concurrent submissions would reach the venue in any order)."""
+        return cls(max_in_flight=1 if virtual_time else max_in_flight, dry_run=dry_run, seed=seed)
+
 
 @dataclass(frozen=True, slots=True)
 class SessionProgress:

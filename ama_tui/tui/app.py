@@ -252,8 +252,9 @@ class AmaApp(App[int], inherit_bindings=False):
                 request=request,
                 fleet=fleet,
                 handle=handle,
-                options=PackerOptions(
-                    max_in_flight=1 if options.virtual_time else options.max_in_flight,
+                options=PackerOptions.for_run(
+                    virtual_time=options.virtual_time,
+                    max_in_flight=options.max_in_flight,
                     dry_run=options.dry_run,
                     seed=options.seed,
                 ),
