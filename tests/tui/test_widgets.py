@@ -25,8 +25,8 @@ from ama_tui.tui.widgets.action_log import (
     parse_filter,
 )
 from ama_tui.tui.widgets.fills_panel import fill_line
-from ama_tui.tui.widgets.header_bar import header_text, state_label
-from ama_tui.tui.widgets.ladder import build_ladder, ladder_lines, split_room
+from ama_tui.tui.widgets.header_bar import header_lines, state_label
+from ama_tui.tui.widgets.ladder import bar_scale, build_ladder, ladder_lines, split_room
 from ama_tui.tui.widgets.text import format_hms, truncate, utc_clock
 from ama_tui.tui.widgets.util_bar import bar_cells, utilization_cell, utilization_style
 from ama_tui.tui.widgets.wallets_table import COLUMN_KEYS, changed_columns, expiry_cell, wallet_cells
@@ -202,6 +202,47 @@ def test_ladder_is_centred_on_the_spread_with_our_counts(real: list[EngineSnapsh
     assert all(len(line) <= 40 for line in lines)
 
 
+@pytest.mark.parametrize(
+    ("amount", "scale"),
+    [
+        (0, 0),
+        (-5, 0),
+        (1, 1),
+        (2, 2),
+        (3, 5),
+        (5, 5),
+        (6, 10),
+        (10, 10),
+        (11, 20),
+        (4481, 5000),
+        (10**18, 10**18),
+        (10**18 + 1, 2 * 10**18),
+        (5 * 10**17 + 1, 10**18),
+    ],
+)
+def test_bar_scale_rounds_up_to_one_two_or_five(amount: int, scale: int) -> None:
+    assert bar_scale(amount) == scale
+
+
+def test_depth_bars_hold_their_scale_while_other_levels_move(real: list[EngineSnapshot]) -> None:
+    """A level's bar changes with its own size, not whenever the largest level on screen does."""
+    snapshot = _book_snapshot(real)
+    book = snapshot.book
+    assert book is not None
+    before = ladder_lines(build_ladder(snapshot, 12), 40, TICK6)
+    # the largest bid shrinks from 0.5 to 0.45: the largest size changed, the 0.5 scale did not,
+    # so only that level's line changes
+    smaller = replace(book, bids=(*book.bids[:4], DepthLevel(book.bids[4].price6, 45 * 10**16, 1)))
+    after = ladder_lines(build_ladder(replace(snapshot, book=smaller), 12), 40, TICK6)
+    assert [y for y, (a, b) in enumerate(zip(before, after, strict=True)) if a != b] == [11]
+    assert after[11].plain.count("█") < before[11].plain.count("█")
+    # past the scale (0.5 -> 1.0) every bar is redrawn at about half its length
+    bigger = replace(book, bids=(*book.bids[:4], DepthLevel(book.bids[4].price6, 6 * 10**17, 1)))
+    rescaled = ladder_lines(build_ladder(replace(snapshot, book=bigger), 12), 40, TICK6)
+    assert rescaled[7] != before[7] and rescaled[10] != before[10]
+    assert rescaled[10].plain.count("█") < before[10].plain.count("█")
+
+
 def test_ladder_before_the_first_book_and_with_an_empty_side(real: list[EngineSnapshot]) -> None:
     assert build_ladder(replace(real[-1], book=None), 10) is None
     assert "waiting" in ladder_lines(None, 40, TICK6)[0].plain
@@ -228,9 +269,14 @@ def test_ladder_from_a_real_snapshot_marks_every_resting_order_of_ours(real: lis
 # -- header -------------------------------------------------------------------------------------------
 
 
+def header_text(snapshot: EngineSnapshot, badge: str) -> str:
+    first, second = header_lines(snapshot, badge)
+    return f"{first.plain}\n{second.plain}"
+
+
 def test_header_shows_identity_uptime_and_counters(real: list[EngineSnapshot]) -> None:
     snapshot = real[-1]
-    text = header_text(snapshot, "SIM").plain
+    text = header_text(snapshot, "SIM")
     assert "ETH-USD" in text and " SIM " in text and "RUNNING" in text
     assert RUN_ID[:8] in text and RUN_ID not in text
     assert f"up {format_hms(snapshot.now - snapshot.started_at)}" in text
@@ -238,12 +284,9 @@ def test_header_shows_identity_uptime_and_counters(real: list[EngineSnapshot]) -
     stopped = replace(
         snapshot, state=EngineState.STOPPED, stop_reason="kill switch: 20 consecutive failing cycles"
     )
-    assert (
-        "STOPPED" in header_text(stopped, "LIVE").plain
-        and "kill switch" in header_text(stopped, "LIVE").plain
-    )
+    assert "STOPPED" in header_text(stopped, "LIVE") and "kill switch" in header_text(stopped, "LIVE")
     noticed = replace(snapshot, notices=("read failed: 503",))
-    assert "read failed: 503" in header_text(noticed, "DEVNET").plain
+    assert "read failed: 503" in header_text(noticed, "DEVNET")
 
 
 def test_state_label_shows_pending_requests() -> None:
@@ -314,7 +357,7 @@ def test_log_lines_are_compact() -> None:
     error = journal_line("ERROR", error="place buy level 5 failed: 429 Too Many Requests")
     text = log_line_text(error, TICK6)
     assert text.plain.endswith("ERROR   place buy level 5 failed: 429 Too Many Requests")
-    assert any("red" in str(span.style) for span in text.spans)
+    assert ("place buy level 5 failed: 429 Too Many Requests", "red") in text.pieces
     params = journal_line(
         "PARAMS_CHANGED",
         nickname=None,

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from typing import ClassVar, Final
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -34,6 +33,7 @@ from ama_tui.tui.widgets.fills_panel import FillsPanel
 from ama_tui.tui.widgets.header_bar import HeaderBar
 from ama_tui.tui.widgets.ladder import Ladder
 from ama_tui.tui.widgets.log_filter import LogFilterInput
+from ama_tui.tui.widgets.styled_line import LineBuilder
 from ama_tui.tui.widgets.wallets_table import WalletsTable
 
 REFRESH_INTERVAL_S: Final = 0.1
@@ -96,7 +96,8 @@ class DashboardScreen(Screen[None]):
         self.log_view.border_title = "Log"
         self.fills.border_title = "Fills"
         self.wallets.border_title = "Wallets"
-        self.header.set_text(Text(f" waiting for the engine…  [{self.handle.badge}]", style="dim"))
+        waiting = LineBuilder().append(f" waiting for the engine…  [{self.handle.badge}]", style="dim")
+        self.header.set_lines([waiting.build()])
         self.pull()
         self._timer = self.set_interval(self.refresh_interval, self.pull)
 

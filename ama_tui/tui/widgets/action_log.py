@@ -13,12 +13,11 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from rich.text import Text
-
 from ama_tui.core.models import ActionKind, ActionLogLine
-from ama_tui.core.units import UnitError, amount18, format_amount18, format_price6, price6
+from ama_tui.core.units import UnitError, amount18, price6
 from ama_tui.tui.widgets.line_list import LineList
-from ama_tui.tui.widgets.text import short_address, truncate, utc_clock
+from ama_tui.tui.widgets.styled_line import LineBuilder, StyledLine
+from ama_tui.tui.widgets.text import amount_text, price_text, short_address, truncate, utc_clock
 
 MAX_LINES: Final = 2_000
 DETAIL_WIDTH: Final = 160
@@ -115,10 +114,10 @@ def _order_text(params: Mapping[str, Any], tick6: int, *, with_amount: bool = Tr
         parts.append(side)
     amount = _amount18_of(params) if with_amount else None
     if amount is not None:
-        parts.append(format_amount18(amount))
+        parts.append(amount_text(amount))
     price = _price6_of(params)
     if price is not None:
-        parts.append(f"@ {format_price6(price, tick6)}")
+        parts.append(f"@ {price_text(price, tick6)}")
     return " ".join(parts)
 
 
@@ -173,9 +172,9 @@ def log_detail(action: str, params: Mapping[str, Any] | None, tick6: int) -> str
     return " ".join(f"{k}={_value(v)}" for k, v in p.items() if not isinstance(v, Mapping | list))
 
 
-def log_line_text(line: ActionLogLine, tick6: int) -> Text:
+def log_line_text(line: ActionLogLine, tick6: int) -> StyledLine:
     """`12:00:03 Sim001  PLACE   BUY 0.0150 @ 3,000.10 L2` (UTC; errors in red)."""
-    text = Text(no_wrap=True)
+    text = LineBuilder()
     text.append(utc_clock(line.ts / 1000), style="dim")
     text.append(" ")
     who = line.nickname or (short_address(line.trader) if line.trader != "unknown" else "·")
@@ -191,7 +190,7 @@ def log_line_text(line: ActionLogLine, tick6: int) -> Text:
     if line.error:
         text.append(" ")
         text.append(truncate(line.error, DETAIL_WIDTH), style="red")
-    return text
+    return text.build()
 
 
 # -- filtering --------------------------------------------------------------------------------
@@ -311,5 +310,5 @@ class ActionLog(LineList):
     def item_key(self, index: int) -> Hashable:
         return self._visible[index].seq
 
-    def item_text(self, index: int) -> Text:
+    def item_text(self, index: int) -> StyledLine:
         return log_line_text(self._visible[index].line, self.tick6)

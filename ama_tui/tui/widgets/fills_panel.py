@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Final
 
-from rich.text import Text
-
 from ama_tui.engine.snapshot import EngineSnapshot
 from ama_tui.tui.widgets.line_list import LineList
+from ama_tui.tui.widgets.styled_line import LineBuilder, StyledLine
 from ama_tui.tui.widgets.text import amount_text, price_text, short_address, utc_clock
 from ama_tui.venues.base import Fill
 
@@ -19,9 +18,9 @@ def nicknames_by_address(snapshot: EngineSnapshot) -> dict[str, str]:
     return {wallet.address.lower(): wallet.nickname for wallet in snapshot.wallets}
 
 
-def fill_line(fill: Fill, nicknames: Mapping[str, str], tick6: int) -> Text:
+def fill_line(fill: Fill, nicknames: Mapping[str, str], tick6: int) -> StyledLine:
     """`12:00:05 Sim002 SELL  3,000.83   0.0290` (UTC time of the fill)."""
-    line = Text(no_wrap=True)
+    line = LineBuilder()
     line.append(utc_clock(fill.timestamp), style="dim")
     line.append(" ")
     line.append(nicknames.get(fill.trader.lower(), short_address(fill.trader)).ljust(7), style="cyan")
@@ -31,7 +30,7 @@ def fill_line(fill: Fill, nicknames: Mapping[str, str], tick6: int) -> Text:
     line.append(price_text(fill.price6, tick6).rjust(10))
     line.append(" ")
     line.append(amount_text(fill.amount18).rjust(9))
-    return line
+    return line.build()
 
 
 class FillsPanel(LineList):
@@ -57,5 +56,5 @@ class FillsPanel(LineList):
     def item_key(self, index: int) -> Hashable:
         return self._fills[index].fill_id
 
-    def item_text(self, index: int) -> Text:
+    def item_text(self, index: int) -> StyledLine:
         return fill_line(self._fills[index], self._nicknames, self._tick6)

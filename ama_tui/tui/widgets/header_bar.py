@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Final
 
-from rich.text import Text
+from rich.style import Style
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
 from ama_tui.engine.snapshot import EngineSnapshot, EngineState
-from ama_tui.tui.widgets.strips import text_strip
+from ama_tui.tui.widgets.styled_line import LineBuilder, StyledLine, line_strip
 from ama_tui.tui.widgets.text import format_hms, truncate
 
 BADGE_STYLES: Final = {
@@ -46,16 +47,16 @@ def state_label(state: EngineState, *, pause_requested: bool, cancel_requested: 
     return state.value
 
 
-def header_text(
+def header_lines(
     snapshot: EngineSnapshot,
     badge: str,
     *,
     pause_requested: bool = False,
     cancel_requested: bool = False,
-) -> Text:
+) -> tuple[StyledLine, StyledLine]:
     """Two lines: identity and state, then counters and the latest notice or stop reason.
     Times come from the snapshot (`now - started_at`), never from the wall clock."""
-    line = Text(no_wrap=True, overflow="ellipsis")
+    line = LineBuilder()
     line.append(f" {snapshot.market.symbol} ", style="bold")
     line.append(f" {badge} ", style=BADGE_STYLES.get(badge, "bold reverse"))
     line.append("  ")
@@ -67,7 +68,9 @@ def header_text(
     line.append(format_hms(snapshot.now - snapshot.started_at))
     line.append("  wallets ", style="dim")
     line.append(str(len(snapshot.wallets)))
-    line.append("\n")
+    first = line.build()
+
+    line = LineBuilder()
 
     totals = snapshot.totals
     line.append(" cycles ", style="dim")
@@ -91,11 +94,7 @@ def header_text(
     elif snapshot.notices:
         line.append("  ⚠ ", style="yellow")
         line.append(truncate(snapshot.notices[-1], NOTICE_WIDTH), style="yellow")
-    return line
-
-
-def _same_line(a: Text, b: Text) -> bool:
-    return a.plain == b.plain and a.spans == b.spans and a.style == b.style
+    return first, line.build()
 
 
 class HeaderBar(Widget):
@@ -104,22 +103,32 @@ class HeaderBar(Widget):
 
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None):
         super().__init__(name=name, id=id, classes=classes)
-        self._lines: list[Text] = []
-        self._strips: list[Strip] = []
-        self._cache_key: tuple[int, int] | None = None
-        self._generation = 0
+        self._lines: tuple[StyledLine, ...] = ()
+        self._strips: dict[int, Strip] = {}
+        """Rendered lines by y, for the current width; a changed line drops its own."""
+        self._width = 0
+        self._base_style: Style | None = None
+
+    @property
+    def base_style(self) -> Style:
+        """`rich_style` (which walks the ancestors), computed once per style change."""
+        if self._base_style is None:
+            self._base_style = self.rich_style
+        return self._base_style
 
     @property
     def text(self) -> str:
         return "\n".join(line.plain for line in self._lines)
 
-    def set_text(self, text: Text) -> None:
+    def set_lines(self, lines: Sequence[StyledLine]) -> None:
         old = self._lines
-        new = list(text.split("\n"))
-        changed = [y for y, line in enumerate(new) if y >= len(old) or not _same_line(old[y], line)]
+        new = tuple(lines)
+        changed = [y for y, line in enumerate(new) if y >= len(old) or old[y] != line]
         self._lines = new
-        self._generation += 1
+        for y in changed:
+            self._strips.pop(y, None)
         if len(old) != len(new):
+            self._strips.clear()
             self.refresh()
         elif changed:
             # Only the lines that changed (the uptime ticks every second, the counters less often).
@@ -135,21 +144,22 @@ class HeaderBar(Widget):
         cancel_requested: bool = False,
     ) -> None:
         self.set_class(badge == "LIVE", "-live")
-        self.set_text(
-            header_text(snapshot, badge, pause_requested=pause_requested, cancel_requested=cancel_requested)
+        self.set_lines(
+            header_lines(snapshot, badge, pause_requested=pause_requested, cancel_requested=cancel_requested)
         )
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        key = (self._generation, width)
-        if key != self._cache_key:
-            base = self.rich_style
-            self._strips = [text_strip(line, width, base, self.app.console) for line in self._lines]
-            self._cache_key = key
-        if 0 <= y < len(self._strips):
-            return self._strips[y]
-        return Strip.blank(width, self.rich_style)
+        if width != self._width:
+            self._strips.clear()
+            self._width = width
+        strip = self._strips.get(y)
+        if strip is None:
+            line = self._lines[y] if 0 <= y < len(self._lines) else StyledLine()
+            strip = self._strips[y] = line_strip(line, width, self.base_style, self.app.console)
+        return strip
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._cache_key = None
+        self._strips.clear()
+        self._base_style = None

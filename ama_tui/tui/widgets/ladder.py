@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Final
 
 from rich.style import Style
-from rich.text import Text
 from textual.cache import LRUCache
 from textual.geometry import Region
 from textual.strip import Strip
@@ -21,7 +20,7 @@ from textual.widget import Widget
 
 from ama_tui.core.market import OpenOrder
 from ama_tui.engine.snapshot import EngineSnapshot, WalletView
-from ama_tui.tui.widgets.strips import text_strip
+from ama_tui.tui.widgets.styled_line import LineBuilder, StyledLine, line_strip
 from ama_tui.tui.widgets.text import amount_text, price_text
 from ama_tui.tui.widgets.util_bar import bar_cells
 
@@ -31,6 +30,8 @@ SPREAD_LINES: Final = 2
 ASK_STYLE: Final = "red"
 BID_STYLE: Final = "green"
 OURS_STYLE: Final = "bold yellow"
+BLANK: Final = StyledLine()
+WAITING: Final = LineBuilder().append("  waiting for the first book…", style="dim").build()
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +57,13 @@ class LadderModel:
     mark6: int
     last_trade6: int
     max_amount18: int
-    """The largest size shown: the depth bars' full width."""
+    """The largest size shown."""
+
+    @property
+    def scale18(self) -> int:
+        """The size of a full-width depth bar: `max_amount18` rounded up to 1, 2 or 5 × 10^k, so
+        the scale holds while the book moves and a bar changes only when its own level does."""
+        return bar_scale(self.max_amount18)
 
     @property
     def spread6(self) -> int | None:
@@ -110,6 +117,17 @@ class OurOrderCounts:
         return self.counts
 
 
+def bar_scale(amount: int) -> int:
+    """The smallest 1, 2 or 5 × 10^k that is at least `amount` (0 for nothing to show)."""
+    if amount <= 0:
+        return 0
+    power = 10 ** (len(str(amount)) - 1)
+    for mantissa in (1, 2, 5):
+        if mantissa * power >= amount:
+            return mantissa * power
+    return 10 * power
+
+
 def split_room(rows: int) -> tuple[int, int]:
     """How many ask and bid rows fit in `rows` lines around the spread lines (bids get the odd one)."""
     room = max(0, rows - SPREAD_LINES)
@@ -160,20 +178,20 @@ def _price(value6: int, tick6: int) -> str:
     return price_text(value6, tick6) if value6 > 0 else "—"
 
 
-def spread_lines(model: LadderModel, tick6: int) -> tuple[Text, Text]:
+def spread_lines(model: LadderModel, tick6: int) -> tuple[StyledLine, StyledLine]:
     spread = model.spread6
-    first = Text(no_wrap=True)
+    first = LineBuilder()
     first.append("─ spread ", style="dim")
     first.append(price_text(spread, tick6) if spread is not None else "—", style="bold")
     first.append("  mid ", style="dim")
     first.append(_price(model.mid6, tick6), style="bold")
     first.append(" ─", style="dim")
-    second = Text(no_wrap=True)
+    second = LineBuilder()
     second.append(" mark ", style="dim")
     second.append(_price(model.mark6, tick6))
     second.append("  last ", style="dim")
     second.append(_price(model.last_trade6, tick6))
-    return first, second
+    return first.build(), second.build()
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,17 +218,17 @@ def level_layout(model: LadderModel, width: int, tick6: int) -> LevelLayout:
     )
 
 
-def level_bar(level: LadderLevel, layout: LevelLayout, max_amount18: int) -> str:
-    fraction = level.amount18 / max_amount18 if max_amount18 > 0 else 0.0
+def level_bar(level: LadderLevel, layout: LevelLayout, scale18: int) -> str:
+    fraction = level.amount18 / scale18 if scale18 > 0 else 0.0
     return bar_cells(fraction, layout.bar_width).rstrip()
 
 
-def level_line(level: LadderLevel | None, layout: LevelLayout, bar: str) -> Text:
+def level_line(level: LadderLevel | None, layout: LevelLayout, bar: str) -> StyledLine:
     """`●2  3,001.10   0.0471 ███▍` — our count, price, size, then a bar proportional to size."""
     if level is None:
-        return Text("")
+        return BLANK
     side = BID_STYLE if level.is_bid else ASK_STYLE
-    line = Text(no_wrap=True)
+    line = LineBuilder()
     if level.ours:
         line.append(f"●{level.ours}".ljust(4) if level.ours < 100 else "●99+", style=OURS_STYLE)
     else:
@@ -222,26 +240,25 @@ def level_line(level: LadderLevel | None, layout: LevelLayout, bar: str) -> Text
     if bar:
         line.append(" ")
         line.append(bar, style=f"dim {side}")
-    return line
+    return line.build()
 
 
 LineKey = tuple[object, ...]
-LineSpec = tuple[LineKey, Callable[[], Text]]
+LineSpec = tuple[LineKey, Callable[[], StyledLine]]
 
 
-def ladder_specs(
-    model: LadderModel | None, width: int, tick6: int
-) -> list[tuple[LineKey, Callable[[], Text]]]:
+def ladder_specs(model: LadderModel | None, width: int, tick6: int) -> list[LineSpec]:
     """Every line of the ladder, top to bottom, as (key, make): equal keys make equal lines, so a
     widget caches the rendered line by its key and rebuilds only the levels that changed."""
     if model is None:
-        return [(("waiting",), lambda: Text("  waiting for the first book…", style="dim"))]
+        return [(("waiting",), lambda: WAITING)]
     layout = level_layout(model, width, tick6)
+    scale = model.scale18
 
     def level_spec(level: LadderLevel | None) -> LineSpec:
         if level is None:
-            return ("blank",), Text
-        bar = level_bar(level, layout, model.max_amount18)
+            return ("blank",), lambda: BLANK
+        bar = level_bar(level, layout, scale)
         return (level, layout, bar), lambda: level_line(level, layout, bar)
 
     first, second = spread_lines(model, tick6)
@@ -253,7 +270,7 @@ def ladder_specs(
     return specs
 
 
-def ladder_lines(model: LadderModel | None, width: int, tick6: int) -> list[Text]:
+def ladder_lines(model: LadderModel | None, width: int, tick6: int) -> list[StyledLine]:
     """Every line of the ladder, top to bottom, for a widget `width` cells wide."""
     return [make() for _, make in ladder_specs(model, width, tick6)]
 
@@ -329,7 +346,7 @@ class Ladder(Widget):
             strip = self._line_cache.get(key)
             if strip is None:
                 self.lines_rendered += 1
-                strip = text_strip(make(), width, base, console)
+                strip = line_strip(make(), width, base, console)
                 self._line_cache[key] = strip
             strips.append(strip)
         return strips

@@ -10,13 +10,12 @@ from __future__ import annotations
 from collections.abc import Hashable
 
 from rich.style import Style
-from rich.text import Text
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ama_tui.tui.widgets.strips import text_strip
+from ama_tui.tui.widgets.styled_line import StyledLine, line_strip
 
 
 class LineList(ScrollView, can_focus=True):
@@ -48,7 +47,7 @@ class LineList(ScrollView, can_focus=True):
     def item_key(self, index: int) -> Hashable:
         raise NotImplementedError
 
-    def item_text(self, index: int) -> Text:
+    def item_text(self, index: int) -> StyledLine:
         raise NotImplementedError
 
     # -- Line API ----------------------------------------------------------------------------
@@ -111,7 +110,7 @@ class LineList(ScrollView, can_focus=True):
         key = (self.item_key(index), width)
         strip = self._strip_cache.get(key)
         if strip is None:
-            strip = text_strip(self.item_text(index), width, base, self.app.console)
+            strip = line_strip(self.item_text(index), width, base, self.app.console)
             self._strip_cache[key] = strip
         return strip
 

@@ -15,14 +15,13 @@ from dataclasses import dataclass
 from typing import ClassVar, Final
 
 from rich.style import Style
-from rich.text import Text
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ama_tui.engine.snapshot import WalletView
-from ama_tui.tui.widgets.strips import text_strip
+from ama_tui.tui.widgets.styled_line import LineBuilder, StyledLine, line_strip
 from ama_tui.tui.widgets.text import (
     NONE,
     amount_text,
@@ -113,15 +112,15 @@ def fit(text: str, width: int, *, right: bool) -> str:
     return text.rjust(width) if right else text.ljust(width)
 
 
-def row_text(cells: Sequence[Cell]) -> Text:
+def row_text(cells: Sequence[Cell]) -> StyledLine:
     """One table row: every cell fitted to its column, with a space of padding on either side."""
-    line = Text(no_wrap=True)
+    line = LineBuilder()
     pad = " " * CELL_PADDING
     for (text, style), column in zip(cells, COLUMNS, strict=True):
         line.append(pad)
         line.append(fit(text, column.width, right=column.right), style=style)
         line.append(pad)
-    return line
+    return line.build()
 
 
 HEADER_CELLS: Final = tuple((column.label, "") for column in COLUMNS)
@@ -235,7 +234,7 @@ class WalletsTable(ScrollView, can_focus=True):
         strip = self._strips.get(key)
         if strip is None:
             self.rows_rendered += 1
-            strip = text_strip(row_text(cells), TABLE_WIDTH, style, self.app.console)
+            strip = line_strip(row_text(cells), TABLE_WIDTH, style, self.app.console)
             self._strips[key] = strip
         return strip
 
