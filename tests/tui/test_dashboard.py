@@ -303,3 +303,56 @@ async def test_a_budgeted_screen_skips_pulls_while_over_budget(snapshots: list[E
         assert not screen.pull() and screen.repaints == 1
         clock["wall"] = 0.3
         assert screen.pull() and screen.repaints == 2 and screen.snapshot is snapshots[-1]
+
+
+async def test_log_and_fills_show_a_scrollbar_only_once_scrolled_away(
+    snapshots: list[EngineSnapshot],
+) -> None:
+    """While the log follows the end (and the fills show the newest), no scrollbar column cuts
+    their lines; scrolled back, the scrollbar and a hint to return appear, and go again on return."""
+    snapshot = snapshots[-1]
+    assert snapshot.recent_fills
+    fills_shown = tuple(
+        replace(snapshot.recent_fills[i % len(snapshot.recent_fills)], fill_id=f"f{i}") for i in range(40)
+    )
+    app = DashboardApp(fresh_handle(replace(snapshot, recent_fills=fills_shown)))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        log = app.dashboard.query_one(ActionLog)
+        tail = list(snapshot.journal_tail)
+        log.add_lines((tail * (500 // len(tail) + 1))[:500])
+        await pilot.pause()
+        assert log.scroll_offset.y == log.max_scroll_y > 0
+        assert not log.has_class("-scrolled") and log.border_subtitle is None
+        assert log.vertical_scrollbar.region.width == 0
+
+        log.focus()
+        await pilot.press("home")
+        await pilot.pause()
+        assert log.scroll_offset.y == 0 and log.has_class("-scrolled")
+        assert log.border_subtitle == "End ↓ follow"
+        assert log.vertical_scrollbar.region.width == 2
+        before = log.scroll_offset.y
+        log.add_lines(tail[:5])  # new lines do not move a view the user scrolled back
+        await pilot.pause()
+        assert log.scroll_offset.y == before
+
+        await pilot.press("end")
+        await pilot.pause()
+        assert log.scroll_offset.y == log.max_scroll_y and not log.has_class("-scrolled")
+        assert log.vertical_scrollbar.region.width == 0
+        log.add_lines(tail[:5])
+        await pilot.pause()
+        assert log.scroll_offset.y == log.max_scroll_y, "following again"
+
+        fills = app.dashboard.query_one(FillsPanel)
+        assert fills.item_count() == 40 and fills.max_scroll_y > 0
+        assert fills.scroll_offset.y == 0 and not fills.has_class("-scrolled")
+        assert fills.vertical_scrollbar.region.width == 0
+        fills.scroll_to(y=3, animate=False, immediate=True)
+        await pilot.pause()
+        assert fills.has_class("-scrolled") and fills.border_subtitle == "Home ↑ newest"
+        assert fills.vertical_scrollbar.region.width == 2
+        fills.scroll_home(animate=False, immediate=True)
+        await pilot.pause()
+        assert not fills.has_class("-scrolled") and fills.border_subtitle is None

@@ -222,6 +222,7 @@ class ActionLog(LineList):
     """At most `max_lines` entries are kept; older ones are dropped as new ones arrive."""
 
     FOLLOW_END = True
+    SCROLLED_HINT = "End ↓ follow"
 
     def __init__(
         self,

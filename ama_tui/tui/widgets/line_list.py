@@ -22,6 +22,8 @@ class LineList(ScrollView, can_focus=True):
     CACHE_SIZE = 512
     FOLLOW_END = False
     """Keep the view on the last line as lines are added, unless the user scrolled away."""
+    SCROLLED_HINT = "Home ↑ newest"
+    """The border subtitle while the view is away from where new lines arrive (`-scrolled`)."""
 
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None):
         super().__init__(name=name, id=id, classes=classes)
@@ -92,7 +94,13 @@ class LineList(ScrollView, can_focus=True):
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
         if self.FOLLOW_END:
-            self._following = round(new_value) >= self.max_scroll_y
+            self._following = at_home = round(new_value) >= self.max_scroll_y
+        else:
+            at_home = round(new_value) <= 0
+        if self.has_class("-scrolled") == at_home:
+            # A stylesheet may show the scrollbar only while scrolled away (one layout pass).
+            self.set_class(not at_home, "-scrolled")
+            self.border_subtitle = None if at_home else self.SCROLLED_HINT
 
     def render_lines(self, crop: Region) -> list[Strip]:
         self._frame = (self.size.width, self.scroll_offset.y)
