@@ -271,8 +271,11 @@ async def run(
         stop = threading.Event()
 
         def publish() -> None:
-            for snapshot in snapshots[1:]:
-                if stop.wait(0.1):
+            """One snapshot every 100 ms on absolute deadlines (a sleep per loop would drift
+            below 10 Hz)."""
+            start = time.perf_counter()
+            for k, snapshot in enumerate(snapshots[1:], start=1):
+                if stop.wait(max(0.0, start + k * 0.1 - time.perf_counter())):
                     return
                 handle.publish(snapshot)
 

@@ -288,6 +288,46 @@ def test_refresh_budget_paces_repaints_by_their_cpu_cost() -> None:
         RefreshBudget(0)
 
 
+def test_refresh_budget_charges_an_early_tick_against_the_whole_interval() -> None:
+    """A timer tick that comes 30 ms after a 20 ms repaint (the loop was busy, the tick late, the
+    next one early) is not a burst: 20 ms per 100 ms interval is within half a core."""
+    clock = {"cpu": 0.0, "wall": 0.0}
+    budget = RefreshBudget(
+        0.5, interval=0.1, cpu_clock=lambda: clock["cpu"], wall_clock=lambda: clock["wall"]
+    )
+    budget.start()
+    clock["cpu"] += 0.02
+    clock["wall"] += 0.03
+    assert budget.allow()
+    budget.start()
+    clock["cpu"] += 0.08  # but an 80 ms repaint is over half of any 100 ms
+    clock["wall"] += 0.03
+    assert not budget.allow()
+    clock["wall"] += 0.13
+    assert budget.allow()  # 80 ms in 160 ms
+
+
+def test_refresh_budget_lets_a_repaint_through_at_least_once_a_max_wait() -> None:
+    """1.3 s of one-off work (a long journal loaded into the log) delays the next repaint by at
+    most `max_wait`, not by the 2.6 s the half-core budget alone would ask for."""
+    clock = {"cpu": 0.0, "wall": 0.0}
+    patient = RefreshBudget(
+        0.5, max_wait=10.0, cpu_clock=lambda: clock["cpu"], wall_clock=lambda: clock["wall"]
+    )
+    budget = RefreshBudget(
+        0.5, max_wait=1.0, cpu_clock=lambda: clock["cpu"], wall_clock=lambda: clock["wall"]
+    )
+    patient.start()
+    budget.start()
+    clock["cpu"], clock["wall"] = 1.3, 0.9
+    assert not budget.allow() and not patient.allow()
+    clock["wall"] = 1.0
+    assert budget.allow(), "a second after the previous repaint"
+    assert not patient.allow(), "1.3 s of CPU in 1 s is over half a core"
+    clock["wall"] = 2.6
+    assert patient.allow()
+
+
 async def test_a_budgeted_screen_skips_pulls_while_over_budget(snapshots: list[EngineSnapshot]) -> None:
     handle = fresh_handle(snapshots[-2])
     app = DashboardApp(handle, cpu_budget=0.2, refresh_interval=60)  # pulls only when the test asks

@@ -65,7 +65,7 @@ class DashboardScreen(Screen[None]):
         super().__init__(name=name, id=id, classes=classes)
         self.handle = handle
         self.refresh_interval = refresh_interval
-        self.budget = RefreshBudget(cpu_budget) if cpu_budget is not None else None
+        self.budget = RefreshBudget(cpu_budget, interval=refresh_interval) if cpu_budget is not None else None
         """None: repaint at every newer snapshot (deterministic tests)."""
         self.snapshot: EngineSnapshot | None = None
         self.repaints = 0
