@@ -20,6 +20,8 @@ HELP_TEXT: Final = """\
         Enter applies, Esc clears
   [b]?[/b]   this help
   [b]q[/b]   stop the run
+  [b]Tab[/b] next panel; arrows and PgUp/PgDn scroll it. Scrolled back, the
+        log stops following: End follows again (Home in the fills)
 
 The ladder marks our orders with [b]●n[/b]: how many of them rest at that price.
 Utilization is reserved collateral over each wallet's cap:

@@ -42,6 +42,8 @@ KEYS: Final[tuple[tuple[str, tuple[tuple[str, str], ...]], ...]] = (
             ("x", "cancel all our orders, then stop (asks first)"),
             ("e", "edit the parameters of the running packer"),
             ("/", "filter"),
+            ("tab", "next panel; ↑ ↓ pgup pgdn scroll it"),
+            ("end  home", "log: follow the newest again; fills: back to the newest"),
         ),
     ),
 )
