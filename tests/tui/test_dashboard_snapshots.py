@@ -13,6 +13,8 @@ from textual.widgets import Input
 
 from ama_tui.engine.snapshot import EngineSnapshot
 from ama_tui.tui.dashboard import ParamsEditor
+from ama_tui.tui.screens.confirm import ConfirmScreen
+from ama_tui.tui.widgets.action_log import ActionLog
 
 from .dashboard_support import DashboardApp, fresh_handle, make_dashboard_rig
 
@@ -46,9 +48,40 @@ async def _refused_edit(pilot: Pilot[Any]) -> None:
     assert pilot.app.screen is editor
 
 
+async def _confirm_cancel_all(pilot: Pilot[Any]) -> None:
+    await pilot.pause()
+    await pilot.press("x")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, ConfirmScreen)
+
+
+async def _filtered_log(pilot: Pilot[Any]) -> None:
+    """`/`, a wallet and an action, Enter: the log shows only those lines, its title says so."""
+    await pilot.pause()
+    await pilot.press("slash")
+    await pilot.press(*"Sim002 place")
+    await pilot.press("enter")
+    await pilot.pause()
+    log = pilot.app.screen.query_one(ActionLog)
+    assert log.filter_text == "Sim002 place" and 0 < log.item_count() < log.entry_count
+
+
+async def _scrolled_log(pilot: Pilot[Any]) -> None:
+    """Scrolled back, the log shows its scrollbar and how to follow again."""
+    await pilot.pause()
+    log = pilot.app.screen.query_one(ActionLog)
+    log.focus()
+    await pilot.press("home")
+    await pilot.pause()
+    assert log.has_class("-scrolled")
+
+
 RUN_BEFORE: dict[str, Callable[[Pilot[Any]], Awaitable[None]]] = {
     "dashboard": _settle,
     "params_editor": _refused_edit,
+    "confirm_cancel_all": _confirm_cancel_all,
+    "filtered_log": _filtered_log,
+    "scrolled_log": _scrolled_log,
 }
 
 
