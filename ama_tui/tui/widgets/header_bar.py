@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
-from rich.style import Style
 from textual.geometry import Region
 from textual.strip import Strip
-from textual.widget import Widget
 
 from ama_tui.engine.snapshot import EngineSnapshot, EngineState
+from ama_tui.tui.widgets.base_style import CachedBaseStyle
 from ama_tui.tui.widgets.styled_line import LineBuilder, StyledLine, line_strip
 from ama_tui.tui.widgets.text import format_hms, truncate
 
@@ -97,7 +96,7 @@ def header_lines(
     return first, line.build()
 
 
-class HeaderBar(Widget):
+class HeaderBar(CachedBaseStyle):
     """Two lines on the Line API: repainted only when the screen hands it a newer snapshot, and
     without a layout pass (a `Static.update` would reflow the screen ten times a second)."""
 
@@ -107,14 +106,6 @@ class HeaderBar(Widget):
         self._strips: dict[int, Strip] = {}
         """Rendered lines by y, for the current width; a changed line drops its own."""
         self._width = 0
-        self._base_style: Style | None = None
-
-    @property
-    def base_style(self) -> Style:
-        """`rich_style` (which walks the ancestors), computed once per style change."""
-        if self._base_style is None:
-            self._base_style = self.rich_style
-        return self._base_style
 
     @property
     def text(self) -> str:
@@ -162,4 +153,3 @@ class HeaderBar(Widget):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._strips.clear()
-        self._base_style = None

@@ -12,14 +12,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from rich.style import Style
 from textual.cache import LRUCache
 from textual.geometry import Region
 from textual.strip import Strip
-from textual.widget import Widget
 
 from ama_tui.core.market import OpenOrder
 from ama_tui.engine.snapshot import EngineSnapshot, WalletView
+from ama_tui.tui.widgets.base_style import CachedBaseStyle
 from ama_tui.tui.widgets.styled_line import LineBuilder, StyledLine, line_strip
 from ama_tui.tui.widgets.text import amount_text, price_text
 from ama_tui.tui.widgets.util_bar import bar_cells
@@ -275,7 +274,7 @@ def ladder_lines(model: LadderModel | None, width: int, tick6: int) -> list[Styl
     return [make() for _, make in ladder_specs(model, width, tick6)]
 
 
-class Ladder(Widget):
+class Ladder(CachedBaseStyle):
     """Line API widget: a new snapshot rebuilds the list of lines once per (snapshot, size); each
     line's strip is cached by its content, so only the levels that changed are rendered again, and
     only the lines whose strip changed are repainted (a whole-widget refresh would make Textual
@@ -295,14 +294,6 @@ class Ladder(Widget):
         self._title = ""
         self.lines_rendered = 0
         """Line strips rendered (cache misses)."""
-        self._base_style: Style | None = None
-
-    @property
-    def base_style(self) -> Style:
-        """`rich_style` (which walks the ancestors), computed once per style change."""
-        if self._base_style is None:
-            self._base_style = self.rich_style
-        return self._base_style
 
     def show(self, snapshot: EngineSnapshot) -> None:
         self._snapshot = snapshot
@@ -363,6 +354,5 @@ class Ladder(Widget):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._base_style = None
         self._cache_key = None
         self._line_cache.clear()

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 
-from rich.style import Style
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ama_tui.tui.widgets.base_style import CachedBaseStyle
 from ama_tui.tui.widgets.styled_line import StyledLine, line_strip
 
 
-class LineList(ScrollView, can_focus=True):
+class LineList(CachedBaseStyle, ScrollView, can_focus=True):
     CACHE_SIZE = 512
     FOLLOW_END = False
     """Keep the view on the last line as lines are added, unless the user scrolled away."""
@@ -29,17 +29,9 @@ class LineList(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self._strip_cache: LRUCache[tuple[Hashable, int], Strip] = LRUCache(self.CACHE_SIZE)
         self._following = self.FOLLOW_END
-        self._base_style: Style | None = None
         self._title = ""
         self._frame: tuple[int, int] | None = None
         """(width, scroll y) while `render_lines` runs: read once per repaint, not once per line."""
-
-    @property
-    def base_style(self) -> Style:
-        """`rich_style` (which walks the ancestors), computed once per style change."""
-        if self._base_style is None:
-            self._base_style = self.rich_style
-        return self._base_style
 
     # -- what subclasses provide ------------------------------------------------------------
 
@@ -128,5 +120,4 @@ class LineList(ScrollView, can_focus=True):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._base_style = None
         self._strip_cache.clear()
