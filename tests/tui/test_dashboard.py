@@ -377,6 +377,16 @@ async def test_log_and_fills_show_a_scrollbar_only_once_scrolled_away(
         await pilot.pause()
         assert log.scroll_offset.y == before
 
+        log.set_filter("no-such-wallet")  # the list shrinks to nothing under the scrolled view
+        await pilot.pause()
+        assert log.item_count() == 0 and not log.has_class("-scrolled") and log.border_subtitle is None
+        log.set_filter("")
+        await pilot.pause()
+        assert log.scroll_offset.y == log.max_scroll_y > 0, "cleared, the filter follows the end"
+        await pilot.press("home")
+        await pilot.pause()
+        assert log.has_class("-scrolled")
+
         await pilot.press("end")
         await pilot.pause()
         assert log.scroll_offset.y == log.max_scroll_y and not log.has_class("-scrolled")

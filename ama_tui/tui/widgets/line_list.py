@@ -58,6 +58,10 @@ class LineList(CachedBaseStyle, ScrollView, can_focus=True):
         size = self.size
         self._set_virtual_size(Size(size.width, self.item_count()))
         self._follow()
+        if self.has_class("-scrolled") and self._at_home(self.scroll_y):
+            # The list shrank under a view scrolled back (a filter): it is home without a scroll.
+            # (Only ever cleared here: a follow's scroll may not have happened yet.)
+            self._sync_scrolled(self.scroll_y)
         self.refresh(size.region)
 
     def _set_virtual_size(self, new: Size) -> None:
@@ -78,6 +82,8 @@ class LineList(CachedBaseStyle, ScrollView, can_focus=True):
             self._scroll_update(new)
         else:
             self.virtual_size = new
+            # The scroll limits are known after the layout pass: follow the end again then.
+            self.call_after_refresh(self._follow)
 
     def _follow(self) -> None:
         if self._following and self.size.height:
@@ -85,10 +91,17 @@ class LineList(CachedBaseStyle, ScrollView, can_focus=True):
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
+        self._sync_scrolled(new_value)
+
+    def _at_home(self, scroll_y: float) -> bool:
+        """Is the view where new lines arrive (the end when following, else the top)?"""
+        return round(scroll_y) >= self.max_scroll_y if self.FOLLOW_END else round(scroll_y) <= 0
+
+    def _sync_scrolled(self, scroll_y: float) -> None:
+        """Following (or at the newest) or scrolled away: the `-scrolled` class and the hint."""
+        at_home = self._at_home(scroll_y)
         if self.FOLLOW_END:
-            self._following = at_home = round(new_value) >= self.max_scroll_y
-        else:
-            at_home = round(new_value) <= 0
+            self._following = at_home
         if self.has_class("-scrolled") == at_home:
             # A stylesheet may show the scrollbar only while scrolled away (one layout pass).
             self.set_class(not at_home, "-scrolled")
