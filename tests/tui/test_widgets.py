@@ -26,8 +26,8 @@ from ama_tui.tui.widgets.action_log import (
 )
 from ama_tui.tui.widgets.fills_panel import fill_line
 from ama_tui.tui.widgets.header_bar import header_lines, state_label
-from ama_tui.tui.widgets.ladder import bar_scale, build_ladder, ladder_lines, split_room
-from ama_tui.tui.widgets.text import format_hms, truncate, utc_clock
+from ama_tui.tui.widgets.ladder import bar_scale, build_ladder, ladder_lines, level_layout, split_room
+from ama_tui.tui.widgets.text import amount_text, format_hms, price_text, truncate, utc_clock
 from ama_tui.tui.widgets.util_bar import bar_cells, utilization_cell, utilization_style
 from ama_tui.tui.widgets.wallets_table import COLUMN_KEYS, changed_columns, expiry_cell, wallet_cells
 from ama_tui.venues.base import BookSnapshot, DepthLevel, Fill
@@ -241,6 +241,26 @@ def test_depth_bars_hold_their_scale_while_other_levels_move(real: list[EngineSn
     rescaled = ladder_lines(build_ladder(replace(snapshot, book=bigger), 12), 40, TICK6)
     assert rescaled[7] != before[7] and rescaled[10] != before[10]
     assert rescaled[10].plain.count("█") < before[10].plain.count("█")
+
+
+def test_ladder_columns_fit_the_longest_price_and_size(real: list[EngineSnapshot]) -> None:
+    """Across the digit and grouping boundaries (999.99 -> 1,000.00), the widest price and size
+    shown set the columns, so every level line lines up."""
+    prices = [999_990_000, 1_000_000_000, 9_990_000, 99_999_990_000, 100_000_000_000]
+    amounts = [9_999 * 10**14, 10**18, 10**22 - 1, 10**22, 123 * 10**16]
+    book = BookSnapshot(
+        top=BookTop(min(prices), max(prices) + TICK6),
+        bids=tuple(DepthLevel(p, a, 1) for p, a in zip(sorted(prices, reverse=True), amounts, strict=True)),
+    )
+    model = build_ladder(replace(real[-1], book=book), 14)
+    assert model is not None
+    layout = level_layout(model, 60, TICK6)
+    assert layout.price_width == max(len(price_text(p, TICK6)) for p in prices) == len("100,000.00")
+    assert layout.size_width == max(len(amount_text(a)) for a in amounts)
+    level_lines = [
+        line.plain for line in ladder_lines(model, 60, TICK6) if "," in line.plain or "." in line.plain
+    ]
+    assert len({line.index(".") for line in level_lines if "spread" not in line and "mark" not in line}) == 1
 
 
 def test_ladder_before_the_first_book_and_with_an_empty_side(real: list[EngineSnapshot]) -> None:

@@ -208,12 +208,16 @@ class LevelLayout:
 
 
 def level_layout(model: LadderModel, width: int, tick6: int) -> LevelLayout:
+    """The columns fit the longest price and size shown: for non-negative numbers with fixed
+    places and grouping, the largest one is the longest (two lookups, not two per level)."""
     levels = [lv for lv in (*model.asks, *model.bids) if lv is not None]
+    if not levels:
+        return LevelLayout(width=width, tick6=tick6, price_width=0, size_width=0)
     return LevelLayout(
         width=width,
         tick6=tick6,
-        price_width=max((len(price_text(lv.price6, tick6)) for lv in levels), default=0),
-        size_width=max((len(amount_text(lv.amount18)) for lv in levels), default=0),
+        price_width=len(price_text(max(lv.price6 for lv in levels), tick6)),
+        size_width=len(amount_text(model.max_amount18)),
     )
 
 
