@@ -9,7 +9,7 @@ from textual.geometry import Region
 from textual.strip import Strip
 
 from ama_tui.engine.snapshot import EngineSnapshot, EngineState
-from ama_tui.tui.widgets.base_style import CachedBaseStyle
+from ama_tui.tui.widgets.line_widget import LineWidget
 from ama_tui.tui.widgets.styled_line import LineBuilder, StyledLine, line_strip
 from ama_tui.tui.widgets.text import format_hms, truncate
 
@@ -96,7 +96,7 @@ def header_lines(
     return first, line.build()
 
 
-class HeaderBar(CachedBaseStyle):
+class HeaderBar(LineWidget):
     """Two lines on the Line API: repainted only when the screen hands it a newer snapshot, and
     without a layout pass (a `Static.update` would reflow the screen ten times a second)."""
 

@@ -18,7 +18,7 @@ from textual.strip import Strip
 
 from ama_tui.core.market import OpenOrder
 from ama_tui.engine.snapshot import EngineSnapshot, WalletView
-from ama_tui.tui.widgets.base_style import CachedBaseStyle
+from ama_tui.tui.widgets.line_widget import LineWidget
 from ama_tui.tui.widgets.styled_line import LineBuilder, StyledLine, line_strip
 from ama_tui.tui.widgets.text import amount_text, price_text
 from ama_tui.tui.widgets.util_bar import bar_cells
@@ -226,10 +226,8 @@ def level_bar(level: LadderLevel, layout: LevelLayout, scale18: int) -> str:
     return bar_cells(fraction, layout.bar_width).rstrip()
 
 
-def level_line(level: LadderLevel | None, layout: LevelLayout, bar: str) -> StyledLine:
+def level_line(level: LadderLevel, layout: LevelLayout, bar: str) -> StyledLine:
     """`●2  3,001.10   0.0471 ███▍` — our count, price, size, then a bar proportional to size."""
-    if level is None:
-        return BLANK
     side = BID_STYLE if level.is_bid else ASK_STYLE
     line = LineBuilder()
     if level.ours:
@@ -278,7 +276,7 @@ def ladder_lines(model: LadderModel | None, width: int, tick6: int) -> list[Styl
     return [make() for _, make in ladder_specs(model, width, tick6)]
 
 
-class Ladder(CachedBaseStyle):
+class Ladder(LineWidget):
     """Line API widget: a new snapshot rebuilds the list of lines once per (snapshot, size); each
     line's strip is cached by its content, so only the levels that changed are rendered again, and
     only the lines whose strip changed are repainted (a whole-widget refresh would make Textual
@@ -295,7 +293,6 @@ class Ladder(CachedBaseStyle):
         self._line_cache: LRUCache[tuple[int, LineKey], Strip] = LRUCache(self.CACHE_SIZE)
         self._ours = OurOrderCounts()
         self._ours_counts: Counter[tuple[bool, int]] = Counter()
-        self._title = ""
         self.lines_rendered = 0
         """Line strips rendered (cache misses)."""
 
@@ -303,10 +300,7 @@ class Ladder(CachedBaseStyle):
         self._snapshot = snapshot
         self._generation += 1
         self._ours_counts = self._ours.update(snapshot.wallets)
-        title = f"Book {snapshot.market.symbol}"
-        if title != self._title:  # setting a border title repaints the whole widget
-            self._title = title
-            self.border_title = title
+        self.set_title(f"Book {snapshot.market.symbol}")
         width, height = self.size
         if self._cache_key is None or self._cache_key[1:] != (width, height) or not (width and height):
             self.refresh()

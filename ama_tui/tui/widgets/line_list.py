@@ -14,11 +14,11 @@ from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ama_tui.tui.widgets.base_style import CachedBaseStyle
+from ama_tui.tui.widgets.line_widget import LineWidget
 from ama_tui.tui.widgets.styled_line import StyledLine, line_strip
 
 
-class LineList(CachedBaseStyle, ScrollView, can_focus=True):
+class LineList(LineWidget, ScrollView, can_focus=True):
     CACHE_SIZE = 512
     FOLLOW_END = False
     """Keep the view on the last line as lines are added, unless the user scrolled away."""
@@ -29,7 +29,6 @@ class LineList(CachedBaseStyle, ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self._strip_cache: LRUCache[tuple[Hashable, int], Strip] = LRUCache(self.CACHE_SIZE)
         self._following = self.FOLLOW_END
-        self._title = ""
         self._frame: tuple[int, int] | None = None
         """(width, scroll y) while `render_lines` runs: read once per repaint, not once per line."""
 
@@ -45,12 +44,6 @@ class LineList(CachedBaseStyle, ScrollView, can_focus=True):
         raise NotImplementedError
 
     # -- Line API ----------------------------------------------------------------------------
-
-    def set_title(self, title: str) -> None:
-        """Set the border title only when it changed (setting it repaints the whole widget)."""
-        if title != self._title:
-            self._title = title
-            self.border_title = title
 
     def items_changed(self) -> None:
         """Call after the items changed: resizes the scroll area, follows the end, repaints the

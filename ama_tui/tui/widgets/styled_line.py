@@ -15,7 +15,6 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
 from textual.strip import Strip
 
 _CONTROL = str.maketrans(
@@ -35,13 +34,6 @@ class StyledLine:
     @property
     def plain(self) -> str:
         return "".join(text for text, _ in self.pieces)
-
-    def to_text(self) -> Text:
-        """The same line as a Rich `Text` (for anything that wants one)."""
-        text = Text(no_wrap=True)
-        for piece, style in self.pieces:
-            text.append(piece, style=style)
-        return text
 
 
 class LineBuilder:
