@@ -319,10 +319,6 @@ class AmaApp(App[int], inherit_bindings=False):
         self._release_market()
         self.exit(self._exit_code, return_code=self._exit_code)
 
-    def action_quit_engine(self) -> None:
-        """The dashboard's `q`."""
-        self.action_quit_app()
-
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss(None)

@@ -184,10 +184,9 @@ class DashboardScreen(Screen[None]):
 
     async def action_quit_engine(self) -> None:
         """The app's own stop when it has one (it also leaves the app); else just stop the engine."""
-        for action in ("quit_engine", "quit_app"):
-            if hasattr(self.app, f"action_{action}"):
-                await self.app.run_action(action)
-                return
+        if hasattr(self.app, "action_quit_app"):
+            await self.app.run_action("quit_app")
+            return
         self.handle.request_stop()
         self.notify("Stopping after the current cycle.", title="Stopping")
 

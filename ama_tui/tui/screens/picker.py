@@ -249,31 +249,23 @@ class PickerScreen(Screen[None]):
         self._want_tops(shown)
 
     def _cells(self, row: MarketRow) -> tuple[str, ...]:
-        bid, ask = self._top_cells(row)
-        return (
-            row.symbol,
-            short_address(row.market_address),
-            str(row.chain_id),
-            f"{row.tick_size:f}",
-            bid,
-            ask,
-            _clip(row.name, self._name_width),
-        )
+        return (*self._fixed_cells(row), _clip(row.name, self._name_width))
 
     def _fit_name_width(self, rows: list[MarketRow]) -> int:
         """As wide as the table leaves for the name (every other column at its widest)."""
         width = (self.size.width or self.app.size.width) - 2  # the table's margins
+        cells = [self._fixed_cells(row) for row in rows]
         others = 0
         for index, (_key, label) in enumerate(COLUMNS[:-1]):
-            cells = [self._cells_unclipped(row)[index] for row in rows]
-            widest = max([len(label), *(len(cell) for cell in cells)])
+            widest = max([len(label), *(len(row_cells[index]) for row_cells in cells)])
             if index in (4, 5):
                 widest = max(widest, PRICE_WIDTH)
             others += widest + 2
         room = width - others - 2 - 2  # the name's padding, the scrollbar
         return max(NAME_WIDTH_MIN, min(NAME_WIDTH_MAX, room))
 
-    def _cells_unclipped(self, row: MarketRow) -> tuple[str, ...]:
+    def _fixed_cells(self, row: MarketRow) -> tuple[str, ...]:
+        """Every cell of a row but the name (the one column fitted to the room left)."""
         bid, ask = self._top_cells(row)
         return (
             row.symbol,
