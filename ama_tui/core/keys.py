@@ -7,10 +7,10 @@ signing code calls it. Errors about a malformed key never echo the value.
 from __future__ import annotations
 
 import re
-from typing import Any, NoReturn
+from typing import Any, Final, NoReturn
 
 _HEX_KEY = re.compile(r"^(0x)?[0-9a-fA-F]{64}$")
-_SECP256K1_ORDER = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+SECP256K1_ORDER: Final = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 
 
 class InvalidPrivateKey(ValueError):
@@ -25,7 +25,7 @@ class PrivateKey:
         if not _HEX_KEY.match(text):
             raise InvalidPrivateKey("private key must be 32 bytes of hex (64 hex digits, optional 0x)")
         scalar = int(text.removeprefix("0x"), 16)
-        if not 0 < scalar < _SECP256K1_ORDER:
+        if not 0 < scalar < SECP256K1_ORDER:
             raise InvalidPrivateKey("private key is outside the secp256k1 range")
         self._hex = "0x" + text.removeprefix("0x").lower()
 

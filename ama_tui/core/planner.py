@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from ama_tui.core.margin import BPS_DENOMINATOR, estimate_margin6
+from ama_tui.core.margin import BPS_DENOMINATOR, estimate_margin6, reserved_margin6
 from ama_tui.core.market import BookTop, MarketRules, OpenOrder
 from ama_tui.core.models import PackerParams
 from ama_tui.core.pricing import max_price6_on_grid, pick_non_crossing_price, size_for_level
@@ -156,7 +156,7 @@ def plan_wallet(
     """Plan one cycle for one wallet. See the module docstring for the rules."""
     target = params.orders_per_side
     cap6 = wallet_cap6(available6, params)
-    reserved6 = sum(order.margin_required6 for order in open_orders if order.is_margin_order)
+    reserved6 = reserved_margin6(open_orders)
     remaining_before = cap6 - reserved6
     anchor6 = choose_anchor6(book)
 

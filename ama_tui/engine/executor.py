@@ -60,7 +60,7 @@ def plan_steps(
     plan: WalletPlan,
     context: JournalContext,
     now_ms: Callable[[], int],
-    fresh_top: Callable[[], BookTop | None],
+    top: BookTop | None,
     dry_run: bool = False,
     stopping: Callable[[], bool] = lambda: False,
     emit: Callable[[ActionLogLine], None] = lambda line: None,
@@ -68,7 +68,8 @@ def plan_steps(
     """The plan as a generator that pauses before each trade it sends, so a scheduler can
     interleave many wallets (one trade of a wallet in flight at a time, in the plan's order).
     Every journal line is also handed to `emit` the moment it exists, so an action done is an
-    action written even if the process is killed right after."""
+    action written even if the process is killed right after. `top` is the top of book read again
+    just before the cycle's trades (None: no re-check); placements that would cross it are skipped."""
     out = WalletOutcome()
     session_id = wallet.session.session_id if wallet.session else None
     trader, nickname = wallet.address, wallet.entry.nickname
@@ -141,7 +142,8 @@ def plan_steps(
         if stop:
             return out
 
-    top = fresh_top() if plan.placements and not dry_run else None
+    if dry_run:
+        top = None
     for placement in plan.placements:
         if stopping():
             break

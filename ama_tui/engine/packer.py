@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Final
 
+from ama_tui.core.margin import reserved_margin6
 from ama_tui.core.market import BookTop, MarketRules, OpenOrder
 from ama_tui.core.models import ActionKind, ActionLogLine, MarketCheckpoint
 from ama_tui.core.planner import WalletPlan, plan_wallet, wallet_cap6
@@ -145,10 +146,10 @@ class Packer:
         self._stop_reason: str | None = None
         self._notices: deque[str] = deque(maxlen=5)
         self._params_view: ParamsView = params.current()
-        self._last_persist = 0.0
+        self._last_persist = float("-inf")
+        """When the checkpoint was last saved (monotonic); -inf makes the first `_persist` due."""
         self._stop = threading.Event()
         """The run's stop event (set by `run`); trades not yet sent are skipped once it is set."""
-        self._checkpoint_dirty = True
 
     # ------------------------------------------------------------------------------------
     # helpers
@@ -243,7 +244,7 @@ class Packer:
             return out
 
         self._map(create, todo)
-        self._persist(force=bool(todo))
+        self._persist(force=True)
         return failures
 
     # ------------------------------------------------------------------------------------
@@ -307,7 +308,7 @@ class Packer:
         fills_before = self._fills.total
         failed = False
         try:
-            self._renew_sessions()
+            self.ensure_sessions()  # renew the expiring ones
             book, orders, available = self._read()
             self._seed_positions()
         except VenueError as exc:
@@ -383,13 +384,6 @@ class Packer:
             )
         self._params_view = view
 
-    def _renew_sessions(self) -> None:
-        if self.options.dry_run:
-            return
-        now = self.venue.clock.now()
-        if any(needs_session(w.session, now) for w in self.wallets):
-            self.ensure_sessions()
-
     def _absorb(
         self, orders: dict[str, tuple[OpenOrder, ...]], available: dict[str, int], book: BookSnapshot
     ) -> None:
@@ -399,7 +393,7 @@ class Packer:
             self._fills.reconcile(wallet, current, self.context, self._now_ms, self._journal)
             wallet.orders = current
             wallet.available6 = available.get(wallet.address, 0)
-            wallet.reserved6 = sum(o.margin_required6 for o in current if o.is_margin_order)
+            wallet.reserved6 = reserved_margin6(current)
             wallet.cap6 = wallet_cap6(wallet.available6, packer_params)
             if wallet.initial_equity6 is None:
                 wallet.initial_equity6 = wallet.available6 + wallet.reserved6
@@ -435,7 +429,7 @@ class Packer:
                 plan=plan,
                 context=self.context,
                 now_ms=self._now_ms,
-                fresh_top=lambda: top,
+                top=top,
                 dry_run=self.options.dry_run,
                 stopping=self._stop.is_set,
                 emit=self._emit,
@@ -624,12 +618,11 @@ class Packer:
                 wallets[wallet.key] = stored
                 self.store.save_wallet(wallet.address, stored)
                 changed = True
-        if not (changed or due or self._checkpoint_dirty):
+        if not (changed or due):
             return
         run = self.checkpoint.run.model_copy(update={"updated_at": iso_now(self.venue.clock.now())})
         self.checkpoint = self.checkpoint.model_copy(update={"wallets": wallets, "run": run})
         self.store.save_checkpoint(self.checkpoint)
-        self._checkpoint_dirty = False
         self._last_persist = time.monotonic()
 
     def snapshot(self) -> EngineSnapshot:

@@ -120,7 +120,6 @@ def prepare_run(
 
     document: dict[str, Any] = {
         **(existing.model_dump(by_alias=True) if existing else {}),
-        "version": existing.version if existing else 1,
         "chainId": market.chain_id,
         "orderBook": market.market_address,
         "market": {

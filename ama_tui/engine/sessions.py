@@ -21,8 +21,8 @@ class SessionState:
     session_id: str
     expiry: int
 
-    def is_valid(self, now: float, margin_s: float = RENEW_MARGIN_S) -> bool:
-        return self.expiry - now > margin_s
+    def is_valid(self, now: float) -> bool:
+        return self.expiry - now > RENEW_MARGIN_S
 
 
 def needs_session(state: SessionState | None, now: float) -> bool:

@@ -22,10 +22,6 @@ class CountingVenue:
         self.clock = inner.clock
 
     @property
-    def inner(self) -> Venue:
-        return self._inner
-
-    @property
     def calls(self) -> int:
         with self._lock:
             return self._calls

@@ -8,7 +8,8 @@ from enum import IntFlag, StrEnum
 from types import MappingProxyType
 from typing import Final, TypeAlias
 
-_BYTES32_HEX = re.compile(r"^0x[0-9a-fA-F]{64}$")
+BYTES32_HEX: Final = re.compile(r"^0x[0-9a-fA-F]{64}$")
+"""`0x` + 64 hex digits (a bytes32 value); shared by the protocol modules."""
 
 
 class TradeMethod(StrEnum):
@@ -82,7 +83,7 @@ def methods_bitmap(bits: Methods) -> str:
 
 def parse_methods_bitmap(bitmap: str) -> MethodBit:
     """The inverse of `methods_bitmap`; rejects malformed hex and bits the registry does not define."""
-    if not isinstance(bitmap, str) or not _BYTES32_HEX.match(bitmap):
+    if not isinstance(bitmap, str) or not BYTES32_HEX.match(bitmap):
         raise ValueError("methods bitmap must be 0x followed by 64 hex digits (bytes32)")
     value = int(bitmap, 16)
     unknown = value & ~int(ALL_METHODS)

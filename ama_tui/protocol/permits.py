@@ -16,7 +16,14 @@ from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
 from ama_tui.core.keys import PrivateKey
 from ama_tui.protocol.accounts import checksum
-from ama_tui.protocol.methods import ALL_METHODS, MethodBit, Methods, methods_bitmap, parse_methods_bitmap
+from ama_tui.protocol.methods import (
+    ALL_METHODS,
+    BYTES32_HEX,
+    MethodBit,
+    Methods,
+    methods_bitmap,
+    parse_methods_bitmap,
+)
 
 DOMAIN_NAME: Final = "DexetraMeta"
 DOMAIN_VERSION: Final = "1"
@@ -36,7 +43,6 @@ PERMIT_FIELDS: Final[tuple[tuple[str, str], ...]] = (
 """The primary type's members, in the order the registry hashes them."""
 
 SESSION_PERMIT_TYPE: Final = PRIMARY_TYPE + "(" + ",".join(f"{t} {n}" for n, t in PERMIT_FIELDS) + ")"
-SESSION_PERMIT_TYPEHASH: Final = keccak(text=SESSION_PERMIT_TYPE)
 
 DOMAIN_FIELDS: Final[tuple[tuple[str, str], ...]] = (
     ("name", "string"),
@@ -59,7 +65,6 @@ _API_NAMES: Final = {
 _INT_FIELDS: Final = ("expiry", "max_notional_per_trade", "max_notional_per_session", "nonce")
 _BYTES32_FIELDS: Final = ("relayer_set_root", "methods_bitmap", "session_salt")
 
-_BYTES32_HEX = re.compile(r"^0x[0-9a-fA-F]{64}$")
 _DECIMAL = re.compile(r"^[0-9]+$")
 _SIGNATURE_HEX = re.compile(r"^(0x)?[0-9a-fA-F]{130}$")
 _UINT256_LIMIT = 1 << 256
@@ -73,7 +78,7 @@ def _bytes32(value: Any, what: str) -> str:
     """Normalise bytes32 input (hex or 32 raw bytes) to lower-case `0x` + 64 hex digits."""
     if isinstance(value, bytes | bytearray) and len(value) == 32:
         return "0x" + bytes(value).hex()
-    if isinstance(value, str) and _BYTES32_HEX.match(value.strip()):
+    if isinstance(value, str) and BYTES32_HEX.match(value.strip()):
         return value.strip().lower()
     if isinstance(value, str):
         digits = len(value.strip().removeprefix("0x"))

@@ -7,17 +7,15 @@ with itself; a single leaf is its own root; the empty set's root is the zero has
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from typing import Final
 
 from eth_utils import keccak
 
 from ama_tui.protocol.accounts import checksum
+from ama_tui.protocol.methods import BYTES32_HEX
 
 ZERO_HASH: Final = "0x" + "00" * 32
-
-_BYTES32_HEX = re.compile(r"^0x[0-9a-fA-F]{64}$")
 
 
 def relayer_leaf(relayer: str) -> bytes:
@@ -75,7 +73,7 @@ def relayer_proof(addresses: Iterable[str], relayer: str) -> list[str]:
 
 
 def _bytes32(value: str, what: str) -> bytes:
-    if not isinstance(value, str) or not _BYTES32_HEX.match(value):
+    if not isinstance(value, str) or not BYTES32_HEX.match(value):
         raise ValueError(f"{what} must be 0x followed by 64 hex digits (bytes32)")
     return bytes.fromhex(value[2:])
 

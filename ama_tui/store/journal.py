@@ -97,10 +97,6 @@ class JournalWriter:
             size - start,
         )
 
-    @property
-    def closed(self) -> bool:
-        return self._fd is None
-
     def append(self, line: ActionLogLine) -> None:
         """Write one line and fsync it; when this returns the line is on disk."""
         self._write(encode_line(line))

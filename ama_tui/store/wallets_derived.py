@@ -7,13 +7,10 @@ i = 1..count, nicknamed Sim001, Sim002, ... The same seed always gives the same 
 from __future__ import annotations
 
 import hashlib
-from typing import Final
 
-from ama_tui.core.keys import PrivateKey
+from ama_tui.core.keys import SECP256K1_ORDER, PrivateKey
 from ama_tui.protocol.accounts import address_of
 from ama_tui.store.wallets_csv import WalletEntry
-
-SECP256K1_ORDER: Final = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 
 
 def derived_key(seed: str | int, index: int) -> PrivateKey:

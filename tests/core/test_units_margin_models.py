@@ -13,7 +13,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from ama_tui.core.margin import SELL_MARGIN_BPS, estimate_margin6, notional6
+from ama_tui.core.margin import (
+    SELL_MARGIN_BPS,
+    estimate_margin6,
+    margin_on_notional6,
+    notional6,
+    reserved_margin6,
+)
+from ama_tui.core.market import OpenOrder
 from ama_tui.core.models import (
     ActionKind,
     ActionLogLine,
@@ -200,6 +207,37 @@ def test_margin_is_the_floored_exact_fraction(price: int, amount: int, is_buy: b
     assert notional6(price, amount) <= exact_notional < notional6(price, amount) + 1
     # monotone in the amount: more never reserves less
     assert estimate_margin6(price, amount + 10**18, is_buy, bps) >= margin
+
+
+def test_margin_on_notional_by_hand() -> None:
+    # 878_000 usdc6 notional: a buy at 10 % reserves 87_800, a sell always 150 % -> 1_317_000
+    assert margin_on_notional6(878_000, True, 1_000) == 87_800
+    assert margin_on_notional6(878_000, False, 1_000) == 1_317_000
+    # floored: 999_999 * 10 % = 99_999.9 -> 99_999
+    assert margin_on_notional6(999_999, True, 1_000) == 99_999
+    assert margin_on_notional6(0, False, 1_000) == 0
+    # the same rule estimate_margin6 applies after flooring the notional
+    assert margin_on_notional6(notional6(4_390_000, amount18("0.2")), True, 1_000) == estimate_margin6(
+        4_390_000, amount18("0.2"), True, 1_000
+    )
+
+
+def test_reserved_margin_counts_only_margin_orders() -> None:
+    def order(order_id: int, margin6: int, is_margin_order: bool) -> OpenOrder:
+        return OpenOrder(
+            order_id=order_id,
+            trader="0xabc",
+            price6=1_000_000,
+            amount18=10**18,
+            is_buy=True,
+            timestamp=0,
+            margin_required6=margin6,
+            is_margin_order=is_margin_order,
+        )
+
+    assert reserved_margin6([]) == 0
+    assert reserved_margin6([order(1, 100, True), order(2, 250, True), order(3, 7_000, False)]) == 350
+    assert reserved_margin6(iter([order(4, 5, False)])) == 0
 
 
 # --- models ----------------------------------------------------------------------------------
