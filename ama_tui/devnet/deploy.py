@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import requests
 from eth_account import Account
@@ -21,13 +21,12 @@ from web3 import Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
 from web3.exceptions import ContractLogicError, Web3Exception
-from web3.logs import DISCARD
 from web3.types import Nonce, RPCEndpoint, TxParams, TxReceipt, Wei
 
 from ama_tui.core.keys import PrivateKey
 from ama_tui.devnet.artifacts import load_artifact
 from ama_tui.protocol.abi import MULTICALL3_ADDRESS
-from ama_tui.protocol.accounts import checksum
+from ama_tui.protocol.accounts import address_of, checksum
 from ama_tui.protocol.relayers import relayer_set_root
 
 TX_TIMEOUT_S: Final = 30.0
@@ -167,8 +166,8 @@ class Signer:
     def __init__(self, w3: Web3, key: PrivateKey) -> None:
         self._w3 = w3
         self._key = key
-        self.address = _address(str(Account.from_key(key.reveal()).address))
-        self._nonce = int(w3.eth.get_transaction_count(_address(self.address), "pending"))
+        self.address = cast(ChecksumAddress, address_of(key))  # address_of checksums already
+        self._nonce = int(w3.eth.get_transaction_count(self.address, "pending"))
 
     def send(self, tx: dict[str, Any], what: str) -> TxReceipt:
         tx = {**tx, "from": self.address, "nonce": self._nonce, "chainId": self._w3.eth.chain_id}
@@ -303,17 +302,6 @@ def fund(deployment: DevnetDeployment, addresses: Iterable[str], amount6: int) -
         send_as(w3, deployment.deployer, vault.functions.deposit(checksum(address), amount6))
 
 
-def place_limit_as(
-    deployment: DevnetDeployment, symbol: str, trader: str, price6: int, amount18: int, is_buy: bool
-) -> int:
-    """A direct (non-session) margin limit order from `trader`; returns its order id."""
-    w3 = client(deployment.rpc_url)
-    book = order_book_contract(w3, deployment, symbol)
-    receipt = send_as(w3, trader, book.functions.placeMarginLimit(price6, amount18, is_buy))
-    placed = book.events.OrderPlaced().process_receipt(receipt, errors=DISCARD)
-    return int(placed[0]["args"]["orderId"])
-
-
 def market_order_as(
     deployment: DevnetDeployment, symbol: str, trader: str, amount18: int, is_buy: bool
 ) -> TxReceipt:
@@ -321,27 +309,3 @@ def market_order_as(
     w3 = client(deployment.rpc_url)
     book = order_book_contract(w3, deployment, symbol)
     return send_as(w3, trader, book.functions.placeMarginMarket(amount18, is_buy))
-
-
-def seed_depth(
-    deployment: DevnetDeployment,
-    symbol: str,
-    maker: str,
-    *,
-    levels: int = 5,
-    amount18: int = 10**18,
-    spread_ticks: int = 1,
-    step_ticks: int = 1,
-) -> list[int]:
-    """Resting bids below and asks above the market's initial price from `maker` (fund it first):
-    level i sits `spread_ticks + i * step_ticks` ticks away. Returns the order ids, bids first."""
-    market = deployment.market(symbol)
-    order_ids: list[int] = []
-    for is_buy in (True, False):
-        for i in range(levels):
-            offset = (spread_ticks + i * step_ticks) * market.tick6
-            price6 = market.initial_price6 - offset if is_buy else market.initial_price6 + offset
-            if price6 <= 0:
-                break
-            order_ids.append(place_limit_as(deployment, symbol, maker, price6, amount18, is_buy))
-    return order_ids

@@ -159,17 +159,18 @@ def parse_abi(signatures: Sequence[str]) -> list[AbiEntry]:
     return [parse_signature(signature) for signature in signatures]
 
 
-def _canonical_type(param: AbiEntry) -> str:
+def canonical_type(param: AbiEntry) -> str:
+    """A parameter's canonical type: `uint256`, or a tuple spelled out as `(address,uint256)[]`."""
     type_ = str(param["type"])
     if type_.startswith("tuple"):
-        inner = ",".join(_canonical_type(component) for component in param["components"])
+        inner = ",".join(canonical_type(component) for component in param["components"])
         return f"({inner}){type_[len('tuple') :]}"
     return type_
 
 
 def canonical_signature(entry: AbiEntry) -> str:
     """`name(type,type,...)`, the text a selector or event topic hashes."""
-    return f"{entry['name']}({','.join(_canonical_type(p) for p in entry['inputs'])})"
+    return f"{entry['name']}({','.join(canonical_type(p) for p in entry['inputs'])})"
 
 
 def selector(entry: AbiEntry) -> str:

@@ -263,6 +263,12 @@ class TradeRejected(VenueError):
         super().__init__(f"{code}: {message}" if message else str(code))
 
 
+def check_side(is_buy: object) -> None:
+    """A request's side must be a real bool (a truthy string or 1 is refused, not guessed)."""
+    if not isinstance(is_buy, bool):
+        raise TradeRejected("invalid_request", f"is_buy must be a bool, got {type(is_buy).__name__}")
+
+
 class RateLimited(VenueError):
     retryable = True
 

@@ -16,9 +16,9 @@ from typing import Any, Final
 import httpx
 from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
-from eth_utils import keccak
 
 from ama_tui.devnet.artifacts import load_artifact
+from ama_tui.protocol.abi import canonical_type, event_topic, selector
 
 ERROR_STRING_SELECTOR: Final = bytes.fromhex("08c379a0")
 PANIC_SELECTOR: Final = bytes.fromhex("4e487b71")
@@ -146,13 +146,6 @@ class JsonRpc:
         return "reverted (the replay succeeded)"
 
 
-def _canonical(param: dict[str, Any]) -> str:
-    type_ = str(param["type"])
-    if type_.startswith("tuple"):
-        return "(" + ",".join(_canonical(c) for c in param["components"]) + ")" + type_[len("tuple") :]
-    return type_
-
-
 class ContractAbi:
     """Selectors, types and event topics of one devnet contract, from its artifact."""
 
@@ -161,17 +154,16 @@ class ContractAbi:
         self._functions: dict[str, tuple[bytes, list[str], list[str]]] = {}
         self.topics: dict[str, bytes] = {}
         for entry in load_artifact(name).abi:
-            inputs = [_canonical(p) for p in entry.get("inputs", [])]
-            signature = f"{entry.get('name')}({','.join(inputs)})"
             if entry["type"] == "function":
-                outputs = [_canonical(p) for p in entry.get("outputs", [])]
-                self._functions[entry["name"]] = (keccak(text=signature)[:4], inputs, outputs)
+                inputs = [canonical_type(p) for p in entry.get("inputs", [])]
+                outputs = [canonical_type(p) for p in entry.get("outputs", [])]
+                self._functions[entry["name"]] = (from_hex(selector(entry)), inputs, outputs)
             elif entry["type"] == "event":
-                self.topics[entry["name"]] = keccak(text=signature)
+                self.topics[entry["name"]] = from_hex(event_topic(entry))
 
     def encode(self, function: str, *args: Any) -> bytes:
-        selector, inputs, _ = self._functions[function]
-        return selector + abi_encode(inputs, list(args))
+        function_selector, inputs, _ = self._functions[function]
+        return function_selector + abi_encode(inputs, list(args))
 
     def decode(self, function: str, data: bytes) -> tuple[Any, ...]:
         _, _, outputs = self._functions[function]

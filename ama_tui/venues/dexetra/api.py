@@ -26,7 +26,7 @@ from ama_tui.venues.dexetra.api_models import (
     TradeAnswer,
     parse_answer,
 )
-from ama_tui.venues.dexetra.http_common import is_loopback
+from ama_tui.venues.dexetra.http_common import RETRYABLE_TRANSPORT, is_loopback
 
 MARKETS: Final = "/api/markets"
 ORDERBOOK: Final = "/api/orderbook/live"
@@ -40,12 +40,6 @@ TRADE_TIMEOUT_S: Final = 45.0
 """A trade waits for its transaction to be mined on the relay's side: allow for a slow block."""
 
 M = TypeVar("M", bound=BaseModel)
-_RETRYABLE_TRANSPORT: Final = (
-    httpx.ConnectError,
-    httpx.ReadError,
-    httpx.WriteError,
-    httpx.RemoteProtocolError,
-)
 
 
 class DexetraApi:
@@ -117,7 +111,7 @@ class DexetraApi:
             try:
                 response = self._http.get(route, params=params)
                 break
-            except _RETRYABLE_TRANSPORT as exc:
+            except RETRYABLE_TRANSPORT as exc:
                 if attempt == 2:
                     raise _network(f"GET {route}", exc) from None
             except httpx.HTTPError as exc:

@@ -84,6 +84,27 @@ def _value(function: AbiFunction, result: CallResult, what: str) -> tuple[Any, .
         raise VenueUnavailable(f"{exc} {what}", code=ErrorCode.UNAVAILABLE) from None
 
 
+def _optional_mark(result: CallResult) -> int:
+    """The vault's mark price, or 0 when the call reverted or does not decode (a vault without a
+    mark for the market is not fatal)."""
+    if not result.success:
+        return 0
+    try:
+        (mark,) = GET_MARK_PRICE.decode(result.data)
+    except MalformedChainData:
+        return 0
+    return int(mark)
+
+
+def _collateral_of(traders: Sequence[str], results: Sequence[CallResult]) -> dict[str, int]:
+    """Each trader's getAvailableCollateral result, in trader order (one result per trader)."""
+    out: dict[str, int] = {}
+    for trader, result in zip(traders, results, strict=True):
+        (available,) = _value(GET_AVAILABLE_COLLATERAL, result, f"for {trader}")
+        out[trader] = int(available)
+    return out
+
+
 class ChainReader:
     def __init__(self, rpc: JsonRpcClient, *, chunk: int = DEFAULT_CHUNK) -> None:
         self.rpc = rpc
@@ -167,13 +188,7 @@ class ChainReader:
         where = f"on the OrderBook {book}"
         bid, ask = _value(GET_BEST_PRICES, results[0], where)
         (last,) = _value(LAST_TRADE_PRICE, results[1], where)
-        mark = 0
-        if results[2].success:  # a vault without a mark for the market is not fatal
-            try:
-                (mark,) = GET_MARK_PRICE.decode(results[2].data)
-            except MalformedChainData:
-                mark = 0
-        return BookTop(int(bid), int(ask), int(mark), int(last))
+        return BookTop(int(bid), int(ask), _optional_mark(results[2]), int(last))
 
     # ------------------------------------------------------------------ orders, collateral
 
@@ -200,10 +215,7 @@ class ChainReader:
             ids_of[trader] = [int(i) for i in ids]
         collateral: dict[str, int] | None = None
         if vault is not None:
-            collateral = {}
-            for trader, result in zip(traders, results[len(traders) :], strict=True):
-                (available,) = _value(GET_AVAILABLE_COLLATERAL, result, f"for {trader}")
-                collateral[trader] = int(available)
+            collateral = _collateral_of(traders, results[len(traders) :])
 
         unique_ids = sorted({i for ids in ids_of.values() for i in ids})
         log_requests = (
@@ -247,27 +259,18 @@ class ChainReader:
 
     def collateral(self, vault: str, traders: Sequence[str]) -> dict[str, int]:
         results, _ = self.executor.run([Call(vault, GET_AVAILABLE_COLLATERAL.encode(t)) for t in traders])
-        out: dict[str, int] = {}
-        for trader, result in zip(traders, results, strict=True):
-            (available,) = _value(GET_AVAILABLE_COLLATERAL, result, f"for {trader}")
-            out[trader] = int(available)
-        return out
+        return _collateral_of(traders, results)
 
     def positions(self, static: MarketStatic, traders: Sequence[str]) -> dict[str, Position]:
         calls = [Call(static.vault, GET_POSITION_SUMMARY.encode(t, static.market_id)) for t in traders]
         calls.append(Call(static.vault, GET_MARK_PRICE.encode(static.market_id)))
         results, _ = self.executor.run(calls)
-        mark = 0
-        if results[-1].success:
-            try:
-                (mark,) = GET_MARK_PRICE.decode(results[-1].data)
-            except MalformedChainData:
-                mark = 0
+        mark = _optional_mark(results[-1])
         out: dict[str, Position] = {}
         for trader, result in zip(traders, results, strict=False):
             size, entry, locked = _value(GET_POSITION_SUMMARY, result, f"for {trader}")
             size, entry = int(size), int(entry)
-            unrealized = _truncated_div((int(mark) - entry) * size, 10**18) if size and mark else 0
+            unrealized = _truncated_div((mark - entry) * size, 10**18) if size and mark else 0
             out[trader] = Position(
                 size18=size, entry_price6=entry, margin_locked6=int(locked), unrealized_pnl6=unrealized
             )
@@ -288,7 +291,8 @@ class ChainReader:
         return _parse_logs(self.rpc.send(requests), after)
 
     def log_range_end(self, after: int, head: int) -> int:
-        """Where a read from `after` stops: `head`, or earlier when the gap is too long for one read."""
+        """Where a read from `after` stops: `head` (also when it is below `after`), or earlier when the
+        gap is too long for one read."""
         return _range_end(after, head)
 
     def receipts(self, tx_hashes: Sequence[str]) -> dict[str, dict[str, Any] | None]:

@@ -52,7 +52,6 @@ class ReadCoalescer:
         self._collateral: _Collateral | None = None
         self._logs: dict[str, PrefetchedLogs] = {}
         self._cursors: dict[str, int] = {}
-        self.hits = 0
 
     # ------------------------------------------------------------------ writes through the venue
 
@@ -85,7 +84,6 @@ class ReadCoalescer:
                 or any(address not in held.values for address in addresses)
             ):
                 return None
-            self.hits += 1
             return {address: held.values[address] for address in addresses}
 
     # ------------------------------------------------------------------ fills
@@ -108,5 +106,4 @@ class ReadCoalescer:
             held = self._logs.pop(order_book.lower(), None)
             if held is None or held.after != after or not held.traders.issuperset(addresses):
                 return None
-            self.hits += 1
             return held

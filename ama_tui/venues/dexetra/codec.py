@@ -20,6 +20,7 @@ from ama_tui.protocol.abi import (
     ORDER_BOOK_ABI,
     ORDER_BOOK_ABI_V10,
     AbiEntry,
+    canonical_type,
     event_topic,
     find,
     selector,
@@ -31,14 +32,6 @@ WORD: Final = 32
 
 class MalformedChainData(ValueError):
     """Return data or a log that does not decode as the ABI says."""
-
-
-def _abi_type(param: AbiEntry) -> str:
-    kind = str(param["type"])
-    if kind.startswith("tuple"):
-        inner = ",".join(_abi_type(component) for component in param["components"])
-        return f"({inner}){kind[len('tuple') :]}"
-    return kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +47,8 @@ class AbiFunction:
         return cls(
             name=name,
             selector=bytes.fromhex(selector(entry)[2:]),
-            inputs=tuple(_abi_type(p) for p in entry["inputs"]),
-            outputs=tuple(_abi_type(p) for p in entry["outputs"]),
+            inputs=tuple(canonical_type(p) for p in entry["inputs"]),
+            outputs=tuple(canonical_type(p) for p in entry["outputs"]),
         )
 
     def encode(self, *args: Any) -> bytes:

@@ -9,7 +9,17 @@ from email.utils import parsedate_to_datetime
 from typing import Final
 from urllib.parse import urlparse
 
+import httpx
+
 MAX_RETRY_AFTER_S: Final = 3600.0
+RETRYABLE_TRANSPORT: Final = (
+    httpx.ConnectError,
+    httpx.ReadError,
+    httpx.WriteError,
+    httpx.RemoteProtocolError,
+)
+"""Transport failures (typically a dead kept-alive connection) after which an idempotent request is
+sent once more; a timeout is not among them."""
 
 
 def is_loopback(url: str) -> bool:

@@ -20,16 +20,10 @@ import httpx
 
 from ama_tui.protocol.errors import ErrorCode
 from ama_tui.venues.base import RateLimited, VenueUnavailable
-from ama_tui.venues.dexetra.http_common import is_loopback, parse_retry_after
+from ama_tui.venues.dexetra.http_common import RETRYABLE_TRANSPORT, is_loopback, parse_retry_after
 
 DEFAULT_MAX_BATCH: Final = 100
 """Requests per HTTP POST; many hosted nodes refuse larger batches."""
-_RETRYABLE_TRANSPORT: Final = (
-    httpx.ConnectError,
-    httpx.ReadError,
-    httpx.WriteError,
-    httpx.RemoteProtocolError,
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +190,7 @@ class JsonRpcClient:
                     f"RPC {what}: the node did not answer within {self.timeout:g} s",
                     code=ErrorCode.NETWORK_ERROR,
                 ) from None
-            except _RETRYABLE_TRANSPORT as exc:
+            except RETRYABLE_TRANSPORT as exc:
                 if attempt == 2:
                     raise VenueUnavailable(
                         f"RPC {what}: cannot reach the node ({type(exc).__name__})",

@@ -50,6 +50,7 @@ from ama_tui.venues.base import (
     VenueKind,
     VenueUnavailable,
     WallClock,
+    check_side,
 )
 from ama_tui.venues.dexetra.api import DEFAULT_TIMEOUT_S, TRADE_TIMEOUT_S, DexetraApi
 from ama_tui.venues.dexetra.api_models import MarketRowModel, OrderbookData
@@ -274,7 +275,7 @@ class DexetraVenue:
     def open_orders(self, order_book: str, traders: Sequence[str]) -> dict[str, tuple[OpenOrder, ...]]:
         pairs = trader_addresses(traders)
         info, static = self._market(order_book)
-        unique = list(dict.fromkeys(address for _, address in pairs))
+        unique = _unique_addresses(pairs)
         if not unique:
             return {}
         generation = self._coalescer.generation
@@ -284,7 +285,7 @@ class DexetraVenue:
         if read.collateral is not None:
             self._coalescer.put_collateral(static.vault, read.collateral, generation)
         if after is not None and read.logs is not None:
-            end = self.chain.log_range_end(after, read.head) if read.head >= after else read.head
+            end = self.chain.log_range_end(after, read.head)
             self._coalescer.put_logs(
                 info.order_book, PrefetchedLogs(after, end, frozenset(unique), read.logs)
             )
@@ -292,7 +293,7 @@ class DexetraVenue:
 
     def available_collateral(self, traders: Sequence[str]) -> dict[str, int]:
         pairs = trader_addresses(traders)
-        unique = list(dict.fromkeys(address for _, address in pairs))
+        unique = _unique_addresses(pairs)
         if not unique:
             return {}
         vault = self._default_vault()
@@ -304,7 +305,7 @@ class DexetraVenue:
     def positions(self, order_book: str, traders: Sequence[str]) -> dict[str, Position]:
         pairs = trader_addresses(traders)
         _, static = self._market(order_book)
-        unique = list(dict.fromkeys(address for _, address in pairs))
+        unique = _unique_addresses(pairs)
         if not unique:
             return {}
         values = self.chain.positions(static, unique)
@@ -332,7 +333,7 @@ class DexetraVenue:
             logs, end = held.logs, held.end
         else:
             head = self.chain.head()
-            end = self.chain.log_range_end(after, head) if head >= after else head
+            end = self.chain.log_range_end(after, head)
             logs = (
                 self.chain.trade_logs(info.order_book, list(wanted), after, end)
                 if wanted and end > after
@@ -409,7 +410,7 @@ class DexetraVenue:
     def _trade_body(self, request: object) -> tuple[str, dict[str, Any]]:
         trader = trader_address(getattr(request, "trader", None))
         if isinstance(request, PlaceLimit):
-            _check_side(request.is_buy)
+            check_side(request.is_buy)
             return TradeMethod.PLACE_MARGIN_LIMIT.value, {
                 "trader": trader,
                 "price": _price(request.price6),
@@ -417,7 +418,7 @@ class DexetraVenue:
                 "isBuy": request.is_buy,
             }
         if isinstance(request, PlaceMarket):
-            _check_side(request.is_buy)
+            check_side(request.is_buy)
             return TradeMethod.PLACE_MARGIN_MARKET.value, {
                 "trader": trader,
                 "amount": _amount(request.amount18),
@@ -451,9 +452,13 @@ class DexetraVenue:
 # ------------------------------------------------------------------ conversions
 
 
+def _unique_addresses(pairs: Sequence[tuple[str, str]]) -> list[str]:
+    """The checksummed addresses of `trader_addresses` pairs, once each, in first-seen order."""
+    return list(dict.fromkeys(address for _, address in pairs))
+
+
 def _market_row(model: MarketRowModel) -> MarketRow:
-    known = set(MarketRowModel.model_fields)
-    extra = {key: value for key, value in (model.model_extra or {}).items() if key not in known}
+    extra = dict(model.model_extra or {})  # extra="allow" without aliases: never a declared field
     return MarketRow(
         symbol=model.symbol,
         name=model.name,
@@ -505,11 +510,6 @@ def _public_trade(raw: Any) -> PublicTrade | None:
         text = str(raw.get("side", "")).lower()
         side = True if text in ("buy", "bid") else False if text in ("sell", "ask") else None
     return PublicTrade(timestamp=stamp, price6=price, amount18=size, taker_is_buy=side)
-
-
-def _check_side(is_buy: object) -> None:
-    if not isinstance(is_buy, bool):
-        raise TradeRejected("invalid_request", f"is_buy must be a bool, got {type(is_buy).__name__}")
 
 
 def _price(value: object) -> str:
