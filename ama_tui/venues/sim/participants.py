@@ -15,6 +15,7 @@ import math
 import random
 from typing import Final, Protocol
 
+from ama_tui.core.pricing import ceil_to_tick, floor_to_tick, max_price6_on_grid
 from ama_tui.core.units import AMOUNT_SCALE, MAX_PRICE6
 from ama_tui.venues.sim.book import BookOrder
 from ama_tui.venues.sim.markets import SimMarket, derived_address
@@ -39,8 +40,6 @@ class MarketOps(Protocol):
     @property
     def best_ask6(self) -> int: ...
 
-    def rests(self, order_id: int) -> bool: ...
-
     def order(self, order_id: int) -> BookOrder | None: ...
 
     def place_limit(self, trader: str, price6: int, amount18: int, is_buy: bool) -> int: ...
@@ -56,14 +55,6 @@ def _lot(amount: float) -> int:
     return max(1, int(amount * AMOUNT_SCALE) // LOT18) * LOT18
 
 
-def floor_tick(value6: int, tick6: int) -> int:
-    return value6 // tick6 * tick6
-
-
-def ceil_tick(value6: int, tick6: int) -> int:
-    return -(-value6 // tick6) * tick6
-
-
 class LiquidityProvider:
     """A ladder of `LP_LEVELS` quotes a side. A re-quote keeps every order within half a level gap of
     its target price (unless mostly filled) and replaces the others, so a calm market costs few book
@@ -77,19 +68,13 @@ class LiquidityProvider:
         self._slots: dict[tuple[bool, int], int] = {}
         """(is_buy, level) -> the order id quoting it."""
 
-    def pull(self, ops: MarketOps) -> None:
-        for order_id in self._slots.values():
-            if ops.rests(order_id):
-                ops.cancel(order_id)
-        self._slots.clear()
-
     def requote(self, ops: MarketOps, rng: random.Random, market: SimMarket, reference6: int) -> None:
         """Bring the ladder to `reference6`: bids first, then asks. When the book stands on the other
         side of the reference, level k is held k + 1 ticks behind the opposite best price, so the
         ladder never crosses and never collapses onto one price."""
         tick6 = market.tick6
         level_size = market.level_notional6 / reference6
-        highest = floor_tick(MAX_PRICE6, tick6)
+        highest = max_price6_on_grid(tick6)
         slots = self._slots
         tolerance6 = max(tick6, reference6 * LP_LEVEL_GAP_BPS // 20_000)
         for is_buy in (True, False):
@@ -97,9 +82,9 @@ class LiquidityProvider:
                 bps = LP_HALF_SPREAD_BPS + LP_LEVEL_GAP_BPS * level + 2 * self.index
                 distance6 = max((level + 1) * tick6, reference6 * bps // 10_000)
                 if is_buy:
-                    price6 = floor_tick(reference6 - distance6, tick6)
+                    price6 = floor_to_tick(reference6 - distance6, tick6)
                 else:
-                    price6 = min(ceil_tick(reference6 + distance6, tick6), highest)
+                    price6 = min(ceil_to_tick(reference6 + distance6, tick6), highest)
                 key = (is_buy, level)
                 current = slots.get(key)
                 if current is not None:
@@ -169,17 +154,13 @@ class MarketParticipants:
         tick6 = self._market.tick6
         reach = self._preset.taker_reach
         if is_buy:
-            worst6 = min(ceil_tick(math.ceil(reference6 * (1 + reach)) + tick6, tick6), MAX_PRICE6)
+            worst6 = min(ceil_to_tick(math.ceil(reference6 * (1 + reach)) + tick6, tick6), MAX_PRICE6)
             best = ops.best_ask6
             if not best or best > worst6:
                 return 0
         else:
-            worst6 = max(floor_tick(math.floor(reference6 * (1 - reach)) - tick6, tick6), tick6)
+            worst6 = max(floor_to_tick(math.floor(reference6 * (1 - reach)) - tick6, tick6), tick6)
             best = ops.best_bid6
             if not best or best < worst6:
                 return 0
         return ops.place_market(taker, amount18, is_buy, worst6)
-
-    @property
-    def taker_addresses(self) -> tuple[str, ...]:
-        return self._takers

@@ -13,7 +13,7 @@ can never drift from the book. Unrealized PnL is reported, never spent.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ama_tui.core.margin import BPS_DENOMINATOR, notional6
@@ -75,9 +75,6 @@ class Vault:
         self.funding6 = funding6
         self._accounts: dict[str, Account] = {}
 
-    def knows(self, trader: str) -> bool:
-        return trader in self._accounts
-
     def open(self, trader: str) -> bool:
         """Create and fund the account if it is new; True when it was."""
         if trader in self._accounts:
@@ -109,9 +106,6 @@ class Vault:
             position.margin_locked6(margin_bps[symbol]) for symbol, position in account.positions.items()
         )
         return account.deposited6 + account.realized_pnl6() - locked - reserved6
-
-    def traders(self) -> Iterable[str]:
-        return tuple(self._accounts)
 
     def dump(self) -> dict[str, object]:
         """Every account, canonically ordered (for state comparisons in tests)."""

@@ -37,11 +37,12 @@ from typing import Any, Final, Literal
 
 from eth_utils import keccak
 
-from ama_tui.core.margin import BPS_DENOMINATOR, SELL_MARGIN_BPS, estimate_margin6, notional6
+from ama_tui.core.margin import estimate_margin6, margin_on_notional6, notional6
 from ama_tui.core.market import BookTop, OpenOrder
+from ama_tui.core.pricing import floor_to_tick
 from ama_tui.core.units import MAX_PRICE6
 from ama_tui.protocol.errors import ErrorCode
-from ama_tui.protocol.methods import MethodBit
+from ama_tui.protocol.methods import MethodBit, TradeMethod
 from ama_tui.protocol.permits import SessionPermit
 from ama_tui.protocol.relayers import relayer_set_root
 from ama_tui.venues.addresses import trader_address, trader_addresses
@@ -69,6 +70,7 @@ from ama_tui.venues.base import (
     VenueError,
     VenueKind,
     VenueUnavailable,
+    check_side,
 )
 from ama_tui.venues.sim.audit import AuditCounters, SimAudit
 from ama_tui.venues.sim.book import BookOrder, NoLiquidity, OrderBook, Trade
@@ -83,7 +85,7 @@ from ama_tui.venues.sim.markets import (
     SimMarket,
     derived_address,
 )
-from ama_tui.venues.sim.participants import MarketParticipants, floor_tick
+from ama_tui.venues.sim.participants import MarketParticipants
 from ama_tui.venues.sim.presets import FAILURE_MIX, LANDED_SHARE, SimPreset, get_preset
 from ama_tui.venues.sim.price_path import OhlcvReplay, PriceMode, RandomWalk, load_ohlcv, parse_price_mode
 from ama_tui.venues.sim.sessions import SessionRegistry
@@ -145,7 +147,6 @@ class _MarketState:
         """Trades with a non-participant on a side, by seq (what `fills_since` reads)."""
         self.record_seqs: list[int] = []
         self.recent: deque[PublicTrade] = deque(maxlen=RECENT_TRADES)
-        self.activated_ms = activated_ms
         self.participants: MarketParticipants | None = None
         self.walk: RandomWalk | None = None
         replay = venue._replay
@@ -172,9 +173,6 @@ class _MarketState:
     @property
     def best_ask6(self) -> int:
         return self.book.best_ask6
-
-    def rests(self, order_id: int) -> bool:
-        return order_id in self.book
 
     def order(self, order_id: int) -> BookOrder | None:
         return self.book.get(order_id)
@@ -211,7 +209,7 @@ class _MarketState:
         """Last trade (else the reference on the tick), held inside the spread when both sides rest."""
         book = self.book
         mark = book.last_trade_price6 or max(
-            self.market.tick6, floor_tick(self.reference6, self.market.tick6)
+            self.market.tick6, floor_to_tick(self.reference6, self.market.tick6)
         )
         bid, ask = book.best_bid6, book.best_ask6
         if bid and ask and bid < ask:
@@ -525,10 +523,6 @@ class SimVenue:
     def relayer_set_root(self) -> str:
         return self._relayer_root
 
-    @property
-    def relayer_addresses(self) -> tuple[str, ...]:
-        return RELAYER_ADDRESSES
-
     def session_nonce(self, trader: str) -> int:
         address = trader_address(trader)
         with self._lock:
@@ -605,12 +599,12 @@ class SimVenue:
                     ErrorCode.MARKET_INACTIVE, f"{state.market.symbol} is {state.market.status}, not trading"
                 )
             if isinstance(request, PlaceLimit):
-                self._check_side(request.is_buy)
+                check_side(request.is_buy)
                 self._check_price(request.price6, state.market.tick6)
                 self._check_amount(request.amount18)
                 bit, notional = MethodBit.PLACE_MARGIN_LIMIT, notional6(request.price6, request.amount18)
             elif isinstance(request, PlaceMarket):
-                self._check_side(request.is_buy)
+                check_side(request.is_buy)
                 self._check_amount(request.amount18)
                 bit, notional = (
                     MethodBit.PLACE_MARGIN_MARKET,
@@ -632,7 +626,7 @@ class SimVenue:
             if isinstance(request, PlaceLimit):
                 receipt = self._place_limit(state, trader, request)
             elif isinstance(request, PlaceMarket):
-                receipt = self._place_market(state, trader, request)
+                receipt = self._place_market(state, trader, request, notional)
             elif isinstance(request, ModifyOrder):
                 receipt = self._modify(state, trader, request)
             else:
@@ -657,10 +651,12 @@ class SimVenue:
             self._on_trades(state, result.trades, tx_seq)
         return TradeReceipt(self._tx_hash(tx_seq), order_id=result.order_id, filled18=result.filled_amount18)
 
-    def _place_market(self, state: _MarketState, trader: str, request: PlaceMarket) -> TradeReceipt:
-        notional = _sweep_notional6(state.book, request.amount18, request.is_buy)
-        bps = state.market.margin_bps if request.is_buy else SELL_MARGIN_BPS
-        self._require_collateral(trader, notional * bps // BPS_DENOMINATOR, 0)
+    def _place_market(
+        self, state: _MarketState, trader: str, request: PlaceMarket, notional: int
+    ) -> TradeReceipt:
+        self._require_collateral(
+            trader, margin_on_notional6(notional, request.is_buy, state.market.margin_bps), 0
+        )
         try:
             result = state.book.place_market(trader, request.amount18, request.is_buy, self._now_s)
         except NoLiquidity:
@@ -676,20 +672,18 @@ class SimVenue:
             self._on_trades(state, result.trades, tx_seq)
         return TradeReceipt(self._tx_hash(tx_seq), order_id=None, filled18=result.filled_amount18)
 
-    def _owned(self, state: _MarketState, trader: str, order_id: int) -> int:
+    def _owned(self, state: _MarketState, trader: str, order_id: int) -> BookOrder:
         order = state.book.get(order_id)
         if order is None:
             raise TradeRejected(ErrorCode.UNKNOWN_ORDER, f"no resting order #{order_id}")
         if order.trader != trader:
             raise TradeRejected(ErrorCode.NOT_ORDER_OWNER, f"order #{order_id} belongs to another trader")
-        return order.margin_required6
+        return order
 
     def _modify(self, state: _MarketState, trader: str, request: ModifyOrder) -> TradeReceipt:
-        released = self._owned(state, trader, request.order_id)
-        old = state.book.get(request.order_id)
-        assert old is not None
+        old = self._owned(state, trader, request.order_id)
         required = estimate_margin6(request.price6, request.amount18, old.is_buy, state.market.margin_bps)
-        self._require_collateral(trader, required, released)
+        self._require_collateral(trader, required, old.margin_required6)
         tx_seq = self._next_tx()
         result = state.book.modify(request.order_id, request.price6, request.amount18, self._now_s)
         self._events.append(
@@ -720,11 +714,6 @@ class SimVenue:
             )
 
     # ---------------------------------------------------------------- input checks
-
-    @staticmethod
-    def _check_side(is_buy: object) -> None:
-        if not isinstance(is_buy, bool):
-            raise TradeRejected("invalid_request", f"is_buy must be a bool, got {type(is_buy).__name__}")
 
     @staticmethod
     def _check_price(price6: object, tick6: int) -> None:
@@ -909,7 +898,7 @@ class SimVenue:
     ) -> int:
         """An outside trader sends a market order now (no session, no collateral check); returns what
         filled. `TradeRejected(no_liquidity)` when the opposite side is empty."""
-        self._check_side(is_buy)
+        check_side(is_buy)
         self._check_amount(amount18)
         with self._lock:
             self._catch_up()
@@ -971,15 +960,13 @@ class SimVenue:
         with self._lock:
             self._closed = True
 
-    # ---------------------------------------------------------------- addresses
-
 
 def _method_name(request: object) -> str:
     return {
-        PlaceLimit: "sessionPlaceMarginLimit",
-        PlaceMarket: "sessionPlaceMarginMarket",
-        ModifyOrder: "sessionModifyOrder",
-        CancelOrder: "sessionCancelOrder",
+        PlaceLimit: TradeMethod.PLACE_MARGIN_LIMIT.value,
+        PlaceMarket: TradeMethod.PLACE_MARGIN_MARKET.value,
+        ModifyOrder: TradeMethod.MODIFY_ORDER.value,
+        CancelOrder: TradeMethod.CANCEL_ORDER.value,
     }.get(type(request), type(request).__name__)
 
 
