@@ -34,6 +34,15 @@ def ensure_node_modules() -> Path:
     return node_modules
 
 
+@pytest.fixture(autouse=True)
+def private_lock_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Machine-wide market locks go to a folder of this test's own, never the user's real one;
+    subprocesses a test starts inherit it through the environment."""
+    folder = tmp_path_factory.mktemp("locks")
+    monkeypatch.setenv("AMA_TUI_LOCK_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture(scope="session")
 def node_modules() -> Path:
     return ensure_node_modules()

@@ -2,7 +2,8 @@
 
 A crash can tear only the line being written. The writer repairs that when it opens (under the
 market lock), so the next line never glues onto a fragment; a failed append is rolled back to
-the previous end of the file.
+the previous end of the file. The repair looks at no more of the last line than a reader would
+hold (`MAX_LINE_BYTES`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Final, Self
 from ama_tui.core.models import ActionLogLine
 from ama_tui.store.atomic import PRIVATE_FILE_MODE, fsync_dir, write_all
 from ama_tui.store.errors import StateFileError, StateWriteError, StoreError
+from ama_tui.store.journal_reader import MAX_LINE_BYTES
 
 log = logging.getLogger(__name__)
 
@@ -41,15 +43,19 @@ def _is_whole_json_object(fragment: bytes) -> bool:
         return False
 
 
-def _start_of_last_line(fd: int, size: int) -> int:
-    """Offset just after the last newline before `size` (0 if there is none)."""
+def _start_of_last_line(fd: int, size: int, limit: int) -> int | None:
+    """Offset just after the last newline before `size` (0 if there is none), or None when the
+    last line is longer than `limit` bytes (found without reading further back than that)."""
     end = size
     while end > 0:
+        if size - end > limit:
+            return None
         start = max(0, end - _BLOCK)
         block = os.pread(fd, end - start, start)
         newline = block.rfind(b"\n")
         if newline >= 0:
-            return start + newline + 1
+            found = start + newline + 1
+            return found if size - found <= limit else None
         end = start
     return 0
 
@@ -81,7 +87,18 @@ class JournalWriter:
         size = os.fstat(fd).st_size
         if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
             return
-        start = _start_of_last_line(fd, size)
+        start = _start_of_last_line(fd, size, MAX_LINE_BYTES)
+        if start is None:
+            # Not a torn record (ours are far shorter) but a damaged file: keep its bytes for
+            # whoever inspects it, end the line so the next record starts clean; readers skip it.
+            write_all(fd, b"\n")
+            os.fsync(fd)
+            log.warning(
+                "journal %s: its unterminated last line is longer than %d bytes; ended it, readers skip it",
+                self.path,
+                MAX_LINE_BYTES,
+            )
+            return
         if _is_whole_json_object(os.pread(fd, size - start, start)):
             # A complete record that only lacks its newline: keep it, end it.
             write_all(fd, b"\n")

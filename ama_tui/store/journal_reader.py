@@ -3,6 +3,10 @@
 Neither reader ever fails on content. An unterminated last line that is not a whole JSON
 object is a write torn by a crash: skipped, counted, logged. Any other line that is not a
 journal record is skipped, counted and logged. Valid records with unknown actions are kept.
+
+Memory stays bounded whatever the file holds: a line longer than `MAX_LINE_BYTES` (a damaged
+or foreign file; records are a few hundred bytes) is read past in chunks, never held whole,
+and skipped, counted and logged like a malformed one.
 """
 
 from __future__ import annotations
@@ -22,6 +26,9 @@ from ama_tui.store.errors import StateFileError
 log = logging.getLogger(__name__)
 
 TAIL_BLOCK_SIZE: Final = 64 * 1024
+MAX_LINE_BYTES: Final = 1024 * 1024
+"""The longest line (newline excluded) a reader will hold; longer ones are skipped."""
+_DISCARD_CHUNK: Final = 64 * 1024
 
 
 @dataclass
@@ -30,10 +37,12 @@ class JournalReadReport:
 
     torn_lines: int = 0
     malformed_lines: int = 0
+    oversized_lines: int = 0
+    """Lines longer than `MAX_LINE_BYTES`, skipped without being read whole."""
 
     @property
     def skipped(self) -> int:
-        return self.torn_lines + self.malformed_lines
+        return self.torn_lines + self.malformed_lines + self.oversized_lines
 
 
 @dataclass(frozen=True)
@@ -56,10 +65,37 @@ def _note_torn(path: Path, report: JournalReadReport) -> None:
     log.warning("journal %s: skipped torn last line (an interrupted write)", path)
 
 
-def _reverse_lines(handle: BinaryIO, size: int, block_size: int) -> Iterator[tuple[bytes, bool]]:
-    """Lines from the end of the file, newest first, each with `ends_with_newline`."""
+def _forward_lines(handle: BinaryIO, limit: int) -> Iterator[bytes | None]:
+    """Lines, oldest first, as read (a newline ends all but maybe the last one).
+
+    A line longer than `limit` bytes comes out as None, having been read past in chunks.
+    """
+    while True:
+        raw = handle.readline(limit + 1)
+        if not raw:
+            return
+        if len(raw) <= limit or raw.endswith(b"\n"):
+            yield raw
+            continue
+        while True:  # more than `limit` bytes and no newline yet: drop the rest of the line
+            piece = handle.readline(_DISCARD_CHUNK)
+            if not piece or piece.endswith(b"\n"):
+                break
+        yield None
+
+
+def _reverse_lines(
+    handle: BinaryIO, size: int, block_size: int, limit: int
+) -> Iterator[tuple[bytes | None, bool]]:
+    """Lines from the end of the file, newest first, each with `ends_with_newline`.
+
+    A line longer than `limit` bytes comes out as None: its pieces are dropped as soon as they
+    add up to more than `limit`, so at most `limit + block_size` bytes are ever held.
+    """
     position = size
     carry: list[bytes] = []  # pieces of the line being assembled, newest piece first
+    carried = 0  # their total length
+    oversized = False  # the line being assembled is already too long: its pieces are dropped
     trailing = True  # the first segment found is what follows the last newline
     while position > 0:
         step = min(block_size, position)
@@ -70,14 +106,25 @@ def _reverse_lines(handle: BinaryIO, size: int, block_size: int) -> Iterator[tup
         while True:
             newline = block.rfind(b"\n", 0, end)
             if newline < 0:
-                carry.append(block[:end])
+                if not oversized:
+                    carry.append(block[:end])
+                    carried += end
+                    if carried > limit:
+                        carry.clear()
+                        oversized = True
                 break
-            line = block[newline + 1 : end] + b"".join(reversed(carry))
+            line: bytes | None = None
+            if not oversized and carried + end - newline - 1 <= limit:
+                line = block[newline + 1 : end] + b"".join(reversed(carry))
             carry.clear()
-            if not (trailing and not line):
+            carried, oversized = 0, False
+            if not (trailing and line == b""):
                 yield line, not trailing
             trailing = False
             end = newline
+    if oversized:
+        yield None, not trailing
+        return
     first_line = b"".join(reversed(carry))
     if first_line:
         yield first_line, not trailing
@@ -92,7 +139,9 @@ def _open(path: Path) -> BinaryIO | None:
         raise StateFileError(path, f"cannot read the journal: {exc.strerror or exc}") from exc
 
 
-def read_tail(path: Path, count: int, *, block_size: int = TAIL_BLOCK_SIZE) -> JournalTail:
+def read_tail(
+    path: Path, count: int, *, block_size: int = TAIL_BLOCK_SIZE, max_line_bytes: int = MAX_LINE_BYTES
+) -> JournalTail:
     """The last `count` valid records, read backwards in blocks (never the whole file)."""
     if count < 0:
         raise ValueError("count must not be negative")
@@ -105,7 +154,10 @@ def read_tail(path: Path, count: int, *, block_size: int = TAIL_BLOCK_SIZE) -> J
     newest_first: list[ActionLogLine] = []
     with handle:
         size = os.fstat(handle.fileno()).st_size  # a line appended meanwhile is left for next time
-        for raw, terminated in _reverse_lines(handle, size, block_size):
+        for raw, terminated in _reverse_lines(handle, size, block_size, max_line_bytes):
+            if raw is None:
+                report.oversized_lines += 1
+                continue
             if not raw.strip():
                 continue
             record = parse_line(raw)
@@ -119,18 +171,31 @@ def read_tail(path: Path, count: int, *, block_size: int = TAIL_BLOCK_SIZE) -> J
                 report.malformed_lines += 1
     if report.malformed_lines:
         log.warning("journal %s: skipped %d malformed line(s) near its end", path, report.malformed_lines)
+    if report.oversized_lines:
+        log.warning(
+            "journal %s: skipped %d line(s) longer than %d bytes near its end",
+            path,
+            report.oversized_lines,
+            max_line_bytes,
+        )
     newest_first.reverse()
     return JournalTail(tuple(newest_first), report)
 
 
-def iter_journal(path: Path, report: JournalReadReport | None = None) -> Iterator[ActionLogLine]:
+def iter_journal(
+    path: Path, report: JournalReadReport | None = None, *, max_line_bytes: int = MAX_LINE_BYTES
+) -> Iterator[ActionLogLine]:
     """Every valid record, oldest first, streamed. Pass a report to learn what was skipped."""
     report = report if report is not None else JournalReadReport()
     handle = _open(path)
     if handle is None:
         return
     with handle:
-        for number, raw in enumerate(handle, start=1):
+        for number, raw in enumerate(_forward_lines(handle, max_line_bytes), start=1):
+            if raw is None:
+                report.oversized_lines += 1
+                log.warning("journal %s: skipped line %d, longer than %d bytes", path, number, max_line_bytes)
+                continue
             if not raw.strip():
                 continue
             record = parse_line(raw)

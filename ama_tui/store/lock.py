@@ -1,8 +1,8 @@
-"""One process per market: an exclusive `flock` on `<market>/.lock`.
+"""One process per market: exclusive `flock`s, on `<market>/.lock` and machine-wide.
 
-The kernel drops the lock when its holder dies (even on SIGKILL), so a crash never leaves a
+The kernel drops a lock when its holder dies (even on SIGKILL), so a crash never leaves a
 stale lock behind. The holder writes its PID into the file so the refusal can say who holds it.
-The file itself is never deleted: unlinking a lock file lets two processes lock different files.
+A lock file is never deleted: unlinking a lock file lets two processes lock different files.
 """
 
 from __future__ import annotations
@@ -22,15 +22,16 @@ LOCK_FILE_NAME: Final = ".lock"
 class LockHeldError(StoreError):
     """Another process (or another handle in this one) holds the market's lock."""
 
-    def __init__(self, path: Path, pid: int | None) -> None:
+    def __init__(self, path: Path, pid: int | None, subject: str | None = None) -> None:
         self.path = path
         self.pid = pid
+        what = subject if subject is not None else str(path.parent)
         if pid == os.getpid():
-            message = f"{path.parent} is already open in this process (PID {pid})"
+            message = f"{what} is already open in this process (PID {pid})"
         else:
             holder = f"PID {pid}" if pid is not None else "its PID is not recorded yet"
             message = (
-                f"{path.parent} is in use by another ama-tui process ({holder}); "
+                f"{what} is in use by another ama-tui process ({holder}); "
                 "stop that process first, or pick another market"
             )
         super().__init__(message)
@@ -48,11 +49,15 @@ def _read_pid(fd: int) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-class MarketLock:
-    """An exclusive, non-blocking lock on one market folder. Use as a context manager."""
+class FileLock:
+    """An exclusive, non-blocking lock on one file. Use as a context manager.
 
-    def __init__(self, folder: Path) -> None:
-        self.path = folder / LOCK_FILE_NAME
+    `subject` is what the lock guards, as the refusal names it (default: the file's folder).
+    """
+
+    def __init__(self, path: Path, subject: str | None = None) -> None:
+        self.path = path
+        self.subject = subject
         self._fd: int | None = None
 
     @property
@@ -72,7 +77,7 @@ class MarketLock:
         except BlockingIOError:
             pid = _read_pid(fd)
             os.close(fd)
-            raise LockHeldError(self.path, pid) from None
+            raise LockHeldError(self.path, pid, self.subject) from None
         except OSError as exc:
             os.close(fd)
             raise LockError(f"cannot lock {self.path}: {exc.strerror or exc}") from exc
@@ -108,3 +113,10 @@ class MarketLock:
         tb: TracebackType | None,
     ) -> None:
         self.release()
+
+
+class MarketLock(FileLock):
+    """The lock of one market folder: two runs sharing a state folder never pack together."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(folder / LOCK_FILE_NAME)

@@ -1,8 +1,9 @@
 """One market's folder: `<root>/<chainId>/<orderBook lower-case>/`.
 
 Reads work at any time (a viewer may look at a market another process is running). Writes need
-the folder opened with `open()` (or `with`), which takes the one-process-per-market lock,
-repairs a torn journal tail and removes temporary files left by a crash.
+the folder opened with `open()` (or `with`), which takes the one-process-per-market locks (the
+folder's, and the machine-wide one that also stops a run with another state folder), repairs
+a torn journal tail and removes temporary files left by a crash.
 """
 
 from __future__ import annotations
@@ -12,22 +13,43 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Final, Self
+from typing import Any, Final, Self
 
-from ama_tui.core.models import ActionLogLine, MarketCheckpoint, WalletCheckpoint
+from ama_tui.core.models import CHECKPOINT_VERSION, ActionLogLine, MarketCheckpoint, WalletCheckpoint
 from ama_tui.protocol.accounts import checksum
-from ama_tui.store.atomic import ensure_private_dir, remove_stale_temp_files
+from ama_tui.store.atomic import atomic_write_bytes, ensure_private_dir, remove_stale_temp_files
 from ama_tui.store.errors import NotLockedError, StateFileError
 from ama_tui.store.journal import JOURNAL_FILE_NAME, JournalWriter
 from ama_tui.store.journal_reader import JournalReadReport, JournalTail, iter_journal, read_tail
 from ama_tui.store.lock import MarketLock
-from ama_tui.store.state_files import load_state_file, save_state_file
+from ama_tui.store.machine_lock import MachineMarketLock
+from ama_tui.store.state_files import (
+    load_state_file,
+    read_state_document,
+    save_state_file,
+    validate_state_document,
+)
 
 log = logging.getLogger(__name__)
 
 CHECKPOINT_FILE_NAME: Final = "checkpoint.json"
+VENUE_STATE_FILE_NAME: Final = "sim-exchange.state"
+"""The embedded exchange's state (our addition; the original tool never had one)."""
 WALLETS_FOLDER_NAME: Final = "wallets"
 _WALLET_FILE = re.compile(r"^(0x[0-9a-fA-F]{40})\.json$")
+
+
+def _check_checkpoint_version(path: Path, document: dict[str, Any]) -> None:
+    """Refuse any version but ours; a missing one is version 1, as the original tool wrote."""
+    version = document.get("version", 1)
+    if isinstance(version, int) and not isinstance(version, bool) and version == CHECKPOINT_VERSION:
+        return
+    found = repr(version) if len(repr(version)) <= 40 else f"{repr(version)[:37]}..."
+    raise StateFileError(
+        path,
+        f"checkpoint version {found} is not supported (this ama-tui reads version "
+        f"{CHECKPOINT_VERSION}); the file is left as it is",
+    )
 
 
 def folder_name(order_book: str) -> str:
@@ -36,7 +58,8 @@ def folder_name(order_book: str) -> str:
 
 
 class MarketStore:
-    def __init__(self, root: Path, chain_id: int, order_book: str) -> None:
+    def __init__(self, root: Path, chain_id: int, order_book: str, *, lock_dir: Path | None = None) -> None:
+        """`lock_dir` is where the machine-wide lock lives (default: `machine_lock.machine_lock_dir()`)."""
         if isinstance(chain_id, bool) or not isinstance(chain_id, int) or chain_id <= 0:
             raise ValueError(f"chain id must be a positive integer, got {chain_id!r}")
         self.chain_id = chain_id
@@ -47,6 +70,7 @@ class MarketStore:
         self.journal_path = self.folder / JOURNAL_FILE_NAME
         self.wallets_folder = self.folder / WALLETS_FOLDER_NAME
         self._lock = MarketLock(self.folder)
+        self._machine_lock = MachineMarketLock(chain_id, self.order_book, lock_dir)
         self._journal: JournalWriter | None = None
 
     def __repr__(self) -> str:
@@ -60,12 +84,17 @@ class MarketStore:
         return self._journal is not None
 
     def open(self) -> Self:
-        """Lock the folder for this process (or raise `LockHeldError` at once) and get it ready."""
+        """Lock the market for this process (or raise `LockHeldError` at once) and get it ready.
+
+        The folder is locked first, then the market machine-wide; if either is refused, neither
+        is kept.
+        """
         if self._journal is not None:
             return self
         ensure_private_dir(self.wallets_folder)
         self._lock.acquire()
         try:
+            self._machine_lock.acquire()
             for stale in [
                 *remove_stale_temp_files(self.folder),
                 *remove_stale_temp_files(self.wallets_folder),
@@ -73,18 +102,24 @@ class MarketStore:
                 log.info("removed %s, left by an interrupted write", stale)
             self._journal = JournalWriter(self.journal_path)
         except BaseException:
-            self._lock.release()
+            self._release_locks()
             raise
         return self
 
+    def _release_locks(self) -> None:
+        try:
+            self._machine_lock.release()
+        finally:
+            self._lock.release()
+
     def close(self) -> None:
-        """Close the journal and release the lock (idempotent)."""
+        """Close the journal and release both locks (idempotent)."""
         journal, self._journal = self._journal, None
         try:
             if journal is not None:
                 journal.close()
         finally:
-            self._lock.release()
+            self._release_locks()
 
     def __enter__(self) -> Self:
         return self.open()
@@ -108,12 +143,15 @@ class MarketStore:
         """The checkpoint, or None if there is none. A bad file raises `StateFileError`.
 
         A checkpoint of another market (a folder copied or renamed by hand) is refused too:
-        resuming it would trade the wrong book.
+        resuming it would trade the wrong book. So is a version this code does not know (a newer
+        tool's file): read with today's model and saved back, it would lose what it meant.
         """
-        checkpoint = load_state_file(self.checkpoint_path, MarketCheckpoint, "checkpoint")
-        if checkpoint is not None and (
-            checkpoint.chain_id != self.chain_id or checkpoint.order_book.lower() != self.order_book
-        ):
+        document = read_state_document(self.checkpoint_path, "checkpoint")
+        if document is None:
+            return None
+        _check_checkpoint_version(self.checkpoint_path, document)
+        checkpoint = validate_state_document(self.checkpoint_path, document, MarketCheckpoint, "checkpoint")
+        if checkpoint.chain_id != self.chain_id or checkpoint.order_book.lower() != self.order_book:
             raise StateFileError(
                 self.checkpoint_path,
                 f"the checkpoint is for chain {checkpoint.chain_id} / {checkpoint.order_book}, "
@@ -127,6 +165,11 @@ class MarketStore:
             raise ValueError(
                 f"checkpoint is for chain {checkpoint.chain_id} / {checkpoint.order_book}, "
                 f"not this folder's market ({self.chain_id} / {self.order_book})"
+            )
+        if checkpoint.version != CHECKPOINT_VERSION:
+            raise ValueError(
+                f"checkpoint version {checkpoint.version} cannot be saved; "
+                f"this ama-tui writes version {CHECKPOINT_VERSION}"
             )
         save_state_file(self.checkpoint_path, checkpoint.to_json_dict())
 
@@ -159,6 +202,31 @@ class MarketStore:
     def save_wallet(self, address: str, wallet: WalletCheckpoint) -> None:
         self._writer()
         save_state_file(self.wallet_path(address), wallet.to_json_dict())
+
+    # -- the embedded exchange's own state ---------------------------------------------------
+
+    @property
+    def venue_state_path(self) -> Path:
+        return self.folder / VENUE_STATE_FILE_NAME
+
+    def load_venue_state(self) -> bytes | None:
+        """The embedded exchange's saved state (opaque bytes), or None when there is none."""
+        try:
+            return self.venue_state_path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise StateFileError(self.venue_state_path, f"cannot read it: {exc.strerror or exc}") from exc
+
+    def save_venue_state(self, data: bytes) -> None:
+        """Save the embedded exchange's state atomically, next to the checkpoint."""
+        self._writer()
+        atomic_write_bytes(self.venue_state_path, data)
+
+    def drop_venue_state(self) -> None:
+        """Forget the embedded exchange's state (a fresh run starts a new exchange)."""
+        self._writer()
+        self.venue_state_path.unlink(missing_ok=True)
 
     # -- journal ---------------------------------------------------------------------------
 

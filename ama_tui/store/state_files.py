@@ -38,6 +38,12 @@ def dumps_state(document: dict[str, Any]) -> bytes:
 
 def load_state_file(path: Path, model: type[ModelT], what: str) -> ModelT | None:
     """The file as `model`, None when it does not exist, `StateFileError` when it is unusable."""
+    document = read_state_document(path, what)
+    return None if document is None else validate_state_document(path, document, model, what)
+
+
+def read_state_document(path: Path, what: str) -> dict[str, Any] | None:
+    """The file's JSON object (not yet validated), None when it does not exist."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -54,6 +60,11 @@ def load_state_file(path: Path, model: type[ModelT], what: str) -> ModelT | None
         ) from exc
     if not isinstance(document, dict):
         raise StateFileError(path, f"the {what} must hold a JSON object, found {type(document).__name__}")
+    return document
+
+
+def validate_state_document(path: Path, document: dict[str, Any], model: type[ModelT], what: str) -> ModelT:
+    """`document` as `model`, or `StateFileError` naming the bad fields."""
     try:
         return model.model_validate(document)
     except ValidationError as exc:

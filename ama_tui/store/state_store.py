@@ -25,15 +25,17 @@ class StoredMarket:
 
 
 class StateStore:
-    def __init__(self, root: Path | str) -> None:
+    def __init__(self, root: Path | str, *, lock_dir: Path | None = None) -> None:
+        """`lock_dir`: where the machine-wide market locks live (default: the user's runtime folder)."""
         self.root = Path(root)
+        self.lock_dir = lock_dir
 
     def __repr__(self) -> str:
         return f"StateStore({str(self.root)!r})"
 
     def market(self, chain_id: int, order_book: str) -> MarketStore:
         """A market's folder, not yet locked: reads work, writes need `open()`."""
-        return MarketStore(self.root, chain_id, order_book)
+        return MarketStore(self.root, chain_id, order_book, lock_dir=self.lock_dir)
 
     def open_market(self, chain_id: int, order_book: str) -> MarketStore:
         """A market's folder, locked for this process (`LockHeldError` if another has it)."""
