@@ -14,15 +14,26 @@ if TYPE_CHECKING:
     from ama_tui.venues.sim.audit import SimAudit
     from ama_tui.venues.sim.markets import SIM_CHAIN_ID
     from ama_tui.venues.sim.presets import PRESETS, SimPreset
+    from ama_tui.venues.sim.snapshot_state import SimStateError
     from ama_tui.venues.sim.venue import STEP_MS, InvalidCursor, SimVenue
 
-__all__ = ["PRESETS", "SIM_CHAIN_ID", "STEP_MS", "InvalidCursor", "SimAudit", "SimPreset", "SimVenue"]
+__all__ = [
+    "PRESETS",
+    "SIM_CHAIN_ID",
+    "STEP_MS",
+    "InvalidCursor",
+    "SimAudit",
+    "SimPreset",
+    "SimStateError",
+    "SimVenue",
+]
 
 _HOMES = {
     "SimAudit": "audit",
     "SIM_CHAIN_ID": "markets",
     "PRESETS": "presets",
     "SimPreset": "presets",
+    "SimStateError": "snapshot_state",
     "STEP_MS": "venue",
     "InvalidCursor": "venue",
     "SimVenue": "venue",

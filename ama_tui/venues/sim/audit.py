@@ -10,6 +10,14 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any, Final
+
+from ama_tui.venues.sim.plain import as_dict, as_float, as_int, as_list
+
+_COUNTS: Final = (
+    "placements", "market_orders", "modifies", "cancels", "taker_fills", "self_matches", "maker_fills",
+    "session_trades", "trades", "sessions_created", "relay_failures", "landed_failures",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,3 +110,24 @@ class AuditCounters:
             relay_latency_s=self.relay_latency_s,
             taker_fill_order_ids=tuple(self._taker_ids),
         )
+
+    def to_plain(self) -> dict[str, Any]:
+        counts = {name: getattr(self, name) for name in _COUNTS}
+        return {
+            **counts,
+            "rejections": dict(self.rejections),
+            "relay_latency_s": self.relay_latency_s,
+            "taker_fill_order_ids": list(self._taker_ids),
+        }
+
+    @classmethod
+    def from_plain(cls, data: dict[str, Any]) -> AuditCounters:
+        counters = cls()
+        for name in _COUNTS:
+            setattr(counters, name, as_int(data[name], minimum=0))
+        counters.rejections = Counter(
+            {str(code): as_int(count, minimum=0) for code, count in as_dict(data["rejections"]).items()}
+        )
+        counters.relay_latency_s = as_float(data["relay_latency_s"])
+        counters._taker_ids = [as_int(order_id) for order_id in as_list(data["taker_fill_order_ids"])]
+        return counters

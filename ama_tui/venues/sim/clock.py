@@ -23,6 +23,9 @@ class VirtualClock:
 
     __slots__ = ("_source",)
 
+    realtime = False
+    """Nothing moves while a call is in flight: no relay latency to guard against."""
+
     def __init__(self, source: TimeSource) -> None:
         self._source = source
 

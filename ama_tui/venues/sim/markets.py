@@ -45,6 +45,8 @@ REGISTRY_ADDRESS: Final = derived_address("ama-tui-sim/session-registry")
 RELAYER_ADDRESSES: Final[tuple[str, ...]] = tuple(
     derived_address(f"ama-tui-sim/relayer/{i}") for i in range(3)
 )
+OUTSIDER: Final = derived_address("ama-tui-sim/outside-taker")
+"""The participant behind `inject_taker` (an outside trader the tests and harness can summon)."""
 
 
 @dataclass(frozen=True, slots=True)

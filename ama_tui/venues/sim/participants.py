@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import math
 import random
-from typing import Final, Protocol
+from typing import Any, Final, Protocol
 
 from ama_tui.core.pricing import ceil_to_tick, floor_to_tick, max_price6_on_grid
 from ama_tui.core.units import AMOUNT_SCALE, MAX_PRICE6
 from ama_tui.venues.sim.book import BookOrder
 from ama_tui.venues.sim.markets import SimMarket, derived_address
+from ama_tui.venues.sim.plain import as_bool, as_int, as_list
 from ama_tui.venues.sim.presets import SimPreset
 
 LP_COUNT: Final = 3
@@ -60,12 +61,12 @@ class LiquidityProvider:
     its target price (unless mostly filled) and replaces the others, so a calm market costs few book
     operations."""
 
-    __slots__ = ("_slots", "address", "index")
+    __slots__ = ("address", "index", "slots")
 
     def __init__(self, symbol: str, index: int) -> None:
         self.index = index
         self.address = derived_address(f"ama-tui-sim/lp/{symbol}/{index}")
-        self._slots: dict[tuple[bool, int], int] = {}
+        self.slots: dict[tuple[bool, int], int] = {}
         """(is_buy, level) -> the order id quoting it."""
 
     def requote(self, ops: MarketOps, rng: random.Random, market: SimMarket, reference6: int) -> None:
@@ -75,7 +76,7 @@ class LiquidityProvider:
         tick6 = market.tick6
         level_size = market.level_notional6 / reference6
         highest = max_price6_on_grid(tick6)
-        slots = self._slots
+        slots = self.slots
         tolerance6 = max(tick6, reference6 * LP_LEVEL_GAP_BPS // 20_000)
         for is_buy in (True, False):
             for level in range(LP_LEVELS):
@@ -127,6 +128,24 @@ class MarketParticipants:
     @property
     def addresses(self) -> tuple[str, ...]:
         return tuple(lp.address for lp in self._lps) + self._takers
+
+    def to_plain(self) -> list[Any]:
+        """What the participants remember between steps: each provider's (is_buy, level, order id)."""
+        return [
+            [[is_buy, level, order_id] for (is_buy, level), order_id in lp.slots.items()] for lp in self._lps
+        ]
+
+    def load_plain(self, data: list[Any]) -> None:
+        """Take back the providers' slots of `to_plain` (on participants that have not quoted yet)."""
+        rows = as_list(data)
+        if len(rows) != len(self._lps):
+            raise ValueError(f"expected the slots of {len(self._lps)} liquidity providers, got {len(rows)}")
+        for lp, slots in zip(self._lps, rows, strict=True):
+            lp.slots.clear()
+            for is_buy, level, order_id in as_list(slots):
+                if not 0 <= as_int(level) < LP_LEVELS:
+                    raise ValueError(f"a provider has no level {level}")
+                lp.slots[(as_bool(is_buy), level)] = as_int(order_id, minimum=1)
 
     def warm_up(self, ops: MarketOps, rng: random.Random, reference6: int) -> None:
         for lp in self._lps:

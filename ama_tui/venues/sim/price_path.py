@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import csv
+import hashlib
 import math
 import random
 from dataclasses import dataclass
@@ -59,6 +60,17 @@ class RandomWalk:
     @property
     def price6(self) -> int:
         return min(max(1, round(self._start6 * math.exp(self._log))), MAX_PRICE6)
+
+    @property
+    def log_move(self) -> float:
+        """Where the walk stands: the log of price over start (all of its state that moves)."""
+        return self._log
+
+    @log_move.setter
+    def log_move(self, value: float) -> None:
+        if not -_MAX_LOG_MOVE <= value <= _MAX_LOG_MOVE:
+            raise ValueError(f"a walk moves within ±{_MAX_LOG_MOVE:.3f} in log space, got {value!r}")
+        self._log = float(value)
 
     def step(self, rng: random.Random, dt: float) -> int:
         """Move by one step of `dt` seconds (one draw from `rng`); the new reference price6."""
@@ -154,6 +166,11 @@ class OhlcvReplay:
         self._volume_factors = [
             min(5.0, float(bar.volume / mean_volume)) if mean_volume > 0 else 1.0 for bar in bars
         ]
+
+    def fingerprint(self) -> str:
+        """sha256 over what the replay follows: two replays with the same fingerprint move alike."""
+        text = repr((self._offsets, self._closes, self._volume_factors))
+        return hashlib.sha256(text.encode()).hexdigest()
 
     def ratio_at(self, offset_s: float) -> float:
         """Close at `offset_s` seconds after the start, as a multiple of the first close."""

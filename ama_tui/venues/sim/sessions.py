@@ -14,11 +14,13 @@ market and a cap of 0 is unlimited.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ama_tui.protocol.errors import ErrorCode
 from ama_tui.protocol.methods import ALL_METHODS, MethodBit
 from ama_tui.protocol.permits import SessionPermit, recover_permit_signer
 from ama_tui.venues.base import SessionDomain, TradeRejected
+from ama_tui.venues.sim.plain import as_int, as_list, as_str
 
 
 @dataclass(slots=True)
@@ -145,3 +147,44 @@ class SessionRegistry:
                 for s in self._sessions.values()
             ],
         }
+
+    def to_plain(self) -> dict[str, Any]:
+        """Nonces and sessions, ids included (for a snapshot: a restored registry must know them)."""
+        return {
+            "nonces": [[trader, nonce] for trader, nonce in self._nonces.items()],
+            "sessions": [
+                [
+                    s.session_id,
+                    s.trader,
+                    s.expiry,
+                    int(s.methods),
+                    sorted(s.allowed_markets),
+                    s.max_notional_per_trade,
+                    s.max_notional_per_session,
+                    s.used_notional6,
+                ]
+                for s in self._sessions.values()
+            ],
+        }
+
+    @classmethod
+    def from_plain(cls, domain: SessionDomain, relayer_root: str, data: dict[str, Any]) -> SessionRegistry:
+        registry = cls(domain, relayer_root)
+        for trader, nonce in as_list(data["nonces"]):
+            registry._nonces[as_str(trader)] = as_int(nonce, minimum=0)
+        for row in as_list(data["sessions"]):
+            session_id, trader, expiry, methods, markets, per_trade, per_session, used = as_list(row)
+            session = Session(
+                session_id=as_str(session_id),
+                trader=as_str(trader),
+                expiry=as_int(expiry),
+                methods=MethodBit(as_int(methods, minimum=0) & int(ALL_METHODS)),
+                allowed_markets=frozenset(as_str(market) for market in as_list(markets)),
+                max_notional_per_trade=as_int(per_trade, minimum=0),
+                max_notional_per_session=as_int(per_session, minimum=0),
+                used_notional6=as_int(used, minimum=0),
+            )
+            if session.session_id in registry._sessions:
+                raise ValueError(f"session {session.session_id} is listed twice")
+            registry._sessions[session.session_id] = session
+        return registry

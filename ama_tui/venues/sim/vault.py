@@ -15,9 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from ama_tui.core.margin import BPS_DENOMINATOR, notional6
 from ama_tui.core.units import AMOUNT_SCALE
+from ama_tui.venues.sim.plain import as_int, as_list
 
 
 @dataclass(slots=True)
@@ -119,3 +121,35 @@ class Vault:
             }
             for trader, account in sorted(self._accounts.items())
         }
+
+    def to_plain(self) -> dict[str, Any]:
+        """Funding and every account, in the vault's own order (for a snapshot)."""
+        return {
+            "funding6": self.funding6,
+            "accounts": [
+                [
+                    trader,
+                    account.deposited6,
+                    [
+                        [symbol, p.size18, p.entry_price6, p.realized_pnl6]
+                        for symbol, p in account.positions.items()
+                    ],
+                ]
+                for trader, account in self._accounts.items()
+            ],
+        }
+
+    @classmethod
+    def from_plain(cls, data: dict[str, Any]) -> Vault:
+        vault = cls(as_int(data["funding6"]))
+        for trader, deposited6, positions in as_list(data["accounts"]):
+            if type(trader) is not str or trader in vault._accounts:
+                raise ValueError("vault accounts are keyed by distinct addresses")
+            account = vault._accounts[trader] = Account(deposited6=as_int(deposited6))
+            for symbol, size18, entry_price6, realized_pnl6 in as_list(positions):
+                if type(symbol) is not str or symbol in account.positions:
+                    raise ValueError(f"positions of {trader} are keyed by distinct symbols")
+                account.positions[symbol] = PositionState(
+                    as_int(size18), as_int(entry_price6), as_int(realized_pnl6)
+                )
+        return vault

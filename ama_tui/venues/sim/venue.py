@@ -18,6 +18,9 @@ that is slow and sometimes fails — on one process and one lock:
   callers cannot change each other's draws. Some failures are reported after the trade has landed.
 - **Audit and event log.** Every state change is appended to an event log with a running sha256
   (`event_log_hash`); `audit()` counts what the packer must never do (take liquidity, match itself).
+- **Persistence.** `export_state()` saves the whole exchange as bytes and `restore_state()` on a venue
+  built with the same seed, preset and clock brings it back (`snapshot_state`), so a resumed run
+  meets the same books, accounts and sessions, and goes on as the saved one would have.
 
 Bad input is refused with a typed `TradeRejected` (or `UnknownMarket`) before anything changes.
 """
@@ -26,10 +29,8 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-import random
 import threading
 import time
-from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +40,6 @@ from eth_utils import keccak
 
 from ama_tui.core.margin import estimate_margin6, margin_on_notional6, notional6
 from ama_tui.core.market import BookTop, OpenOrder
-from ama_tui.core.pricing import floor_to_tick
 from ama_tui.core.units import MAX_PRICE6
 from ama_tui.protocol.errors import ErrorCode
 from ama_tui.protocol.methods import MethodBit, TradeMethod
@@ -72,22 +72,23 @@ from ama_tui.venues.base import (
     VenueUnavailable,
     check_side,
 )
+from ama_tui.venues.sim import snapshot_state
 from ama_tui.venues.sim.audit import AuditCounters, SimAudit
 from ama_tui.venues.sim.book import BookOrder, NoLiquidity, OrderBook, Trade
 from ama_tui.venues.sim.clock import SimWallClock, VirtualClock
 from ama_tui.venues.sim.events import Event, EventLog
+from ama_tui.venues.sim.market_state import MarketState, TradeRecord
 from ama_tui.venues.sim.markets import (
     CATALOGUE,
+    OUTSIDER,
     REGISTRY_ADDRESS,
     RELAYER_ADDRESSES,
     SIM_CHAIN_ID,
     Catalogue,
     SimMarket,
-    derived_address,
 )
-from ama_tui.venues.sim.participants import MarketParticipants
 from ama_tui.venues.sim.presets import FAILURE_MIX, LANDED_SHARE, SimPreset, get_preset
-from ama_tui.venues.sim.price_path import OhlcvReplay, PriceMode, RandomWalk, load_ohlcv, parse_price_mode
+from ama_tui.venues.sim.price_path import OhlcvReplay, PriceMode, load_ohlcv, parse_price_mode
 from ama_tui.venues.sim.sessions import SessionRegistry
 from ama_tui.venues.sim.vault import Vault
 
@@ -98,23 +99,13 @@ DEFAULT_START_TIME: Final = 1_767_225_600
 DEFAULT_FUNDING6: Final = 10_000 * 10**6
 MAX_AMOUNT18: Final = 10**30
 WALL_CATCH_UP_MAX_S: Final = 300
-RECENT_TRADES: Final = 50
 MAX_LEVELS: Final = 100
-OUTSIDER: Final = derived_address("ama-tui-sim/outside-taker")
-"""The participant behind `inject_taker` (an outside trader the tests and harness can summon)."""
 
 ClockMode = Literal["wall", "virtual"]
 
 
 class InvalidCursor(VenueError, ValueError):
     """A fills cursor this venue did not hand out."""
-
-
-@dataclass(frozen=True, slots=True)
-class _TradeRecord:
-    trade: Trade
-    time_ms: int
-    tx_seq: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,92 +120,6 @@ def _unit(seed: int, trader: str, counter: int, purpose: str) -> float:
     """A uniform draw in [0, 1) from a hash: the same inputs give the same draw on every machine."""
     digest = hashlib.sha256(f"{seed}|{trader}|{counter}|{purpose}".encode()).digest()
     return int.from_bytes(digest[:8], "big") / 2**64
-
-
-def _market_seed(seed: int, symbol: str) -> int:
-    return int.from_bytes(hashlib.sha256(f"ama-tui-sim|{seed}|{symbol}".encode()).digest()[:16], "big")
-
-
-class _MarketState:
-    """One market's book, history and participants (implements `participants.MarketOps`)."""
-
-    def __init__(self, venue: SimVenue, market: SimMarket, activated_ms: int) -> None:
-        self.venue = venue
-        self.market = market
-        self.book = OrderBook(margin_bps=market.margin_bps)
-        self.rng = random.Random(_market_seed(venue.seed, market.symbol))
-        self.records: list[_TradeRecord] = []
-        """Trades with a non-participant on a side, by seq (what `fills_since` reads)."""
-        self.record_seqs: list[int] = []
-        self.recent: deque[PublicTrade] = deque(maxlen=RECENT_TRADES)
-        self.participants: MarketParticipants | None = None
-        self.walk: RandomWalk | None = None
-        replay = venue._replay
-        if venue._ohlcv_symbol is not None and venue._ohlcv_symbol != market.symbol:
-            replay = None
-        start6 = market.initial_price6
-        if replay is not None and venue._ohlcv_symbol == market.symbol:
-            start6 = venue._replay_first_close6
-        self.replay = replay
-        self.replay_start6 = start6
-        if replay is None:
-            self.walk = RandomWalk(start6, venue.price_mode, venue.preset.volatility)
-        self.reference6 = self._replay_reference(activated_ms) if self.replay is not None else start6
-        if market.is_active and venue.with_participants:
-            self.participants = MarketParticipants(market, venue.preset)
-            self.participants.warm_up(self, self.rng, self.reference6)
-
-    # ---------------------------------------------------------------- participants.MarketOps
-
-    @property
-    def best_bid6(self) -> int:
-        return self.book.best_bid6
-
-    @property
-    def best_ask6(self) -> int:
-        return self.book.best_ask6
-
-    def order(self, order_id: int) -> BookOrder | None:
-        return self.book.get(order_id)
-
-    def place_limit(self, trader: str, price6: int, amount18: int, is_buy: bool) -> int:
-        return self.venue._participant_limit(self, trader, price6, amount18, is_buy)
-
-    def cancel(self, order_id: int) -> None:
-        self.venue._participant_cancel(self, order_id)
-
-    def place_market(self, trader: str, amount18: int, is_buy: bool, worst_price6: int) -> int:
-        return self.venue._participant_market(self, trader, amount18, is_buy, worst_price6)
-
-    # ---------------------------------------------------------------- time
-
-    def _replay_reference(self, now_ms: int) -> int:
-        assert self.replay is not None
-        offset_s = (now_ms - self.venue._start_ms) / 1000
-        return max(1, min(round(self.replay_start6 * self.replay.ratio_at(offset_s)), MAX_PRICE6))
-
-    def step(self, now_ms: int, dt: float) -> None:
-        if not self.market.is_active:
-            return
-        factor = 1.0
-        if self.replay is not None:
-            self.reference6 = self._replay_reference(now_ms)
-            factor = self.replay.volume_factor_at((now_ms - self.venue._start_ms) / 1000)
-        elif self.walk is not None:
-            self.reference6 = self.walk.step(self.rng, dt)
-        if self.participants is not None:
-            self.participants.step(self, self.rng, self.reference6, dt, factor)
-
-    def mark6(self) -> int:
-        """Last trade (else the reference on the tick), held inside the spread when both sides rest."""
-        book = self.book
-        mark = book.last_trade_price6 or max(
-            self.market.tick6, floor_to_tick(self.reference6, self.market.tick6)
-        )
-        bid, ask = book.best_bid6, book.best_ask6
-        if bid and ask and bid < ask:
-            mark = min(max(mark, bid), ask)
-        return mark
 
 
 class SimVenue:
@@ -279,7 +184,7 @@ class SimVenue:
         self._relayer_root = relayer_set_root(RELAYER_ADDRESSES)
         self._registry = SessionRegistry(self._domain, self._relayer_root)
         self._vault = Vault(funding6)
-        self._states: dict[str, _MarketState] = {}
+        self._states: dict[str, MarketState] = {}
         self._participants: set[str] = {OUTSIDER}
         self._session_traders: set[str] = set()
         self._calls: dict[str, int] = {}
@@ -372,11 +277,11 @@ class SimVenue:
             raise UnknownMarket(f"no sim market {shown!r}")
         return found
 
-    def _state(self, order_book: object) -> _MarketState:
+    def _state(self, order_book: object) -> MarketState:
         market = self._market(order_book)
         state = self._states.get(market.symbol)
         if state is None:
-            state = _MarketState(self, market, self._now_ms)
+            state = MarketState(self, market, self._now_ms)
             self._states[market.symbol] = state
             if state.participants is not None:
                 self._participants.update(state.participants.addresses)
@@ -590,7 +495,7 @@ class SimVenue:
             return receipt
 
     def _execute(
-        self, state: _MarketState, session_id: str, trader: str, request: TradeRequest
+        self, state: MarketState, session_id: str, trader: str, request: TradeRequest
     ) -> TradeReceipt:
         method = _method_name(request)
         try:
@@ -636,7 +541,7 @@ class SimVenue:
         session.used_notional6 += notional
         return receipt
 
-    def _place_limit(self, state: _MarketState, trader: str, request: PlaceLimit) -> TradeReceipt:
+    def _place_limit(self, state: MarketState, trader: str, request: PlaceLimit) -> TradeReceipt:
         required = estimate_margin6(request.price6, request.amount18, request.is_buy, state.market.margin_bps)
         self._require_collateral(trader, required, 0)
         tx_seq = self._next_tx()
@@ -652,7 +557,7 @@ class SimVenue:
         return TradeReceipt(self._tx_hash(tx_seq), order_id=result.order_id, filled18=result.filled_amount18)
 
     def _place_market(
-        self, state: _MarketState, trader: str, request: PlaceMarket, notional: int
+        self, state: MarketState, trader: str, request: PlaceMarket, notional: int
     ) -> TradeReceipt:
         self._require_collateral(
             trader, margin_on_notional6(notional, request.is_buy, state.market.margin_bps), 0
@@ -672,7 +577,7 @@ class SimVenue:
             self._on_trades(state, result.trades, tx_seq)
         return TradeReceipt(self._tx_hash(tx_seq), order_id=None, filled18=result.filled_amount18)
 
-    def _owned(self, state: _MarketState, trader: str, order_id: int) -> BookOrder:
+    def _owned(self, state: MarketState, trader: str, order_id: int) -> BookOrder:
         order = state.book.get(order_id)
         if order is None:
             raise TradeRejected(ErrorCode.UNKNOWN_ORDER, f"no resting order #{order_id}")
@@ -680,7 +585,7 @@ class SimVenue:
             raise TradeRejected(ErrorCode.NOT_ORDER_OWNER, f"order #{order_id} belongs to another trader")
         return order
 
-    def _modify(self, state: _MarketState, trader: str, request: ModifyOrder) -> TradeReceipt:
+    def _modify(self, state: MarketState, trader: str, request: ModifyOrder) -> TradeReceipt:
         old = self._owned(state, trader, request.order_id)
         required = estimate_margin6(request.price6, request.amount18, old.is_buy, state.market.margin_bps)
         self._require_collateral(trader, required, old.margin_required6)
@@ -696,7 +601,7 @@ class SimVenue:
             self._on_trades(state, result.trades, tx_seq)
         return TradeReceipt(self._tx_hash(tx_seq), order_id=result.order_id, filled18=result.filled_amount18)
 
-    def _cancel(self, state: _MarketState, trader: str, request: CancelOrder) -> TradeReceipt:
+    def _cancel(self, state: MarketState, trader: str, request: CancelOrder) -> TradeReceipt:
         self._owned(state, trader, request.order_id)
         tx_seq = self._next_tx()
         state.book.cancel(request.order_id)
@@ -820,7 +725,7 @@ class SimVenue:
     def _available6(self, trader: str) -> int:
         return self._vault.available6(trader, self._reserved6(trader), self._margin_bps)
 
-    def _on_trades(self, state: _MarketState, trades: Iterable[Trade], tx_seq: int) -> None:
+    def _on_trades(self, state: MarketState, trades: Iterable[Trade], tx_seq: int) -> None:
         symbol = state.market.symbol
         now_ms = self._now_ms
         participants = self._participants
@@ -839,7 +744,7 @@ class SimVenue:
             taker_outside = trade.taker not in participants
             if not (maker_outside or taker_outside):
                 continue
-            state.records.append(_TradeRecord(trade, now_ms, tx_seq))
+            state.records.append(TradeRecord(trade, now_ms, tx_seq))
             state.record_seqs.append(trade.seq)
             if maker_outside:
                 self._vault.apply_fill(
@@ -859,7 +764,7 @@ class SimVenue:
     # ---------------------------------------------------------------- participants (lock held)
 
     def _participant_limit(
-        self, state: _MarketState, trader: str, price6: int, amount18: int, is_buy: bool
+        self, state: MarketState, trader: str, price6: int, amount18: int, is_buy: bool
     ) -> int:
         result = state.book.place_limit(trader, price6, amount18, is_buy, self._now_s)
         tx_seq = self._next_tx()
@@ -870,13 +775,13 @@ class SimVenue:
             self._on_trades(state, result.trades, tx_seq)
         return result.order_id
 
-    def _participant_cancel(self, state: _MarketState, order_id: int) -> None:
+    def _participant_cancel(self, state: MarketState, order_id: int) -> None:
         order = state.book.cancel(order_id)
         self._next_tx()
         self._events.append("cancel", self._now_ms, state.market.symbol, order_id, order.trader)
 
     def _participant_market(
-        self, state: _MarketState, trader: str, amount18: int, is_buy: bool, worst_price6: int | None
+        self, state: MarketState, trader: str, amount18: int, is_buy: bool, worst_price6: int | None
     ) -> int:
         try:
             result = state.book.place_market(trader, amount18, is_buy, self._now_s, worst_price6=worst_price6)
@@ -950,6 +855,24 @@ class SimVenue:
                 "vault": self._vault.dump(),
                 "registry": self._registry.dump(),
             }
+
+    def export_state(self) -> bytes:
+        """A self-contained snapshot of the whole exchange (see `snapshot_state`), for `restore_state`.
+        Only the capture holds the lock; the encoding runs after it is released."""
+        with self._lock:
+            plain = snapshot_state.capture(self)
+        return snapshot_state.encode(plain)
+
+    def restore_state(self, data: bytes) -> None:
+        """Become the exchange `export_state` saved: same books, accounts, sessions, event hashes and
+        time (on the wall clock the market then catches up to now at the next call, as after any
+        pause). Raises `SimStateError` (a `ValueError`) and changes nothing when the data is truncated,
+        corrupt, of another format version, or saved by a sim with another seed, preset, clock mode or
+        other construction settings."""
+        plain = snapshot_state.decode(data)
+        with self._lock:
+            self._check_open()
+            snapshot_state.restore(self, plain)
 
     @property
     def participant_addresses(self) -> frozenset[str]:
