@@ -1,5 +1,9 @@
 """`ama-tui run`: the packer without a screen. Prints progress to stderr and, at the end, one JSON
-line of totals to stdout. SIGINT/SIGTERM stop it gracefully (checkpoint saved, exit code 0)."""
+line of totals to stdout. SIGINT/SIGTERM stop it gracefully (checkpoint saved, exit code 0).
+
+Exit codes: 0 the run ended as asked (budget spent, signal, cancel-all); 2 bad input or setup;
+3 the exchange failed at start; 4 the kill switch stopped it (too many failing cycles, or a
+wallet lost its allowed fraction): the reason is on stderr and in the journal's RUN_STOP line."""
 
 from __future__ import annotations
 
@@ -18,9 +22,12 @@ from ama_tui.engine.live_params import LiveParams, ParamsError, parse_assignment
 from ama_tui.engine.packer import Packer, PackerOptions, RunSummary, SessionProgress
 from ama_tui.engine.run_setup import ResumeError, StartMode, prepare_run
 from ama_tui.engine.snapshot import EngineSnapshot
+from ama_tui.engine.venue_state import VenueStateError, attach_venue_state
 from ama_tui.store import StateStore, StoreError
 from ama_tui.venues.base import VenueError, VenueKind
 from ama_tui.wiring import SetupError, VenueChoice, find_market, load_fleet, open_venue
+
+EXIT_KILL_SWITCH = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,9 +67,11 @@ class _Progress:
         t = snap.totals
         top = snap.book.top if snap.book else None
         book = f"bid {top.best_bid6} ask {top.best_ask6}" if top else "no book"
+        skips = ", ".join(f"{reason} {count}" for reason, count in snap.skips_by_reason)
         print(
             f"cycle {t.cycle}: placed {t.placed} cancelled {t.cancelled} fills {t.fills} "
-            f"errors {t.errors} | {book} | last cycle {snap.last_cycle.duration_ms:.0f} ms, "
+            f"errors {t.errors} skipped {t.skipped}{f' ({skips})' if skips else ''} | {book} | "
+            f"floor {snap.floor_ticks} ticks | last cycle {snap.last_cycle.duration_ms:.0f} ms, "
             f"{snap.last_cycle.venue_calls} calls",
             file=self.out,
             flush=True,
@@ -77,6 +86,10 @@ def run_headless(
     stop: threading.Event | None = None,
 ) -> int:
     stop = stop or threading.Event()
+    problem = _check_budget(args)
+    if problem is not None:
+        print(f"ama-tui: {problem}", file=err)
+        return 2
     try:
         overrides = parse_assignments(list(args.set))
         setup = open_venue(args.venue, seed=args.seed, preset=args.preset, virtual_time=args.virtual_time)
@@ -106,6 +119,7 @@ def run_headless(
                 file=err,
                 flush=True,
             )
+            save_venue = attach_venue_state(venue, store, resumed=start.resumed)
             params = LiveParams(start.checkpoint.config, start.checkpoint.packer_params)
             progress = _Progress(err)
             packer = Packer(
@@ -122,12 +136,13 @@ def run_headless(
                     seed=args.seed,
                 ),
                 on_snapshot=progress.snapshot,
+                on_persist=save_venue,
             )
             with _stop_on_signals(stop):
                 summary = packer.run(
                     stop, max_cycles=args.cycles, duration_s=args.duration, progress=progress.session
                 )
-    except (SetupError, ParamsError, ResumeError, StoreError) as exc:
+    except (SetupError, ParamsError, ResumeError, StoreError, VenueStateError) as exc:
         print(f"ama-tui: {exc}", file=err)
         return 2
     except VenueError as exc:
@@ -137,7 +152,17 @@ def run_headless(
         venue.close()
     print(f"stopped: {summary.stop_reason}", file=err, flush=True)
     print(json.dumps(_result(summary, venue, setup.kind)), file=out, flush=True)
-    return 0
+    return EXIT_KILL_SWITCH if summary.kill_switch else 0
+
+
+def _check_budget(args: HeadlessArgs) -> str | None:
+    if args.cycles is not None and args.cycles < 1:
+        return f"--cycles must be at least 1 (got {args.cycles})"
+    if args.duration is not None and not args.duration > 0:
+        return f"--duration must be a positive number of seconds (got {args.duration})"
+    if args.max_in_flight < 1:
+        return f"--max-in-flight must be at least 1 (got {args.max_in_flight})"
+    return None
 
 
 def _result(summary: RunSummary, venue: Any, kind: VenueKind) -> dict[str, Any]:
@@ -148,6 +173,10 @@ def _result(summary: RunSummary, venue: Any, kind: VenueKind) -> dict[str, Any]:
         "cancelled": summary.cancelled,
         "fills": summary.fills,
         "errors": summary.errors,
+        "skipped": summary.skipped,
+        "cancels_per_cycle": round(summary.cancels_per_cycle, 3),
+        "stop_reason": summary.stop_reason,
+        "kill_switch": summary.kill_switch,
         "taker_fills": audit.taker_fills if audit else None,
         "self_matches": audit.self_matches if audit else None,
         "run_id": summary.run_id,

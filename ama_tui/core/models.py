@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from ama_tui.core.units import amount18, price6, to_decimal, to_json_number
+from ama_tui.core.units import amount18, price6, to_decimal, to_json_number, usdc6
 
 CHECKPOINT_VERSION: Final = 1
 
@@ -83,8 +83,14 @@ class RunConfig(_Model):
     size_min: JsonDecimal = Field(default=Decimal("0.05"), alias="sizeMin", gt=0)
     size_max: JsonDecimal = Field(default=Decimal("0.25"), alias="sizeMax", gt=0)
     mode: str = "MEAN"
+    size_min_usd: JsonDecimal | None = Field(default=None, alias="sizeMinUsd", gt=0)
+    """When set (with `sizeMaxUsd`), sizes are a quote-currency notional per order, converted to
+    base units at the anchor price every cycle; `sizeMin`/`sizeMax` are then not used."""
+    size_max_usd: JsonDecimal | None = Field(default=None, alias="sizeMaxUsd", gt=0)
 
-    _dec = field_validator("maker_ratio", "size_min", "size_max", mode="before")(_decimal_in)
+    _dec = field_validator(
+        "maker_ratio", "size_min", "size_max", "size_min_usd", "size_max_usd", mode="before"
+    )(_decimal_in)
 
     @model_validator(mode="after")
     def _ordered(self) -> RunConfig:
@@ -94,7 +100,18 @@ class RunConfig(_Model):
             raise ValueError("sizeMin must not exceed sizeMax")
         if amount18(self.size_min) == 0:
             raise ValueError("sizeMin is below the 18-decimal amount unit")
+        if (self.size_min_usd is None) != (self.size_max_usd is None):
+            raise ValueError("sizeMinUsd and sizeMaxUsd go together: set both or neither")
+        if self.size_min_usd is not None and self.size_max_usd is not None:
+            if self.size_min_usd > self.size_max_usd:
+                raise ValueError("sizeMinUsd must not exceed sizeMaxUsd")
+            if usdc6(self.size_min_usd) == 0:
+                raise ValueError("sizeMinUsd is below one micro-USDC")
         return self
+
+    @property
+    def sizes_in_usd(self) -> bool:
+        return self.size_min_usd is not None and self.size_max_usd is not None
 
     @property
     def size_min18(self) -> int:
@@ -120,8 +137,17 @@ class PackerParams(_Model):
         default=Decimal("0.5"), alias="maxWalletLossFraction", gt=Decimal(0), le=Decimal(1)
     )
     """Kill switch: stop when a wallet has lost this fraction of its equity at the start of the run."""
+    safety_sigmas: JsonDecimal = Field(default=Decimal(4), alias="safetySigmas", ge=0, le=Decimal(50))
+    """Every order keeps at least `safetySigmas * sigma * sqrt(latency)` from the anchor and from the
+    other side's best price: the move the market is expected to make over one relay round trip."""
+    band_tolerance_ticks: int = Field(default=5, alias="bandToleranceTicks", ge=0, le=1_000_000)
+    """Hysteresis: an order is replaced only once it lies this many ticks outside its band."""
+    max_replace_per_cycle: int = Field(default=12, alias="maxReplacePerCycle", ge=1, le=100)
+    """At most this many out-of-band orders of one wallet are replaced per cycle."""
 
-    _dec = field_validator("max_wallet_utilization", "max_wallet_loss_fraction", mode="before")(_decimal_in)
+    _dec = field_validator(
+        "max_wallet_utilization", "max_wallet_loss_fraction", "safety_sigmas", mode="before"
+    )(_decimal_in)
 
     @model_validator(mode="after")
     def _ordered(self) -> PackerParams:
@@ -184,6 +210,8 @@ class ActionKind(StrEnum):
     RUN_START = "RUN_START"
     RUN_STOP = "RUN_STOP"
     DRY_RUN = "DRY_RUN"
+    SKIP = "SKIP"
+    """A placement the packer wanted but did not make, with its reason (rate-limited per reason)."""
 
 
 class ActionLogLine(_Model):

@@ -1,23 +1,32 @@
 """One wallet's next moves: which orders to cancel and which levels to place, as an immutable plan.
 
 `plan_wallet` is pure. It decides everything that keeps the packer safe — no crossing, tick
-alignment, the collateral cap — so the engine only has to carry the plan out.
+alignment, the collateral cap — and what keeps the book matching the parameters, so the engine
+only has to carry the plan out.
 
 Decisions worth knowing:
 
-- The cap is `available6 * utilization_bps // 10000` (a negative `available6` counts as 0).
-  `reserved6` is the margin the wallet's open margin orders hold. Margin freed by the cancels
-  of this same plan is *not* reused here: it is only free once the cancel is confirmed, and the
-  next cycle sees it. (Cancels only happen on a side that is over full, so that side places
-  nothing in the same plan anyway.)
-- Cancels do not depend on the book: excess orders are cancelled even when the book is
-  crossed or there is no anchor price; only placements are skipped then.
+- **The cap** (`wallet_cap6`): the open orders' margin may use at most `maxWalletUtilization` of
+  the wallet's collateral that positions do not hold, i.e. of `available + reserved` (the venue's
+  free collateral plus what our own open orders reserve). Fills lock margin in positions, which
+  shrinks that base and so the cap: a plan then cancels orders until the rest fits.
+- **The band**: orders belong `[low, high]` ticks from the anchor, the configured distances pushed
+  out by the safety floor (the move expected over one relay round trip). An order more than
+  `bandToleranceTicks` outside it is replaced (at most `maxReplacePerCycle` a cycle), so the book
+  follows the mid and any change of distances; a placement the planner cannot put inside the band
+  is skipped, so nothing it places is cancelled again the next cycle.
+- **Cancels**, in this order: a side over its target loses its extras (out-of-band ones first, then
+  the farthest from the anchor; with no anchor the oldest); then out-of-band orders; then, while the
+  kept orders' margin is over the cap, the farthest orders (with no anchor the largest margins).
+  Counts and the cap converge in one cycle whatever the book; the band needs an anchor.
+- Margin freed by the cancels of this same plan is *not* reused: it is only free once the cancel is
+  confirmed, and the next cycle sees it.
 - Placements go level by level, and within a level buy before sell: buy 0, sell 0, buy 1, ...
   A side that already holds `n` orders starts at level `n`, so when the cap is tight the emptier
   side is filled first and the collateral spreads over both sides.
 - A price that is already taken on that side (by an open order kept in the book or an earlier
   placement of this plan) moves one tick further from the anchor, repeatedly, never toward the
-  spread; if that walks off the price range the level is skipped.
+  spread; if that walks off the price range or out of the band the level is skipped.
 """
 
 from __future__ import annotations
@@ -29,14 +38,25 @@ from enum import StrEnum
 from ama_tui.core.margin import BPS_DENOMINATOR, estimate_margin6, reserved_margin6
 from ama_tui.core.market import BookTop, MarketRules, OpenOrder
 from ama_tui.core.models import PackerParams
-from ama_tui.core.pricing import max_price6_on_grid, pick_non_crossing_price, size_for_level
-
-EXCESS_FACTOR = 2
-"""A side is trimmed back to the target only once it holds more than this many times the target."""
+from ama_tui.core.pricing import (
+    distance_band,
+    max_price6_on_grid,
+    pick_non_crossing_price,
+    size_for_level,
+)
 
 SCALE_DOWN_NUM = 9
 SCALE_DOWN_DEN = 10
 """An order over the remaining cap is shrunk to 90 % of what fits, leaving room for rounding."""
+
+
+class CancelReason(StrEnum):
+    OVER_TARGET = "over-target"
+    """The side holds more orders than `ordersPerSidePerWallet`."""
+    OUT_OF_BAND = "out-of-band"
+    """The order drifted (or the band moved) more than the tolerance outside the band."""
+    OVER_CAP = "over-cap"
+    """The open orders' margin is over the wallet's cap."""
 
 
 class SkipReason(StrEnum):
@@ -52,6 +72,8 @@ class SkipReason(StrEnum):
     """Scaled down to fit the cap, the order would be smaller than the minimum size."""
     CAP_REACHED = "CAP_REACHED"
     """Nothing is left under the cap."""
+    NO_SIZE = "NO_SIZE"
+    """Sizes are a notional and there is no price to convert them at."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +94,7 @@ class PlannedCancel:
     amount18: int
     margin_required6: int
     timestamp: int
+    reason: CancelReason = CancelReason.OVER_TARGET
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,15 +118,20 @@ class WalletPlan:
     remaining6_before: int
     remaining6_after: int
     anchor6: int
+    band: tuple[int, int] = (0, 0)
+    """[low, high] ticks from the anchor where this wallet's orders belong."""
 
     @property
     def planned_margin6(self) -> int:
         return sum(placement.margin6 for placement in self.placements)
 
 
-def wallet_cap6(available6: int, params: PackerParams) -> int:
-    """The most margin a wallet may hold: `available6 * round(util * 10000) / 10000` (0 if negative)."""
-    return max(0, available6) * params.utilization_bps // BPS_DENOMINATOR
+def wallet_cap6(available6: int, reserved6: int, params: PackerParams) -> int:
+    """The most margin a wallet's open orders may hold: `maxWalletUtilization` of the collateral
+    positions do not hold, `(available + reserved) * round(util * 10000) / 10000` (0 if negative).
+    `available6` is the venue's free collateral (net of order and position margin), `reserved6`
+    the margin our open orders hold."""
+    return max(0, available6 + reserved6) * params.utilization_bps // BPS_DENOMINATOR
 
 
 def choose_anchor6(book: BookTop) -> int:
@@ -123,13 +151,67 @@ def _oldest_first(order: OpenOrder) -> tuple[int, int]:
     return (order.timestamp, order.order_id)
 
 
-def _trim(orders: list[OpenOrder], target: int) -> tuple[list[OpenOrder], list[OpenOrder]]:
-    """(kept, cancelled): when a side holds more than EXCESS_FACTOR x target, the oldest go."""
-    if len(orders) <= EXCESS_FACTOR * target:
-        return orders, []
-    ordered = sorted(orders, key=_oldest_first)
-    excess = len(ordered) - target
-    return ordered[excess:], ordered[:excess]
+def distance6(order_price6: int, is_buy: bool, anchor6: int) -> int:
+    """How far an order lies from the anchor on its own side (negative: on the wrong side)."""
+    return anchor6 - order_price6 if is_buy else order_price6 - anchor6
+
+
+@dataclass(frozen=True, slots=True)
+class _Band:
+    anchor6: int
+    low6: int
+    high6: int
+    tolerance6: int
+
+    def outside6(self, price6: int, is_buy: bool) -> int:
+        """How far beyond the band plus its tolerance the price lies (0 when inside)."""
+        distance = distance6(price6, is_buy, self.anchor6)
+        return max(0, self.low6 - self.tolerance6 - distance, distance - self.high6 - self.tolerance6)
+
+
+def _cancels(
+    open_orders: Sequence[OpenOrder], target: int, band: _Band | None, cap6: int, max_replace: int
+) -> list[tuple[OpenOrder, CancelReason]]:
+    cancelled: list[tuple[OpenOrder, CancelReason]] = []
+
+    def farthest_first(order: OpenOrder) -> tuple[int, int, int]:
+        if band is None:
+            return (-order.timestamp, -order.order_id, 0)  # no anchor: the oldest go first
+        out = band.outside6(order.price6, order.is_buy)
+        return (out, distance6(order.price6, order.is_buy, band.anchor6), -order.order_id)
+
+    kept: list[OpenOrder] = []
+    for is_buy in (True, False):
+        side = [o for o in open_orders if o.is_buy == is_buy]
+        if len(side) > target:
+            ordered = sorted(side, key=farthest_first, reverse=True)
+            extra = len(side) - target
+            extras = sorted(ordered[:extra], key=_oldest_first)
+            cancelled.extend((order, CancelReason.OVER_TARGET) for order in extras)
+            side = ordered[extra:]
+        kept.extend(side)
+
+    if band is not None:
+        drifted = [o for o in kept if band.outside6(o.price6, o.is_buy) > 0]
+        drifted.sort(key=farthest_first, reverse=True)
+        for order in drifted[:max_replace]:
+            cancelled.append((order, CancelReason.OUT_OF_BAND))
+            kept.remove(order)
+
+    held6 = reserved_margin6(kept)
+    if held6 > cap6:
+        by_distance = sorted(
+            (o for o in kept if o.is_margin_order and o.margin_required6 > 0),
+            key=(lambda o: (o.margin_required6, -o.order_id, 0)) if band is None else farthest_first,
+            reverse=True,
+        )
+        for order in by_distance:
+            if held6 <= cap6:
+                break
+            cancelled.append((order, CancelReason.OVER_CAP))
+            kept.remove(order)
+            held6 -= order.margin_required6
+    return cancelled
 
 
 def _missing_levels(n_buys: int, n_sells: int, target: int) -> list[tuple[bool, int]]:
@@ -150,18 +232,24 @@ def plan_wallet(
     book: BookTop,
     rules: MarketRules,
     params: PackerParams,
-    size_min18: int,
-    size_max18: int,
+    size_min18: int | None,
+    size_max18: int | None,
+    floor_ticks: int = 0,
 ) -> WalletPlan:
-    """Plan one cycle for one wallet. See the module docstring for the rules."""
+    """Plan one cycle for one wallet. See the module docstring for the rules. `floor_ticks` is the
+    safety floor (the move expected over one relay round trip); `size_min18`/`size_max18` None means
+    sizes could not be decided (a notional with no price): nothing is placed."""
     target = params.orders_per_side
-    cap6 = wallet_cap6(available6, params)
     reserved6 = reserved_margin6(open_orders)
+    cap6 = wallet_cap6(available6, reserved6, params)
     remaining_before = cap6 - reserved6
     anchor6 = choose_anchor6(book)
+    tick6 = rules.tick6
+    low, high = distance_band(params.min_distance_ticks, params.max_distance_ticks, floor_ticks)
+    sound = anchor6 > 0 and tick6 > 0 and not book.is_crossed
+    band = _Band(anchor6, low * tick6, high * tick6, params.band_tolerance_ticks * tick6) if sound else None
 
-    buys_kept, buys_cancelled = _trim([o for o in open_orders if o.is_buy], target)
-    sells_kept, sells_cancelled = _trim([o for o in open_orders if not o.is_buy], target)
+    chosen = _cancels(open_orders, target, band, cap6, params.max_replace_per_cycle)
     cancels = tuple(
         PlannedCancel(
             order_id=order.order_id,
@@ -170,9 +258,13 @@ def plan_wallet(
             amount18=order.amount18,
             margin_required6=order.margin_required6,
             timestamp=order.timestamp,
+            reason=reason,
         )
-        for order in (*buys_cancelled, *sells_cancelled)
+        for order, reason in chosen
     )
+    gone = {order.order_id for order, _ in chosen}
+    buys_kept = [o for o in open_orders if o.is_buy and o.order_id not in gone]
+    sells_kept = [o for o in open_orders if not o.is_buy and o.order_id not in gone]
 
     wanted = _missing_levels(len(buys_kept), len(sells_kept), target)
     skips: list[Skip] = []
@@ -189,6 +281,7 @@ def plan_wallet(
             remaining6_before=remaining_before,
             remaining6_after=remaining_after,
             anchor6=anchor6,
+            band=(low, high),
         )
 
     if not wanted:
@@ -202,7 +295,7 @@ def plan_wallet(
             )
         )
         return done(remaining_before)
-    if anchor6 <= 0:
+    if band is None:
         skips.append(
             Skip(
                 SkipReason.NO_ANCHOR,
@@ -210,9 +303,13 @@ def plan_wallet(
             )
         )
         return done(remaining_before)
+    if size_min18 is None or size_max18 is None:
+        skips.append(
+            Skip(SkipReason.NO_SIZE, f"no price to size the orders at: {len(wanted)} placements skipped")
+        )
+        return done(remaining_before)
 
-    tick6 = rules.tick6
-    highest6 = max_price6_on_grid(tick6) if tick6 > 0 else 0
+    highest6 = max_price6_on_grid(tick6)
     taken: dict[bool, set[int]] = {
         True: {order.price6 for order in buys_kept},
         False: {order.price6 for order in sells_kept},
@@ -234,20 +331,22 @@ def plan_wallet(
             best_bid6=book.best_bid6,
             best_ask6=book.best_ask6,
             tick6=tick6,
-            min_distance_ticks=params.min_distance_ticks,
-            max_distance_ticks=params.max_distance_ticks,
+            min_distance_ticks=low,
+            max_distance_ticks=high,
+            min_buffer_ticks=floor_ticks,
         )
         if price6 is not None:
             step = -tick6 if is_buy else tick6
             while price6 in taken[is_buy]:
                 price6 += step
-            if not 0 < price6 <= highest6:
+            if not 0 < price6 <= highest6 or band.outside6(price6, is_buy) > 0:
                 price6 = None
         if price6 is None:
             skips.append(
                 Skip(
                     SkipReason.NO_SAFE_PRICE,
-                    f"{side} level {level}: no free price that keeps off the other side",
+                    f"{side} level {level}: no free price inside the band {low}-{high} ticks "
+                    "that keeps off the other side",
                     is_buy,
                     level,
                 )

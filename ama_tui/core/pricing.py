@@ -48,6 +48,24 @@ def buffer_ticks(min_distance_ticks: int) -> int:
     return max(MIN_BUFFER_TICKS, min_distance_ticks // 4)
 
 
+def safety_floor_ticks(sigma6: float | None, latency_s: float, sigmas: float, tick6: int) -> int:
+    """The distance (in ticks) the market is expected to move over one relay round trip, times
+    `sigmas`: `ceil(sigmas * sigma6 * sqrt(latency_s) / tick6)`. `sigma6` is the mid's volatility in
+    price6 per square-root second (None or 0: unknown or still, no floor). Floats only pick the integer."""
+    if not sigma6 or sigma6 <= 0 or latency_s <= 0 or sigmas <= 0 or tick6 <= 0:
+        return 0
+    ticks = sigmas * sigma6 * math.sqrt(latency_s) / tick6
+    return math.ceil(min(ticks, 1e12))
+
+
+def distance_band(min_distance_ticks: int, max_distance_ticks: int, floor_ticks: int) -> tuple[int, int]:
+    """The band [low, high] (ticks from the anchor) where a wallet's orders belong: the configured
+    band, pushed out as a whole when the safety floor lies above its low edge."""
+    low = max(min_distance_ticks, floor_ticks)
+    high = max(max_distance_ticks, low + (max_distance_ticks - min_distance_ticks))
+    return low, max(high, low + 1)
+
+
 def distance_ticks(wallet_seed: int, level: int, min_distance_ticks: int, max_distance_ticks: int) -> int:
     """`min + floor(wobble * max(1, max - min))`: the level's distance from the anchor in ticks."""
     span = max(1, max_distance_ticks - min_distance_ticks)
@@ -65,6 +83,7 @@ def pick_non_crossing_price(
     tick6: int,
     min_distance_ticks: int,
     max_distance_ticks: int,
+    min_buffer_ticks: int = 0,
 ) -> int | None:
     """A tick-aligned limit price for one level that cannot cross the book, or None.
 
@@ -79,6 +98,7 @@ def pick_non_crossing_price(
     clamps, a buy is not at least `buffer` ticks below the best ask (or a sell above the best
     bid), or a buy is not strictly below `mid6` (a sell strictly above it) — the latter keeps one
     wallet's new buys and sells from ever meeting each other. `0` is an empty side.
+    `min_buffer_ticks` widens the buffer (the safety floor: the move expected over one round trip).
     """
     if mid6 <= 0 or tick6 <= 0 or best_bid6 < 0 or best_ask6 < 0:
         return None
@@ -91,7 +111,7 @@ def pick_non_crossing_price(
         return None
 
     distance6 = distance_ticks(wallet_seed, level, min_distance_ticks, max_distance_ticks) * tick6
-    buffer6 = buffer_ticks(min_distance_ticks) * tick6
+    buffer6 = max(buffer_ticks(min_distance_ticks), min_buffer_ticks) * tick6
 
     if is_buy:
         price = floor_to_tick(mid6 - distance6, tick6)

@@ -3,9 +3,12 @@
 Failures never stop the loop. A rejection is journaled and that order skipped (a session error
 or missing collateral ends the wallet's turn). A retryable failure ends the wallet's turn too:
 the relay may have failed after submitting, so nothing is retried until the next read shows
-whether it landed. A stop request ends the turn before the next trade is sent. Placements are
-re-checked against a top of book read again just before the cycle's trades go out, so a book
-that moved since the cycle's read cannot make us cross.
+whether it landed. A stop request ends the turn before the next trade is sent.
+
+Every placement is checked against a top of book read again immediately before it is sent
+(`fresh_top`, shared by the wallets sending at that moment): when the other side has come within
+`guard6` of the price (the move expected over one round trip), or the top cannot be read, the
+wallet's remaining placements are skipped, with the tops at decision and now, as a SKIP.
 """
 
 from __future__ import annotations
@@ -43,13 +46,28 @@ class WalletOutcome:
     retryable_failure: bool = False
     last_error: str | None = None
     last_action_ms: int | None = None
+    skips: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    """(reason, message, params) of placements not sent; journaled as SKIP by the caller."""
+    placed_tops: list[tuple[int, BookTop, BookTop | None]] = field(default_factory=list)
+    """(order id, top at decision, top just before sending) of each placed order."""
 
 
-def crosses(placement: PlannedPlacement, top: BookTop) -> bool:
-    """Would this order execute on arrival against the book `top`?"""
+def tops_fields(decision: BookTop, now: BookTop | None) -> dict[str, Any]:
+    """The tops a placement was decided on and sent against, for the journal."""
+    fields: dict[str, Any] = {
+        "decisionBid6": str(decision.best_bid6),
+        "decisionAsk6": str(decision.best_ask6),
+    }
+    if now is not None:
+        fields |= {"sendBid6": str(now.best_bid6), "sendAsk6": str(now.best_ask6)}
+    return fields
+
+
+def too_close(placement: PlannedPlacement, top: BookTop, guard6: int) -> bool:
+    """Is the other side within `guard6` of this order's price (or through it)?"""
     if placement.is_buy:
-        return top.best_ask6 > 0 and placement.price6 >= top.best_ask6
-    return top.best_bid6 > 0 and placement.price6 <= top.best_bid6
+        return top.best_ask6 > 0 and placement.price6 > top.best_ask6 - guard6
+    return top.best_bid6 > 0 and placement.price6 < top.best_bid6 + guard6
 
 
 def plan_steps(
@@ -60,16 +78,21 @@ def plan_steps(
     plan: WalletPlan,
     context: JournalContext,
     now_ms: Callable[[], int],
-    top: BookTop | None,
+    decision_top: BookTop,
+    fresh_top: Callable[[], BookTop | None] | None,
+    guard6: int = 0,
     dry_run: bool = False,
     stopping: Callable[[], bool] = lambda: False,
     emit: Callable[[ActionLogLine], None] = lambda line: None,
+    on_latency: Callable[[float], None] = lambda seconds: None,
+    clock: Callable[[], float] = lambda: 0.0,
 ) -> Generator[None, None, WalletOutcome]:
     """The plan as a generator that pauses before each trade it sends, so a scheduler can
     interleave many wallets (one trade of a wallet in flight at a time, in the plan's order).
     Every journal line is also handed to `emit` the moment it exists, so an action done is an
-    action written even if the process is killed right after. `top` is the top of book read again
-    just before the cycle's trades (None: no re-check); placements that would cross it are skipped."""
+    action written even if the process is killed right after. `decision_top` is the top the plan
+    was made on; `fresh_top` reads the top again right before each placement (None: no re-check).
+    `on_latency` gets each submission's round trip on the venue's `clock`."""
     out = WalletOutcome()
     session_id = wallet.session.session_id if wallet.session else None
     trader, nickname = wallet.address, wallet.entry.nickname
@@ -121,16 +144,24 @@ def plan_steps(
             out.last_error = f"{what} not sent: the wallet has no session"
             out.session_lost = True
             return False, True, None, None
+        sent_at = clock()
         try:
             receipt = venue.submit(order_book, session_id, request)
         except VenueError as exc:
+            on_latency(clock() - sent_at)
             return False, fail(exc, what), None, None
+        on_latency(clock() - sent_at)
         return True, False, receipt.tx_hash, receipt.order_id
 
     for cancel in plan.cancels:
         if stopping():
             return out
-        params = {"orderId": str(cancel.order_id), "isBuy": cancel.is_buy, **price_fields(cancel.price6)}
+        params = {
+            "orderId": str(cancel.order_id),
+            "isBuy": cancel.is_buy,
+            **price_fields(cancel.price6),
+            "reason": str(cancel.reason),
+        }
         yield
         if stopping():
             return out
@@ -143,22 +174,10 @@ def plan_steps(
             return out
 
     if dry_run:
-        top = None
-    for placement in plan.placements:
+        fresh_top = None
+    for index, placement in enumerate(plan.placements):
         if stopping():
             break
-        if top is not None and crosses(placement, top):
-            record(
-                context.line(
-                    ActionKind.ERROR,
-                    ts_ms=now_ms(),
-                    error=f"skipped {'buy' if placement.is_buy else 'sell'} at {placement.price6}: "
-                    f"the book moved (bid {top.best_bid6} / ask {top.best_ask6}) and it would cross",
-                    trader=trader,
-                    nickname=nickname,
-                )
-            )
-            continue
         params = {
             "isBuy": placement.is_buy,
             **price_fields(placement.price6),
@@ -170,6 +189,31 @@ def plan_steps(
         yield
         if stopping():
             break
+        now_top: BookTop | None = None
+        if fresh_top is not None:
+            now_top = fresh_top()
+            left = len(plan.placements) - index
+            side = "buy" if placement.is_buy else "sell"
+            if now_top is None:
+                out.skips.append(
+                    (
+                        "TOP_UNKNOWN",
+                        f"{left} placements not sent: the top of book could not be read again",
+                        tops_fields(decision_top, None),
+                    )
+                )
+                break
+            if now_top.is_crossed or too_close(placement, now_top, guard6):
+                out.skips.append(
+                    (
+                        "TOP_MOVED",
+                        f"{side} at {placement.price6} and {left - 1} more not sent: the top moved to "
+                        f"bid {now_top.best_bid6} / ask {now_top.best_ask6} (planned on "
+                        f"{decision_top.best_bid6} / {decision_top.best_ask6}; keeps {guard6} off)",
+                        tops_fields(decision_top, now_top),
+                    )
+                )
+                break
         ok, stop, tx_hash, order_id = send(
             request, f"place {'buy' if placement.is_buy else 'sell'} level {placement.level}"
         )
@@ -177,6 +221,7 @@ def plan_steps(
             out.placed += 1
             if order_id is not None:
                 params["orderId"] = str(order_id)
+                out.placed_tops.append((order_id, decision_top, now_top))
             done(ActionKind.PLACE_LIMIT, params, tx_hash)
         if stop:
             break

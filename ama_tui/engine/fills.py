@@ -9,7 +9,7 @@ or a cancel of ours is something a user must hear about.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Final
 
 from ama_tui.core.market import OpenOrder
@@ -39,8 +39,10 @@ class FillLedger:
         wallets: Sequence[WalletRuntime],
         context: JournalContext,
         now_ms: Callable[[], int],
+        taker_context: Callable[[int], Mapping[str, str] | None] = lambda order_id: None,
     ) -> list[ActionLogLine]:
-        """New fills of our wallets as FILL lines; updates positions and realized PnL."""
+        """New fills of our wallets as FILL lines; updates positions and realized PnL. A fill of
+        ours that took liquidity carries why: the tops its order was decided on and sent against."""
         by_address = {w.key: w for w in wallets}
         lines: list[ActionLogLine] = []
         for fill in fills:
@@ -64,6 +66,8 @@ class FillLedger:
                 params["orderId"] = str(fill.order_id)
             if fill.is_maker is not None:
                 params["isMaker"] = fill.is_maker
+            if fill.is_maker is False and fill.order_id is not None:
+                params.update(taker_context(fill.order_id) or {"takerWhy": "order not placed by this run"})
             lines.append(
                 context.line(
                     ActionKind.FILL,

@@ -48,7 +48,13 @@ def parse_assignments(items: list[str]) -> dict[str, str]:
 
 def _merge(model: BaseModel, changes: Mapping[str, Any]) -> tuple[BaseModel, dict[str, str]]:
     data = model.model_dump(by_alias=True)
-    data.update(changes)
+    optional = {
+        field.alias or name for name, field in type(model).model_fields.items() if field.default is None
+    }
+    # an empty value clears an optional parameter (e.g. sizes given as a notional)
+    data.update(
+        {k: None if k in optional and isinstance(v, str) and not v.strip() else v for k, v in changes.items()}
+    )
     try:
         return type(model).model_validate(data), {}
     except ValidationError as exc:

@@ -22,13 +22,23 @@ from typing import Final
 from ama_tui.core.margin import reserved_margin6
 from ama_tui.core.market import BookTop, MarketRules, OpenOrder
 from ama_tui.core.models import ActionKind, ActionLogLine, MarketCheckpoint
-from ama_tui.core.planner import WalletPlan, plan_wallet, wallet_cap6
-from ama_tui.engine.executor import WalletOutcome, plan_steps
+from ama_tui.core.planner import WalletPlan, choose_anchor6, plan_wallet, wallet_cap6
+from ama_tui.core.pricing import buffer_ticks, distance_band, safety_floor_ticks
+from ama_tui.core.sizing import size_range18
+from ama_tui.engine.executor import WalletOutcome, plan_steps, tops_fields
 from ama_tui.engine.fills import FillLedger
 from ama_tui.engine.journaling import JournalContext
 from ama_tui.engine.live_params import LiveParams, ParamsView
+from ama_tui.engine.market_risk import (
+    LATENCY_PRIOR_S,
+    FreshTop,
+    LatencyTracker,
+    MidVolatility,
+    sigma6_from_trades,
+)
 from ama_tui.engine.run_setup import RunStart, iso_now
 from ama_tui.engine.sessions import DEFAULT_SESSION_TTL_S, SessionState, needs_session, open_session
+from ama_tui.engine.skips import SkipLog
 from ama_tui.engine.snapshot import CycleStats, EngineSnapshot, EngineState, WalletView
 from ama_tui.engine.venue_wrappers import CountingVenue
 from ama_tui.engine.wallet_state import WalletRuntime
@@ -40,6 +50,7 @@ from ama_tui.venues.base import (
     RateLimited,
     Venue,
     VenueError,
+    is_realtime,
 )
 
 log = logging.getLogger(__name__)
@@ -49,6 +60,12 @@ RECENT_FILLS: Final = 100
 BACKOFF_BASE_S: Final = 0.5
 BACKOFF_MAX_S: Final = 30.0
 PERSIST_INTERVAL_S: Final = 5.0
+TAKER_CONTEXT_KEEP: Final = 4096
+"""Placed orders whose decision tops are remembered, to explain a fill that ends up taker."""
+KILL_SWITCH_PREFIX: Final = "kill switch: "
+FLOOR_DECAY: Final = 0.05
+WARM_UP_READS: Final = 6
+WARM_UP_SPACING_S: Final = 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +79,12 @@ class PackerOptions:
     depth_levels: int = 25
     seed: int = 0
     """Seeds the delay between cycles."""
+    latency_prior_s: float = LATENCY_PRIOR_S
+    """The relay round trip assumed until the packer has measured its own trades (on a clock
+    that is not realtime, nothing moves during a call: 0)."""
+    top_max_age_s: float = 0.05
+    """How old the top re-read before a placement may be (shared by wallets sending at once; on
+    a clock that is not realtime it is read before every placement)."""
 
     @classmethod
     def for_run(cls, *, virtual_time: bool, max_in_flight: int, dry_run: bool, seed: int) -> PackerOptions:
@@ -88,6 +111,13 @@ class RunSummary:
     fills: int
     errors: int
     stop_reason: str
+    skipped: int = 0
+    kill_switch: bool = False
+    """The run was stopped by the kill switch (not by the user or its budget)."""
+
+    @property
+    def cancels_per_cycle(self) -> float:
+        return self.cancelled / self.cycles if self.cycles else 0.0
 
 
 class PackerStopped(RuntimeError):
@@ -106,8 +136,12 @@ class Packer:
         params: LiveParams,
         options: PackerOptions | None = None,
         on_snapshot: Callable[[EngineSnapshot], None] | None = None,
+        on_persist: Callable[[], None] | None = None,
     ) -> None:
+        """`on_persist` runs after every checkpoint save (the embedded exchange saves its own
+        state there, so the two stay together on disk)."""
         self.options = options or PackerOptions()
+        self.on_persist = on_persist
         self.venue = CountingVenue(venue)
         self.store = store
         self.market = market
@@ -150,6 +184,20 @@ class Packer:
         """When the checkpoint was last saved (monotonic); -inf makes the first `_persist` due."""
         self._stop = threading.Event()
         """The run's stop event (set by `run`); trades not yet sent are skipped once it is set."""
+        self._killed = False
+        realtime = is_realtime(self.venue.clock)
+        self._volatility = MidVolatility()
+        self._latency = LatencyTracker(prior_s=self.options.latency_prior_s if realtime else 0.0)
+        self._sigma6: float | None = None
+        self._floor_ticks = 0
+        self._skips = SkipLog(self.context)
+        self._taker_context: dict[int, dict[str, str]] = {}
+        self._persist_lock = threading.RLock()
+        self._fresh_top = FreshTop(
+            lambda: self.venue.book(self.market.order_book, 1).top,
+            max_age_s=self.options.top_max_age_s if realtime else 0.0,
+            on_read=self._sample_mid,
+        )
 
     # ------------------------------------------------------------------------------------
     # helpers
@@ -188,7 +236,7 @@ class Packer:
         if self.options.dry_run:
             return 0
         now = self.venue.clock.now()
-        todo = [w for w in self.wallets if needs_session(w.session, now)]
+        todo = [w for w in self.wallets if needs_session(w.session, now) and now >= w.session_retry_at]
         if not todo:
             return 0
         try:
@@ -196,6 +244,8 @@ class Packer:
             root = self.venue.relayer_set_root()
         except VenueError as exc:
             self._note_failure(exc, "session set-up read")
+            for wallet in todo:
+                self._session_backoff(wallet, exc)
             return len(todo)
         failures = 0
         done = 0
@@ -215,7 +265,8 @@ class Packer:
                     relayer_root=root,
                 )
             except VenueError as exc:
-                error = f"session not created: {exc}"
+                delay = self._session_backoff(wallet, exc)
+                error = f"session not created: {exc} (next try in {delay:.1f} s)"
                 wallet.last_error = error
                 out.lines.append(
                     self._line(
@@ -224,6 +275,8 @@ class Packer:
                 )
             else:
                 wallet.session = SessionState(grant.session_id, grant.expiry)
+                wallet.session_failures = 0
+                wallet.session_retry_at = 0.0
                 wallet.last_action_at = self._now_ms()
                 out.lines.append(
                     self._line(
@@ -235,6 +288,8 @@ class Packer:
                     )
                 )
             self._journal(out.lines)
+            if error is None:
+                self._persist_session(wallet)  # a session that exists is on disk before anything else
             with lock:
                 done += 1
                 failures += error is not None
@@ -246,6 +301,16 @@ class Packer:
         self._map(create, todo)
         self._persist(force=True)
         return failures
+
+    def _session_backoff(self, wallet: WalletRuntime, exc: VenueError) -> float:
+        """Hold off this wallet's next session attempt: doubling from BACKOFF_BASE_S up to
+        BACKOFF_MAX_S, at least what the venue's Retry-After asks. Returns the delay."""
+        wallet.session_failures += 1
+        delay = min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2 ** (wallet.session_failures - 1))
+        if isinstance(exc, RateLimited) and exc.retry_after:
+            delay = max(delay, exc.retry_after)
+        wallet.session_retry_at = self.venue.clock.now() + delay
+        return delay
 
     # ------------------------------------------------------------------------------------
     # reads
@@ -269,7 +334,11 @@ class Packer:
         else:
             page = self.venue.fills_since(ob, addresses, self._fills_cursor)
             self._fills_cursor = page.cursor
-            self._journal(self._fills.record(page.fills, self.wallets, self.context, self._now_ms))
+            self._journal(
+                self._fills.record(
+                    page.fills, self.wallets, self.context, self._now_ms, self._taker_context.get
+                )
+            )
         return book, orders, available
 
     def _seed_positions(self) -> None:
@@ -285,11 +354,36 @@ class Packer:
                 )
             wallet.position_known = True
 
-    def _fresh_top(self) -> BookTop | None:
-        try:
-            return self.venue.book(self.market.order_book, 1).top
-        except VenueError:
-            return None
+    def _sample_mid(self, top: BookTop) -> None:
+        if top.mid6 > 0:
+            self._volatility.add(self.venue.clock.now(), top.mid6)
+
+    def _update_floor(self, book: BookSnapshot, view: ParamsView) -> None:
+        """The safety floor for this cycle: the move expected over one relay round trip. It rises
+        at once and falls by at most FLOOR_DECAY a cycle, so a calm minute does not pull every
+        order in (and the next burst push them all out again)."""
+        self._sample_mid(book.top)
+        if self._volatility.sigma6() is None and self._latency.estimate_s() > 0:
+            self._warm_up_volatility()
+        # the larger of the two measures: the mids' (few samples early on) and the recent trades'
+        # (which bounce between bid and ask): erring wide is erring safe
+        measures = [m for m in (self._volatility.sigma6(), sigma6_from_trades(book.recent_trades)) if m]
+        self._sigma6 = max(measures) if measures else None
+        floor = safety_floor_ticks(
+            self._sigma6, self._latency.estimate_s(), float(view.packer.safety_sigmas), self.market.tick6
+        )
+        self._floor_ticks = max(floor, int(self._floor_ticks * (1 - FLOOR_DECAY)))
+
+    def _warm_up_volatility(self) -> None:
+        """With latency to fear and no measure of the market's moves yet, watch the top for a
+        moment before the first placement (a few reads, once per run)."""
+        for _ in range(WARM_UP_READS):
+            if self.venue.clock.wait(self._stop, WARM_UP_SPACING_S):
+                return
+            try:
+                self._sample_mid(self.venue.book(self.market.order_book, 1).top)
+            except VenueError:
+                return
 
     # ------------------------------------------------------------------------------------
     # one cycle
@@ -305,10 +399,15 @@ class Packer:
             raise PackerStopped(self._stop_reason)
 
         placed = cancelled = errors = 0
+        skipped_before = sum(self._skips.totals.values())
         fills_before = self._fills.total
         failed = False
         try:
-            self.ensure_sessions()  # renew the expiring ones
+            session_failures = self.ensure_sessions()  # create the missing, renew the expiring
+            if session_failures:
+                errors += session_failures
+                if not any(w.session is not None for w in self.wallets):
+                    failed = True  # no wallet can trade: the kill switch counts it
             book, orders, available = self._read()
             self._seed_positions()
         except VenueError as exc:
@@ -318,13 +417,14 @@ class Packer:
             book = None
         if book is not None:
             self._book = book
+            self._update_floor(book, view)
             self._absorb(orders, available, book)
             if self.params.paused:
                 self._state = EngineState.PAUSED
             else:
                 self._state = EngineState.RUNNING
                 plans = self._plans(view, book.top)
-                outcomes = self._execute(plans)
+                outcomes = self._execute(plans, view)
                 for outcome in outcomes:
                     placed += outcome.placed
                     cancelled += outcome.cancelled
@@ -341,6 +441,7 @@ class Packer:
 
         self._consecutive_failures = self._consecutive_failures + 1 if failed else 0
         self._persist()
+        skipped = sum(self._skips.totals.values()) - skipped_before
         stats = CycleStats(
             cycle=self._totals.cycle + 1,
             duration_ms=(time.perf_counter() - started) * 1000,
@@ -349,6 +450,7 @@ class Packer:
             cancelled=cancelled,
             fills=self._fills.total - fills_before,
             errors=errors,
+            skipped=skipped,
         )
         self._last_cycle = stats
         self._totals = CycleStats(
@@ -359,10 +461,12 @@ class Packer:
             cancelled=self._totals.cancelled + cancelled,
             fills=self._totals.fills + stats.fills,
             errors=self._totals.errors + errors,
+            skipped=self._totals.skipped + skipped,
         )
         self._publish()
         if self._consecutive_failures >= view.packer.max_failed_cycles:
-            self._stop_reason = f"kill switch: {self._consecutive_failures} consecutive failing cycles"
+            self._killed = True
+            self._stop_reason = f"{KILL_SWITCH_PREFIX}{self._consecutive_failures} consecutive failing cycles"
             self._journal([self._line(ActionKind.ERROR, error=self._stop_reason)])
             raise PackerStopped(self._stop_reason)
         return stats
@@ -394,15 +498,21 @@ class Packer:
             wallet.orders = current
             wallet.available6 = available.get(wallet.address, 0)
             wallet.reserved6 = reserved_margin6(current)
-            wallet.cap6 = wallet_cap6(wallet.available6, packer_params)
+            wallet.cap6 = wallet_cap6(wallet.available6, wallet.reserved6, packer_params)
             if wallet.initial_equity6 is None:
                 wallet.initial_equity6 = wallet.available6 + wallet.reserved6
 
     def _plans(self, view: ParamsView, top: BookTop) -> list[tuple[WalletRuntime, WalletPlan]]:
-        config = view.config
+        sizes = size_range18(view.config, choose_anchor6(top))
         plans = []
+        skip_lines: list[ActionLogLine] = []
+        now_s = self.venue.clock.now()
         for wallet in self.wallets:
             if wallet.session is None and not self.options.dry_run:
+                line = self._skips.note(
+                    wallet, "NO_SESSION", "the wallet has no session yet", now_s=now_s, now_ms=self._now_ms
+                )
+                skip_lines.extend([line] if line else [])
                 continue
             plan = plan_wallet(
                 wallet_index=wallet.index,
@@ -411,16 +521,34 @@ class Packer:
                 book=top,
                 rules=self.rules,
                 params=view.packer,
-                size_min18=config.size_min18,
-                size_max18=config.size_max18,
+                size_min18=sizes[0] if sizes else None,
+                size_max18=sizes[1] if sizes else None,
+                floor_ticks=self._floor_ticks,
             )
+            if plan.skips:
+                skip_lines.extend(
+                    self._skips.plan_skips(wallet, plan.skips, now_s=now_s, now_ms=self._now_ms)
+                )
+            else:
+                wallet.skip_reason = None
             if plan.cancels or plan.placements:
                 plans.append((wallet, plan))
+        self._journal(skip_lines)
         return plans
 
-    def _execute(self, plans: list[tuple[WalletRuntime, WalletPlan]]) -> list[WalletOutcome]:
-        placing = any(plan.placements for _, plan in plans)
-        top = self._fresh_top() if placing and not (self.options.dry_run or self.options.sequential) else None
+    def _guard6(self, view: ParamsView) -> int:
+        """How far the other side must stay from a price when it is sent."""
+        low, _ = distance_band(
+            view.packer.min_distance_ticks, view.packer.max_distance_ticks, self._floor_ticks
+        )
+        return max(buffer_ticks(low), self._floor_ticks) * self.market.tick6
+
+    def _execute(
+        self, plans: list[tuple[WalletRuntime, WalletPlan]], view: ParamsView
+    ) -> list[WalletOutcome]:
+        recheck = not (self.options.dry_run or self.options.sequential)
+        decision_top = self._book.top if self._book is not None else BookTop(0, 0)
+        guard6 = self._guard6(view)
         jobs = [
             plan_steps(
                 venue=self.venue,
@@ -429,14 +557,20 @@ class Packer:
                 plan=plan,
                 context=self.context,
                 now_ms=self._now_ms,
-                top=top,
+                decision_top=decision_top,
+                fresh_top=self._fresh_top.get if recheck else None,
+                guard6=guard6,
                 dry_run=self.options.dry_run,
                 stopping=self._stop.is_set,
                 emit=self._emit,
+                on_latency=self._latency.add,
+                clock=self.venue.clock.now,
             )
             for wallet, plan in plans
         ]
         outcomes = self._interleave(jobs)
+        now_s = self.venue.clock.now()
+        skip_lines: list[ActionLogLine] = []
         for (wallet, _), outcome in zip(plans, outcomes, strict=True):
             if outcome.last_action_ms is not None:
                 wallet.last_action_at = outcome.last_action_ms
@@ -444,6 +578,16 @@ class Packer:
                 wallet.last_error = outcome.last_error
             if outcome.session_lost:
                 wallet.session = None
+            for reason, message, params in outcome.skips:
+                line = self._skips.note(
+                    wallet, reason, message, now_s=now_s, now_ms=self._now_ms, params=params
+                )
+                skip_lines.extend([line] if line else [])
+            for order_id, decided, sent in outcome.placed_tops:
+                self._taker_context[order_id] = tops_fields(decided, sent)
+        while len(self._taker_context) > TAKER_CONTEXT_KEEP:
+            del self._taker_context[next(iter(self._taker_context))]
+        self._journal(skip_lines)
         return outcomes
 
     def _interleave(self, jobs: list[Generator[None, None, WalletOutcome]]) -> list[WalletOutcome]:
@@ -510,8 +654,9 @@ class Packer:
             equity = wallet.initial_equity6 or 0
             pnl = wallet.position.realized6 + wallet.position.unrealized6(mark)
             if equity > 0 and pnl < 0 and -pnl >= limit * equity:
+                self._killed = True
                 self._stop_reason = (
-                    f"kill switch: {wallet.entry.nickname} lost {-pnl / 10**6:.2f} USDC, "
+                    f"{KILL_SWITCH_PREFIX}{wallet.entry.nickname} lost {-pnl / 10**6:.2f} USDC, "
                     f"over {limit:%} of its {equity / 10**6:.2f} USDC at the start"
                 )
                 self._journal(
@@ -593,13 +738,23 @@ class Packer:
     # ------------------------------------------------------------------------------------
     # persistence and snapshots
 
-    def _persist(self, *, force: bool = False) -> None:
+    def _persist_session(self, wallet: WalletRuntime) -> None:
+        """Save one wallet's new session now (wallet file, then checkpoint): a kill right after
+        must find it, or the next run would open a second one."""
+        with self._persist_lock:
+            self._persist(force=True, only=wallet)
+
+    def _persist(self, *, force: bool = False, only: WalletRuntime | None = None) -> None:
         """Save what changed. Session changes are saved at once; last-action times (which the
         journal can rebuild) and `updatedAt` at most every PERSIST_INTERVAL_S, and always at the end."""
+        with self._persist_lock:
+            self._persist_locked(force=force, only=only)
+
+    def _persist_locked(self, *, force: bool, only: WalletRuntime | None) -> None:
         due = force or time.monotonic() - self._last_persist >= PERSIST_INTERVAL_S
         wallets = dict(self.checkpoint.wallets)
         changed = False
-        for wallet in self.wallets:
+        for wallet in self.wallets if only is None else [only]:
             stored = wallets.get(wallet.key)
             if stored is None:
                 continue
@@ -624,6 +779,8 @@ class Packer:
         self.checkpoint = self.checkpoint.model_copy(update={"wallets": wallets, "run": run})
         self.store.save_checkpoint(self.checkpoint)
         self._last_persist = time.monotonic()
+        if self.on_persist is not None:
+            self.on_persist()
 
     def snapshot(self) -> EngineSnapshot:
         mark = self._mark6()
@@ -645,6 +802,7 @@ class Packer:
                 last_action_at=w.last_action_at,
                 last_error=w.last_error,
                 orders=w.orders,
+                skip_reason=w.skip_reason,
             )
             for w in self.wallets
         )
@@ -667,6 +825,10 @@ class Packer:
             dry_run=self.options.dry_run,
             stop_reason=self._stop_reason,
             notices=tuple(self._notices),
+            floor_ticks=self._floor_ticks,
+            sigma6=self._sigma6,
+            latency_s=self._latency.estimate_s(),
+            skips_by_reason=tuple(sorted(self._skips.totals.items())),
         )
 
     def _publish(self) -> None:
@@ -702,7 +864,8 @@ class Packer:
             ]
         )
         try:
-            self.ensure_sessions(progress)
+            failures = self.ensure_sessions(progress)
+            self._totals = replace(self._totals, errors=self._totals.errors + failures)
             self._publish()
             while not stop.is_set():
                 try:
@@ -737,6 +900,8 @@ class Packer:
             fills=self._totals.fills,
             errors=self._totals.errors,
             stop_reason=self._stop_reason or "stopped",
+            skipped=self._totals.skipped,
+            kill_switch=self._killed,
         )
 
     def _finish(self) -> None:

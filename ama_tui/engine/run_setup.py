@@ -3,6 +3,11 @@
 Resume keeps the run id, the config, the packer params and the sessions. Fresh makes a new run
 id but still reuses sessions that are valid (creating a second session for a wallet whose session
 is valid would only burn a nonce). Open orders are never taken from here: the venue is the truth.
+
+Sessions come from the checkpoint and from the journal's SESSION_INIT lines, the later expiry
+winning: a run killed after a session was created but before the checkpoint held it (or before
+any checkpoint existed) still finds it, and `--resume` with a journal but no checkpoint resumes
+the journal's run. A session the venue no longer knows is replaced at its first trade.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from enum import StrEnum
 from typing import Any
 
 from ama_tui.core.models import (
+    ActionKind,
     MarketCheckpoint,
     MarketRef,
     PackerParams,
@@ -51,25 +57,66 @@ class RunStart:
     journal_report: JournalReadReport
 
 
-def last_actions_from_journal(store: MarketStore) -> tuple[dict[str, int], JournalReadReport]:
-    """Per wallet, the newest `ts` in the journal (streamed, never loaded whole)."""
+@dataclass(slots=True)
+class JournalFacts:
+    """What a run start needs from the journal, gathered in one streamed pass."""
+
+    last_action_at: dict[str, int]
+    sessions: dict[str, SessionState]
+    run_id: str | None
+    """The run of the newest line (what `--resume` continues when there is no checkpoint)."""
+    report: JournalReadReport
+
+
+def read_journal_facts(store: MarketStore) -> JournalFacts:
+    """Per wallet the newest `ts` and the newest SESSION_INIT; the last run id (streamed)."""
     report = JournalReadReport()
     latest: dict[str, int] = {}
+    sessions: dict[str, SessionState] = {}
+    run_id: str | None = None
     for line in store.iter_journal(report):
+        run_id = line.run_id
         trader = line.trader.lower()
-        if trader.startswith("0x") and line.ts > latest.get(trader, 0):
+        if not trader.startswith("0x"):
+            continue
+        if line.ts > latest.get(trader, 0):
             latest[trader] = line.ts
-    return latest, report
+        if line.action == ActionKind.SESSION_INIT:
+            session = _session_of(line.params or {})
+            if session is not None:
+                sessions[trader] = session
+    return JournalFacts(latest, sessions, run_id, report)
 
 
-def _sessions_of(checkpoint: MarketCheckpoint | None) -> dict[str, SessionState]:
-    if checkpoint is None:
-        return {}
-    return {
-        address: SessionState(wallet.session_id, wallet.session_expiry)
-        for address, wallet in checkpoint.wallets.items()
-        if wallet.session_id and wallet.session_expiry
-    }
+def _session_of(params: Mapping[str, Any]) -> SessionState | None:
+    session_id, expiry = params.get("sessionId"), params.get("expiry")
+    if (
+        isinstance(session_id, str)
+        and session_id
+        and isinstance(expiry, int)
+        and not isinstance(expiry, bool)
+    ):
+        return SessionState(session_id, expiry)
+    return None
+
+
+def last_actions_from_journal(store: MarketStore) -> tuple[dict[str, int], JournalReadReport]:
+    """Per wallet, the newest `ts` in the journal (streamed, never loaded whole)."""
+    facts = read_journal_facts(store)
+    return facts.last_action_at, facts.report
+
+
+def _sessions_of(
+    checkpoint: MarketCheckpoint | None, journal: Mapping[str, SessionState]
+) -> dict[str, SessionState]:
+    sessions = dict(journal)
+    if checkpoint is not None:
+        for address, wallet in checkpoint.wallets.items():
+            if wallet.session_id and wallet.session_expiry:
+                known = sessions.get(address)
+                if known is None or wallet.session_expiry >= known.expiry:
+                    sessions[address] = SessionState(wallet.session_id, wallet.session_expiry)
+    return sessions
 
 
 def prepare_run(
@@ -92,9 +139,13 @@ def prepare_run(
     `run_id` fixes a fresh run's id (deterministic tests); by default it is a random UUID.
     """
     existing = store.load_checkpoint()
-    if mode is StartMode.RESUME and existing is None:
-        raise ResumeError(f"nothing to resume: no checkpoint in {store.folder}")
-    resumed = existing is not None and mode is not StartMode.FRESH
+    facts = read_journal_facts(store)
+    journal_run = facts.run_id if existing is None and facts.sessions else None
+    if mode is StartMode.RESUME and existing is None and journal_run is None:
+        raise ResumeError(
+            f"nothing to resume: no checkpoint (and no sessions in the journal) in {store.folder}"
+        )
+    resumed = (existing is not None or journal_run is not None) and mode is not StartMode.FRESH
 
     base_config = config or (existing.config if existing else RunConfig())
     base_packer = packer or (existing.packer_params if existing else PackerParams())
@@ -104,16 +155,22 @@ def prepare_run(
     stamp = iso_now(now)
     if resumed and existing is not None:
         run = RunInfo.model_validate({**existing.run.model_dump(by_alias=True), "updatedAt": stamp})
+    elif resumed and journal_run is not None:
+        run = RunInfo(run_id=journal_run, started_at=stamp, updated_at=stamp)
     else:
         run = RunInfo(run_id=run_id or str(uuid.uuid4()), started_at=stamp, updated_at=stamp)
 
-    last_actions, report = last_actions_from_journal(store)
+    last_actions, report = facts.last_action_at, facts.report
+    sessions = _sessions_of(existing, facts.sessions)
     stored_wallets = dict(existing.wallets) if existing else {}
     for wallet in wallets:
         key = wallet.address.lower()
         previous = stored_wallets.get(key)
         entry = previous or WalletCheckpoint(nickname=wallet.nickname, role="MAKER")
         updates: dict[str, Any] = {"nickname": wallet.nickname}
+        session = sessions.get(key)
+        if session is not None and (entry.session_expiry or 0) < session.expiry:
+            updates |= {"sessionId": session.session_id, "sessionExpiry": session.expiry}
         if key in last_actions:
             updates["lastActionAt"] = max(last_actions[key], entry.last_action_at or 0)
         stored_wallets[key] = entry.model_validate({**entry.model_dump(by_alias=True), **updates})
@@ -135,7 +192,7 @@ def prepare_run(
     return RunStart(
         checkpoint=checkpoint,
         resumed=resumed,
-        sessions=_sessions_of(existing),
+        sessions=sessions,
         last_action_at={a: w.last_action_at for a, w in checkpoint.wallets.items() if w.last_action_at},
         journal_report=report,
     )

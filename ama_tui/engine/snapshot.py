@@ -38,6 +38,8 @@ class WalletView:
     """Unix ms, as the journal's `ts`."""
     last_error: str | None
     orders: tuple[OpenOrder, ...] = ()
+    skip_reason: str | None = None
+    """Why the wallet is not placing what it wants (None when it is)."""
 
     @property
     def pnl6(self) -> int:
@@ -53,6 +55,8 @@ class CycleStats:
     cancelled: int
     fills: int
     errors: int
+    skipped: int = 0
+    """Placements wanted but not made (every reason)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,3 +80,10 @@ class EngineSnapshot:
     dry_run: bool = False
     stop_reason: str | None = None
     notices: tuple[str, ...] = field(default_factory=tuple)
+    floor_ticks: int = 0
+    """The safety floor in force: ticks every order keeps from the anchor and the other side."""
+    sigma6: float | None = None
+    """The mid's measured volatility, price6 per square-root second."""
+    latency_s: float = 0.0
+    """The relay round trip the floor assumes."""
+    skips_by_reason: tuple[tuple[str, int], ...] = ()

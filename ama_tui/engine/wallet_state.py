@@ -17,6 +17,11 @@ class WalletRuntime:
     session: SessionState | None = None
     last_action_at: int | None = None
     last_error: str | None = None
+    skip_reason: str | None = None
+    """Why the wallet's last wanted placement was not made (cleared when a plan places everything)."""
+    session_failures: int = 0
+    session_retry_at: float = 0.0
+    """Venue time before which a failed session creation is not tried again (backoff, Retry-After)."""
     orders: tuple[OpenOrder, ...] = ()
     available6: int = 0
     cap6: int = 0

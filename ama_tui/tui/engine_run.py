@@ -14,6 +14,7 @@ from ama_tui.engine.live_params import ParamsError
 from ama_tui.engine.packer import Packer, PackerOptions, RunSummary, SessionProgress
 from ama_tui.engine.run_setup import ResumeError, StartMode, iso_now, prepare_run
 from ama_tui.engine.snapshot import EngineSnapshot
+from ama_tui.engine.venue_state import VenueStateError, attach_venue_state
 from ama_tui.store import MarketStore, StoreError, WalletEntry
 from ama_tui.tui.engine_handle import EngineHandle
 from ama_tui.venues.base import Clock, MarketRow, Venue, VenueError
@@ -62,7 +63,7 @@ class PacedVenue:
 
 def describe_error(exc: BaseException) -> str:
     """One line for the screen (never a traceback; venue and store messages carry no secrets)."""
-    if isinstance(exc, SetupError | ParamsError | ResumeError | StoreError):
+    if isinstance(exc, SetupError | ParamsError | ResumeError | StoreError | VenueStateError):
         return str(exc)
     if isinstance(exc, VenueError):
         return f"the exchange failed: {exc}"
@@ -97,6 +98,7 @@ def run_packer(
         run_id=run_id,
     )
     info = venue.market_info(request.row.market_address)
+    save_venue = attach_venue_state(venue, store, resumed=start.resumed)
     started = threading.Event()
 
     def on_snapshot(snapshot: EngineSnapshot) -> None:
@@ -114,6 +116,7 @@ def run_packer(
         params=handle.params,
         options=options,
         on_snapshot=on_snapshot,
+        on_persist=save_venue,
     )
     return packer.run(handle.stop_event, progress=progress)
 

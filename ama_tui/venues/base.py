@@ -236,7 +236,14 @@ class Clock(Protocol):
         ...
 
 
+def is_realtime(clock: Clock) -> bool:
+    """Does the market move while a call is in flight? (False only for a virtual clock.)"""
+    return bool(getattr(clock, "realtime", True))
+
+
 class WallClock:
+    realtime = True
+
     def now(self) -> float:
         return time.time()
 

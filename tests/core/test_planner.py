@@ -15,13 +15,14 @@ from ama_tui.core.margin import estimate_margin6
 from ama_tui.core.market import BookTop, MarketRules, OpenOrder
 from ama_tui.core.models import PackerParams
 from ama_tui.core.planner import (
+    CancelReason,
     PlannedPlacement,
     SkipReason,
     WalletPlan,
     choose_anchor6,
     plan_wallet,
 )
-from ama_tui.core.pricing import buffer_ticks, floor_to_tick, pick_non_crossing_price
+from ama_tui.core.pricing import buffer_ticks, distance_band, floor_to_tick, pick_non_crossing_price
 from ama_tui.core.units import MAX_PRICE6
 
 TICK = 10_000  # 0.01
@@ -45,8 +46,9 @@ def plan(
     rules: MarketRules = RULES,
     params: PackerParams | None = None,
     wallet_index: int = 0,
-    size_min18: int = SIZE_MIN,
-    size_max18: int = SIZE_MAX,
+    size_min18: int | None = SIZE_MIN,
+    size_max18: int | None = SIZE_MAX,
+    floor_ticks: int = 0,
     **param_fields: Any,
 ) -> WalletPlan:
     return plan_wallet(
@@ -58,6 +60,7 @@ def plan(
         params=params or PackerParams.model_validate(param_fields),
         size_min18=size_min18,
         size_max18=size_max18,
+        floor_ticks=floor_ticks,
     )
 
 
@@ -156,22 +159,53 @@ def test_reserved_margin_counts_only_margin_orders() -> None:
     ]
     result = plan(open_orders=held, ordersPerSidePerWallet=2)
     assert result.reserved6 == 190_000_000
-    assert result.remaining6_before == 10_000_000
+    # the cap is 20 % of free + reserved collateral: (1000 + 190) * 0.2 = 238 USDC
+    assert result.cap6 == 238_000_000
+    assert result.remaining6_before == 48_000_000
     # one buy held -> buy level 1 only; two sells held -> none
     assert sides(result.placements) == [("buy", 1, 4_110_000)]
 
 
+def test_the_cap_is_a_fraction_of_collateral_not_held_by_positions() -> None:
+    # placing orders moves collateral from free to reserved: the cap does not shrink with them
+    empty = plan(available6=1_000_000_000)
+    held = [order(1, 4_300_000, margin6=100_000_000)]
+    packed = plan(open_orders=held, available6=900_000_000)
+    assert empty.cap6 == packed.cap6 == 200_000_000
+
+
 def test_cap_reached_skips_every_level() -> None:
     held = [order(1, 4_300_000, margin6=250_000_000)]
-    result = plan(open_orders=held, ordersPerSidePerWallet=2)
-    assert result.remaining6_before == -50_000_000
+    result = plan(open_orders=held, available6=1_000_000_000, ordersPerSidePerWallet=2)
+    assert result.cap6 == 250_000_000  # (1000 + 250) * 0.2: the order exactly fills it
+    assert result.cancels == ()
+    assert result.remaining6_before == 0
     assert result.placements == ()
     assert [(s.reason, s.is_buy, s.level) for s in result.skips] == [
         (SkipReason.CAP_REACHED, False, 0),
         (SkipReason.CAP_REACHED, True, 1),
         (SkipReason.CAP_REACHED, False, 1),
     ]
-    assert result.remaining6_after == -50_000_000
+    assert result.remaining6_after == 0
+
+
+def test_over_the_cap_cancels_the_farthest_orders_until_the_rest_fits() -> None:
+    # fills locked collateral in a position: free 100 USDC, reserved 60 -> cap (100 + 60) * 0.2 = 32
+    held = [
+        order(1, 4_390_000, margin6=10_000_000),  # 11 ticks
+        order(2, 4_200_000, margin6=10_000_000),  # 30 ticks
+        order(3, 4_700_000, is_buy=False, margin6=20_000_000),  # 20 ticks
+        order(4, 4_900_000, is_buy=False, margin6=20_000_000),  # 40 ticks
+    ]
+    result = plan(open_orders=held, available6=100_000_000, ordersPerSidePerWallet=2)
+    assert result.cap6 == 32_000_000
+    assert [(c.order_id, c.reason) for c in result.cancels] == [
+        (4, CancelReason.OVER_CAP),  # 40 ticks: 60 -> 40
+        (2, CancelReason.OVER_CAP),  # 30 ticks: 40 -> 30 <= 32
+    ]
+    kept = sum(o.margin_required6 for o in held) - sum(c.margin_required6 for c in result.cancels)
+    assert kept <= result.cap6
+    assert result.placements == ()  # the freed margin is used only once the cancels are confirmed
 
 
 def test_no_collateral_means_cap_reached() -> None:
@@ -183,7 +217,7 @@ def test_no_collateral_means_cap_reached() -> None:
 
 
 def test_placement_order_alternates_and_fills_the_emptier_side_first() -> None:
-    held = [order(i, 3_000_000 - i * TICK, timestamp=i) for i in range(4)]  # 4 buys, 0 sells
+    held = [order(i, 4_300_000 - i * TICK, timestamp=i) for i in range(4)]  # 4 buys, 0 sells
     result = plan(open_orders=held, ordersPerSidePerWallet=6)
     assert [("buy" if p.is_buy else "sell", p.level) for p in result.placements] == [
         ("sell", 0),
@@ -197,20 +231,64 @@ def test_placement_order_alternates_and_fills_the_emptier_side_first() -> None:
     ]
 
 
-def test_cancels_oldest_when_a_side_holds_more_than_twice_the_target() -> None:
-    # 13 buys with target 6 (> 12): the 7 oldest go; timestamp ties broken by order id
-    buys = [order(100 + i, 4_000_000 - i * TICK, timestamp=i // 2) for i in range(13)]
-    sells = [order(200 + i, 5_000_000 + i * TICK, is_buy=False, timestamp=0) for i in range(12)]
+def test_a_side_over_its_target_loses_the_out_of_band_then_the_farthest() -> None:
+    # 9 buys with target 6: the one 150 ticks out (out of band) goes, then the two farthest inside
+    buys = [order(100 + i, 4_400_000 - 10 * i * TICK, timestamp=i) for i in range(8)]
+    buys.append(order(199, 3_000_000, timestamp=99))
+    sells = [order(200 + i, 4_600_000 + 10 * i * TICK, is_buy=False) for i in range(6)]
     result = plan(open_orders=[*reversed(buys), *sells])
-    assert [c.order_id for c in result.cancels] == [100, 101, 102, 103, 104, 105, 106]
-    assert all(c.is_buy for c in result.cancels)
-    assert result.placements == ()  # 6 buys kept, 12 sells: both sides hold the target
+    assert sorted(c.order_id for c in result.cancels) == [106, 107, 199]
+    assert {c.reason for c in result.cancels} == {CancelReason.OVER_TARGET}
+    assert result.placements == ()  # 6 a side kept: both sides hold the target
     assert result.skips == ()
 
 
-def test_exactly_twice_the_target_is_left_alone() -> None:
-    buys = [order(i, 4_000_000 - i * TICK, timestamp=i) for i in range(12)]
-    assert plan(open_orders=buys).cancels == ()
+def test_a_side_at_its_target_inside_the_band_is_left_alone() -> None:
+    buys = [order(i, 4_380_000 - i * 10 * TICK, timestamp=i) for i in range(6)]
+    sells = [order(10 + i, 4_620_000 + i * 10 * TICK, is_buy=False) for i in range(6)]
+    result = plan(open_orders=[*buys, *sells])
+    assert result.cancels == () and result.placements == ()
+
+
+def test_orders_left_outside_the_band_by_a_mid_move_are_replaced() -> None:
+    # the orders were placed around 4.50; the mid is now 5.50 (100 ticks up)
+    buys = [order(i, 4_380_000 - i * 10 * TICK, timestamp=i) for i in range(2)]  # 112, 122 ticks
+    sells = [order(10 + i, 4_620_000 + i * 10 * TICK, is_buy=False) for i in range(2)]  # on the wrong side
+    moved = BookTop(best_bid6=5_490_000, best_ask6=5_510_000)
+    result = plan(open_orders=[*buys, *sells], book=moved, ordersPerSidePerWallet=2)
+    # buy 112 ticks away is inside 10..120 (+5): kept; 122 is inside the tolerance: kept
+    assert sorted(c.order_id for c in result.cancels) == [10, 11]
+    assert {c.reason for c in result.cancels} == {CancelReason.OUT_OF_BAND}
+    assert [p.is_buy for p in result.placements] == [False, False]
+    assert all(p.price6 > 5_500_000 for p in result.placements)
+
+
+def test_band_tolerance_and_the_replace_limit_keep_churn_low() -> None:
+    # 3 ticks past the band edge (inside the 5-tick tolerance): kept; 6 ticks past: replaced
+    near = order(1, 4_500_000 - 123 * TICK)
+    far = order(2, 4_500_000 - 126 * TICK)
+    result = plan(open_orders=[near, far], ordersPerSidePerWallet=2)
+    assert [c.order_id for c in result.cancels] == [2]
+    # with many orders out of band, at most maxReplacePerCycle go per cycle (the farthest first)
+    wrong = [order(i, 4_500_000 - (200 + i) * TICK) for i in range(6)]
+    limited = plan(open_orders=wrong, maxReplacePerCycle=2)
+    assert [c.order_id for c in limited.cancels] == [5, 4]
+
+
+def test_the_safety_floor_pushes_the_band_out() -> None:
+    result = plan(ordersPerSidePerWallet=3, floor_ticks=200)
+    assert result.band == (200, 310)  # the band keeps its width (110 ticks) beyond the floor
+    for p in result.placements:
+        assert abs(p.price6 - result.anchor6) >= 200 * TICK
+    # orders near the mid that were fine before are now inside the floor: replaced
+    close = plan(open_orders=[order(1, 4_390_000)], ordersPerSidePerWallet=1, floor_ticks=200)
+    assert [(c.order_id, c.reason) for c in close.cancels] == [(1, CancelReason.OUT_OF_BAND)]
+
+
+def test_no_size_without_a_price_skips_every_placement() -> None:
+    result = plan(size_min18=None, size_max18=None, ordersPerSidePerWallet=1)
+    assert result.placements == ()
+    assert [s.reason for s in result.skips] == [SkipReason.NO_SIZE]
 
 
 def test_cancels_happen_on_a_crossed_book_but_placements_do_not() -> None:
@@ -274,12 +352,13 @@ def test_collision_walks_past_several_taken_prices() -> None:
     assert len(sells) == len(set(sells)) == 4
 
 
-def test_deep_levels_collide_at_the_lowest_price_and_are_skipped() -> None:
-    # mid 0.05: every buy level is clamped to 0.01, so only the first gets it
+def test_levels_that_cannot_lie_inside_the_band_are_skipped() -> None:
+    # mid 0.05: every buy level would be clamped to 0.01, 4 ticks from the mid, under the band's
+    # 10 ticks (less the 5-tick tolerance): no buy at all, rather than one cancelled next cycle
     result = plan(book=BookTop(best_bid6=40_000, best_ask6=60_000), ordersPerSidePerWallet=3)
-    buys = [p for p in result.placements if p.is_buy]
-    assert [(p.level, p.price6) for p in buys] == [(0, 10_000)]
+    assert [p for p in result.placements if p.is_buy] == []
     assert [(s.reason, s.level) for s in result.skips if s.is_buy] == [
+        (SkipReason.NO_SAFE_PRICE, 0),
         (SkipReason.NO_SAFE_PRICE, 1),
         (SkipReason.NO_SAFE_PRICE, 2),
     ]
@@ -367,6 +446,8 @@ def packer_params(draw: st.DrawFn) -> PackerParams:
         max_wallet_utilization=Decimal(draw(UTIL_BPS)) / 10_000,
         min_distance_ticks=low,
         max_distance_ticks=high,
+        band_tolerance_ticks=draw(st.integers(0, 20)),
+        max_replace_per_cycle=draw(st.integers(1, 12)),
     )
 
 
@@ -419,6 +500,7 @@ def wallet_inputs(draw: st.DrawFn) -> dict[str, Any]:
         "params": params,
         "size_min18": size_min,
         "size_max18": size_max,
+        "floor_ticks": draw(st.one_of(st.just(0), st.integers(0, 400))),
     }
 
 
@@ -432,21 +514,31 @@ def test_plan_invariants(inputs: dict[str, Any]) -> None:
     orders: list[OpenOrder] = inputs["open_orders"]
     target = params.orders_per_side
     tick = rules.tick6
-    buffer = buffer_ticks(params.min_distance_ticks) * tick
+    low, high = distance_band(params.min_distance_ticks, params.max_distance_ticks, inputs["floor_ticks"])
+    assert result.band == (low, high)
+    buffer = max(buffer_ticks(low), inputs["floor_ticks"]) * tick
+    tolerance = params.band_tolerance_ticks * tick
 
-    # the cap and the margin already reserved
-    assert result.cap6 == max(0, inputs["available6"]) * params.utilization_bps // 10_000
-    assert result.reserved6 == sum(o.margin_required6 for o in orders if o.is_margin_order)
+    # the cap: a fraction of the collateral positions do not hold (free + reserved by our orders)
+    reserved = sum(o.margin_required6 for o in orders if o.is_margin_order)
+    assert result.reserved6 == reserved
+    assert result.cap6 == max(0, inputs["available6"] + reserved) * params.utilization_bps // 10_000
     assert result.remaining6_before == result.cap6 - result.reserved6
     assert result.anchor6 == choose_anchor6(book)
+    sound = result.anchor6 > 0 and not book.is_crossed
 
-    # every placement is safe
+    def outside(price6: int, is_buy: bool) -> int:
+        distance = result.anchor6 - price6 if is_buy else price6 - result.anchor6
+        return max(0, low * tick - tolerance - distance, distance - high * tick - tolerance)
+
+    # every placement is safe and inside the band
     for p in result.placements:
         assert p.price6 % tick == 0
         assert 0 < p.price6 <= MAX_PRICE6
         assert inputs["size_min18"] <= p.amount18 <= inputs["size_max18"]
         assert p.margin6 == estimate_margin6(p.price6, p.amount18, p.is_buy, rules.margin_bps)
         assert 0 <= p.level < target
+        assert outside(p.price6, p.is_buy) == 0
         if p.is_buy:
             assert p.price6 < result.anchor6
             if book.best_ask6 > 0:
@@ -455,14 +547,16 @@ def test_plan_invariants(inputs: dict[str, Any]) -> None:
             assert p.price6 > result.anchor6
             if book.best_bid6 > 0:
                 assert p.price6 >= book.best_bid6 + buffer
-    if book.is_crossed or result.anchor6 == 0:
+    if not sound:
         assert result.placements == ()
 
     # each price is the pricing rule's, or moved one tick at a time away from the anchor past
     # prices already taken on that side (by kept orders or earlier placements)
-    kept_prices = {o.price6 for o in orders if o.order_id not in {c.order_id for c in result.cancels}}
+    cancelled = {c.order_id for c in result.cancels}
+    assert len(cancelled) == len(result.cancels)
+    kept_orders = [o for o in orders if o.order_id not in cancelled]
     taken: dict[bool, set[int]] = {
-        side: {o.price6 for o in orders if o.is_buy == side} & kept_prices for side in (True, False)
+        side: {o.price6 for o in kept_orders if o.is_buy == side} for side in (True, False)
     }
     for p in result.placements:
         rule = pick_non_crossing_price(
@@ -473,8 +567,9 @@ def test_plan_invariants(inputs: dict[str, Any]) -> None:
             best_bid6=book.best_bid6,
             best_ask6=book.best_ask6,
             tick6=tick,
-            min_distance_ticks=params.min_distance_ticks,
-            max_distance_ticks=params.max_distance_ticks,
+            min_distance_ticks=low,
+            max_distance_ticks=high,
+            min_buffer_ticks=inputs["floor_ticks"],
         )
         assert rule is not None
         step = -tick if p.is_buy else tick
@@ -482,7 +577,8 @@ def test_plan_invariants(inputs: dict[str, Any]) -> None:
         assert p.price6 not in taken[p.is_buy]
         taken[p.is_buy].add(p.price6)
 
-    # the collateral cap
+    # the collateral cap: what is kept fits; new margin only from what was left before the cancels
+    assert sum(o.margin_required6 for o in kept_orders if o.is_margin_order) <= result.cap6
     assert result.planned_margin6 <= max(0, result.remaining6_before)
     assert result.remaining6_after == result.remaining6_before - result.planned_margin6
     if any(s.reason is SkipReason.CAP_REACHED for s in result.skips):
@@ -492,21 +588,22 @@ def test_plan_invariants(inputs: dict[str, Any]) -> None:
     keys = [(p.level, not p.is_buy) for p in result.placements]
     assert keys == sorted(keys) and len(keys) == len(set(keys))
 
-    cancelled = {c.order_id for c in result.cancels}
-    assert len(cancelled) == len(result.cancels)
+    # out-of-band replacements: only orders really outside, at most the limit, and none left
+    # outside unless the limit was reached
+    drifted = [c for c in result.cancels if c.reason is CancelReason.OUT_OF_BAND]
+    assert len(drifted) <= params.max_replace_per_cycle
+    for c in drifted:
+        assert sound and outside(c.price6, c.is_buy) > 0
+    if sound and len(drifted) < params.max_replace_per_cycle:
+        assert all(outside(o.price6, o.is_buy) == 0 for o in kept_orders)
     for is_buy in (True, False):
         side = [o for o in orders if o.is_buy == is_buy]
-        gone = [o for o in side if o.order_id in cancelled]
-        kept = [o for o in side if o.order_id not in cancelled]
+        kept = [o for o in kept_orders if o.is_buy == is_buy]
         placed = [p for p in result.placements if p.is_buy == is_buy]
-        # trimming: only an over-full side, back to the target, oldest first
-        if len(side) > 2 * target:
-            assert len(kept) == target
-            assert max((o.timestamp, o.order_id) for o in gone) < min((o.timestamp, o.order_id) for o in kept)
-        else:
-            assert gone == []
-        assert len(kept) + len(placed) <= 2 * target
-        assert len(kept) + len(placed) <= max(target, len(side))
+        over = [c for c in result.cancels if c.is_buy == is_buy and c.reason is CancelReason.OVER_TARGET]
+        # a side over its target is trimmed to it at once, and never goes over it
+        assert len(over) == max(0, len(side) - target)
+        assert len(kept) + len(placed) <= target
         # never two orders at the same price on a side
         prices = [p.price6 for p in placed]
         assert len(prices) == len(set(prices))

@@ -362,3 +362,25 @@ def test_two_sided_book_buys_stay_under_the_ask_and_sells_over_the_bid(
     if bid > 200 * tick:
         assert buy is not None
         assert buy <= mid - 10 * tick
+
+
+def test_safety_floor_covers_the_move_over_one_round_trip() -> None:
+    from ama_tui.core.pricing import safety_floor_ticks
+
+    # sigma 0.30 USDC per sqrt(s), latency 1 s, 4 sigmas, tick 0.01: 1.20 USDC = 120 ticks
+    assert safety_floor_ticks(300_000.0, 1.0, 4.0, 10_000) == 120
+    # four times the latency doubles it; rounded up to the next tick
+    assert safety_floor_ticks(300_000.0, 4.0, 4.0, 10_000) == 240
+    assert safety_floor_ticks(300_001.0, 1.0, 4.0, 10_000) == 121
+    # unknown or still markets, no latency or k = 0: no floor
+    for sigma, latency, k in ((None, 1.0, 4.0), (0.0, 1.0, 4.0), (1e5, 0.0, 4.0), (1e5, 1.0, 0.0)):
+        assert safety_floor_ticks(sigma, latency, k, 10_000) == 0
+
+
+def test_distance_band_moves_out_as_a_whole_past_the_floor() -> None:
+    from ama_tui.core.pricing import distance_band
+
+    assert distance_band(10, 120, 0) == (10, 120)
+    assert distance_band(10, 120, 10) == (10, 120)
+    assert distance_band(10, 120, 50) == (50, 160)
+    assert distance_band(10, 11, 500) == (500, 501)

@@ -50,7 +50,9 @@ def make_rig(
 ) -> Rig:
     venue = venue or SimVenue(seed, preset=preset, clock="virtual")
     row, info = find_market(venue, symbol)
-    store = StateStore(state_dir).market(info.chain_id, info.order_book).open()
+    # each rig its own machine-wide lock folder: some tests run two rigs of one market side by side
+    store = StateStore(state_dir, lock_dir=state_dir / "machine-locks").market(info.chain_id, info.order_book)
+    store.open()
     fleet = list(derive_wallets(seed, wallets))
     start = prepare_run(
         store,

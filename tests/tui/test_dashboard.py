@@ -154,7 +154,7 @@ async def test_e_edits_parameters_refusing_bad_values(snapshots: list[EngineSnap
         shown = {box.id: box.value for box in editor.query(Input)}
         assert shown["param-maxWalletUtilization"] == "0.9"
         assert shown["param-ordersPerSidePerWallet"] == "6"
-        assert len(shown) == 13
+        assert len(shown) == 18
 
         box = editor.query_one("#param-maxWalletUtilization", Input)
         box.value = "5"
