@@ -193,6 +193,9 @@ class Packer:
         self._skips = SkipLog(self.context)
         self._taker_context: dict[int, dict[str, str]] = {}
         self._persist_lock = threading.RLock()
+        self._sessions_in_flight = 0
+        """Session creations under way: the venue's own state is not saved meanwhile, so a saved
+        venue never holds a session that the journal and the checkpoint do not."""
         self._fresh_top = FreshTop(
             lambda: self.venue.book(self.market.order_book, 1).top,
             max_age_s=self.options.top_max_age_s if realtime else 0.0,
@@ -255,6 +258,8 @@ class Packer:
             nonlocal done, failures
             out = WalletOutcome()
             error: str | None = None
+            with self._persist_lock:
+                self._sessions_in_flight += 1
             try:
                 grant = open_session(
                     self.venue,
@@ -288,6 +293,8 @@ class Packer:
                     )
                 )
             self._journal(out.lines)
+            with self._persist_lock:
+                self._sessions_in_flight -= 1
             if error is None:
                 self._persist_session(wallet)  # a session that exists is on disk before anything else
             with lock:
@@ -779,7 +786,7 @@ class Packer:
         self.checkpoint = self.checkpoint.model_copy(update={"wallets": wallets, "run": run})
         self.store.save_checkpoint(self.checkpoint)
         self._last_persist = time.monotonic()
-        if self.on_persist is not None:
+        if self.on_persist is not None and self._sessions_in_flight == 0:
             self.on_persist()
 
     def snapshot(self) -> EngineSnapshot:
