@@ -210,6 +210,9 @@ class ActionKind(StrEnum):
     RUN_START = "RUN_START"
     RUN_STOP = "RUN_STOP"
     DRY_RUN = "DRY_RUN"
+    SESSION_PENDING = "SESSION_PENDING"
+    """A session about to be created, with the id it will have (known before it is sent): a run
+    killed before its SESSION_INIT line finds it again on the venue instead of opening another."""
     SKIP = "SKIP"
     """A placement the packer wanted but did not make, with its reason (rate-limited per reason)."""
 

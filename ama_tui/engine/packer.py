@@ -9,6 +9,7 @@ publish an immutable snapshot; then wait a seeded random delay on the stop event
 from __future__ import annotations
 
 import logging
+import math
 import queue
 import random
 import threading
@@ -48,6 +49,7 @@ from ama_tui.venues.base import (
     CancelOrder,
     MarketInfo,
     RateLimited,
+    SessionChecker,
     Venue,
     VenueError,
     is_realtime,
@@ -64,6 +66,9 @@ TAKER_CONTEXT_KEEP: Final = 4096
 """Placed orders whose decision tops are remembered, to explain a fill that ends up taker."""
 KILL_SWITCH_PREFIX: Final = "kill switch: "
 FLOOR_DECAY: Final = 0.05
+PLAN_HEADROOM: Final = 1.5
+"""Orders are planned this many guards away, so the market may move half a guard toward them
+between the read they were planned on and their send before they are held back."""
 WARM_UP_READS: Final = 6
 WARM_UP_SPACING_S: Final = 0.3
 
@@ -190,10 +195,16 @@ class Packer:
         self._latency = LatencyTracker(prior_s=self.options.latency_prior_s if realtime else 0.0)
         self._sigma6: float | None = None
         self._floor_ticks = 0
+        """Where the band starts at the least: PLAN_HEADROOM times the guard."""
+        self._guard_ticks = 0
+        """The move expected over one round trip (smoothed): what the other side must stay off a
+        price when it is sent."""
         self._skips = SkipLog(self.context)
         self._taker_context: dict[int, dict[str, str]] = {}
         self._persist_lock = threading.RLock()
         self._sessions_in_flight = 0
+        self._stored_sessions_checked = False
+        self._pending_sessions = dict(start.pending_sessions)
         """Session creations under way: the venue's own state is not saved meanwhile, so a saved
         venue never holds a session that the journal and the checkpoint do not."""
         self._fresh_top = FreshTop(
@@ -238,6 +249,9 @@ class Packer:
         """Create the missing or expiring sessions; returns how many failed."""
         if self.options.dry_run:
             return 0
+        if not self._stored_sessions_checked:
+            self._stored_sessions_checked = True
+            self._check_stored_sessions()
         now = self.venue.clock.now()
         todo = [w for w in self.wallets if needs_session(w.session, now) and now >= w.session_retry_at]
         if not todo:
@@ -268,6 +282,7 @@ class Packer:
                     ttl_s=self.options.session_ttl_s,
                     domain=domain,
                     relayer_root=root,
+                    before_send=lambda pending: self._journal_pending_session(wallet, pending),
                 )
             except VenueError as exc:
                 delay = self._session_backoff(wallet, exc)
@@ -308,6 +323,70 @@ class Packer:
         self._map(create, todo)
         self._persist(force=True)
         return failures
+
+    def _check_stored_sessions(self) -> None:
+        """Ask the venue (when it can tell) about the sessions found on disk: a dead one is replaced
+        now instead of failing the wallet's first trade, and a session whose creation was sent but
+        never confirmed (SESSION_PENDING: a run killed in between) is adopted when the venue holds
+        it, instead of opening a second one. A failed read changes nothing (the first trade tells)."""
+        pending = {
+            w.key: self._pending_sessions[w.key] for w in self.wallets if w.key in self._pending_sessions
+        }
+        stored = [w for w in self.wallets if w.session is not None]
+        if not (stored or pending) or not isinstance(self.venue, SessionChecker):
+            return
+        ids = [w.session.session_id for w in stored if w.session] + [p.session_id for p in pending.values()]
+        try:
+            active = self.venue.sessions_active(ids)
+        except VenueError as exc:
+            self._note_failure(exc, "session check")
+            return
+        lines: list[ActionLogLine] = []
+        gone: list[str] = []
+        for wallet in self.wallets:
+            found = pending.get(wallet.key)
+            if found is not None and active.get(found.session_id, False):
+                wallet.session = found
+                lines.append(
+                    self._line(
+                        ActionKind.SESSION_INIT,
+                        trader=wallet.address,
+                        nickname=wallet.entry.nickname,
+                        params={"expiry": found.expiry, "sessionId": found.session_id, "recovered": True},
+                    )
+                )
+            elif wallet.session is not None and not active.get(wallet.session.session_id, False):
+                wallet.session = None
+                gone.append(wallet.entry.nickname)
+                lines.append(
+                    self._line(
+                        ActionKind.ERROR,
+                        trader=wallet.address,
+                        nickname=wallet.entry.nickname,
+                        error="the saved session is no longer active on the venue: opening a new one",
+                    )
+                )
+        self._pending_sessions.clear()
+        if gone:
+            self._notices.append(
+                f"sessions no longer active on the venue, opening new ones: {', '.join(gone)}"
+            )
+        self._journal(lines)
+        if lines:
+            self._persist(force=True)
+
+    def _journal_pending_session(self, wallet: WalletRuntime, pending: SessionState) -> None:
+        """The session about to be created, on disk before the request leaves."""
+        self._journal(
+            [
+                self._line(
+                    ActionKind.SESSION_PENDING,
+                    trader=wallet.address,
+                    nickname=wallet.entry.nickname,
+                    params={"expiry": pending.expiry, "sessionId": pending.session_id},
+                )
+            ]
+        )
 
     def _session_backoff(self, wallet: WalletRuntime, exc: VenueError) -> float:
         """Hold off this wallet's next session attempt: doubling from BACKOFF_BASE_S up to
@@ -379,7 +458,8 @@ class Packer:
         floor = safety_floor_ticks(
             self._sigma6, self._latency.estimate_s(), float(view.packer.safety_sigmas), self.market.tick6
         )
-        self._floor_ticks = max(floor, int(self._floor_ticks * (1 - FLOOR_DECAY)))
+        self._guard_ticks = max(floor, int(self._guard_ticks * (1 - FLOOR_DECAY)))
+        self._floor_ticks = math.ceil(self._guard_ticks * PLAN_HEADROOM)
 
     def _warm_up_volatility(self) -> None:
         """With latency to fear and no measure of the market's moves yet, watch the top for a
@@ -548,7 +628,7 @@ class Packer:
         low, _ = distance_band(
             view.packer.min_distance_ticks, view.packer.max_distance_ticks, self._floor_ticks
         )
-        return max(buffer_ticks(low), self._floor_ticks) * self.market.tick6
+        return max(buffer_ticks(low), self._guard_ticks) * self.market.tick6
 
     def _execute(
         self, plans: list[tuple[WalletRuntime, WalletPlan]], view: ParamsView

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -55,6 +55,9 @@ class RunStart:
     last_action_at: Mapping[str, int]
     """Lower-case address -> unix ms of its last journaled action."""
     journal_report: JournalReadReport
+    pending_sessions: Mapping[str, SessionState] = field(default_factory=dict)
+    """Lower-case address -> a session whose creation was sent but never confirmed (a run killed
+    in between): the engine adopts it if the venue says it is active."""
 
 
 @dataclass(slots=True)
@@ -63,6 +66,8 @@ class JournalFacts:
 
     last_action_at: dict[str, int]
     sessions: dict[str, SessionState]
+    pending: dict[str, SessionState]
+    """SESSION_PENDING with no SESSION_INIT after it: sessions that may exist on the venue."""
     run_id: str | None
     """The run of the newest line (what `--resume` continues when there is no checkpoint)."""
     report: JournalReadReport
@@ -73,6 +78,7 @@ def read_journal_facts(store: MarketStore) -> JournalFacts:
     report = JournalReadReport()
     latest: dict[str, int] = {}
     sessions: dict[str, SessionState] = {}
+    pending: dict[str, SessionState] = {}
     run_id: str | None = None
     for line in store.iter_journal(report):
         run_id = line.run_id
@@ -85,7 +91,12 @@ def read_journal_facts(store: MarketStore) -> JournalFacts:
             session = _session_of(line.params or {})
             if session is not None:
                 sessions[trader] = session
-    return JournalFacts(latest, sessions, run_id, report)
+                pending.pop(trader, None)
+        elif line.action == ActionKind.SESSION_PENDING:
+            session = _session_of(line.params or {})
+            if session is not None:
+                pending[trader] = session
+    return JournalFacts(latest, sessions, pending, run_id, report)
 
 
 def _session_of(params: Mapping[str, Any]) -> SessionState | None:
@@ -140,7 +151,7 @@ def prepare_run(
     """
     existing = store.load_checkpoint()
     facts = read_journal_facts(store)
-    journal_run = facts.run_id if existing is None and facts.sessions else None
+    journal_run = facts.run_id if existing is None and (facts.sessions or facts.pending) else None
     if mode is StartMode.RESUME and existing is None and journal_run is None:
         raise ResumeError(
             f"nothing to resume: no checkpoint (and no sessions in the journal) in {store.folder}"
@@ -193,6 +204,7 @@ def prepare_run(
         checkpoint=checkpoint,
         resumed=resumed,
         sessions=sessions,
+        pending_sessions=facts.pending,
         last_action_at={a: w.last_action_at for a, w in checkpoint.wallets.items() if w.last_action_at},
         journal_report=report,
     )

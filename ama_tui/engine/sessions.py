@@ -3,6 +3,7 @@ wallet whose session is still valid, renew when fewer than five minutes remain."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
@@ -37,9 +38,12 @@ def open_session(
     ttl_s: int,
     domain: SessionDomain | None = None,
     relayer_root: str | None = None,
+    before_send: Callable[[SessionState], None] | None = None,
 ) -> SessionGrant:
     """Fetch the nonce (and the domain and relayer root unless given, as they are the same for
-    the whole fleet), build and sign a permit scoped to this market, create the session."""
+    the whole fleet), build and sign a permit scoped to this market, create the session.
+    `before_send` gets the session the permit will create (its id is known in advance) just before
+    it is sent, so it can be written down first."""
     domain = domain or venue.session_domain()
     permit = build_session_permit(
         trader=wallet.address,
@@ -49,4 +53,6 @@ def open_session(
         allowed_markets=(market.market_id_bytes32,),
     )
     signature = sign_session_permit(wallet.key, domain.chain_id, domain.registry, permit)
+    if before_send is not None:
+        before_send(SessionState(permit.session_id, permit.expiry))
     return venue.create_session(market.order_book, permit, signature)

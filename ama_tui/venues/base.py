@@ -300,6 +300,18 @@ class UnknownMarket(VenueError):
 
 
 # ---------------------------------------------------------------------------------------------
+# Capabilities some venues have
+
+
+@runtime_checkable
+class SessionChecker(Protocol):
+    """A venue that can say whether sessions it issued are still active (a resume asks it before
+    reusing a session found on disk, rather than learning it at the first trade)."""
+
+    def sessions_active(self, session_ids: Sequence[str]) -> dict[str, bool]: ...
+
+
+# ---------------------------------------------------------------------------------------------
 # The protocol
 
 

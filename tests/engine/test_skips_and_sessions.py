@@ -188,3 +188,58 @@ def test_the_top_is_read_again_before_each_placement_and_a_move_stops_the_wallet
         assert sim.audit().taker_fills == 0
     finally:
         rig.close()
+
+
+def test_saved_sessions_the_venue_no_longer_holds_are_replaced_before_trading(tmp_path: Path) -> None:
+    first = make_rig(tmp_path, venue=SimVenue(3, preset="NO_FILLS", clock="virtual"), wallets=2)
+    try:
+        first.packer.ensure_sessions()
+    finally:
+        first.close()
+    # the same state folder meets a new exchange (its state was lost): the saved sessions are dead
+    again = make_rig(
+        tmp_path, venue=SimVenue(3, preset="NO_FILLS", clock="virtual"), wallets=2, mode=StartMode.RESUME
+    )
+    try:
+        assert len(again.start.sessions) == 2
+        assert again.packer.ensure_sessions() == 0
+        stats = again.packer.cycle()
+        assert stats.errors == 0 and stats.placed > 0
+        errors = [line.error or "" for line in _lines(again, ActionKind.ERROR)]
+        assert sum("no longer active on the venue" in e for e in errors) == 2
+        assert not [e for e in errors if "session_unknown" in e]
+        assert len(_lines(again, ActionKind.SESSION_INIT)) == 4
+    finally:
+        again.close()
+
+
+def test_a_session_sent_but_never_confirmed_is_adopted_not_doubled(tmp_path: Path) -> None:
+    sim = SimVenue(3, preset="NO_FILLS", clock="virtual")
+    faulty = Faulty(sim)
+    first = make_rig(tmp_path, venue=faulty, wallets=1)
+    created = sim.create_session
+
+    def create_then_die(*args, **kwargs):  # type: ignore[no-untyped-def]
+        created(*args, **kwargs)  # the venue creates it ...
+        raise KeyboardInterrupt  # ... and the process dies before it hears back
+
+    faulty.create_session = create_then_die  # type: ignore[method-assign]
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            first.packer.ensure_sessions()
+        assert [line.action for line in first.store.iter_journal()][-1] == ActionKind.SESSION_PENDING
+    finally:
+        first.close()
+    trader = first.wallets[0].address
+    nonce = sim.session_nonce(trader)
+    again = make_rig(tmp_path, venue=sim, wallets=1, mode=StartMode.RESUME)
+    try:
+        assert again.packer.ensure_sessions() == 0
+        assert sim.session_nonce(trader) == nonce  # no second session
+        (init,) = _lines(again, ActionKind.SESSION_INIT)
+        assert (init.params or {})["recovered"] is True
+        assert again.packer.cycle().placed > 0
+        saved = json.loads(again.store.checkpoint_path.read_text())
+        assert saved["wallets"][trader.lower()]["sessionId"] == (init.params or {})["sessionId"]
+    finally:
+        again.close()

@@ -11,6 +11,7 @@ from ama_tui.venues.base import (
     CancelOrder,
     PlaceLimit,
     RateLimited,
+    SessionChecker,
     TradeRejected,
     VenueError,
     VenueUnavailable,
@@ -126,3 +127,14 @@ def test_transient_failure_types_are_venue_errors() -> None:
     assert issubclass(VenueUnavailable, VenueError) and VenueUnavailable.retryable
     assert issubclass(TradeRejected, VenueError) and not TradeRejected.retryable
     assert RateLimited(retry_after=2.0).retry_after == 2.0
+
+
+def test_sessions_active_tells_live_from_unknown_and_bad_ids(harness: VenueHarness) -> None:
+    venue = harness.venue
+    assert isinstance(venue, SessionChecker)
+    trader, _ = harness.traders[0]
+    permit = harness.permit(trader)
+    grant = venue.create_session(harness.order_book, permit, harness.sign(permit))
+    unknown = "0x" + "ab" * 32
+    answer = venue.sessions_active([grant.session_id, unknown, "not-an-id"])
+    assert answer == {grant.session_id: True, unknown: False, "not-an-id": False}

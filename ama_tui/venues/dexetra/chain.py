@@ -32,6 +32,7 @@ from ama_tui.venues.dexetra.codec import (
     GET_USER_ORDERS,
     LAST_TRADE_PRICE,
     MARKET_STATIC,
+    SESSIONS,
     TRADE_TOPIC,
     AbiFunction,
     MalformedChainData,
@@ -260,6 +261,18 @@ class ChainReader:
     def collateral(self, vault: str, traders: Sequence[str]) -> dict[str, int]:
         results, _ = self.executor.run([Call(vault, GET_AVAILABLE_COLLATERAL.encode(t)) for t in traders])
         return _collateral_of(traders, results)
+
+    def sessions_active(self, registry: str, session_ids: Sequence[str], now_s: int) -> dict[str, bool]:
+        """Per session id: does the registry hold it active and unexpired? (1 round trip)"""
+        calls = [
+            Call(registry, SESSIONS.encode(bytes.fromhex(sid.removeprefix("0x")))) for sid in session_ids
+        ]
+        results, _ = self.executor.run(calls)
+        out: dict[str, bool] = {}
+        for session_id, result in zip(session_ids, results, strict=True):
+            record = _value(SESSIONS, result, f"for session {session_id}")
+            out[session_id] = bool(record[-1]) and int(record[2]) > now_s
+        return out
 
     def positions(self, static: MarketStatic, traders: Sequence[str]) -> dict[str, Position]:
         calls = [Call(static.vault, GET_POSITION_SUMMARY.encode(t, static.market_id)) for t in traders]

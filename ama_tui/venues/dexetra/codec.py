@@ -19,6 +19,7 @@ from ama_tui.protocol.abi import (
     MULTICALL3_ABI,
     ORDER_BOOK_ABI,
     ORDER_BOOK_ABI_V10,
+    SESSION_REGISTRY_ABI,
     AbiEntry,
     canonical_type,
     event_topic,
@@ -80,6 +81,7 @@ GET_AVAILABLE_COLLATERAL: Final = AbiFunction.of(CORE_VAULT_ABI, "getAvailableCo
 GET_MARK_PRICE: Final = AbiFunction.of(CORE_VAULT_ABI, "getMarkPrice")
 GET_POSITION_SUMMARY: Final = AbiFunction.of(CORE_VAULT_ABI, "getPositionSummary")
 AGGREGATE3: Final = AbiFunction.of(MULTICALL3_ABI, "aggregate3")
+SESSIONS: Final = AbiFunction.of(SESSION_REGISTRY_ABI, "sessions")
 
 _ORDER_WORDS: Final = 9
 _ORDER_WORDS_V10: Final = 10

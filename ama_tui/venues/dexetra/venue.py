@@ -22,7 +22,7 @@ from ama_tui.core.market import OpenOrder
 from ama_tui.core.units import UnitError, amount18, price6
 from ama_tui.protocol.accounts import checksum
 from ama_tui.protocol.errors import ErrorCode
-from ama_tui.protocol.methods import TradeMethod
+from ama_tui.protocol.methods import BYTES32_HEX, TradeMethod
 from ama_tui.protocol.permits import SessionPermit
 from ama_tui.settings import LiveSettings
 from ama_tui.venues.addresses import trader_address, trader_addresses
@@ -353,6 +353,12 @@ class DexetraVenue:
 
     def session_nonce(self, trader: str) -> int:
         return self._api.nonce(trader_address(trader))
+
+    def sessions_active(self, session_ids: Sequence[str]) -> dict[str, bool]:
+        """Which of these sessions the registry holds active and unexpired (one batched read)."""
+        wanted = [sid for sid in session_ids if isinstance(sid, str) and BYTES32_HEX.match(sid)]
+        active = self.chain.sessions_active(self.settings.session_registry, wanted, int(self.clock.now()))
+        return {sid: active.get(sid, False) for sid in session_ids}
 
     def create_session(self, order_book: str, permit: SessionPermit, signature: str) -> SessionGrant:
         if not isinstance(permit, SessionPermit):

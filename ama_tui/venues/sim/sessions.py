@@ -137,6 +137,11 @@ class SessionRegistry:
             )
         return session
 
+    def is_active(self, session_id: object, now_s: int) -> bool:
+        """Does the registry hold this session, unexpired?"""
+        session = self._sessions.get(session_id.strip().lower()) if isinstance(session_id, str) else None
+        return session is not None and now_s < session.expiry
+
     def dump(self) -> dict[str, object]:
         """Nonces and sessions in creation order. Session ids are left out: they hash the client's
         random salt, so two identical runs differ only there."""

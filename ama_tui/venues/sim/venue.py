@@ -434,6 +434,12 @@ class SimVenue:
             self._catch_up()
             return self._registry.nonce(address)
 
+    def sessions_active(self, session_ids: Sequence[str]) -> dict[str, bool]:
+        """Which of these sessions the registry holds, unexpired."""
+        with self._lock:
+            self._catch_up()
+            return {sid: self._registry.is_active(sid, self._now_s) for sid in session_ids}
+
     def create_session(self, order_book: str, permit: SessionPermit, signature: str) -> SessionGrant:
         if not isinstance(permit, SessionPermit):
             raise TypeError(f"permit must be a SessionPermit, got {type(permit).__name__}")
