@@ -28,7 +28,7 @@ from ama_tui.core.pricing import buffer_ticks, distance_band, safety_floor_ticks
 from ama_tui.core.sizing import size_range18
 from ama_tui.engine.executor import WalletOutcome, plan_steps, tops_fields
 from ama_tui.engine.fills import FillLedger
-from ama_tui.engine.journaling import JournalContext
+from ama_tui.engine.journaling import JournalContext, amount_fields, price_fields
 from ama_tui.engine.live_params import LiveParams, ParamsView
 from ama_tui.engine.market_risk import (
     LATENCY_PRIOR_S,
@@ -205,6 +205,8 @@ class Packer:
         self._sessions_in_flight = 0
         self._stored_sessions_checked = False
         self._pending_sessions = dict(start.pending_sessions)
+        self._journaled_orders: frozenset[int] | None = start.journaled_order_ids or None
+        """Checked once against the first read: orders a killed run placed but never journaled."""
         """Session creations under way: the venue's own state is not saved meanwhile, so a saved
         venue never holds a session that the journal and the checkpoint do not."""
         self._fresh_top = FreshTop(
@@ -579,6 +581,9 @@ class Packer:
         self, orders: dict[str, tuple[OpenOrder, ...]], available: dict[str, int], book: BookSnapshot
     ) -> None:
         packer_params = self._params_view.packer
+        if self._journaled_orders is not None:
+            self._journal_unknown_orders(orders, self._journaled_orders)
+            self._journaled_orders = None
         for wallet in self.wallets:
             current = orders.get(wallet.address, ())
             self._fills.reconcile(wallet, current, self.context, self._now_ms, self._journal)
@@ -588,6 +593,37 @@ class Packer:
             wallet.cap6 = wallet_cap6(wallet.available6, wallet.reserved6, packer_params)
             if wallet.initial_equity6 is None:
                 wallet.initial_equity6 = wallet.available6 + wallet.reserved6
+
+    def _journal_unknown_orders(
+        self, orders: dict[str, tuple[OpenOrder, ...]], known: frozenset[int]
+    ) -> None:
+        """An order on the venue with no PLACE_LIMIT line was placed by a run killed while the
+        trade was in flight (the relay completed it): journal it now, marked recovered, so the
+        journal accounts for every order. Ids older than the oldest one remembered are taken as
+        journaled (a book's ids grow; the start keeps only the newest ids of a long journal)."""
+        oldest = min(known)
+        lines = [
+            self._line(
+                ActionKind.PLACE_LIMIT,
+                trader=wallet.address,
+                nickname=wallet.entry.nickname,
+                params={
+                    "isBuy": order.is_buy,
+                    **price_fields(order.price6),
+                    **amount_fields(order.amount18),
+                    "orderId": str(order.order_id),
+                    "recovered": True,
+                },
+            )
+            for wallet in self.wallets
+            for order in orders.get(wallet.address, ())
+            if order.order_id not in known and order.order_id > oldest
+        ]
+        if lines:
+            self._notices.append(
+                f"{len(lines)} orders on the venue had no journal line (placed as a run died)"
+            )
+            self._journal(lines)
 
     def _plans(self, view: ParamsView, top: BookTop) -> list[tuple[WalletRuntime, WalletPlan]]:
         sizes = size_range18(view.config, choose_anchor6(top))

@@ -12,12 +12,13 @@ the journal's run. A session the venue no longer knows is replaced at its first 
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Final
 
 from ama_tui.core.models import (
     ActionKind,
@@ -31,6 +32,9 @@ from ama_tui.core.models import (
 from ama_tui.engine.live_params import apply_changes
 from ama_tui.engine.sessions import SessionState
 from ama_tui.store import JournalReadReport, MarketStore, WalletEntry
+
+KEEP_ORDER_IDS: Final = 200_000
+"""Bounded memory on a long journal (ids are ints: a few MB)."""
 
 
 class StartMode(StrEnum):
@@ -58,6 +62,8 @@ class RunStart:
     pending_sessions: Mapping[str, SessionState] = field(default_factory=dict)
     """Lower-case address -> a session whose creation was sent but never confirmed (a run killed
     in between): the engine adopts it if the venue says it is active."""
+    journaled_order_ids: frozenset[int] = frozenset()
+    """Orders the journal has a PLACE_LIMIT line for (empty for the original tool's journal)."""
 
 
 @dataclass(slots=True)
@@ -68,6 +74,9 @@ class JournalFacts:
     sessions: dict[str, SessionState]
     pending: dict[str, SessionState]
     """SESSION_PENDING with no SESSION_INIT after it: sessions that may exist on the venue."""
+    order_ids: set[int]
+    """Order ids of the newest KEEP_ORDER_IDS PLACE_LIMIT lines (ours carry them; the original
+    tool's do not). Ids grow with time on a book: an older order is taken as journaled."""
     run_id: str | None
     """The run of the newest line (what `--resume` continues when there is no checkpoint)."""
     report: JournalReadReport
@@ -79,6 +88,7 @@ def read_journal_facts(store: MarketStore) -> JournalFacts:
     latest: dict[str, int] = {}
     sessions: dict[str, SessionState] = {}
     pending: dict[str, SessionState] = {}
+    order_ids: dict[int, None] = {}  # insertion-ordered: the newest KEEP_ORDER_IDS
     run_id: str | None = None
     for line in store.iter_journal(report):
         run_id = line.run_id
@@ -92,11 +102,16 @@ def read_journal_facts(store: MarketStore) -> JournalFacts:
             if session is not None:
                 sessions[trader] = session
                 pending.pop(trader, None)
+        elif line.action == ActionKind.PLACE_LIMIT and line.params and "orderId" in line.params:
+            with contextlib.suppress(TypeError, ValueError):
+                order_ids[int(line.params["orderId"])] = None
+                if len(order_ids) > KEEP_ORDER_IDS:
+                    del order_ids[next(iter(order_ids))]
         elif line.action == ActionKind.SESSION_PENDING:
             session = _session_of(line.params or {})
             if session is not None:
                 pending[trader] = session
-    return JournalFacts(latest, sessions, pending, run_id, report)
+    return JournalFacts(latest, sessions, pending, set(order_ids), run_id, report)
 
 
 def _session_of(params: Mapping[str, Any]) -> SessionState | None:
@@ -205,6 +220,7 @@ def prepare_run(
         resumed=resumed,
         sessions=sessions,
         pending_sessions=facts.pending,
+        journaled_order_ids=frozenset(facts.order_ids),
         last_action_at={a: w.last_action_at for a, w in checkpoint.wallets.items() if w.last_action_at},
         journal_report=report,
     )

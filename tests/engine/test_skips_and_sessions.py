@@ -243,3 +243,47 @@ def test_a_session_sent_but_never_confirmed_is_adopted_not_doubled(tmp_path: Pat
         assert saved["wallets"][trader.lower()]["sessionId"] == (init.params or {})["sessionId"]
     finally:
         again.close()
+
+
+def test_an_order_placed_as_a_run_died_is_journaled_as_recovered(tmp_path: Path) -> None:
+    from ama_tui.venues.base import PlaceLimit
+
+    sim = SimVenue(3, preset="NO_FILLS", clock="virtual")
+    first = make_rig(tmp_path, venue=sim, wallets=1, overrides={"ordersPerSidePerWallet": 2})
+    try:
+        first.packer.ensure_sessions()
+        first.packer.cycle()
+        wallet = first.packer.wallets[0]
+        assert wallet.session is not None
+        # the relay lands one more trade the dead runner never heard back from
+        top = sim.book(first.info.order_book, 1).top
+        lost = sim.submit(
+            first.info.order_book,
+            wallet.session.session_id,
+            PlaceLimit(wallet.address, top.best_bid6 - 500 * first.info.tick6, 10**15, True),
+        )
+    finally:
+        first.close()
+    again = make_rig(
+        tmp_path, venue=sim, wallets=1, mode=StartMode.RESUME, overrides={"ordersPerSidePerWallet": 2}
+    )
+    try:
+        again.packer.ensure_sessions()
+        again.packer.cycle()
+        recovered = [
+            line for line in _lines(again, ActionKind.PLACE_LIMIT) if (line.params or {}).get("recovered")
+        ]
+        assert [(line.params or {})["orderId"] for line in recovered] == [str(lost.order_id)]
+        again.packer.cycle()
+        assert (
+            len(
+                [
+                    line
+                    for line in _lines(again, ActionKind.PLACE_LIMIT)
+                    if (line.params or {}).get("recovered")
+                ]
+            )
+            == 1
+        )
+    finally:
+        again.close()
