@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SHARED = PROJECT_ROOT.parent / "shared"
-TS_STATE_FIXTURE = SHARED / "fixtures" / "ts-state"
+TS_STATE_FIXTURE = PROJECT_ROOT / "tests" / "fixtures" / "ts-state"
+"""A real state folder written by the original TypeScript tool (a copy kept in the repository: a
+fresh clone has nothing beside it)."""
 
 
 def ensure_node_modules() -> Path:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -46,11 +45,9 @@ from ama_tui.core.units import (
     to_units,
     usdc6,
 )
+from tests.conftest import TS_STATE_FIXTURE
 
-CHECKPOINT = (
-    Path(__file__).resolve().parents[3]
-    / "shared/fixtures/ts-state/999/0x4e5d6f497fcf4070a8d87a5abb019f83e16c64bb/checkpoint.json"
-)
+CHECKPOINT = TS_STATE_FIXTURE / "999/0x4e5d6f497fcf4070a8d87a5abb019f83e16c64bb/checkpoint.json"
 
 
 # --- units -----------------------------------------------------------------------------------

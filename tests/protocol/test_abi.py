@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,8 +23,9 @@ from ama_tui.protocol.abi import (
     selector,
 )
 from ama_tui.protocol.permits import PERMIT_FIELDS
+from tests.conftest import TS_STATE_FIXTURE
 
-TS_STATE = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "ts-state"
+TS_STATE = TS_STATE_FIXTURE
 
 
 def _sel(text: str) -> str:

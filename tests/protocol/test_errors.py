@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from ama_tui.protocol.errors import TRANSIENT, ErrorCode, classify
+from tests.conftest import TS_STATE_FIXTURE
 
-TS_STATE = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "ts-state"
+TS_STATE = TS_STATE_FIXTURE
 
 
 def test_reference_codes_exist() -> None:
