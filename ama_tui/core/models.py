@@ -144,16 +144,29 @@ class PackerParams(_Model):
     """Hysteresis: an order is replaced only once it lies this many ticks outside its band."""
     max_replace_per_cycle: int = Field(default=12, alias="maxReplacePerCycle", ge=1, le=100)
     """At most this many out-of-band orders of one wallet are replaced per cycle."""
+    reference_price: JsonDecimal | None = Field(default=None, alias="referencePrice", gt=0)
+    """A price to quote around when the market gives none (an empty book that never traded)."""
 
     _dec = field_validator(
-        "max_wallet_utilization", "max_wallet_loss_fraction", "safety_sigmas", mode="before"
+        "max_wallet_utilization",
+        "max_wallet_loss_fraction",
+        "safety_sigmas",
+        "reference_price",
+        mode="before",
     )(_decimal_in)
 
     @model_validator(mode="after")
     def _ordered(self) -> PackerParams:
         if self.min_distance_ticks >= self.max_distance_ticks:
             raise ValueError("minDistanceTicks must be below maxDistanceTicks")
+        if self.reference_price is not None and price6(self.reference_price) == 0:
+            raise ValueError("referencePrice is below the 6-decimal price unit")
         return self
+
+    @property
+    def reference6(self) -> int:
+        """`referencePrice` in price6 (0 when not set)."""
+        return price6(self.reference_price) if self.reference_price is not None else 0
 
     @property
     def utilization_bps(self) -> int:

@@ -61,7 +61,7 @@ class CancelReason(StrEnum):
 
 class SkipReason(StrEnum):
     NO_ANCHOR = "NO_ANCHOR"
-    """No two-sided book, no mark and no last trade: nothing to quote around."""
+    """No two-sided book, no mark, no side on a fresh market and no reference price."""
     CROSSED_BOOK = "CROSSED_BOOK"
     """Best bid >= best ask: bad data, no placements."""
     NO_SAFE_PRICE = "NO_SAFE_PRICE"
@@ -134,13 +134,21 @@ def wallet_cap6(available6: int, reserved6: int, params: PackerParams) -> int:
     return max(0, available6 + reserved6) * params.utilization_bps // BPS_DENOMINATOR
 
 
-def choose_anchor6(book: BookTop) -> int:
-    """The price the wallet quotes around: the mid of a sound two-sided book, else the mark,
-    else the last trade, else 0 (none)."""
-    for candidate in (book.mid6, book.mark6, book.last_trade6):
-        if candidate > 0:
-            return candidate
-    return 0
+def choose_anchor6(book: BookTop, reference6: int = 0) -> int:
+    """The price the wallet quotes around: the mid of a sound two-sided book; else the mark of a
+    market that has traded; else, on a market that never traded, the one side present; else the
+    user's reference price (`referencePrice`); else 0 (none: nothing is placed).
+
+    A zero mark means no trade yet: the last trade is then the 1.000000 placeholder the exchange
+    writes at initialisation, not a price, and quoting around it would put a 1,450 USDC market's
+    orders around 1.00. It is never used."""
+    if book.mid6 > 0:
+        return book.mid6
+    if book.mark6 > 0:
+        return book.mark6
+    if not book.is_crossed and (book.best_bid6 > 0) != (book.best_ask6 > 0):
+        return book.best_bid6 or book.best_ask6
+    return max(0, reference6)
 
 
 def _side_name(is_buy: bool) -> str:
@@ -243,7 +251,7 @@ def plan_wallet(
     reserved6 = reserved_margin6(open_orders)
     cap6 = wallet_cap6(available6, reserved6, params)
     remaining_before = cap6 - reserved6
-    anchor6 = choose_anchor6(book)
+    anchor6 = choose_anchor6(book, params.reference6)
     tick6 = rules.tick6
     low, high = distance_band(params.min_distance_ticks, params.max_distance_ticks, floor_ticks)
     sound = anchor6 > 0 and tick6 > 0 and not book.is_crossed
@@ -299,7 +307,8 @@ def plan_wallet(
         skips.append(
             Skip(
                 SkipReason.NO_ANCHOR,
-                f"no two-sided book, mark or last trade to quote around: {len(wanted)} placements skipped",
+                f"no price to quote around (an empty book on a market that never traded): "
+                f"{len(wanted)} placements skipped; set referencePrice to give one",
             )
         )
         return done(remaining_before)

@@ -626,7 +626,7 @@ class Packer:
             self._journal(lines)
 
     def _plans(self, view: ParamsView, top: BookTop) -> list[tuple[WalletRuntime, WalletPlan]]:
-        sizes = size_range18(view.config, choose_anchor6(top))
+        sizes = size_range18(view.config, choose_anchor6(top, view.packer.reference6))
         plans = []
         skip_lines: list[ActionLogLine] = []
         now_s = self.venue.clock.now()

@@ -310,18 +310,42 @@ def test_locked_book_is_crossed() -> None:
 
 
 def test_no_anchor_skips_placements() -> None:
-    result = plan(book=BookTop(best_bid6=4_490_000, best_ask6=0), ordersPerSidePerWallet=1)
+    result = plan(book=BookTop(best_bid6=0, best_ask6=0), ordersPerSidePerWallet=1)
     assert result.anchor6 == 0
     assert result.placements == ()
     assert [s.reason for s in result.skips] == [SkipReason.NO_ANCHOR]
 
 
-def test_anchor_falls_back_to_mark_then_last_trade() -> None:
+def test_anchor_is_the_mid_then_the_mark_never_the_fresh_markets_placeholder() -> None:
     assert choose_anchor6(BookTop(4_490_000, 4_510_000, mark6=9, last_trade6=8)) == 4_500_000
     assert choose_anchor6(BookTop(4_490_000, 0, mark6=4_600_000, last_trade6=8)) == 4_600_000
-    assert choose_anchor6(BookTop(0, 0, mark6=0, last_trade6=4_700_000)) == 4_700_000
-    assert choose_anchor6(BookTop(4_510_000, 4_490_000, mark6=0, last_trade6=4_700_000)) == 4_700_000
+    # a market that never traded: mark 0 and the 1.000000 placeholder as its "last trade"
+    placeholder = 1_000_000
+    assert choose_anchor6(BookTop(1_450_000_000, 0, mark6=0, last_trade6=placeholder)) == 1_450_000_000
+    assert choose_anchor6(BookTop(0, 1_460_000_000, mark6=0, last_trade6=placeholder)) == 1_460_000_000
+    assert choose_anchor6(BookTop(0, 0, mark6=0, last_trade6=placeholder)) == 0
+    assert choose_anchor6(BookTop(0, 0, mark6=0, last_trade6=placeholder), 1_450_000_000) == 1_450_000_000
+    # a crossed book on a fresh market: no side to trust
+    assert choose_anchor6(BookTop(4_510_000, 4_490_000, mark6=0, last_trade6=4_700_000)) == 0
     assert choose_anchor6(BookTop(0, 0)) == 0
+
+
+def test_a_one_sided_fresh_market_is_quoted_off_its_side_without_crossing() -> None:
+    result = plan(book=BookTop(best_bid6=4_490_000, best_ask6=0), ordersPerSidePerWallet=1)
+    assert result.anchor6 == 4_490_000
+    buy, sell = result.placements
+    assert buy.price6 < 4_490_000 and sell.price6 >= 4_490_000 + buffer_ticks(10) * TICK
+
+
+def test_an_empty_fresh_market_is_refused_unless_a_reference_price_is_given() -> None:
+    fresh = BookTop(best_bid6=0, best_ask6=0, mark6=0, last_trade6=1_000_000)
+    refused = plan(book=fresh, ordersPerSidePerWallet=1)
+    assert refused.placements == ()
+    (skip,) = refused.skips
+    assert skip.reason is SkipReason.NO_ANCHOR and "referencePrice" in skip.message
+    given = plan(book=fresh, ordersPerSidePerWallet=1, referencePrice="1450")
+    assert given.anchor6 == 1_450_000_000
+    assert [p.price6 for p in given.placements] == [1_449_890_000, 1_450_110_000]
 
     # one-sided book anchored on the mark 4.60 with an ask at 4.55: the buy (11 ticks below the
     # mark, 4.49) is under the 4.53 limit; the sell is 11 ticks above the mark. With the ask at
