@@ -37,6 +37,7 @@ from ama_tui.tui.screens.message import MessageScreen
 from ama_tui.tui.screens.picker import PickerScreen
 from ama_tui.tui.screens.resume import ResumeScreen
 from ama_tui.tui.screens.sessions import SessionsScreen
+from ama_tui.tui.size_advice import MarketFacts, read_market_facts
 from ama_tui.venues.base import MarketRow, Venue, VenueKind
 from ama_tui.wiring import DEFAULT_SIM_WALLETS, SetupError, VenueChoice, VenueSetup, load_fleet, open_venue
 
@@ -47,6 +48,15 @@ STOP_WAIT_S: Final = 60.0
 EXIT_OK: Final = 0
 EXIT_SETUP: Final = 2
 EXIT_ENGINE: Final = 3
+
+
+def sizes_are_defaults(config: RunConfig) -> bool:
+    """Nobody chose this run's order sizes: the form may propose notional ones."""
+    defaults = RunConfig()
+    return not config.sizes_in_usd and (config.size_min, config.size_max) == (
+        defaults.size_min,
+        defaults.size_max,
+    )
 
 
 def venue_subtitle(setup: VenueSetup, options: AppOptions) -> str:
@@ -180,6 +190,14 @@ class AmaApp(App[int], inherit_bindings=False):
             else:
                 self._start(mode, result)
 
+        venue, row = self.venue, self._row
+        # the wallets a run may use: the whole CSV fleet, or on the sim the ones the form starts with
+        fleet_size = max_wallets if self.csv_fleet is not None else wallets
+
+        def read_facts() -> MarketFacts:
+            """In the form's worker thread: the market's price and the wallets' collateral."""
+            return read_market_facts(venue, row, self._fleet(fleet_size))
+
         self.push_screen(
             ConfigScreen(
                 title=title,
@@ -188,6 +206,9 @@ class AmaApp(App[int], inherit_bindings=False):
                 wallets=wallets,
                 max_wallets=max_wallets,
                 cursor_blink=self.options.cursor_blink,
+                read_facts=read_facts,
+                # a resumed run keeps its sizes, and so does one whose sizes were chosen before
+                propose=mode is not StartMode.RESUME and sizes_are_defaults(config),
             ),
             done,
         )

@@ -9,6 +9,7 @@ from textual.message import Message
 
 from ama_tui.core.market import BookTop
 from ama_tui.engine.packer import RunSummary, SessionProgress
+from ama_tui.tui.size_advice import MarketFacts
 from ama_tui.venues.base import MarketPage
 
 # -- the engine worker -> the app ------------------------------------------------------------
@@ -63,3 +64,14 @@ class TopsFetched(Message):
     def __init__(self, tops: Mapping[str, BookTop | None]) -> None:
         super().__init__()
         self.tops = dict(tops)
+
+
+# -- the configuration form's worker -> the form ---------------------------------------------
+
+
+class MarketFactsRead(Message):
+    """The market's price and margin and the wallets' collateral (what could be read)."""
+
+    def __init__(self, facts: MarketFacts) -> None:
+        super().__init__()
+        self.facts = facts

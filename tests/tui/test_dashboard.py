@@ -11,6 +11,7 @@ from ama_tui.engine.snapshot import EngineSnapshot
 from ama_tui.tui.dashboard import DashboardScreen, ParamsEditor
 from ama_tui.tui.dashboard.help import DashboardHelp
 from ama_tui.tui.dashboard.refresh_budget import RefreshBudget
+from ama_tui.tui.dashboard.wallet_status import WalletStatusScreen
 from ama_tui.tui.screens.confirm import ConfirmScreen
 from ama_tui.tui.widgets.action_log import ActionLog
 from ama_tui.tui.widgets.fills_panel import FillsPanel
@@ -129,6 +130,85 @@ async def test_a_newer_snapshot_updates_only_the_changed_cells(snapshots: list[E
         assert table.row_keys == [w.address for w in newer.wallets[1:]]
 
 
+BELOW_MIN = (
+    "BELOW_MIN_SIZE: sell level 1: margin 7125000000 over the 2000000000 left; scaled size "
+    "22736842105263157 is below the minimum 50000000000000000 (and 11 more)"
+)
+
+
+def skipping(snapshot: EngineSnapshot) -> EngineSnapshot:
+    """The snapshot with Sim001 skipping (and keeping its last error) and Sim002 without a session."""
+    first, second, *rest = snapshot.wallets
+    return replace(
+        snapshot,
+        wallets=(
+            replace(first, skip_reason=BELOW_MIN, last_error="place buy level 2 failed: 503: relay down"),
+            replace(second, skip_reason="NO_SESSION: the wallet has no session yet", last_error=None),
+            *rest,
+        ),
+        floor_ticks=645,
+        sigma6=1_139_231.7,
+        latency_s=2.0,
+        skips_by_reason=(("BELOW_MIN_SIZE", 26), ("NO_SESSION", 3)),
+        now=snapshot.now + 1,
+    )
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
+async def test_a_skipping_wallet_says_why(snapshots: list[EngineSnapshot], size: tuple[int, int]) -> None:
+    snapshot = skipping(snapshots[-1])
+    first, second = snapshot.wallets[:2]
+    app = DashboardApp(fresh_handle(snapshot))
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        table = app.dashboard.query_one(WalletsTable)
+        # the row: the reason in a few words, and the last error kept
+        assert table.cell_text(first.address, "status") == "skip: below min size · err: 503: relay down"
+        assert table.cell_text(second.address, "status") == "skip: no session"
+        assert table.shown_text(first.address, "status").startswith("skip: below min size")
+        # at any width, the panel's border says it (the Status column may be scrolled off at 80)
+        assert table.border_subtitle == "skipping: below min size · no session"
+        assert "skipping: below min size · no session" in screen_text(app)
+        # enter on the panel: every reason and error in full
+        table.focus()
+        await pilot.press("enter")
+        details = app.screen
+        assert isinstance(details, WalletStatusScreen)
+        shown = "\n".join(str(widget.render()) for widget in details.query(Static))
+        assert " ".join(BELOW_MIN.split()) in " ".join(shown.split())
+        assert "place buy level 2 failed: 503: relay down" in shown
+        assert "the wallet has no session yet" in shown
+        assert "Safety floor 645 ticks (6.45)" in shown and "× √(latency 2.00 s)" in shown
+        assert "Cap = maxWalletUtilization 0.9 × (free collateral + margin held by our open orders)" in shown
+        assert "below min size 26, no session 3" in shown
+        await pilot.press("escape")
+        assert isinstance(app.screen, DashboardScreen)
+
+
+async def test_the_book_shows_the_safety_floor(snapshots: list[EngineSnapshot]) -> None:
+    snapshot = skipping(snapshots[-1])
+    app = DashboardApp(fresh_handle(snapshot))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.dashboard.query_one(Ladder).border_subtitle == "floor 645 ticks (6.45)"
+        assert "floor 645 ticks (6.45)" in screen_text(app)
+
+
+async def test_details_say_so_when_every_wallet_places(snapshots: list[EngineSnapshot]) -> None:
+    snapshot = snapshots[-1]
+    calm = replace(snapshot, wallets=tuple(replace(w, last_error=None) for w in snapshot.wallets))
+    app = DashboardApp(fresh_handle(calm))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = app.dashboard.query_one(WalletsTable)
+        assert not table.border_subtitle and table.summary == ""
+        table.focus()
+        await pilot.press("enter")
+        assert isinstance(app.screen, WalletStatusScreen)
+        shown = "\n".join(str(widget.render()) for widget in app.screen.query(Static))
+        assert "Every wallet places what it wants, and none has an error." in shown
+
+
 async def test_p_toggles_pause(snapshots: list[EngineSnapshot]) -> None:
     handle = fresh_handle(snapshots[-1])
     app = DashboardApp(handle)
@@ -154,7 +234,7 @@ async def test_e_edits_parameters_refusing_bad_values(snapshots: list[EngineSnap
         shown = {box.id: box.value for box in editor.query(Input)}
         assert shown["param-maxWalletUtilization"] == "0.9"
         assert shown["param-ordersPerSidePerWallet"] == "6"
-        assert len(shown) == 18
+        assert len(shown) == 19
 
         box = editor.query_one("#param-maxWalletUtilization", Input)
         box.value = "5"

@@ -12,6 +12,7 @@ from textual.pilot import Pilot
 from ama_tui.engine.packer import SessionProgress
 from ama_tui.tui.app_options import AppOptions
 from ama_tui.tui.screens.config import ConfigScreen
+from ama_tui.tui.screens.help import HelpScreen
 from ama_tui.tui.screens.message import MessageScreen
 from ama_tui.tui.screens.resume import ResumeScreen
 from ama_tui.tui.screens.sessions import SessionsScreen
@@ -50,9 +51,14 @@ def test_config_form_with_errors(snap_compare: Any, app_options: AppOptions, siz
     async def run_before(pilot: Pilot[Any]) -> None:
         await _pick(pilot)
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfigScreen))
+        form = pilot.app.screen
+        assert isinstance(form, ConfigScreen)
+        # the market's price and the wallets' collateral are in: sizes proposed (20-100 USDC)
+        await wait_for(pilot, lambda: form.facts_read)
+        await pilot.pause()
         # min delay 250 -> 5000 (above the max: shown next to both), utilization 0.20 -> 0.95
         await pilot.press("backspace", "backspace", "backspace", "5", "0", "0", "0")
-        for _ in range(5):
+        for _ in range(7):
             await pilot.press("tab")
         await pilot.press("end", "backspace", "backspace", "9", "5")
 
@@ -78,6 +84,20 @@ def test_help(snap_compare: Any, app_options: AppOptions, size: tuple[int, int])
     async def run_before(pilot: Pilot[Any]) -> None:
         await picker_settled(pilot)
         await pilot.press("question_mark")
+
+    assert snap_compare(build_app(app_options), terminal_size=size, run_before=run_before)
+
+
+def test_help_legend(snap_compare: Any, app_options: AppOptions, size: tuple[int, int]) -> None:
+    """The end of the help: what each column of the wallets panel means, the cap, the floor."""
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await picker_settled(pilot)
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, HelpScreen))
+        legend = pilot.app.screen.query_one("#help-legend")
+        pilot.app.screen.query_one("#help-body").scroll_to_widget(legend, animate=False, top=True)
+        await pilot.pause()
 
     assert snap_compare(build_app(app_options), terminal_size=size, run_before=run_before)
 

@@ -26,10 +26,42 @@ from ama_tui.tui.widgets.action_log import (
 )
 from ama_tui.tui.widgets.fills_panel import fill_line
 from ama_tui.tui.widgets.header_bar import header_lines, state_label
-from ama_tui.tui.widgets.ladder import bar_scale, build_ladder, ladder_lines, level_layout, split_room
-from ama_tui.tui.widgets.text import amount_text, format_hms, price_text, truncate, utc_clock
+from ama_tui.tui.widgets.ladder import (
+    bar_scale,
+    build_ladder,
+    floor_text,
+    ladder_lines,
+    level_layout,
+    split_room,
+)
+from ama_tui.tui.widgets.text import (
+    amount_fit,
+    amount_text,
+    clip_words,
+    format_hms,
+    price_text,
+    signed_usdc_fit,
+    skip_label,
+    split_skip_reason,
+    truncate,
+    usdc_fit,
+    utc_clock,
+)
 from ama_tui.tui.widgets.util_bar import bar_cells, utilization_cell, utilization_style
-from ama_tui.tui.widgets.wallets_table import COLUMN_KEYS, changed_columns, expiry_cell, wallet_cells
+from ama_tui.tui.widgets.wallets_table import (
+    COLUMN_KEYS,
+    STATUS_MIN_WIDTH,
+    changed_columns,
+    error_cause,
+    expiry_cell,
+    row_text,
+    skip_summary,
+    status_cell,
+    status_segments,
+    status_width_for,
+    table_width,
+    wallet_cells,
+)
 from ama_tui.venues.base import BookSnapshot, DepthLevel, Fill
 
 from .dashboard_support import RUN_ID, make_dashboard_rig
@@ -121,17 +153,103 @@ def test_wallet_cells_follow_the_columns() -> None:
     assert cells["position"] == ("-0.0434", "")
     assert cells["pnl"] == ("+0.17", "green")
     assert cells["session"] == ("1:00:00", "")
-    assert cells["error"] == ("", "")
+    assert cells["status"] == ("", "")
 
 
-def test_wallet_cells_colour_pnl_and_show_errors_truncated() -> None:
+def test_wallet_cells_colour_pnl_and_show_the_error_cause() -> None:
     losing = wallet(realized_pnl6=-500_000, unrealized_pnl6=0, last_error="place buy failed: " + "x" * 80)
     cells = dict(zip(COLUMN_KEYS, wallet_cells(losing, T0), strict=True))
     assert cells["pnl"] == ("-0.50", "red")
-    text, style = cells["error"]
-    assert style == "red" and text.startswith("place buy fai") and text.endswith("…") and len(text) == 16
+    assert cells["status"] == ("err: " + "x" * 80, "red")
     flat = dict(zip(COLUMN_KEYS, wallet_cells(wallet(realized_pnl6=0, unrealized_pnl6=0), T0), strict=True))
     assert flat["pnl"] == ("0.00", "dim")
+
+
+BELOW_MIN = (
+    "BELOW_MIN_SIZE: buy level 1: margin 706254055 over the 80982759 left; scaled size "
+    "24332055755075942 is below the minimum 50000000000000000 (and 3 more)"
+)
+RELAY_DOWN = "place sell level 4 failed: 503: relayer circuit breaker open"
+
+
+def test_skip_reasons_read_as_a_few_words() -> None:
+    assert split_skip_reason(BELOW_MIN)[0] == "BELOW_MIN_SIZE"
+    assert split_skip_reason("no code here: at all") == ("", "no code here: at all")
+    assert skip_label(BELOW_MIN) == "below min size"
+    assert skip_label("NO_SESSION: the wallet has no session yet") == "no session"
+    assert skip_label("TOP_MOVED: sell at 3006460000 and 1 more not sent") == "top moved"
+    assert error_cause(RELAY_DOWN) == "503: relayer circuit breaker open"
+    assert error_cause("the exchange failed") == "the exchange failed"
+
+
+def test_status_shows_the_skip_and_keeps_the_error() -> None:
+    assert status_cell(None, None) == ("", "")
+    assert status_cell(BELOW_MIN, None) == ("skip: below min size", "yellow")
+    assert status_cell(None, RELAY_DOWN) == ("err: 503: relayer circuit breaker open", "red")
+    both, style = status_cell(BELOW_MIN, RELAY_DOWN)
+    assert both == "skip: below min size · err: 503: relayer circuit breaker open" and style == "yellow"
+    wide = status_segments(both, 80)
+    assert wide == [
+        ("skip: below min size", "yellow"),
+        (" · ", "dim"),
+        ("err: 503: relayer circuit breaker open", "red"),
+    ]
+    # narrower: the error keeps whole words only (never `50…` of 503)
+    assert "".join(text for text, _ in status_segments(both, 36)) == "skip: below min size · err: 503:…"
+    assert "".join(text for text, _ in status_segments(both, 30)) == "skip: below min size · err:…"
+    # no room for any of the error: it is still flagged
+    assert status_segments(both, 25) == [("skip: below min size", "yellow"), (" +err", "red")]
+    assert status_segments(both, STATUS_MIN_WIDTH) == [("skip: below min size", "yellow")]
+
+
+def test_status_takes_the_width_the_panel_leaves() -> None:
+    assert status_width_for(0) == STATUS_MIN_WIDTH
+    assert table_width(status_width_for(150)) == 150
+    cells = wallet_cells(wallet(skip_reason=BELOW_MIN, last_error=RELAY_DOWN), T0)
+    line = row_text(cells, 64).plain
+    assert len(line) == table_width(64)
+    assert line.rstrip().endswith("skip: below min size · err: 503: relayer circuit breaker open")
+
+
+def test_skip_summary_counts_the_wallets_by_reason() -> None:
+    assert skip_summary([wallet(), wallet()]) == ""
+    wallets = [
+        wallet(skip_reason=BELOW_MIN),
+        wallet(skip_reason=BELOW_MIN),
+        wallet(skip_reason="NO_SESSION: the wallet has no session yet"),
+        wallet(),
+    ]
+    assert skip_summary(wallets) == "skipping: below min size ×2 · no session"
+    many = [wallet(skip_reason=f"{code}: x") for code in ("A_A", "B_B", "C_C", "D_D")]
+    assert skip_summary(many) == "skipping: a a · b b · c c · +1 more"
+
+
+def test_words_and_numbers_are_never_cut_in_two() -> None:
+    assert clip_words("short", 10) == "short"
+    assert clip_words("margin 706254055 over the 80982759 left", 20) == "margin 706254055…"
+    assert clip_words("margin 706254055 over the 80982759 left", 14) == "margin…"
+    assert clip_words("706254055 over", 6) == "…"
+    assert clip_words("abcdefghij klm", 5) == "abcd…"
+    assert clip_words("a b c", 0) == ""
+
+
+def test_numbers_too_wide_for_their_column_are_shortened_not_cut() -> None:
+    assert usdc_fit(8_801_870_000, 9) == "8,801.87"
+    assert usdc_fit(1_234_567_890_000, 10) == "1,234,567"
+    assert usdc_fit(123_456_789_000_000, 9) == "123,456k"
+    assert usdc_fit(1_234_567_890_000_000, 6) == "1,234M"
+    assert usdc_fit(1_234_567_890_000_000, 4) == "1.2B"
+    assert amount_fit(-1_234_567_800_000_000_000_000, 9) == "-1,234.56"
+    assert signed_usdc_fit(123_456_789_000, 9) == "+123,456"
+    assert signed_usdc_fit(-500_000, 9) == "-0.50"
+    cells = dict(zip(COLUMN_KEYS, wallet_cells(wallet(available6=12_345_678_900_000), T0), strict=True))
+    assert cells["available"] == ("12,345,678", "")
+
+
+def test_floor_text() -> None:
+    assert floor_text(0, TICK6) == "floor 0 ticks"
+    assert floor_text(540, TICK6) == "floor 540 ticks (5.40)"
+    assert floor_text(12_345, 500_000) == "floor 12,345 ticks (6,172.5)"
 
 
 def test_session_countdown() -> None:
@@ -390,6 +508,12 @@ def test_log_lines_are_compact() -> None:
         "DRY_RUN", params={"wouldDo": "PLACE_LIMIT", "isBuy": True, "price6": "100000000", "level": 1}
     )
     assert log_line_text(dry, TICK6).plain.endswith("DRY-RUN would PLACE BUY @ 100.00 L1")
+    skip = journal_line(
+        "SKIP", params={"reason": "CAP_REACHED", "message": "sell level 3: collateral cap reached"}
+    )
+    text = log_line_text(skip, TICK6)
+    assert text.plain.endswith("SKIP    cap reached: sell level 3: collateral cap reached")
+    assert ("SKIP   ", "yellow") in text.pieces
     odd = journal_line("SOMETHING_NEW", params={"a": 1, "b": True})
     assert log_line_text(odd, TICK6).plain.endswith("SOMETHING_NEW a=1 b=true")
 

@@ -22,10 +22,14 @@ HELP_TEXT: Final = """\
   [b]q[/b]   stop the run
   [b]Tab[/b] next panel; arrows and PgUp/PgDn scroll it. Scrolled back, the
         log stops following: End follows again (Home in the fills)
+  [b]Enter[/b] on the wallets: why each one skips, and its last error, in full
 
-The ladder marks our orders with [b]●n[/b]: how many of them rest at that price.
-Utilization is reserved collateral over each wallet's cap:
-green below 70 %, yellow below 90 %, red above.
+The ladder marks our orders with [b]●n[/b]: how many of them rest at that price;
+under it, the safety floor every order keeps from the mid and the other
+side (safetySigmas × σ × √latency).
+Cap = maxWalletUtilization × (free collateral + margin held by our open
+orders); Util = margin held by our open orders / Cap: green below 70 %,
+yellow below 90 %, red above. Status: why a wallet skips, its last error.
 
 Esc, q or ? closes this help."""
 

@@ -26,6 +26,7 @@ from ama_tui.engine.snapshot import EngineSnapshot
 from ama_tui.tui.dashboard.help import DashboardHelp
 from ama_tui.tui.dashboard.params_editor import ParamsEditor, describe_change
 from ama_tui.tui.dashboard.refresh_budget import DEFAULT_FRACTION, RefreshBudget
+from ama_tui.tui.dashboard.wallet_status import WalletStatusScreen
 from ama_tui.tui.engine_handle import EngineHandle
 from ama_tui.tui.screens.confirm import ConfirmScreen
 from ama_tui.tui.widgets.action_log import ActionLog
@@ -189,6 +190,11 @@ class DashboardScreen(Screen[None]):
             return
         self.handle.request_stop()
         self.notify("Stopping after the current cycle.", title="Stopping")
+
+    def on_wallets_table_details_requested(self, event: WalletsTable.DetailsRequested) -> None:
+        event.stop()
+        if self.snapshot is not None:
+            self.app.push_screen(WalletStatusScreen(self.snapshot))
 
     # -- the log filter --------------------------------------------------------------------------
 

@@ -3,14 +3,23 @@
 The form builds a change dict by JSON name and calls `apply_changes`; each of
 `ParamsError.problems` is shown next to its field, and a cross-field problem (min above max) next
 to every field it names. Dismisses with a `ConfigResult`, or None on escape (back).
+
+Sizes that fit the market (`ama_tui.tui.size_advice`): given a way to read the market's price and
+the wallets' collateral (`read_facts`, run once in a worker thread), the form fills in notional
+sizes (`sizeMinUsd`/`sizeMaxUsd`) whose full book fits the wallets' cap — when `propose` is set and
+the fields are still empty (else it only says what it would propose) — and, as the user types,
+says the caps and warns (without blocking) when a wallet's cap cannot hold one order of the
+minimum size.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar, Final
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -20,6 +29,17 @@ from textual.widgets import Button, Footer, Header, Input, Label, Static
 
 from ama_tui.core.models import PackerParams, RunConfig
 from ama_tui.engine.live_params import PACKER_PARAM_NAMES, RUN_PARAM_NAMES, ParamsError, apply_changes
+from ama_tui.tui.messages import MarketFactsRead
+from ama_tui.tui.size_advice import (
+    MarketFacts,
+    decimal_text,
+    facts_text,
+    min_order_shortfall,
+    problems_text,
+    proposal_text,
+    propose_sizes,
+    shortfall_text,
+)
 
 WALLETS: Final = "wallets"
 INTEGER_CHARS: Final = r"[0-9]*"
@@ -38,8 +58,10 @@ class Field:
 FIELDS: Final[tuple[Field, ...]] = (
     Field("minDelayMs", "Min delay between cycles (ms)", True),
     Field("maxDelayMs", "Max delay between cycles (ms)", True),
-    Field("sizeMin", "Order size min (base units)", False),
-    Field("sizeMax", "Order size max (base units)", False),
+    Field("sizeMinUsd", "Order size min (USDC notional)", False),
+    Field("sizeMaxUsd", "Order size max (USDC notional)", False),
+    Field("sizeMin", "Order size min (base, if no USDC)", False),
+    Field("sizeMax", "Order size max (base, if no USDC)", False),
     Field("ordersPerSidePerWallet", "Orders per side per wallet", True),
     Field("maxWalletUtilization", "Max wallet utilization (0.02–0.9)", False),
     Field("minDistanceTicks", "Min distance from the top (ticks)", True),
@@ -49,6 +71,9 @@ FIELDS: Final[tuple[Field, ...]] = (
     Field(WALLETS, "Wallets", True),
 )
 FIELD_NAMES: Final = tuple(field.name for field in FIELDS)
+USD_SIZES: Final = ("sizeMinUsd", "sizeMaxUsd")
+ADVICE_FIELDS: Final = (*USD_SIZES, "sizeMin", "sizeMax", "ordersPerSidePerWallet", "maxWalletUtilization")
+"""What the size advice depends on (besides the number of wallets)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +84,11 @@ class ConfigResult:
 
 
 def initial_values(config: RunConfig, packer: PackerParams, wallets: int) -> dict[str, str]:
-    """The form's text per JSON name (decimals as written, never float noise)."""
+    """The form's text per JSON name (decimals as written, never float noise; unset: empty)."""
     dumped = {**config.model_dump(by_alias=True), **packer.model_dump(by_alias=True)}
-    values = {name: str(dumped[name]) for name in FIELD_NAMES if name != WALLETS}
+    values = {
+        name: "" if dumped[name] is None else str(dumped[name]) for name in FIELD_NAMES if name != WALLETS
+    }
     values[WALLETS] = str(wallets)
     return values
 
@@ -100,8 +127,37 @@ def _fields_of(where: str, message: str) -> list[str]:
     if where in known:
         return [where] if where in FIELD_NAMES else []
     candidates = [name for name in where.split(",") if name in FIELD_NAMES] or list(FIELD_NAMES[:-1])
-    named = [name for name in candidates if name in message]
+    # whole names only: `sizeMin` is not named by a message about `sizeMinUsd`
+    named = [name for name in candidates if re.search(rf"\b{name}\b", message)]
     return named or candidates
+
+
+def wallet_count(values: dict[str, str], max_wallets: int) -> int | None:
+    """The form's number of wallets when it is valid."""
+    try:
+        count = int(values.get(WALLETS, "").strip())
+    except ValueError:
+        return None
+    return count if 1 <= count <= max_wallets else None
+
+
+def size_advice(
+    facts: MarketFacts | None,
+    values: dict[str, str],
+    config: RunConfig,
+    packer: PackerParams,
+    max_wallets: int,
+) -> str:
+    """The warning line for the form's current values: empty when every wallet's cap holds one
+    order of the minimum size, or when nothing can be said (no facts, invalid sizes)."""
+    if facts is None or not facts.complete:
+        return ""
+    try:
+        config, packer = apply_changes(config, packer, {name: values[name].strip() for name in ADVICE_FIELDS})
+    except ParamsError:
+        return ""
+    shortfall = min_order_shortfall(facts, config, packer, wallet_count(values, max_wallets))
+    return "" if shortfall is None else shortfall_text(shortfall, facts)
 
 
 class ConfigScreen(Screen[ConfigResult | None]):
@@ -119,7 +175,11 @@ class ConfigScreen(Screen[ConfigResult | None]):
         wallets: int,
         max_wallets: int,
         cursor_blink: bool = True,
+        read_facts: Callable[[], MarketFacts] | None = None,
+        propose: bool = True,
     ) -> None:
+        """`read_facts` reads the market and the wallets (in a worker thread; venue errors are
+        noted in its result); `propose`: fill in notional sizes (when the run has none)."""
         super().__init__()
         self.form_title = title
         self.base_config = config
@@ -129,10 +189,22 @@ class ConfigScreen(Screen[ConfigResult | None]):
         self.problems: dict[str, str] = {}
         self._shown: dict[str, str] = {}
         self.cursor_blink = cursor_blink
+        self.read_facts = read_facts
+        self.propose = propose and not config.sizes_in_usd
+        self.facts: MarketFacts | None = None
+        self.facts_read = read_facts is None
+        """True once the facts are in (or there is nothing to read)."""
+        self.advice = ""
+        """The lines about the market, the caps and the proposal."""
+        self._proposal = ""
+        self.warning = ""
+        """The line saying a wallet's cap cannot hold one order of the minimum size."""
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(Content(self.form_title), id="config-title")
+        yield Static("", id="config-advice")
+        yield Static("", id="config-warning")
         with VerticalScroll(id="config-fields"):
             for field in FIELDS:
                 with Horizontal(classes="config-row"):
@@ -156,6 +228,67 @@ class ConfigScreen(Screen[ConfigResult | None]):
             field_input.cursor_blink = self.cursor_blink
         self.query_one(f"#field-{FIELDS[0].name}", Input).focus()
         self._validate()
+        if self.read_facts is not None:
+            self._show_advice(f"Reading {self._symbol()}'s price and the wallets' collateral…")
+            self._read_facts(self.read_facts)
+
+    def _symbol(self) -> str:
+        return self.form_title.split(" · ", 1)[0]
+
+    @work(thread=True, exclusive=True, group="market-facts", exit_on_error=False)
+    def _read_facts(self, read: Callable[[], MarketFacts]) -> None:
+        """Venue reads, off the UI thread; only posts the result."""
+        try:
+            facts = read()
+        except Exception as exc:  # a reader that fails is a line on the form, not a crash
+            facts = MarketFacts(self._symbol(), 0, problems=(f"the market ({type(exc).__name__}: {exc})",))
+        self.post_message(MarketFactsRead(facts))
+
+    def on_market_facts_read(self, message: MarketFactsRead) -> None:
+        facts = self.facts = message.facts
+        self.facts_read = True
+        if facts.complete:
+            packer = self._current_packer()
+            proposal = propose_sizes(facts, packer, wallet_count(self.values, self.max_wallets))
+            untouched = not any(self.values[name].strip() for name in USD_SIZES)
+            applied = self.propose and untouched and proposal is not None
+            if proposal is None:
+                self._proposal = "No size proposal: no wallet has the collateral for a full book of orders."
+            else:
+                self._proposal = proposal_text(proposal, packer, applied=applied)
+            if applied and proposal is not None:
+                for name, value in zip(USD_SIZES, (proposal.min_usd, proposal.max_usd), strict=True):
+                    self.values[name] = decimal_text(value)
+                    self.query_one(f"#field-{name}", Input).value = self.values[name]
+        self._validate()
+
+    def _current_packer(self) -> PackerParams:
+        """The packer parameters as typed, or the run's when they are not valid."""
+        try:
+            _, packer = apply_changes(
+                self.base_config,
+                self.base_packer,
+                {name: self.values[name].strip() for name in FIELD_NAMES if name in PACKER_PARAM_NAMES},
+            )
+        except ParamsError:
+            return self.base_packer
+        return packer
+
+    def _show_advice(self, text: str) -> None:
+        if text != self.advice:
+            self.advice = text
+            self.query_one("#config-advice", Static).update(Content(text))
+
+    def _advice_text(self) -> str:
+        """The market and the caps for the values as typed, then the proposal made when the facts
+        came in (or why there is none)."""
+        facts = self.facts
+        if facts is None:
+            return self.advice
+        if not facts.complete:
+            return problems_text(facts)
+        count = wallet_count(self.values, self.max_wallets)
+        return f"{facts_text(facts, self._current_packer(), count)}\n{self._proposal}"
 
     @on(Input.Changed, ".config-input")
     def _changed(self, event: Input.Changed) -> None:
@@ -178,6 +311,15 @@ class ConfigScreen(Screen[ConfigResult | None]):
                 self.query_one(f"#error-{field.name}", Label).update(Content(problem))
                 self.query_one(f"#field-{field.name}", Input).set_class(bool(problem), "-problem")
             self.query_one("#start", Button).disabled = result is None
+            warning = size_advice(
+                self.facts, self.values, self.base_config, self.base_packer, self.max_wallets
+            )
+            if warning != self.warning:
+                self.warning = warning
+                box = self.query_one("#config-warning", Static)
+                box.update(Content(warning))
+                box.set_class(bool(warning), "-shown")
+            self._show_advice(self._advice_text())
         self.problems = self._shown = problems
         return result
 

@@ -1,4 +1,5 @@
-"""`?`: every key of the app, by screen."""
+"""`?`: every key of the app, by screen, and what the dashboard's numbers mean (the wallets panel's
+columns, the cap, the safety floor)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import ClassVar, Final
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
@@ -43,8 +44,45 @@ KEYS: Final[tuple[tuple[str, tuple[tuple[str, str], ...]], ...]] = (
             ("e", "edit the parameters of the running packer"),
             ("/", "filter"),
             ("tab", "next panel; ↑ ↓ pgup pgdn scroll it"),
+            ("enter", "on the wallets: why each one skips, and its last error, in full"),
             ("end  home", "log: follow the newest again; fills: back to the newest"),
         ),
+    ),
+)
+
+CAP_RULE: Final = (
+    "Cap = maxWalletUtilization × (free collateral + margin held by our open orders); "
+    "Util = margin held by our open orders / Cap."
+)
+FLOOR_RULE: Final = (
+    "Safety floor (under the book: floor N ticks) = safetySigmas × σ × √latency, σ the mid's "
+    "measured volatility and latency the relay's round trip: every order keeps at least that far "
+    "from the mid and from the other side's best price, so the market cannot reach it while it is "
+    "being sent."
+)
+COLUMNS: Final[tuple[tuple[str, str], ...]] = (
+    ("Wallet", "the wallet's nickname"),
+    ("B/S", "our open buy / sell orders"),
+    ("Util", "margin held by our open orders / Cap: green under 70%, yellow under 90%, red above"),
+    ("Position", "the wallet's position in this market, base units (negative: short)"),
+    ("PnL", "realized + unrealized profit and loss, USDC"),
+    ("Session", "time left on the wallet's trading session (red under 5 minutes)"),
+    ("Available", "free collateral, USDC: what positions and open orders do not hold"),
+    (
+        "Reserved",
+        "margin held by our open orders: a buy holds its notional × the market's margin, "
+        "a sell 150% of its notional",
+    ),
+    (
+        "Cap",
+        "the most margin our open orders may hold: maxWalletUtilization × (Available + Reserved); "
+        "margin locked in positions shrinks it",
+    ),
+    (
+        "Status",
+        "skip: why the wallet is not placing what it wants (below min size: an order of the minimum "
+        "size does not fit what is left of the Cap; cap reached; no session; top moved: the other "
+        "side came within the floor); err: its last error. Enter on the panel shows both in full",
     ),
 )
 
@@ -58,14 +96,25 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-dialog", classes="dialog"):
-            yield Static("Keys", id="help-title")
+            yield Static("Keys, and what the dashboard shows", id="help-title")
             with VerticalScroll(id="help-body"):
                 for section, keys in KEYS:
                     yield Static(Content(section), classes="help-section")
-                    for key, what in keys:
-                        yield Static(Content.assemble((f"{key:>16}", "bold"), "  ", what), classes="help-key")
+                    yield from self._rows(keys)
+                yield Static(Content("Wallets panel: the columns"), id="help-legend", classes="help-section")
+                yield Static(Content(CAP_RULE), classes="help-rule")
+                yield from self._rows(COLUMNS)
+                yield Static(Content(FLOOR_RULE), classes="help-rule")
             yield Static("escape closes", id="help-hint")
         yield Footer()
+
+    @staticmethod
+    def _rows(rows: tuple[tuple[str, str], ...]) -> ComposeResult:
+        """`name  what it means`, a long meaning wrapping under itself."""
+        for name, meaning in rows:
+            with Horizontal(classes="help-row"):
+                yield Static(Content.styled(f"{name:>16}", "bold"), classes="help-name")
+                yield Static(Content(meaning), classes="help-meaning")
 
     def action_close(self) -> None:
         self.dismiss(None)

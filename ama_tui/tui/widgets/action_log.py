@@ -13,11 +13,11 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from ama_tui.core.models import ActionKind, ActionLogLine
+from ama_tui.core.models import ActionKind, ActionLogLine, canonical_action
 from ama_tui.core.units import UnitError, amount18, price6
 from ama_tui.tui.widgets.line_list import LineList
 from ama_tui.tui.widgets.styled_line import LineBuilder, StyledLine
-from ama_tui.tui.widgets.text import amount_text, price_text, short_address, truncate, utc_clock
+from ama_tui.tui.widgets.text import amount_text, code_label, price_text, short_address, truncate, utc_clock
 
 MAX_LINES: Final = 2_000
 DETAIL_WIDTH: Final = 160
@@ -25,26 +25,28 @@ DETAIL_WIDTH: Final = 160
 ACTION_LABELS: Final[dict[str, str]] = {
     ActionKind.SESSION_INIT: "SESSION",
     ActionKind.PLACE_LIMIT: "PLACE",
-    ActionKind.CANCEL: "CANCEL",
+    ActionKind.CANCEL_ORDER: "CANCEL",
     ActionKind.ERROR: "ERROR",
     ActionKind.FILL: "FILL",
-    ActionKind.MODIFY: "MODIFY",
+    ActionKind.MODIFY_ORDER: "MODIFY",
     ActionKind.PARAMS_CHANGED: "PARAMS",
     ActionKind.RUN_START: "START",
     ActionKind.RUN_STOP: "STOP",
     ActionKind.DRY_RUN: "DRY-RUN",
+    ActionKind.SKIP: "SKIP",
 }
 ACTION_STYLES: Final[dict[str, str]] = {
     ActionKind.SESSION_INIT: "cyan",
     ActionKind.PLACE_LIMIT: "blue",
-    ActionKind.CANCEL: "magenta",
+    ActionKind.CANCEL_ORDER: "magenta",
     ActionKind.ERROR: "bold red",
     ActionKind.FILL: "bold yellow",
-    ActionKind.MODIFY: "blue",
+    ActionKind.MODIFY_ORDER: "blue",
     ActionKind.PARAMS_CHANGED: "bold",
     ActionKind.RUN_START: "bold green",
     ActionKind.RUN_STOP: "bold red",
     ActionKind.DRY_RUN: "dim",
+    ActionKind.SKIP: "yellow",
 }
 
 
@@ -128,7 +130,8 @@ def _value(value: Any) -> str:
 
 
 def log_detail(action: str, params: Mapping[str, Any] | None, tick6: int) -> str:
-    """The key parameters of an action, in a few words."""
+    """The key parameters of an action, in a few words (either spelling of an action)."""
+    action = canonical_action(action)
     p: Mapping[str, Any] = params or {}
     if action == ActionKind.PLACE_LIMIT:
         detail = _order_text(p, tick6)
@@ -137,7 +140,7 @@ def log_detail(action: str, params: Mapping[str, Any] | None, tick6: int) -> str
         detail = _order_text(p, tick6)
         maker = p.get("isMaker")
         return f"{detail} {'maker' if maker else 'taker'}" if isinstance(maker, bool) else detail
-    if action == ActionKind.CANCEL:
+    if action == ActionKind.CANCEL_ORDER:
         detail = _order_text(p, tick6, with_amount=False)
         order_id = p.get("orderId")
         parts = [detail] if detail else []
@@ -146,7 +149,7 @@ def log_detail(action: str, params: Mapping[str, Any] | None, tick6: int) -> str
         if p.get("reason"):
             parts.append(str(p["reason"]))
         return " ".join(parts)
-    if action == ActionKind.MODIFY:
+    if action == ActionKind.MODIFY_ORDER:
         return _order_text(p, tick6)
     if action == ActionKind.SESSION_INIT:
         expiry = p.get("expiry")
@@ -157,9 +160,12 @@ def log_detail(action: str, params: Mapping[str, Any] | None, tick6: int) -> str
         if isinstance(before, Mapping) and isinstance(after, Mapping):
             return ", ".join(f"{k} {_value(before.get(k))}→{_value(v)}" for k, v in after.items())
     if action == ActionKind.DRY_RUN:
-        would = str(p.get("wouldDo", ""))
+        would = canonical_action(str(p.get("wouldDo", "")))
         rest = {k: v for k, v in p.items() if k != "wouldDo"}
         return f"would {ACTION_LABELS.get(would, would)} {log_detail(would, rest, tick6)}".strip()
+    if action == ActionKind.SKIP and "message" in p:
+        reason = p.get("reason")
+        return f"{code_label(str(reason))}: {p['message']}" if reason else str(p["message"])
     if action == ActionKind.RUN_STOP and "reason" in p:
         return str(p["reason"])
     if action == ActionKind.RUN_START:
@@ -180,9 +186,8 @@ def log_line_text(line: ActionLogLine, tick6: int) -> StyledLine:
     who = line.nickname or (short_address(line.trader) if line.trader != "unknown" else "·")
     text.append(who.ljust(7), style="cyan")
     text.append(" ")
-    text.append(
-        ACTION_LABELS.get(line.action, line.action).ljust(7), style=ACTION_STYLES.get(line.action, "")
-    )
+    action = canonical_action(line.action)  # the original's CANCEL_ORDER and our old CANCEL alike
+    text.append(ACTION_LABELS.get(action, action).ljust(7), style=ACTION_STYLES.get(action, ""))
     detail = log_detail(line.action, line.params, tick6)
     if detail:
         text.append(" ")

@@ -1,4 +1,5 @@
-"""The order-book ladder, centred on the mid: asks above, bids below, our orders marked.
+"""The order-book ladder, centred on the mid: asks above, bids below, our orders marked; the
+safety floor in force in the bottom border.
 
 Pure part: `build_ladder` (which levels fit, with our order counts) and `ladder_lines` (their
 text). Widget part: `Ladder` renders through the Line API from strips cached per (snapshot,
@@ -173,6 +174,13 @@ def build_ladder(
     )
 
 
+def floor_text(floor_ticks: int, tick6: int) -> str:
+    """`floor 540 ticks (5.40)`: the safety floor every order keeps from the mid and the other side."""
+    if floor_ticks <= 0 or tick6 <= 0:
+        return f"floor {floor_ticks:,} ticks"
+    return f"floor {floor_ticks:,} ticks ({price_text(floor_ticks * tick6, tick6)})"
+
+
 def _price(value6: int, tick6: int) -> str:
     return price_text(value6, tick6) if value6 > 0 else "—"
 
@@ -301,6 +309,7 @@ class Ladder(LineWidget):
         self._generation += 1
         self._ours_counts = self._ours.update(snapshot.wallets)
         self.set_title(f"Book {snapshot.market.symbol}")
+        self.set_subtitle(floor_text(snapshot.floor_ticks, snapshot.market.tick6))
         width, height = self.size
         if self._cache_key is None or self._cache_key[1:] != (width, height) or not (width and height):
             self.refresh()

@@ -1,5 +1,5 @@
 """What the dashboard's Line API widgets share: their own style looked up once per style change
-rather than once per line drawn, and a border title set only when it changes."""
+rather than once per line drawn, and a border title and subtitle set only when they change."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ class LineWidget(Widget):
 
     _base_style: Style | None = None
     _title: str | None = None
+    _subtitle: str | None = None
 
     @property
     def base_style(self) -> Style:
@@ -26,6 +27,12 @@ class LineWidget(Widget):
         if title != self._title:
             self._title = title
             self.border_title = title
+
+    def set_subtitle(self, subtitle: str) -> None:
+        """Set the border subtitle only when it changed."""
+        if subtitle != self._subtitle:
+            self._subtitle = subtitle
+            self.border_subtitle = subtitle
 
     def notify_style_update(self) -> None:
         super().notify_style_update()

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from decimal import Decimal
 from functools import lru_cache
 from typing import Final
 
-from ama_tui.core.units import format_amount18, format_price6, format_usdc6
+from ama_tui.core.units import (
+    amount_human,
+    format_amount18,
+    format_fixed,
+    format_price6,
+    format_usdc6,
+    usdc_human,
+)
 
 NONE: Final = "—"
 """What a cell shows when there is nothing to show."""
@@ -58,6 +67,61 @@ def truncate(text: str, width: int) -> str:
     return flat[: width - 1] + "…"
 
 
+NUMBER: Final = re.compile(r"[-+$]?[0-9][0-9,.]*[%:;)]?|[-+$]?[.,][0-9][0-9,.]*[%:;)]?")
+"""A word that is (or starts with) a number: never cut in two."""
+
+
+def clip_words(text: str, width: int) -> str:
+    """`text` on one line, cut to `width` characters at a word boundary with an ellipsis. Only
+    whole words are kept, so a number is never cut in two; a single word longer than the room
+    is cut only when it is not a number (else just `…` remains)."""
+    flat = " ".join(text.split())
+    if len(flat) <= width:
+        return flat
+    if width <= 0:
+        return ""
+    room = width - 1
+    kept = flat[:room]
+    if flat[room] != " ":
+        space = kept.rfind(" ")
+        if space >= 0:
+            kept = kept[:space]
+        elif NUMBER.match(flat):
+            kept = ""
+    return kept.rstrip() + "…"
+
+
+SUFFIXES: Final = (("k", 3), ("M", 6), ("B", 9), ("T", 12))
+
+
+def fit_quantity(value: Decimal, places: int, width: int) -> str:
+    """`value` grouped with `places` decimals, or with fewer, or in k/M/B/T, whatever fits in
+    `width`: a number too wide for its column is rounded down, never cut."""
+    for kept in range(places, -1, -1):
+        text = format_fixed(value, kept)
+        if len(text) <= width:
+            return text
+    for suffix, power in SUFFIXES:
+        scaled = value.scaleb(-power)
+        for kept in (1, 0):
+            text = format_fixed(scaled, kept) + suffix
+            if len(text) <= width:
+                return text
+    return "#" * width
+
+
+def usdc_fit(value6: int, width: int) -> str:
+    """`usdc_text`, or a shorter form of the same amount when it is wider than `width`."""
+    text = usdc_text(value6)
+    return text if len(text) <= width else fit_quantity(usdc_human(value6), 2, width)
+
+
+def amount_fit(value18: int, width: int) -> str:
+    """`amount_text`, or a shorter form of the same amount when it is wider than `width`."""
+    text = amount_text(value18)
+    return text if len(text) <= width else fit_quantity(amount_human(value18), 4, width)
+
+
 def signed_usdc6(value6: int) -> str:
     """USDC with an explicit sign for non-zero values (PnL reads better as +1.20 / -0.35)."""
     text = usdc_text(value6)
@@ -77,3 +141,36 @@ def pnl_style(value6: int) -> str:
     if value6 < 0:
         return "red"
     return "dim"
+
+
+def signed_usdc_fit(value6: int, width: int) -> str:
+    """`signed_usdc6` in at most `width` characters (a shorter form rather than a cut)."""
+    if value6 > 0:
+        return "+" + usdc_fit(value6, width - 1)
+    return usdc_fit(value6, width)
+
+
+SKIP_CODE: Final = re.compile(r"[A-Z][A-Z0-9_]*")
+
+
+def split_skip_reason(reason: str) -> tuple[str, str]:
+    """`"BELOW_MIN_SIZE: sell level 1: ..."` -> ("BELOW_MIN_SIZE", "sell level 1: ...");
+    a reason without a leading code is all message ("", reason)."""
+    code, sep, message = reason.partition(":")
+    code = code.strip()
+    if sep and SKIP_CODE.fullmatch(code):
+        return code, message.strip()
+    return "", reason.strip()
+
+
+def code_label(code: str) -> str:
+    """`BELOW_MIN_SIZE` -> `below min size`."""
+    return code.lower().replace("_", " ")
+
+
+def skip_label(reason: str) -> str:
+    """The short, readable form of a skip reason: its code in words (`below min size`)."""
+    code, message = split_skip_reason(reason)
+    if code:
+        return code_label(code)
+    return clip_words(message, 24)

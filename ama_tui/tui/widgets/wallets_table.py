@@ -1,6 +1,9 @@
 """The wallets panel: one row per wallet, keyed by address, diffed cell by cell.
 
 `wallet_cells` is the pure part (what a row shows, as (text, style) pairs that compare cheaply).
+The last column, Status, says why a wallet is not placing what it wants (the engine's skip reason,
+in a few words) and its last error; it takes whatever width the panel has left, and is cut only
+between words. The full texts are one key away (`enter`: `WalletsTable.DetailsRequested`).
 `WalletsTable` is a keyed table on the Line API: `show` diffs each row's cells against the previous
 snapshot's and repaints only the rows that changed; a row's strip is cached by its cells, so an
 unchanged row is never rendered again. (Textual's DataTable re-renders every visible cell after
@@ -10,13 +13,17 @@ any `update_cell` — about 130 ms a repaint at 100 wallets on a loaded 2-core m
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Final
 
 from rich.style import Style
+from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
+from textual.events import Resize
 from textual.geometry import Region, Size
+from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -24,18 +31,25 @@ from ama_tui.engine.snapshot import WalletView
 from ama_tui.tui.widgets.styled_line import LineBuilder, StyledLine, line_strip
 from ama_tui.tui.widgets.text import (
     NONE,
-    amount_text,
+    amount_fit,
+    clip_words,
     format_hms,
     pnl_style,
-    signed_usdc6,
-    truncate,
-    usdc_text,
+    signed_usdc_fit,
+    skip_label,
+    usdc_fit,
 )
 from ama_tui.tui.widgets.util_bar import utilization_cell
 
 EXPIRY_WARN_S: Final = 5 * 60
 """A session expiring in less than this is shown in red (the engine renews it ahead of time)."""
-ERROR_WIDTH: Final = 16
+STATUS_MIN_WIDTH: Final = 20
+"""The Status column's width when the panel has no more room (the table then scrolls)."""
+SKIP_PREFIX: Final = "skip: "
+ERROR_PREFIX: Final = "err: "
+STATUS_SEPARATOR: Final = " · "
+SKIP_STYLE: Final = "yellow"
+ERROR_STYLE: Final = "red"
 
 Cell = tuple[str, str]
 """(text, style): compared cheaply between snapshots, turned into a `Text` only when it changed."""
@@ -60,11 +74,12 @@ COLUMNS: Final = (
     Column("available", "Available", 10),
     Column("reserved", "Reserved", 9),
     Column("cap", "Cap", 9),
-    Column("error", "Last error", ERROR_WIDTH, right=False),
+    Column("status", "Status", STATUS_MIN_WIDTH, right=False),
 )
 COLUMN_KEYS: Final = tuple(column.key for column in COLUMNS)
 SESSION: Final = COLUMN_KEYS.index("session")
 """The only cell of `wallet_cells` that depends on `now` rather than on the wallet."""
+WIDTHS: Final = {column.key: column.width for column in COLUMNS}
 
 
 def expiry_cell(expiry: int | None, now: float) -> Cell:
@@ -77,21 +92,74 @@ def expiry_cell(expiry: int | None, now: float) -> Cell:
     return format_hms(left), "red" if left < EXPIRY_WARN_S else ""
 
 
+def error_cause(error: str) -> str:
+    """What went wrong, without what was being done: `place buy level 2 failed: 429 Too Many
+    Requests` -> `429 Too Many Requests` (the whole error is in the details)."""
+    _, failed, cause = error.rpartition(" failed: ")
+    return " ".join((cause if failed and cause.strip() else error).split())
+
+
+def status_cell(skip_reason: str | None, last_error: str | None) -> Cell:
+    """`skip: below min size · err: <the last error's cause>`: either part alone, or nothing.
+    Styled as its first part (a skip is what the wallet does now; the error may be older)."""
+    parts = []
+    if skip_reason:
+        parts.append(SKIP_PREFIX + skip_label(skip_reason))
+    if last_error:
+        parts.append(ERROR_PREFIX + error_cause(last_error))
+    if not parts:
+        return "", ""
+    return STATUS_SEPARATOR.join(parts), SKIP_STYLE if skip_reason else ERROR_STYLE
+
+
+def status_segments(text: str, width: int) -> list[tuple[str, str]]:
+    """A status cell's text in at most `width` characters, as (text, style) segments: the skip
+    part whole, then as many words of the error as fit (`+err` when none does), never a number
+    cut in two."""
+    if not text:
+        return []
+    if not text.startswith(SKIP_PREFIX):
+        return [(clip_words(text, width), ERROR_STYLE)]
+    skip, _, error = text.partition(STATUS_SEPARATOR)
+    skip = clip_words(skip, width)
+    segments = [(skip, SKIP_STYLE)]
+    room = width - len(skip) - len(STATUS_SEPARATOR)
+    if error and room >= len(ERROR_PREFIX) + 1:
+        segments += [(STATUS_SEPARATOR, "dim"), (clip_words(error, room), ERROR_STYLE)]
+    elif error and width - len(skip) >= len(" +err"):
+        segments.append((" +err", ERROR_STYLE))
+    return segments
+
+
 def wallet_cells(wallet: WalletView, now: float) -> tuple[Cell, ...]:
-    """The cells of a wallet's row, in `COLUMNS` order."""
+    """The cells of a wallet's row, in `COLUMNS` order. Numbers too wide for their column are
+    shown shorter (`1.2M`), never cut."""
     position_style = "" if wallet.position18 else "dim"
     return (
         (wallet.nickname, "bold"),
         (f"{wallet.open_buys}/{wallet.open_sells}", ""),
         utilization_cell(wallet.utilization_bps),
-        (amount_text(wallet.position18), position_style),
-        (signed_usdc6(wallet.pnl6), pnl_style(wallet.pnl6)),
+        (amount_fit(wallet.position18, WIDTHS["position"]), position_style),
+        (signed_usdc_fit(wallet.pnl6, WIDTHS["pnl"]), pnl_style(wallet.pnl6)),
         expiry_cell(wallet.session_expiry, now),
-        (usdc_text(wallet.available6), ""),
-        (usdc_text(wallet.reserved6), ""),
-        (usdc_text(wallet.cap6), "dim"),
-        (truncate(wallet.last_error, ERROR_WIDTH), "red") if wallet.last_error else ("", ""),
+        (usdc_fit(wallet.available6, WIDTHS["available"]), ""),
+        (usdc_fit(wallet.reserved6, WIDTHS["reserved"]), ""),
+        (usdc_fit(wallet.cap6, WIDTHS["cap"]), "dim"),
+        status_cell(wallet.skip_reason, wallet.last_error),
     )
+
+
+def skip_summary(wallets: Iterable[WalletView], *, most: int = 3) -> str:
+    """`skipping: below min size ×3 · no session`: the wallets' skip reasons, most common first
+    (at most `most` of them); empty when every wallet places what it wants."""
+    counts = Counter(skip_label(w.skip_reason) for w in wallets if w.skip_reason)
+    if not counts:
+        return ""
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    parts = [f"{label} ×{count}" if count > 1 else label for label, count in ranked[:most]]
+    if len(ranked) > most:
+        parts.append(f"+{len(ranked) - most} more")
+    return "skipping: " + " · ".join(parts)
 
 
 def changed_columns(old: Sequence[Cell] | None, new: Sequence[Cell]) -> list[int]:
@@ -101,8 +169,19 @@ def changed_columns(old: Sequence[Cell] | None, new: Sequence[Cell]) -> list[int
     return [i for i, (before, after) in enumerate(zip(old, new, strict=True)) if before != after]
 
 
-CELL_PADDING: Final = 1
-TABLE_WIDTH: Final = sum(column.width + 2 * CELL_PADDING for column in COLUMNS)
+GAP: Final = 1
+"""Spaces before every column (and after the last): one, so that Status gets room at 120 columns."""
+FIXED_WIDTH: Final = sum(column.width + GAP for column in COLUMNS[:-1])
+"""Every column but Status, with its gap."""
+
+
+def table_width(status_width: int) -> int:
+    return FIXED_WIDTH + GAP + status_width + GAP
+
+
+def status_width_for(room: int) -> int:
+    """The Status column's width in a panel `room` cells wide: what the other columns leave."""
+    return max(STATUS_MIN_WIDTH, room - FIXED_WIDTH - 2 * GAP)
 
 
 def fit(text: str, width: int, *, right: bool) -> str:
@@ -112,14 +191,24 @@ def fit(text: str, width: int, *, right: bool) -> str:
     return text.rjust(width) if right else text.ljust(width)
 
 
-def row_text(cells: Sequence[Cell]) -> StyledLine:
-    """One table row: every cell fitted to its column, with a space of padding on either side."""
+def row_text(
+    cells: Sequence[Cell], status_width: int = STATUS_MIN_WIDTH, *, header: bool = False
+) -> StyledLine:
+    """One table row: every cell fitted to its column, a space before each (and after the last)."""
     line = LineBuilder()
-    pad = " " * CELL_PADDING
+    pad = " " * GAP
     for (text, style), column in zip(cells, COLUMNS, strict=True):
         line.append(pad)
-        line.append(fit(text, column.width, right=column.right), style=style)
-        line.append(pad)
+        if column.key == "status" and not header:
+            used = 0
+            for segment, segment_style in status_segments(text, status_width):
+                line.append(segment, style=segment_style)
+                used += len(segment)
+            line.append(" " * (status_width - used))
+        else:
+            width = status_width if column.key == "status" else column.width
+            line.append(fit(text, width, right=column.right), style=style)
+    line.append(pad)
     return line.build()
 
 
@@ -129,8 +218,12 @@ HEADER_CELLS: Final = tuple((column.label, "") for column in COLUMNS)
 class WalletsTable(ScrollView, can_focus=True):
     """Rows keyed by address, in the snapshot's order, under a header that stays put."""
 
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "details", "Why")]
     COMPONENT_CLASSES: ClassVar[set[str]] = {"wallets-table--header", "wallets-table--odd"}
     CACHE_SIZE = 1024
+
+    class DetailsRequested(Message):
+        """`enter` on the table: the user wants every wallet's skip reason and error in full."""
 
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None):
         super().__init__(name=name, id=id, classes=classes)
@@ -144,6 +237,9 @@ class WalletsTable(ScrollView, can_focus=True):
         self.rows_rendered = 0
         """Row strips rendered (cache misses): unchanged rows are never rendered twice."""
         self._styles: tuple[Style, Style, Style] | None = None
+        self.status_width = STATUS_MIN_WIDTH
+        self.summary = ""
+        """`skip_summary` of the wallets shown (the panel's border subtitle)."""
 
     def _row_styles(self) -> tuple[Style, Style, Style]:
         """(base, header, odd row), computed once per style change (`rich_style` walks the DOM)."""
@@ -166,6 +262,17 @@ class WalletsTable(ScrollView, can_focus=True):
 
     def cell_text(self, row_key: str, column_key: str) -> str:
         return self._cells[row_key][COLUMN_KEYS.index(column_key)][0]
+
+    def shown_text(self, row_key: str, column_key: str) -> str:
+        """A cell as the row shows it, fitted to its column (the Status column to its width)."""
+        text, _ = self._cells[row_key][COLUMN_KEYS.index(column_key)]
+        if column_key == "status":
+            return "".join(segment for segment, _ in status_segments(text, self.status_width))
+        column = COLUMNS[COLUMN_KEYS.index(column_key)]
+        return fit(text, column.width, right=column.right).strip()
+
+    def action_details(self) -> None:
+        self.post_message(self.DetailsRequested())
 
     def show(self, wallets: Sequence[WalletView], now: float) -> None:
         """Diff every wallet's cells against the last snapshot's; repaint only the rows that changed
@@ -206,11 +313,14 @@ class WalletsTable(ScrollView, can_focus=True):
             views[address] = wallet
         self._cells = fresh
         self._views = views
+        if changed or order != self._order:
+            self._set_summary(skip_summary(wallets))
         if order != self._order:
             self._order = order
             self._position = {address: i for i, address in enumerate(order)}
-            self.virtual_size = Size(TABLE_WIDTH, len(order) + 1)
-            self.refresh()
+            if not self._fit_status():
+                self.virtual_size = Size(table_width(self.status_width), len(order) + 1)
+                self.refresh()
             return
         if not changed:
             return
@@ -218,7 +328,7 @@ class WalletsTable(ScrollView, can_focus=True):
         # are rendered when they scroll in).
         scroll_y = self.scroll_offset.y
         width, height = self.size
-        region_width = max(TABLE_WIDTH, width)
+        region_width = max(table_width(self.status_width), width)
         regions = [
             Region(0, index + 1 - scroll_y, region_width, 1)
             for index in changed
@@ -229,12 +339,21 @@ class WalletsTable(ScrollView, can_focus=True):
 
     # -- Line API --------------------------------------------------------------------------------
 
+    def _set_summary(self, summary: str) -> None:
+        """The skip summary in the panel's bottom border (set only when it changed: setting it
+        repaints the whole panel)."""
+        if summary != self.summary:
+            self.summary = summary
+            self.border_subtitle = summary
+
     def _row_strip(self, cells: tuple[Cell, ...], style: Style, kind: str) -> Strip:
-        key = (kind, cells, style)
+        status_width = self.status_width
+        key = (kind, cells, style, status_width)
         strip = self._strips.get(key)
         if strip is None:
             self.rows_rendered += 1
-            strip = line_strip(row_text(cells), TABLE_WIDTH, style, self.app.console)
+            line = row_text(cells, status_width, header=kind == "header")
+            strip = line_strip(line, table_width(status_width), style, self.app.console)
             self._strips[key] = strip
         return strip
 
@@ -253,7 +372,26 @@ class WalletsTable(ScrollView, can_focus=True):
         return strip.crop_extend(scroll_x, scroll_x + width, base)
 
     def on_mount(self) -> None:
-        self.virtual_size = Size(TABLE_WIDTH, len(self._order) + 1)
+        self.virtual_size = Size(table_width(self.status_width), len(self._order) + 1)
+
+    def on_resize(self, event: Resize) -> None:
+        self._fit_status()
+
+    def _fit_status(self) -> bool:
+        """Give the Status column the width the other columns leave (less a vertical scrollbar
+        when the rows need one); True when it changed (the whole table is then repainted)."""
+        width, height = self.size
+        if not width:
+            return False
+        if len(self._order) + 1 > height:
+            width -= self.styles.scrollbar_size_vertical
+        status_width = status_width_for(width)
+        if status_width == self.status_width:
+            return False
+        self.status_width = status_width
+        self.virtual_size = Size(table_width(status_width), len(self._order) + 1)
+        self.refresh()
+        return True
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
