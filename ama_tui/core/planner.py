@@ -44,6 +44,7 @@ from ama_tui.core.pricing import (
     pick_non_crossing_price,
     size_for_level,
 )
+from ama_tui.core.units import format_amount18, format_usdc6
 
 SCALE_DOWN_NUM = 9
 SCALE_DOWN_DEN = 10
@@ -372,8 +373,10 @@ def plan_wallet(
                 skips.append(
                     Skip(
                         SkipReason.BELOW_MIN_SIZE,
-                        f"{side} level {level}: margin {required6} over the {remaining} left; "
-                        f"scaled size {amount18} is below the minimum {size_min18}",
+                        f"{side} level {level}: margin {format_usdc6(required6)} USDC over the "
+                        f"{format_usdc6(remaining)} left under the cap; scaled to fit, the size "
+                        f"{format_amount18(amount18, 6)} is below the minimum "
+                        f"{format_amount18(size_min18, 6)}",
                         is_buy,
                         level,
                     )
@@ -383,7 +386,8 @@ def plan_wallet(
                 skips.append(
                     Skip(
                         SkipReason.OVER_CAP,
-                        f"{side} level {level}: margin {margin6} still over the {remaining} left",
+                        f"{side} level {level}: margin {format_usdc6(margin6)} USDC still over the "
+                        f"{format_usdc6(remaining)} left under the cap",
                         is_buy,
                         level,
                     )
