@@ -8,8 +8,10 @@ inside and are written back as the shortest JSON number, never with binary float
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Annotated, Any, Final
 
 from pydantic import (
@@ -36,7 +38,8 @@ JsonDecimal = Annotated[
     Decimal,
     PlainSerializer(lambda v: to_json_number(v), return_type=int | float, when_used="json"),
 ]
-"""A Decimal read exactly from JSON (floats via repr) and written back as its shortest number."""
+"""A Decimal read exactly from JSON (floats via repr) and written back as its shortest number
+(which the store writes as JavaScript's `JSON.stringify` does: `0.000013947236317444`)."""
 
 
 class _Model(BaseModel):
@@ -211,14 +214,16 @@ class MarketCheckpoint(_Model):
 
 
 class ActionKind(StrEnum):
-    """Journal actions. The first four are the original tool's; the rest are ours."""
+    """Journal actions. The first five are the original tool's, spelled as it spells them; the
+    rest are ours. Earlier versions of ama-tui wrote `CANCEL` and `MODIFY`: read an action with
+    `canonical_action` / `is_cancel` / `is_modify`, which accept both spellings."""
 
     SESSION_INIT = "SESSION_INIT"
     PLACE_LIMIT = "PLACE_LIMIT"
-    CANCEL = "CANCEL"
+    CANCEL_ORDER = "CANCEL_ORDER"
+    MODIFY_ORDER = "MODIFY_ORDER"
     ERROR = "ERROR"
     FILL = "FILL"
-    MODIFY = "MODIFY"
     PARAMS_CHANGED = "PARAMS_CHANGED"
     RUN_START = "RUN_START"
     RUN_STOP = "RUN_STOP"
@@ -228,6 +233,29 @@ class ActionKind(StrEnum):
     killed before its SESSION_INIT line finds it again on the venue instead of opening another."""
     SKIP = "SKIP"
     """A placement the packer wanted but did not make, with its reason (rate-limited per reason)."""
+
+
+LEGACY_ACTION_NAMES: Final[Mapping[str, ActionKind]] = MappingProxyType(
+    {"CANCEL": ActionKind.CANCEL_ORDER, "MODIFY": ActionKind.MODIFY_ORDER}
+)
+"""What earlier versions of ama-tui wrote instead of the original tool's names (still read)."""
+CANCEL_ACTIONS: Final = frozenset({ActionKind.CANCEL_ORDER.value, "CANCEL"})
+"""Every spelling of a cancel in a journal: the one definition of "is a cancel"."""
+MODIFY_ACTIONS: Final = frozenset({ActionKind.MODIFY_ORDER.value, "MODIFY"})
+"""Every spelling of a modify in a journal."""
+
+
+def canonical_action(action: str) -> str:
+    """A journal line's action under its one name (`CANCEL` -> `CANCEL_ORDER`); unknown kinds as they are."""
+    return LEGACY_ACTION_NAMES.get(action, action)
+
+
+def is_cancel(action: str) -> bool:
+    return action in CANCEL_ACTIONS
+
+
+def is_modify(action: str) -> bool:
+    return action in MODIFY_ACTIONS
 
 
 class ActionLogLine(_Model):

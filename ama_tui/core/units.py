@@ -10,6 +10,7 @@ to the nearest representable integer unit instead of leaking binary noise.
 
 from __future__ import annotations
 
+import math
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal, InvalidOperation, localcontext
 from typing import Final
 
@@ -102,13 +103,60 @@ def usdc_human(value6: int) -> Decimal:
 
 def to_json_number(value: Decimal) -> int | float:
     """A Decimal for a JSON file the original tool reads: the float whose repr is the shortest
-    one for the value (so `4.52` is written as `4.52`, never `4.5200000000000005`)."""
+    one for the value (so `4.52` is written as `4.52`, never `4.5200000000000005`); an integer
+    stays an exact int. The store writes either as JavaScript does (`js_number_text`)."""
     with localcontext() as ctx:
         ctx.prec = 80  # normalize() rounds to the context precision (28 by default)
         normal = value.normalize()
     if normal == normal.to_integral_value():
         return int(normal)
     return float(str(normal))
+
+
+def _shortest_digits(value: float) -> tuple[str, int]:
+    """(digits, n) with `value == 0.digits * 10**n`: the shortest digits that read back as
+    `value` (Python's repr and JavaScript choose the same ones), no leading or trailing zeros.
+    `value` is finite and positive."""
+    mantissa, _, exponent = repr(value).partition("e")
+    whole, _, fraction = mantissa.partition(".")
+    digits = whole + fraction
+    point = len(whole) + int(exponent or 0)
+    stripped = digits.lstrip("0")
+    point -= len(digits) - len(stripped)
+    return stripped.rstrip("0"), point
+
+
+def js_number_text(value: float | int) -> str:
+    """A number as JavaScript writes it (`Number::toString`, which `JSON.stringify` uses).
+
+    The shortest digits that read back as the same double, in plain notation while
+    1e-6 <= |x| < 1e21 (`0.000013947236317444`, `123`, `4.5200000000000005`) and as
+    `1e-7` / `1.5e+21` outside it. -0 is `0`. An int is written exactly as held (JavaScript
+    agrees digit for digit below 2**53, which the integers of the state files are).
+    """
+    if isinstance(value, bool):
+        raise TypeError("a boolean is not a number")
+    if isinstance(value, int):
+        return str(value)
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    if value == 0:
+        return "0"
+    sign = "-" if value < 0 else ""
+    digits, n = _shortest_digits(abs(value))
+    k = len(digits)
+    if k <= n <= 21:
+        return sign + digits + "0" * (n - k)
+    if 0 < n <= 21:
+        return f"{sign}{digits[:n]}.{digits[n:]}"
+    if -6 < n <= 0:
+        return f"{sign}0.{'0' * -n}{digits}"
+    exponent = f"e{'+' if n >= 1 else '-'}{abs(n - 1)}"
+    if k == 1:
+        return sign + digits + exponent
+    return f"{sign}{digits[0]}.{digits[1:]}{exponent}"
 
 
 def tick_decimals(tick6: int) -> int:

@@ -169,7 +169,7 @@ def plan_steps(
         if ok:
             wallet.cancelled_ids.add(cancel.order_id)
             out.cancelled += 1
-            done(ActionKind.CANCEL, params, tx_hash)
+            done(ActionKind.CANCEL_ORDER, params, tx_hash)
         if stop:
             return out
 

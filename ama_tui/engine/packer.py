@@ -839,7 +839,7 @@ class Packer:
                 out.cancelled += 1
                 out.lines.append(
                     self._line(
-                        ActionKind.CANCEL,
+                        ActionKind.CANCEL_ORDER,
                         trader=wallet.address,
                         nickname=wallet.entry.nickname,
                         params={

@@ -3,6 +3,8 @@
 Resume keeps the run id, the config, the packer params and the sessions. Fresh makes a new run
 id but still reuses sessions that are valid (creating a second session for a wallet whose session
 is valid would only burn a nonce). Open orders are never taken from here: the venue is the truth.
+A checkpoint the original tool rewrote has lost the packer params: they come back from the
+market's `packer.json` (journaled as PARAMS_CHANGED with `restoredFrom`).
 
 Sessions come from the checkpoint and from the journal's SESSION_INIT lines, the later expiry
 winning: a run killed after a session was created but before the checkpoint held it (or before
@@ -13,6 +15,7 @@ the journal's run. A session the venue no longer knows is replaced at its first 
 from __future__ import annotations
 
 import contextlib
+import logging
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +25,7 @@ from typing import Any, Final
 
 from ama_tui.core.models import (
     ActionKind,
+    ActionLogLine,
     MarketCheckpoint,
     MarketRef,
     PackerParams,
@@ -31,7 +35,9 @@ from ama_tui.core.models import (
 )
 from ama_tui.engine.live_params import apply_changes
 from ama_tui.engine.sessions import SessionState
-from ama_tui.store import JournalReadReport, MarketStore, WalletEntry
+from ama_tui.store import JournalReadReport, MarketStore, SavedPacker, WalletEntry
+
+log = logging.getLogger(__name__)
 
 KEEP_ORDER_IDS: Final = 200_000
 """Bounded memory on a long journal (ids are ints: a few MB)."""
@@ -64,6 +70,8 @@ class RunStart:
     in between): the engine adopts it if the venue says it is active."""
     journaled_order_ids: frozenset[int] = frozenset()
     """Orders the journal has a PLACE_LIMIT line for (empty for the original tool's journal)."""
+    notes: tuple[str, ...] = ()
+    """What the start did that the user should hear of (e.g. packer settings restored)."""
 
 
 @dataclass(slots=True)
@@ -164,7 +172,8 @@ def prepare_run(
     checkpoint, `ParamsError` for bad overrides, `StateFileError` for an unreadable checkpoint.
     `run_id` fixes a fresh run's id (deterministic tests); by default it is a random UUID.
     """
-    existing = store.load_checkpoint()
+    existing = store.load_checkpoint()  # packer params restored from packer.json if it lost them
+    restored = store.restored_packer if existing is not None else None
     facts = read_journal_facts(store)
     journal_run = facts.run_id if existing is None and (facts.sessions or facts.pending) else None
     if mode is StartMode.RESUME and existing is None and journal_run is None:
@@ -215,6 +224,10 @@ def prepare_run(
         "wallets": {address: w.model_dump(by_alias=True) for address, w in stored_wallets.items()},
     }
     checkpoint = MarketCheckpoint.model_validate(document)
+    notes: tuple[str, ...] = ()
+    if restored is not None:
+        used = packer is None or packer == restored.params
+        notes = (_note_restored(store, checkpoint, restored, now, used=used),)
     return RunStart(
         checkpoint=checkpoint,
         resumed=resumed,
@@ -223,7 +236,43 @@ def prepare_run(
         journaled_order_ids=frozenset(facts.order_ids),
         last_action_at={a: w.last_action_at for a, w in checkpoint.wallets.items() if w.last_action_at},
         journal_report=report,
+        notes=notes,
     )
+
+
+def _note_restored(
+    store: MarketStore, checkpoint: MarketCheckpoint, restored: SavedPacker, now: float, *, used: bool
+) -> str:
+    """Say (log, and journal when the store is open) which settings came back from where."""
+    defaults = PackerParams().model_dump(mode="json", by_alias=True)
+    found = restored.params.model_dump(mode="json", by_alias=True)
+    changed = [key for key, value in found.items() if defaults.get(key) != value]
+    what = ", ".join(f"{key} {found[key]}" for key in changed) or "the defaults"
+    note = (
+        f"checkpoint.json had no packer settings (the original tool rewrote it): restored {what} "
+        f"from {restored.path.name}"
+        + (f" (saved by run {restored.run_id})" if restored.run_id else "")
+        + ("" if used else "; replaced by the settings given for this run")
+    )
+    log.info("%s: %s", store.folder, note)
+    if store.is_open:
+        store.append(
+            ActionLogLine(
+                ts=int(now * 1000),
+                run_id=checkpoint.run.run_id,
+                chain_id=checkpoint.chain_id,
+                order_book=checkpoint.order_book,
+                market_id_bytes32=checkpoint.market.market_id_bytes32,
+                action=ActionKind.PARAMS_CHANGED,
+                params={
+                    "before": {key: defaults.get(key) for key in changed},
+                    "after": {key: found[key] for key in changed},
+                    "restoredFrom": restored.path.name,
+                    "reason": "checkpoint.json had no packer settings (rewritten by the original tool)",
+                },
+            )
+        )
+    return note
 
 
 class ResumeError(RuntimeError):

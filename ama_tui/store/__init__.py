@@ -4,6 +4,7 @@ from ama_tui.store.errors import NotLockedError, StateFileError, StateWriteError
 from ama_tui.store.journal_reader import JournalReadReport, JournalTail
 from ama_tui.store.lock import LockError, LockHeldError
 from ama_tui.store.market_store import MarketStore
+from ama_tui.store.packer_file import PACKER_FILE_NAME, SavedPacker
 from ama_tui.store.state_store import StateStore, StoredMarket
 from ama_tui.store.wallets_csv import (
     InvalidWalletRows,
@@ -20,6 +21,7 @@ from ama_tui.store.wallets_csv import (
 from ama_tui.store.wallets_derived import derive_wallets
 
 __all__ = [
+    "PACKER_FILE_NAME",
     "InvalidWalletRows",
     "JournalReadReport",
     "JournalTail",
@@ -30,6 +32,7 @@ __all__ = [
     "NotEnoughWallets",
     "NotLockedError",
     "RowError",
+    "SavedPacker",
     "StateFileError",
     "StateStore",
     "StateWriteError",

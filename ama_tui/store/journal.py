@@ -21,6 +21,7 @@ from ama_tui.core.models import ActionLogLine
 from ama_tui.store.atomic import PRIVATE_FILE_MODE, fsync_dir, write_all
 from ama_tui.store.errors import StateFileError, StateWriteError, StoreError
 from ama_tui.store.journal_reader import MAX_LINE_BYTES
+from ama_tui.store.js_json import js_dumps
 
 log = logging.getLogger(__name__)
 
@@ -29,11 +30,11 @@ _BLOCK: Final = 64 * 1024
 
 
 def encode_line(line: ActionLogLine) -> bytes:
-    """The bytes of one journal line, as the original tool writes them (compact, newline-ended)."""
+    """The bytes of one journal line, as the original tool writes them (`JSON.stringify`:
+    compact, numbers as JavaScript writes them; newline-ended)."""
     if not isinstance(line, ActionLogLine):
         raise TypeError(f"expected an ActionLogLine, got {type(line).__name__}")
-    text = json.dumps(line.to_json_dict(), separators=(",", ":"), ensure_ascii=False)
-    return text.encode("utf-8") + b"\n"
+    return js_dumps(line.to_json_dict()).encode("utf-8") + b"\n"
 
 
 def _is_whole_json_object(fragment: bytes) -> bool:

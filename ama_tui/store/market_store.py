@@ -15,7 +15,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, Self
 
-from ama_tui.core.models import CHECKPOINT_VERSION, ActionLogLine, MarketCheckpoint, WalletCheckpoint
+from ama_tui.core.models import (
+    CHECKPOINT_VERSION,
+    ActionLogLine,
+    MarketCheckpoint,
+    PackerParams,
+    WalletCheckpoint,
+)
 from ama_tui.protocol.accounts import checksum
 from ama_tui.store.atomic import atomic_write_bytes, ensure_private_dir, remove_stale_temp_files
 from ama_tui.store.errors import NotLockedError, StateFileError
@@ -23,7 +29,9 @@ from ama_tui.store.journal import JOURNAL_FILE_NAME, JournalWriter
 from ama_tui.store.journal_reader import JournalReadReport, JournalTail, iter_journal, read_tail
 from ama_tui.store.lock import MarketLock
 from ama_tui.store.machine_lock import MachineMarketLock
+from ama_tui.store.packer_file import PACKER_FILE_NAME, PackerFile, SavedPacker
 from ama_tui.store.state_files import (
+    dumps_state,
     load_state_file,
     read_state_document,
     save_state_file,
@@ -69,6 +77,13 @@ class MarketStore:
         self.checkpoint_path = self.folder / CHECKPOINT_FILE_NAME
         self.journal_path = self.folder / JOURNAL_FILE_NAME
         self.wallets_folder = self.folder / WALLETS_FOLDER_NAME
+        self.packer_path = self.folder / PACKER_FILE_NAME
+        """The packer's params, also kept outside the checkpoint (see `store.packer_file`)."""
+        self._packer_bytes: bytes | None = None
+        """What `packer.json` holds, as this process last wrote or read it (None: not known)."""
+        self.restored_packer: SavedPacker | None = None
+        """The packer params the last `load_checkpoint` took from `packer.json` (the checkpoint had
+        none: the original tool rewrote it), or None."""
         self._lock = MarketLock(self.folder)
         self._machine_lock = MachineMarketLock(chain_id, self.order_book, lock_dir)
         self._journal: JournalWriter | None = None
@@ -145,7 +160,11 @@ class MarketStore:
         A checkpoint of another market (a folder copied or renamed by hand) is refused too:
         resuming it would trade the wrong book. So is a version this code does not know (a newer
         tool's file): read with today's model and saved back, it would lose what it meant.
+
+        A checkpoint without packer params (the original tool, resuming our run, rewrote it from
+        its own fields) gets the user's from `packer.json` (see `restored_packer`).
         """
+        self.restored_packer = None
         document = read_state_document(self.checkpoint_path, "checkpoint")
         if document is None:
             return None
@@ -157,6 +176,12 @@ class MarketStore:
                 f"the checkpoint is for chain {checkpoint.chain_id} / {checkpoint.order_book}, "
                 f"but lies in the folder of chain {self.chain_id} / {self.order_book}",
             )
+        if checkpoint.packer is None:
+            saved = self.load_saved_packer()
+            if saved is not None:
+                log.info("%s has no packer settings: restored them from %s", self.checkpoint_path, saved.path)
+                self.restored_packer = saved
+                checkpoint = checkpoint.model_copy(update={"packer": saved.params})
         return checkpoint
 
     def save_checkpoint(self, checkpoint: MarketCheckpoint) -> None:
@@ -171,7 +196,59 @@ class MarketStore:
                 f"checkpoint version {checkpoint.version} cannot be saved; "
                 f"this ama-tui writes version {CHECKPOINT_VERSION}"
             )
+        if checkpoint.packer is not None:
+            self._save_packer(checkpoint, checkpoint.packer)
         save_state_file(self.checkpoint_path, checkpoint.to_json_dict())
+
+    # -- the packer's params, kept where the original tool does not rewrite them -------------
+
+    def _save_packer(self, checkpoint: MarketCheckpoint, packer: PackerParams) -> None:
+        """Write `packer.json` (atomically) when its content changes; the checkpoint is saved
+        every few seconds, its packer block far more rarely."""
+        document = PackerFile(
+            chain_id=checkpoint.chain_id,
+            order_book=checkpoint.order_book,
+            run_id=checkpoint.run.run_id,
+            packer=packer,
+        )
+        data = dumps_state(document.to_json_dict())
+        if self._packer_bytes is None:
+            try:
+                self._packer_bytes = self.packer_path.read_bytes()
+            except OSError:
+                self._packer_bytes = b""
+        if data != self._packer_bytes:
+            atomic_write_bytes(self.packer_path, data)
+            self._packer_bytes = data
+
+    def load_saved_packer(self) -> SavedPacker | None:
+        """The packer params of `packer.json`, for a checkpoint that lacks them (the original tool
+        rewrote it). None when there is no such file, or when it is another market's (a file
+        copied by hand: its settings were chosen for another book). A file that cannot be read or
+        does not validate raises `StateFileError`: resuming with defaults would silently change
+        what the user chose."""
+        try:
+            document = read_state_document(self.packer_path, "packer settings file")
+            if document is None:
+                return None
+            saved = validate_state_document(self.packer_path, document, PackerFile, "packer settings file")
+        except StateFileError as exc:
+            raise StateFileError(
+                exc.path,
+                f"{exc.reason}; the checkpoint has no packer settings, so they were to be restored "
+                "from this file: fix it, or delete it to resume with the default settings",
+            ) from exc
+        if saved.chain_id != self.chain_id or saved.order_book.lower() != self.order_book:
+            log.warning(
+                "%s holds the packer settings of chain %s / %s, not of this market (%s / %s): not used",
+                self.packer_path,
+                saved.chain_id,
+                saved.order_book,
+                self.chain_id,
+                self.order_book,
+            )
+            return None
+        return SavedPacker(saved.packer, saved.run_id, self.packer_path)
 
     # -- wallet files ----------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
 """Loading and saving one JSON state file (checkpoint, wallet file) as a validated model.
 
 Files are written the way the original tool writes them (`JSON.stringify(x, null, 2)`: two-space
-indent, no trailing newline), so a round trip leaves an untouched file byte-for-byte equal.
+indent, no trailing newline, numbers as JavaScript writes them), so a round trip leaves an
+untouched file byte-for-byte equal.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from ama_tui.store.atomic import atomic_write_bytes
 from ama_tui.store.errors import StateFileError
+from ama_tui.store.js_json import js_dumps
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -33,7 +35,8 @@ def describe_validation_error(exc: ValidationError) -> str:
 
 
 def dumps_state(document: dict[str, Any]) -> bytes:
-    return json.dumps(document, indent=2, ensure_ascii=False).encode("utf-8")
+    """`JSON.stringify(document, null, 2)`, numbers included, as UTF-8."""
+    return js_dumps(document, indent=2).encode("utf-8")
 
 
 def load_state_file(path: Path, model: type[ModelT], what: str) -> ModelT | None:

@@ -38,7 +38,7 @@ from pathlib import Path
 
 import pytest
 
-from ama_tui.core.models import ActionLogLine, MarketCheckpoint, WalletCheckpoint
+from ama_tui.core.models import ActionLogLine, MarketCheckpoint, WalletCheckpoint, canonical_action
 from ama_tui.devnet.deploy import client, order_book_contract, registry_contract
 from ama_tui.devnet.stack import DevnetStack
 
@@ -208,13 +208,16 @@ def _run_and_kill(
 
 
 def _trades_since(folder: Folder, count: int) -> bool:
-    """Whether the journal has a PLACE_LIMIT or CANCEL line past its first `count` lines."""
+    """Whether the journal has a PLACE_LIMIT or cancel line (either spelling) past its first `count` lines."""
     market = _market_folder(folder.state)
     journal = market / "actions.jsonl" if market else None
     if journal is None or not journal.exists():
         return False
     fresh = journal.read_bytes().split(b"\n")[count:]
-    return any(b'"action":"PLACE_LIMIT"' in raw or b'"action":"CANCEL"' in raw for raw in fresh)
+    return any(
+        b'"action":"PLACE_LIMIT"' in raw or b'"action":"CANCEL_ORDER"' in raw or b'"action":"CANCEL"' in raw
+        for raw in fresh
+    )
 
 
 def _run_clean(stack: DevnetStack, folder: Folder, *extra: str, sets: tuple[str, ...] = ()) -> str:
@@ -314,7 +317,7 @@ class BookEvent:
     block: int
     log_index: int
     action: str
-    """PLACE_LIMIT or CANCEL: the journal line it must have."""
+    """PLACE_LIMIT or CANCEL_ORDER: the journal line it must have (read in either spelling)."""
     order_id: int
     is_buy: bool
 
@@ -334,7 +337,7 @@ def _book_events(stack: DevnetStack, traders: list[str]) -> dict[str, list[BookE
             )
             for event, action in (
                 (book.events.OrderPlaced, "PLACE_LIMIT"),
-                (book.events.OrderCancelled, "CANCEL"),
+                (book.events.OrderCancelled, "CANCEL_ORDER"),
             )
             for log in event.get_logs(from_block=0, argument_filters={"trader": trader})
         )
@@ -435,9 +438,11 @@ def _check(stack: DevnetStack, folder: Folder, killed: Killed | None) -> dict[st
     # the runner never hears. A wallet sends its trades one at a time, so that is its newest book
     # event, made after the dead run began: at most one per wallet per kill.
     lines = {
-        (line.action, int(line.params["orderId"]))
+        (canonical_action(line.action), int(line.params["orderId"]))
         for line in disk.lines
-        if line.action in ("PLACE_LIMIT", "CANCEL") and line.params and "orderId" in line.params
+        if canonical_action(line.action) in ("PLACE_LIMIT", "CANCEL_ORDER")
+        and line.params
+        and "orderId" in line.params
     }
     for trader, history in events.items():
         missing = [e for e in history if (e.action, e.order_id) not in lines | folder.in_flight]
@@ -531,10 +536,12 @@ def test_kill_minus_nine_on_the_devnet(stack: DevnetStack, tmp_path: Path) -> No
         assert meta_nonces(stack, folder.traders) == nonces, "a resumed run opened a session"
         cycles = [line.split(":")[0] for line in killed.stderr if line.startswith("cycle ")]
         reached = cycles[-1] if cycles else "before cycle 1 was reported"
-        trades = Counter(line.action for line in _read_disk(folder, after_kill=True).lines[before:])
+        trades = Counter(
+            canonical_action(line.action) for line in _read_disk(folder, after_kill=True).lines[before:]
+        )
         print(
             f"trial {FRESH_TRIALS + trial + 1}: --resume killed {killed.after} ({reached}, "
-            f"{trades['CANCEL']} cancels and {trades['PLACE_LIMIT']} placements journaled): "
+            f"{trades['CANCEL_ORDER']} cancels and {trades['PLACE_LIMIT']} placements journaled): "
             f"{_describe(stack, folder, orphans)}"
         )
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from ama_tui.core.models import ActionKind
+from ama_tui.core.models import is_cancel
 from ama_tui.venues.sim import SimVenue
 
 from .book_checks import check_book
@@ -69,9 +69,7 @@ def test_lowering_the_utilization_cancels_the_farthest_orders_until_the_cap_hold
         assert stats.cancelled > 0
         report = check_book(rig)
         assert report.over_cap == []  # in one cycle
-        cancels = [
-            line for line in rig.store.tail(500).lines if line.action == ActionKind.CANCEL and line.params
-        ]
+        cancels = [line for line in rig.store.tail(500).lines if is_cancel(line.action) and line.params]
         assert {line.params["reason"] for line in cancels if line.params} == {"over-cap"}
     finally:
         rig.close()
