@@ -9,7 +9,6 @@ publish an immutable snapshot; then wait a seeded random delay on the stop event
 from __future__ import annotations
 
 import logging
-import math
 import queue
 import random
 import threading
@@ -24,7 +23,6 @@ from ama_tui.core.margin import reserved_margin6
 from ama_tui.core.market import BookTop, MarketRules, OpenOrder
 from ama_tui.core.models import ActionKind, ActionLogLine, MarketCheckpoint
 from ama_tui.core.planner import WalletPlan, choose_anchor6, plan_wallet, wallet_cap6
-from ama_tui.core.pricing import buffer_ticks, distance_band, safety_floor_ticks
 from ama_tui.core.sizing import size_range18
 from ama_tui.engine.executor import WalletOutcome, plan_steps, tops_fields
 from ama_tui.engine.fills import FillLedger
@@ -32,13 +30,11 @@ from ama_tui.engine.journaling import JournalContext, amount_fields, price_field
 from ama_tui.engine.live_params import LiveParams, ParamsView
 from ama_tui.engine.market_risk import (
     LATENCY_PRIOR_S,
-    FreshTop,
-    LatencyTracker,
-    MidVolatility,
-    sigma6_from_trades,
 )
 from ama_tui.engine.run_setup import RunStart, iso_now
-from ama_tui.engine.sessions import DEFAULT_SESSION_TTL_S, SessionState, needs_session, open_session
+from ama_tui.engine.safety_floor import SafetyFloor
+from ama_tui.engine.session_keeper import BACKOFF_BASE_S, BACKOFF_MAX_S, SessionKeeper, SessionProgress
+from ama_tui.engine.sessions import DEFAULT_SESSION_TTL_S
 from ama_tui.engine.skips import SkipLog
 from ama_tui.engine.snapshot import CycleStats, EngineSnapshot, EngineState, WalletView
 from ama_tui.engine.venue_wrappers import CountingVenue
@@ -49,7 +45,6 @@ from ama_tui.venues.base import (
     CancelOrder,
     MarketInfo,
     RateLimited,
-    SessionChecker,
     Venue,
     VenueError,
     is_realtime,
@@ -59,18 +54,10 @@ log = logging.getLogger(__name__)
 
 JOURNAL_TAIL: Final = 200
 RECENT_FILLS: Final = 100
-BACKOFF_BASE_S: Final = 0.5
-BACKOFF_MAX_S: Final = 30.0
 PERSIST_INTERVAL_S: Final = 5.0
 TAKER_CONTEXT_KEEP: Final = 4096
 """Placed orders whose decision tops are remembered, to explain a fill that ends up taker."""
 KILL_SWITCH_PREFIX: Final = "kill switch: "
-FLOOR_DECAY: Final = 0.05
-PLAN_HEADROOM: Final = 1.5
-"""Orders are planned this many guards away, so the market may move half a guard toward them
-between the read they were planned on and their send before they are held back."""
-WARM_UP_READS: Final = 6
-WARM_UP_SPACING_S: Final = 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,15 +83,6 @@ class PackerOptions:
         """Options for a user's run: on a virtual clock trades go one at a time, so the same seed
         gives the same run (concurrent submissions would reach the venue in any order)."""
         return cls(max_in_flight=1 if virtual_time else max_in_flight, dry_run=dry_run, seed=seed)
-
-
-@dataclass(frozen=True, slots=True)
-class SessionProgress:
-    done: int
-    total: int
-    nickname: str
-    address: str
-    error: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,29 +169,33 @@ class Packer:
         """The run's stop event (set by `run`); trades not yet sent are skipped once it is set."""
         self._killed = False
         realtime = is_realtime(self.venue.clock)
-        self._volatility = MidVolatility()
-        self._latency = LatencyTracker(prior_s=self.options.latency_prior_s if realtime else 0.0)
-        self._sigma6: float | None = None
-        self._floor_ticks = 0
-        """Where the band starts at the least: PLAN_HEADROOM times the guard."""
-        self._guard_ticks = 0
-        """The move expected over one round trip (smoothed): what the other side must stay off a
-        price when it is sent."""
+        self._safety = SafetyFloor(
+            read_top=lambda: self.venue.book(self.market.order_book, 1).top,
+            clock=self.venue.clock,
+            tick6=market.tick6,
+            latency_prior_s=self.options.latency_prior_s if realtime else 0.0,
+            top_max_age_s=self.options.top_max_age_s if realtime else 0.0,
+        )
         self._skips = SkipLog(self.context)
         self._taker_context: dict[int, dict[str, str]] = {}
         self._persist_lock = threading.RLock()
-        self._sessions_in_flight = 0
-        self._stored_sessions_checked = False
-        self._pending_sessions = dict(start.pending_sessions)
+        self._sessions = SessionKeeper(
+            venue=self.venue,
+            market=market,
+            wallets=self.wallets,
+            ttl_s=self.options.session_ttl_s,
+            pending=start.pending_sessions,
+            journal=self._journal,
+            line=self._line,
+            now_ms=self._now_ms,
+            note_failure=self._note_failure,
+            notices=self._notices,
+            persist=lambda wallet: self._persist(force=True, only=wallet),
+            run_all=self._map,
+            lock=self._persist_lock,
+        )
         self._journaled_orders: frozenset[int] | None = start.journaled_order_ids or None
         """Checked once against the first read: orders a killed run placed but never journaled."""
-        """Session creations under way: the venue's own state is not saved meanwhile, so a saved
-        venue never holds a session that the journal and the checkpoint do not."""
-        self._fresh_top = FreshTop(
-            lambda: self.venue.book(self.market.order_book, 1).top,
-            max_age_s=self.options.top_max_age_s if realtime else 0.0,
-            on_read=self._sample_mid,
-        )
 
     # ------------------------------------------------------------------------------------
     # helpers
@@ -248,157 +230,10 @@ class Packer:
     # sessions
 
     def ensure_sessions(self, progress: Callable[[SessionProgress], None] | None = None) -> int:
-        """Create the missing or expiring sessions; returns how many failed."""
+        """Create the missing or expiring sessions; returns how many failed (see SessionKeeper)."""
         if self.options.dry_run:
             return 0
-        if not self._stored_sessions_checked:
-            self._stored_sessions_checked = True
-            self._check_stored_sessions()
-        now = self.venue.clock.now()
-        todo = [w for w in self.wallets if needs_session(w.session, now) and now >= w.session_retry_at]
-        if not todo:
-            return 0
-        try:
-            domain = self.venue.session_domain()
-            root = self.venue.relayer_set_root()
-        except VenueError as exc:
-            self._note_failure(exc, "session set-up read")
-            for wallet in todo:
-                self._session_backoff(wallet, exc)
-            return len(todo)
-        failures = 0
-        done = 0
-        lock = threading.Lock()
-
-        def create(wallet: WalletRuntime) -> WalletOutcome:
-            nonlocal done, failures
-            out = WalletOutcome()
-            error: str | None = None
-            with self._persist_lock:
-                self._sessions_in_flight += 1
-            try:
-                grant = open_session(
-                    self.venue,
-                    self.market,
-                    wallet.entry,
-                    ttl_s=self.options.session_ttl_s,
-                    domain=domain,
-                    relayer_root=root,
-                    before_send=lambda pending: self._journal_pending_session(wallet, pending),
-                )
-            except VenueError as exc:
-                delay = self._session_backoff(wallet, exc)
-                error = f"session not created: {exc} (next try in {delay:.1f} s)"
-                wallet.last_error = error
-                out.lines.append(
-                    self._line(
-                        ActionKind.ERROR, trader=wallet.address, nickname=wallet.entry.nickname, error=error
-                    )
-                )
-            else:
-                wallet.session = SessionState(grant.session_id, grant.expiry)
-                wallet.session_failures = 0
-                wallet.session_retry_at = 0.0
-                wallet.last_action_at = self._now_ms()
-                out.lines.append(
-                    self._line(
-                        ActionKind.SESSION_INIT,
-                        trader=wallet.address,
-                        nickname=wallet.entry.nickname,
-                        params={"expiry": grant.expiry, "sessionId": grant.session_id},
-                        tx_hash=grant.tx_hash,
-                    )
-                )
-            self._journal(out.lines)
-            with self._persist_lock:
-                self._sessions_in_flight -= 1
-            if error is None:
-                self._persist_session(wallet)  # a session that exists is on disk before anything else
-            with lock:
-                done += 1
-                failures += error is not None
-                report = SessionProgress(done, len(todo), wallet.entry.nickname, wallet.address, error)
-            if progress is not None:
-                progress(report)
-            return out
-
-        self._map(create, todo)
-        self._persist(force=True)
-        return failures
-
-    def _check_stored_sessions(self) -> None:
-        """Ask the venue (when it can tell) about the sessions found on disk: a dead one is replaced
-        now instead of failing the wallet's first trade, and a session whose creation was sent but
-        never confirmed (SESSION_PENDING: a run killed in between) is adopted when the venue holds
-        it, instead of opening a second one. A failed read changes nothing (the first trade tells)."""
-        pending = {
-            w.key: self._pending_sessions[w.key] for w in self.wallets if w.key in self._pending_sessions
-        }
-        stored = [w for w in self.wallets if w.session is not None]
-        if not (stored or pending) or not isinstance(self.venue, SessionChecker):
-            return
-        ids = [w.session.session_id for w in stored if w.session] + [p.session_id for p in pending.values()]
-        try:
-            active = self.venue.sessions_active(ids)
-        except VenueError as exc:
-            self._note_failure(exc, "session check")
-            return
-        lines: list[ActionLogLine] = []
-        gone: list[str] = []
-        for wallet in self.wallets:
-            found = pending.get(wallet.key)
-            if found is not None and active.get(found.session_id, False):
-                wallet.session = found
-                lines.append(
-                    self._line(
-                        ActionKind.SESSION_INIT,
-                        trader=wallet.address,
-                        nickname=wallet.entry.nickname,
-                        params={"expiry": found.expiry, "sessionId": found.session_id, "recovered": True},
-                    )
-                )
-            elif wallet.session is not None and not active.get(wallet.session.session_id, False):
-                wallet.session = None
-                gone.append(wallet.entry.nickname)
-                lines.append(
-                    self._line(
-                        ActionKind.ERROR,
-                        trader=wallet.address,
-                        nickname=wallet.entry.nickname,
-                        error="the saved session is no longer active on the venue: opening a new one",
-                    )
-                )
-        self._pending_sessions.clear()
-        if gone:
-            self._notices.append(
-                f"sessions no longer active on the venue, opening new ones: {', '.join(gone)}"
-            )
-        self._journal(lines)
-        if lines:
-            self._persist(force=True)
-
-    def _journal_pending_session(self, wallet: WalletRuntime, pending: SessionState) -> None:
-        """The session about to be created, on disk before the request leaves."""
-        self._journal(
-            [
-                self._line(
-                    ActionKind.SESSION_PENDING,
-                    trader=wallet.address,
-                    nickname=wallet.entry.nickname,
-                    params={"expiry": pending.expiry, "sessionId": pending.session_id},
-                )
-            ]
-        )
-
-    def _session_backoff(self, wallet: WalletRuntime, exc: VenueError) -> float:
-        """Hold off this wallet's next session attempt: doubling from BACKOFF_BASE_S up to
-        BACKOFF_MAX_S, at least what the venue's Retry-After asks. Returns the delay."""
-        wallet.session_failures += 1
-        delay = min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2 ** (wallet.session_failures - 1))
-        if isinstance(exc, RateLimited) and exc.retry_after:
-            delay = max(delay, exc.retry_after)
-        wallet.session_retry_at = self.venue.clock.now() + delay
-        return delay
+        return self._sessions.ensure(progress)
 
     # ------------------------------------------------------------------------------------
     # reads
@@ -442,38 +277,6 @@ class Packer:
                 )
             wallet.position_known = True
 
-    def _sample_mid(self, top: BookTop) -> None:
-        if top.mid6 > 0:
-            self._volatility.add(self.venue.clock.now(), top.mid6)
-
-    def _update_floor(self, book: BookSnapshot, view: ParamsView) -> None:
-        """The safety floor for this cycle: the move expected over one relay round trip. It rises
-        at once and falls by at most FLOOR_DECAY a cycle, so a calm minute does not pull every
-        order in (and the next burst push them all out again)."""
-        self._sample_mid(book.top)
-        if self._volatility.sigma6() is None and self._latency.estimate_s() > 0:
-            self._warm_up_volatility()
-        # the larger of the two measures: the mids' (few samples early on) and the recent trades'
-        # (which bounce between bid and ask): erring wide is erring safe
-        measures = [m for m in (self._volatility.sigma6(), sigma6_from_trades(book.recent_trades)) if m]
-        self._sigma6 = max(measures) if measures else None
-        floor = safety_floor_ticks(
-            self._sigma6, self._latency.estimate_s(), float(view.packer.safety_sigmas), self.market.tick6
-        )
-        self._guard_ticks = max(floor, int(self._guard_ticks * (1 - FLOOR_DECAY)))
-        self._floor_ticks = math.ceil(self._guard_ticks * PLAN_HEADROOM)
-
-    def _warm_up_volatility(self) -> None:
-        """With latency to fear and no measure of the market's moves yet, watch the top for a
-        moment before the first placement (a few reads, once per run)."""
-        for _ in range(WARM_UP_READS):
-            if self.venue.clock.wait(self._stop, WARM_UP_SPACING_S):
-                return
-            try:
-                self._sample_mid(self.venue.book(self.market.order_book, 1).top)
-            except VenueError:
-                return
-
     # ------------------------------------------------------------------------------------
     # one cycle
 
@@ -506,7 +309,7 @@ class Packer:
             book = None
         if book is not None:
             self._book = book
-            self._update_floor(book, view)
+            self._safety.update(book, float(view.packer.safety_sigmas), self._stop)
             self._absorb(orders, available, book)
             if self.params.paused:
                 self._state = EngineState.PAUSED
@@ -646,7 +449,7 @@ class Packer:
                 params=view.packer,
                 size_min18=sizes[0] if sizes else None,
                 size_max18=sizes[1] if sizes else None,
-                floor_ticks=self._floor_ticks,
+                floor_ticks=self._safety.floor_ticks,
             )
             if plan.skips:
                 skip_lines.extend(
@@ -659,19 +462,12 @@ class Packer:
         self._journal(skip_lines)
         return plans
 
-    def _guard6(self, view: ParamsView) -> int:
-        """How far the other side must stay from a price when it is sent."""
-        low, _ = distance_band(
-            view.packer.min_distance_ticks, view.packer.max_distance_ticks, self._floor_ticks
-        )
-        return max(buffer_ticks(low), self._guard_ticks) * self.market.tick6
-
     def _execute(
         self, plans: list[tuple[WalletRuntime, WalletPlan]], view: ParamsView
     ) -> list[WalletOutcome]:
         recheck = not (self.options.dry_run or self.options.sequential)
         decision_top = self._book.top if self._book is not None else BookTop(0, 0)
-        guard6 = self._guard6(view)
+        guard6 = self._safety.guard6(view.packer.min_distance_ticks, view.packer.max_distance_ticks)
         jobs = [
             plan_steps(
                 venue=self.venue,
@@ -681,12 +477,12 @@ class Packer:
                 context=self.context,
                 now_ms=self._now_ms,
                 decision_top=decision_top,
-                fresh_top=self._fresh_top.get if recheck else None,
+                fresh_top=self._safety.fresh_top.get if recheck else None,
                 guard6=guard6,
                 dry_run=self.options.dry_run,
                 stopping=self._stop.is_set,
                 emit=self._emit,
-                on_latency=self._latency.add,
+                on_latency=self._safety.latency.add,
                 clock=self.venue.clock.now,
             )
             for wallet, plan in plans
@@ -861,12 +657,6 @@ class Packer:
     # ------------------------------------------------------------------------------------
     # persistence and snapshots
 
-    def _persist_session(self, wallet: WalletRuntime) -> None:
-        """Save one wallet's new session now (wallet file, then checkpoint): a kill right after
-        must find it, or the next run would open a second one."""
-        with self._persist_lock:
-            self._persist(force=True, only=wallet)
-
     def _persist(self, *, force: bool = False, only: WalletRuntime | None = None) -> None:
         """Save what changed. Session changes are saved at once; last-action times (which the
         journal can rebuild) and `updatedAt` at most every PERSIST_INTERVAL_S, and always at the end."""
@@ -902,7 +692,7 @@ class Packer:
         self.checkpoint = self.checkpoint.model_copy(update={"wallets": wallets, "run": run})
         self.store.save_checkpoint(self.checkpoint)
         self._last_persist = time.monotonic()
-        if self.on_persist is not None and self._sessions_in_flight == 0:
+        if self.on_persist is not None and self._sessions.in_flight == 0:
             self.on_persist()
 
     def snapshot(self) -> EngineSnapshot:
@@ -948,9 +738,9 @@ class Packer:
             dry_run=self.options.dry_run,
             stop_reason=self._stop_reason,
             notices=tuple(self._notices),
-            floor_ticks=self._floor_ticks,
-            sigma6=self._sigma6,
-            latency_s=self._latency.estimate_s(),
+            floor_ticks=self._safety.floor_ticks,
+            sigma6=self._safety.sigma6,
+            latency_s=self._safety.latency.estimate_s(),
             skips_by_reason=tuple(sorted(self._skips.totals.items())),
         )
 
