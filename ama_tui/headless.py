@@ -119,6 +119,8 @@ def run_headless(
                 file=err,
                 flush=True,
             )
+            for note in start.notes:
+                print(f"note: {note}", file=err, flush=True)
             save_venue = attach_venue_state(venue, store, resumed=start.resumed)
             params = LiveParams(start.checkpoint.config, start.checkpoint.packer_params)
             progress = _Progress(err)

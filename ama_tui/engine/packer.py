@@ -161,7 +161,7 @@ class Packer:
         self._consecutive_failures = 0
         self._backoff_s = 0.0
         self._stop_reason: str | None = None
-        self._notices: deque[str] = deque(maxlen=5)
+        self._notices: deque[str] = deque(start.notes, maxlen=5)
         self._params_view: ParamsView = params.current()
         self._last_persist = float("-inf")
         """When the checkpoint was last saved (monotonic); -inf makes the first `_persist` due."""
