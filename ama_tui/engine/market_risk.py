@@ -46,6 +46,11 @@ class MidVolatility:
             while self._samples and at - self._samples[0][0] > self._window_s:
                 self._samples.popleft()
 
+    def span_s(self) -> float:
+        """How long the samples in the window cover."""
+        with self._lock:
+            return self._samples[-1][0] - self._samples[0][0] if len(self._samples) > 1 else 0.0
+
     def sigma6(self) -> float | None:
         with self._lock:
             samples = list(self._samples)

@@ -25,6 +25,11 @@ FLOOR_DECAY: Final = 0.05
 PLAN_HEADROOM: Final = 1.5
 WARM_UP_READS: Final = 6
 WARM_UP_SPACING_S: Final = 0.3
+COLD_START_S: Final = 60.0
+COLD_START_FACTOR: Final = 2.0
+"""Until the mids cover COLD_START_S, the measured volatility is doubled: a few seconds of samples
+miss the jumps a market makes every few seconds (the benchmark's only taker fills, CHAOTIC, all
+came in the first two cycles without it)."""
 
 
 class SafetyFloor:
@@ -66,6 +71,8 @@ class SafetyFloor:
         # (which bounce between bid and ask): erring wide is erring safe
         measures = [m for m in (self.volatility.sigma6(), sigma6_from_trades(book.recent_trades)) if m]
         self.sigma6 = max(measures) if measures else None
+        if self.sigma6 is not None and self.volatility.span_s() < COLD_START_S:
+            self.sigma6 *= COLD_START_FACTOR
         floor = safety_floor_ticks(self.sigma6, self.latency.estimate_s(), sigmas, self._tick6)
         self.guard_ticks = max(floor, int(self.guard_ticks * (1 - FLOOR_DECAY)))
         self.floor_ticks = math.ceil(self.guard_ticks * PLAN_HEADROOM)

@@ -1,0 +1,115 @@
+"""The measures behind the safety floor: the mid's volatility, the relay's latency, the top read
+again before a placement, and the floor itself (cold start, rise at once, slow decay)."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+
+import pytest
+
+from ama_tui.core.market import BookTop
+from ama_tui.engine.market_risk import FreshTop, LatencyTracker, MidVolatility, sigma6_from_trades
+from ama_tui.engine.safety_floor import (
+    COLD_START_FACTOR,
+    COLD_START_S,
+    FLOOR_DECAY,
+    PLAN_HEADROOM,
+    SafetyFloor,
+)
+from ama_tui.venues.base import BookSnapshot, PublicTrade, VenueUnavailable
+
+
+def test_volatility_is_the_root_of_squared_moves_over_time() -> None:
+    vol = MidVolatility(window_s=100)
+    for t, mid in [(0, 1_000), (1, 1_300), (2, 1_000), (3, 1_300)]:
+        vol.add(float(t), mid)
+    assert vol.sigma6() == pytest.approx(300.0)  # sqrt(3 * 300^2 / 3 s)
+    vol.add(3.0, 9_999)  # the same instant again: no information
+    vol.add(2.5, 9_999)  # out of order: ignored
+    assert vol.sigma6() == pytest.approx(300.0)
+    vol.add(200.0, 1_300)  # the window drops what is older than 100 s
+    assert vol.span_s() == 0.0 and vol.sigma6() is None
+
+
+def test_too_few_samples_say_nothing() -> None:
+    vol = MidVolatility()
+    for t in range(3):
+        vol.add(float(t), 1_000 + t)
+    assert vol.sigma6() is None
+    assert sigma6_from_trades(()) is None
+    trades = tuple(PublicTrade(float(t), 1_000 + 100 * (t % 2), 1) for t in range(5))
+    assert sigma6_from_trades(trades) == pytest.approx(math.sqrt(4 * 100**2 / 4))
+
+
+def test_latency_is_a_high_quantile_after_a_prior() -> None:
+    tracker = LatencyTracker(prior_s=2.0)
+    assert tracker.estimate_s() == 2.0
+    tracker.add(3.5)
+    assert tracker.estimate_s() == 3.5  # few samples: never below the prior or what was seen
+    for seconds in [0.1] * 9 + [1.0]:
+        tracker.add(seconds)
+    assert tracker.estimate_s() == 1.0  # the 90th percentile of 11 samples
+
+
+def test_fresh_top_is_shared_by_wallets_sending_at_once_and_none_when_unreadable() -> None:
+    reads: list[float] = []
+    fail = threading.Event()
+
+    def read() -> BookTop:
+        if fail.is_set():
+            raise VenueUnavailable("down")
+        reads.append(time.monotonic())
+        return BookTop(100, 110)
+
+    fresh = FreshTop(read, max_age_s=10.0)
+    assert [fresh.get() for _ in range(5)] == [BookTop(100, 110)] * 5
+    assert len(reads) == 1
+    every = FreshTop(read, max_age_s=0.0)
+    for _ in range(3):
+        every.get()
+    assert len(reads) == 4
+    fail.set()
+    assert every.get() is None
+
+
+def _floor() -> SafetyFloor:
+    clock_now = [0.0]
+
+    class Clock:
+        def now(self) -> float:
+            return clock_now[0]
+
+        def wait(self, stop: threading.Event, seconds: float) -> bool:
+            clock_now[0] += seconds
+            return False
+
+    floor = SafetyFloor(
+        read_top=lambda: BookTop(0, 0), clock=Clock(), tick6=10_000, latency_prior_s=1.0, top_max_age_s=0.0
+    )
+    floor._clock_now = clock_now  # type: ignore[attr-defined]
+    return floor
+
+
+def _walk(floor: SafetyFloor, start: float, step6: int, seconds: int) -> None:
+    for t in range(seconds):
+        floor.volatility.add(start + t, 3_000_000_000 + (step6 if t % 2 else 0))
+
+
+def test_the_floor_is_doubled_until_a_minute_of_mids_then_rises_at_once_and_decays_slowly() -> None:
+    floor = _floor()
+    stop = threading.Event()
+    _walk(floor, 0.0, 100_000, 10)  # 0.10 a second: sigma 100_000 price6 per sqrt(s)
+    book = BookSnapshot(BookTop(0, 0))
+    floor.update(book, 4.0, stop)
+    cold = floor.guard_ticks
+    assert cold == math.ceil(COLD_START_FACTOR * 4 * floor.volatility.sigma6() / 10_000)  # type: ignore[operator]
+    assert floor.floor_ticks == math.ceil(cold * PLAN_HEADROOM)
+    _walk(floor, 10.0, 100_000, int(COLD_START_S) + 5)
+    floor.update(book, 4.0, stop)
+    assert floor.guard_ticks == int(cold * (1 - FLOOR_DECAY))  # the warm measure is lower: decays
+    _walk(floor, 80.0, 2_000_000, 5)  # a burst
+    floor.update(book, 4.0, stop)
+    assert floor.guard_ticks > cold  # rises at once
+    assert floor.guard6(10, 120) == floor.guard_ticks * 10_000
