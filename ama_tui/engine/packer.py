@@ -324,10 +324,7 @@ class Packer:
                 attempted = sum(o.attempted for o in outcomes)
                 if attempted and all(o.errors == o.attempted for o in outcomes if o.attempted):
                     failed = True
-                retry_after = max((o.retry_after_s or 0.0 for o in outcomes), default=0.0)
-                if any(o.retryable_failure for o in outcomes):
-                    self._bump_backoff(retry_after)
-                elif not failed:
+                if not self._back_off(plans, outcomes) and not failed:
                     self._backoff_s = 0.0
             self._check_losses(view)
 
@@ -451,7 +448,19 @@ class Packer:
                 size_max18=sizes[1] if sizes else None,
                 floor_ticks=self._safety.floor_ticks,
             )
-            if plan.skips:
+            if plan.placements and now_s < wallet.trade_retry_at:
+                wait = wallet.trade_retry_at - now_s
+                line = self._skips.note(
+                    wallet,
+                    "BACKOFF",
+                    f"{len(plan.placements)} placements held back {wait:.1f} s after relay failures",
+                    now_s=now_s,
+                    now_ms=self._now_ms,
+                    count=len(plan.placements),
+                )
+                skip_lines.extend([line] if line else [])
+                plan = replace(plan, placements=())
+            elif plan.skips:
                 skip_lines.extend(
                     self._skips.plan_skips(wallet, plan.skips, now_s=now_s, now_ms=self._now_ms)
                 )
@@ -561,6 +570,27 @@ class Packer:
         self._journal([self._line(ActionKind.ERROR, error=message)])
         if exc.retryable:
             self._bump_backoff(exc.retry_after if isinstance(exc, RateLimited) and exc.retry_after else 0.0)
+
+    def _back_off(self, plans: list[tuple[WalletRuntime, WalletPlan]], outcomes: list[WalletOutcome]) -> bool:
+        """Relay failures: a wallet that failed holds its placements back (doubling, at least its
+        Retry-After); the whole fleet slows down only when the relay says so (429) or when most
+        of the wallets that traded failed. True when the fleet backs off."""
+        now = self.venue.clock.now()
+        failed = [(w, o) for (w, _), o in zip(plans, outcomes, strict=True) if o.retryable_failure]
+        for (wallet, _), outcome in zip(plans, outcomes, strict=True):
+            if outcome.attempted and not outcome.retryable_failure:
+                wallet.trade_failures = 0
+        trading = sum(1 for o in outcomes if o.attempted)
+        rate_limited = max((o.retry_after_s or 0.0 for o in outcomes), default=0.0)
+        fleet_wide = rate_limited > 0 or (failed and 2 * len(failed) >= trading)
+        for wallet, outcome in failed:
+            wallet.trade_failures += 1
+            delay = min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2 ** (wallet.trade_failures - 1))
+            # when the whole fleet waits, the next cycle comes late enough for every wallet
+            wallet.trade_retry_at = 0.0 if fleet_wide else now + max(delay, outcome.retry_after_s or 0.0)
+        if fleet_wide:
+            self._bump_backoff(rate_limited)
+        return bool(fleet_wide)
 
     def _bump_backoff(self, retry_after_s: float) -> None:
         doubled = min(BACKOFF_MAX_S, max(BACKOFF_BASE_S, self._backoff_s * 2))

@@ -3,8 +3,9 @@ the other side, so that the move the market makes over one relay round trip cann
 liquidity (`safetySigmas x sigma x sqrt(latency)`, `core.pricing.safety_floor_ticks`).
 
 Updated once a cycle from the mids it sees (the cycle's read, and the top read again before each
-placement) and the latency of its own trades. It rises at once and falls by at most FLOOR_DECAY a
-cycle, so a calm minute does not pull every order in and the next burst push them all out again.
+placement) and the latency of its own trades. It rises at once and falls only once the measure is
+clearly lower (below FLOOR_STEP_DOWN of it), in one step: a floor that crept down a little every
+cycle would slide the band under the orders and have them replaced cycle after cycle.
 Orders are planned PLAN_HEADROOM guards away: the market may move half a guard toward them
 between the read they were planned on and their send before they are held back.
 """
@@ -21,7 +22,7 @@ from ama_tui.core.pricing import buffer_ticks, distance_band, safety_floor_ticks
 from ama_tui.engine.market_risk import FreshTop, LatencyTracker, MidVolatility, sigma6_from_trades
 from ama_tui.venues.base import BookSnapshot, Clock, VenueError
 
-FLOOR_DECAY: Final = 0.05
+FLOOR_STEP_DOWN: Final = 0.7
 PLAN_HEADROOM: Final = 1.5
 WARM_UP_READS: Final = 6
 WARM_UP_SPACING_S: Final = 0.3
@@ -74,7 +75,8 @@ class SafetyFloor:
         if self.sigma6 is not None and self.volatility.span_s() < COLD_START_S:
             self.sigma6 *= COLD_START_FACTOR
         floor = safety_floor_ticks(self.sigma6, self.latency.estimate_s(), sigmas, self._tick6)
-        self.guard_ticks = max(floor, int(self.guard_ticks * (1 - FLOOR_DECAY)))
+        if floor > self.guard_ticks or floor < self.guard_ticks * FLOOR_STEP_DOWN:
+            self.guard_ticks = floor
         self.floor_ticks = math.ceil(self.guard_ticks * PLAN_HEADROOM)
 
     def guard6(self, min_distance_ticks: int, max_distance_ticks: int) -> int:

@@ -21,6 +21,10 @@ class WalletRuntime:
     """Why the wallet's last wanted placement was not made (cleared when a plan places everything)."""
     session_failures: int = 0
     session_retry_at: float = 0.0
+    trade_failures: int = 0
+    trade_retry_at: float = 0.0
+    """Venue time before which this wallet places nothing after relay failures of its own (its
+    cancels still go: the cap must hold). One wallet's hiccups never slow the fleet."""
     """Venue time before which a failed session creation is not tried again (backoff, Retry-After)."""
     orders: tuple[OpenOrder, ...] = ()
     available6: int = 0

@@ -14,7 +14,7 @@ from ama_tui.engine.market_risk import FreshTop, LatencyTracker, MidVolatility, 
 from ama_tui.engine.safety_floor import (
     COLD_START_FACTOR,
     COLD_START_S,
-    FLOOR_DECAY,
+    FLOOR_STEP_DOWN,
     PLAN_HEADROOM,
     SafetyFloor,
 )
@@ -97,7 +97,7 @@ def _walk(floor: SafetyFloor, start: float, step6: int, seconds: int) -> None:
         floor.volatility.add(start + t, 3_000_000_000 + (step6 if t % 2 else 0))
 
 
-def test_the_floor_is_doubled_until_a_minute_of_mids_then_rises_at_once_and_decays_slowly() -> None:
+def test_the_floor_is_doubled_until_a_minute_of_mids_rises_at_once_and_falls_in_clear_steps() -> None:
     floor = _floor()
     stop = threading.Event()
     _walk(floor, 0.0, 100_000, 10)  # 0.10 a second: sigma 100_000 price6 per sqrt(s)
@@ -108,7 +108,11 @@ def test_the_floor_is_doubled_until_a_minute_of_mids_then_rises_at_once_and_deca
     assert floor.floor_ticks == math.ceil(cold * PLAN_HEADROOM)
     _walk(floor, 10.0, 100_000, int(COLD_START_S) + 5)
     floor.update(book, 4.0, stop)
-    assert floor.guard_ticks == int(cold * (1 - FLOOR_DECAY))  # the warm measure is lower: decays
+    warm = math.ceil(4 * floor.volatility.sigma6() / 10_000)  # type: ignore[operator]
+    assert warm < cold * FLOOR_STEP_DOWN and floor.guard_ticks == warm  # clearly lower: one step down
+    _walk(floor, 75.0, 80_000, 4)  # a little calmer: within the step, the floor stays
+    floor.update(book, 4.0, stop)
+    assert floor.guard_ticks == warm
     _walk(floor, 80.0, 2_000_000, 5)  # a burst
     floor.update(book, 4.0, stop)
     assert floor.guard_ticks > cold  # rises at once

@@ -287,3 +287,37 @@ def test_an_order_placed_as_a_run_died_is_journaled_as_recovered(tmp_path: Path)
         )
     finally:
         again.close()
+
+
+def test_one_wallets_relay_failures_hold_only_that_wallet_back(tmp_path: Path) -> None:
+    sim = SimVenue(3, preset="NO_FILLS", clock="virtual")
+    faulty = Faulty(sim)
+    rig = make_rig(
+        tmp_path,
+        venue=faulty,
+        wallets=4,
+        overrides={"minDelayMs": 10, "maxDelayMs": 20, "sizeMin": 0.001, "sizeMax": 0.002},
+    )
+    try:
+        rig.packer.ensure_sessions()
+        unlucky = rig.wallets[0].address
+        real_submit = faulty.submit
+
+        def submit(order_book, session_id, request):  # type: ignore[no-untyped-def]
+            if request.trader == unlucky:
+                raise VenueUnavailable("502: the relay timed out")
+            return real_submit(order_book, session_id, request)
+
+        faulty.submit = submit  # type: ignore[method-assign]
+        first = rig.packer.cycle()
+        assert first.errors == 1 and first.placed > 0
+        assert rig.packer.next_delay_s() < 1.0  # the fleet keeps its pace
+        faulty.submit = real_submit  # type: ignore[method-assign]
+        second = rig.packer.cycle()  # at once: the unlucky wallet is still held back
+        assert second.placed == 0
+        skips = [line for line in _lines(rig, ActionKind.SKIP) if (line.params or {})["reason"] == "BACKOFF"]
+        assert [line.trader for line in skips] == [unlucky]
+        rig.venue.advance(1.0)  # type: ignore[attr-defined]
+        assert rig.packer.cycle().placed > 0  # its hold is over
+    finally:
+        rig.close()
