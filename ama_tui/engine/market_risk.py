@@ -14,11 +14,11 @@ import math
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Final
 
-from ama_tui.core.market import BookTop
-from ama_tui.venues.base import PublicTrade, VenueError
+from ama_tui.core.market import BookTop, OpenOrder
+from ama_tui.venues.base import BookSnapshot, DepthLevel, PublicTrade, VenueError
 
 VOLATILITY_WINDOW_S: Final = 300.0
 MIN_SAMPLES: Final = 4
@@ -51,6 +51,12 @@ class MidVolatility:
         with self._lock:
             return self._samples[-1][0] - self._samples[0][0] if len(self._samples) > 1 else 0.0
 
+    def moves(self) -> int:
+        """How many times the mid changed between samples in the window."""
+        with self._lock:
+            samples = list(self._samples)
+        return sum(1 for (_, a), (_, b) in itertools.pairwise(samples) if a != b)
+
     def sigma6(self) -> float | None:
         with self._lock:
             samples = list(self._samples)
@@ -59,6 +65,27 @@ class MidVolatility:
         squares = sum((b - a) ** 2 for (_, a), (_, b) in itertools.pairwise(samples))
         elapsed = samples[-1][0] - samples[0][0]
         return math.sqrt(squares / elapsed) if elapsed > 0 else None
+
+
+def _outside_best(levels: tuple[DepthLevel, ...], mine: dict[int, int]) -> int:
+    for level in levels:
+        if level.amount18 > mine.get(level.price6, 0):
+            return level.price6
+    return 0
+
+
+def outside_top(book: BookSnapshot, ours: Iterable[OpenOrder]) -> BookTop:
+    """The top of book without our own quotes: the market's price, not ours. (With many wallets
+    quoting near the spread, the plain mid is often our own orders' and stands still while the
+    market moves: a volatility measured on it would be near zero.) Levels beyond the depth read
+    are unknown: a side made only of our orders as far as the book was read counts as empty."""
+    if not book.bids and not book.asks:
+        return book.top
+    mine: dict[bool, dict[int, int]] = {True: {}, False: {}}
+    for order in ours:
+        side = mine[order.is_buy]
+        side[order.price6] = side.get(order.price6, 0) + order.amount18
+    return BookTop(_outside_best(book.bids, mine[True]), _outside_best(book.asks, mine[False]))
 
 
 def sigma6_from_trades(trades: tuple[PublicTrade, ...]) -> float | None:

@@ -171,6 +171,7 @@ class Packer:
         realtime = is_realtime(self.venue.clock)
         self._safety = SafetyFloor(
             read_top=lambda: self.venue.book(self.market.order_book, 1).top,
+            read_book=lambda: self.venue.book(self.market.order_book, self.options.depth_levels),
             clock=self.venue.clock,
             tick6=market.tick6,
             latency_prior_s=self.options.latency_prior_s if realtime else 0.0,
@@ -309,7 +310,8 @@ class Packer:
             book = None
         if book is not None:
             self._book = book
-            self._safety.update(book, float(view.packer.safety_sigmas), self._stop)
+            ours = [order for held in orders.values() for order in held]
+            self._safety.update(book, ours, float(view.packer.safety_sigmas), self._stop)
             self._absorb(orders, available, book)
             if self.params.paused:
                 self._state = EngineState.PAUSED

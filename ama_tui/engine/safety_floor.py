@@ -2,10 +2,13 @@
 the other side, so that the move the market makes over one relay round trip cannot make it take
 liquidity (`safetySigmas x sigma x sqrt(latency)`, `core.pricing.safety_floor_ticks`).
 
-Updated once a cycle from the mids it sees (the cycle's read, and the top read again before each
-placement) and the latency of its own trades. It rises at once and falls only once the measure is
-clearly lower (below FLOOR_STEP_DOWN of it), in one step: a floor that crept down a little every
-cycle would slide the band under the orders and have them replaced cycle after cycle.
+Updated once a cycle from the market's mid as the cycle reads it — the book without our own quotes,
+which would otherwise hold the mid still — and the latency of its own trades. Until the market has
+been seen to move, the first cycle watches it (WARM_UP_MAX_S at most: a few quiet seconds are not
+taken for a still market); until its moves cover a minute, the measured volatility is doubled.
+The floor rises at once and falls only once the measure is clearly lower (below FLOOR_STEP_DOWN of
+it), in one step: a floor that crept down a little every cycle would slide the band under the
+orders and have them replaced cycle after cycle.
 Orders are planned PLAN_HEADROOM guards away: the market may move half a guard toward them
 between the read they were planned on and their send before they are held back.
 """
@@ -14,18 +17,28 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Final
 
-from ama_tui.core.market import BookTop
+from ama_tui.core.market import BookTop, OpenOrder
 from ama_tui.core.pricing import buffer_ticks, distance_band, safety_floor_ticks
-from ama_tui.engine.market_risk import FreshTop, LatencyTracker, MidVolatility, sigma6_from_trades
+from ama_tui.engine.market_risk import (
+    FreshTop,
+    LatencyTracker,
+    MidVolatility,
+    outside_top,
+    sigma6_from_trades,
+)
 from ama_tui.venues.base import BookSnapshot, Clock, VenueError
 
 FLOOR_STEP_DOWN: Final = 0.7
 PLAN_HEADROOM: Final = 1.5
-WARM_UP_READS: Final = 6
-WARM_UP_SPACING_S: Final = 0.3
+WARM_UP_MAX_S: Final = 15.0
+WARM_UP_SPACING_S: Final = 0.5
+MIN_MOVES: Final = 3
+MIN_SPAN_S: Final = 8.0
+"""The mid must have changed MIN_MOVES times over MIN_SPAN_S before its volatility means anything:
+books whose providers re-quote every few seconds stand still, then jump."""
 COLD_START_S: Final = 60.0
 COLD_START_FACTOR: Final = 2.0
 """Until the mids cover COLD_START_S, the measured volatility is doubled: a few seconds of samples
@@ -38,6 +51,7 @@ class SafetyFloor:
         self,
         *,
         read_top: Callable[[], BookTop],
+        read_book: Callable[[], BookSnapshot],
         clock: Clock,
         tick6: int,
         latency_prior_s: float,
@@ -45,7 +59,7 @@ class SafetyFloor:
     ) -> None:
         """`latency_prior_s`: the round trip assumed until trades are measured (0 on a clock that
         is not realtime: nothing moves during a call there)."""
-        self._read_top = read_top
+        self._read_book = read_book
         self._clock = clock
         self._tick6 = tick6
         self.volatility = MidVolatility()
@@ -56,21 +70,32 @@ class SafetyFloor:
         self.guard_ticks = 0
         """The move expected over one round trip (smoothed): what the other side must stay off a
         price when it is sent."""
-        self.fresh_top = FreshTop(read_top, max_age_s=top_max_age_s, on_read=self.sample)
+        self.fresh_top = FreshTop(read_top, max_age_s=top_max_age_s)
 
-    def sample(self, top: BookTop) -> None:
-        if top.mid6 > 0:
-            self.volatility.add(self._clock.now(), top.mid6)
+    def sample(self, book: BookSnapshot, ours: Iterable[OpenOrder]) -> None:
+        mid = outside_top(book, ours).mid6
+        if mid > 0:
+            self.volatility.add(self._clock.now(), mid)
 
-    def update(self, book: BookSnapshot, sigmas: float, stop: threading.Event) -> None:
-        """The floor for this cycle, from the cycle's book (watched for a moment first when the
-        market's moves are not known yet and latency is to be feared)."""
-        self.sample(book.top)
-        if self.volatility.sigma6() is None and self.latency.estimate_s() > 0:
-            self._warm_up(stop)
-        # the larger of two measures: the mids' (few samples early on) and the recent trades'
-        # (which bounce between bid and ask): erring wide is erring safe
-        measures = [m for m in (self.volatility.sigma6(), sigma6_from_trades(book.recent_trades)) if m]
+    def _known(self) -> bool:
+        span = self.volatility.span_s()
+        return (self.volatility.moves() >= MIN_MOVES and span >= MIN_SPAN_S) or span >= COLD_START_S
+
+    def update(
+        self, book: BookSnapshot, ours: Iterable[OpenOrder], sigmas: float, stop: threading.Event
+    ) -> None:
+        """The floor for this cycle, from the cycle's book and our open orders (to leave them out of
+        the mid); the market is watched for a moment first while its moves are unknown and latency
+        is to be feared."""
+        mine = tuple(ours)
+        self.sample(book, mine)
+        if not self._known() and self.latency.estimate_s() > 0:
+            self._warm_up(mine, stop)
+        # the larger of two measures: the mids' and the recent trades' (which bounce between bid
+        # and ask): erring wide is erring safe
+        measures = [
+            m for m in (self.volatility.sigma6(), sigma6_from_trades(book.recent_trades)) if m is not None
+        ]
         self.sigma6 = max(measures) if measures else None
         if self.sigma6 is not None and self.volatility.span_s() < COLD_START_S:
             self.sigma6 *= COLD_START_FACTOR
@@ -84,11 +109,16 @@ class SafetyFloor:
         low, _ = distance_band(min_distance_ticks, max_distance_ticks, self.floor_ticks)
         return max(buffer_ticks(low), self.guard_ticks) * self._tick6
 
-    def _warm_up(self, stop: threading.Event) -> None:
-        for _ in range(WARM_UP_READS):
+    def _warm_up(self, ours: tuple[OpenOrder, ...], stop: threading.Event) -> None:
+        """Read the book every WARM_UP_SPACING_S until the mid has moved MIN_MOVES times (at most
+        WARM_UP_MAX_S). A market that has not moved by then is slow, not safe: the floor keeps
+        what the trades say, doubled."""
+        waited = 0.0
+        while waited < WARM_UP_MAX_S and not self._known():
             if self._clock.wait(stop, WARM_UP_SPACING_S):
                 return
+            waited += WARM_UP_SPACING_S
             try:
-                self.sample(self._read_top())
+                self.sample(self._read_book(), ours)
             except VenueError:
                 return

@@ -9,8 +9,14 @@ import time
 
 import pytest
 
-from ama_tui.core.market import BookTop
-from ama_tui.engine.market_risk import FreshTop, LatencyTracker, MidVolatility, sigma6_from_trades
+from ama_tui.core.market import BookTop, OpenOrder
+from ama_tui.engine.market_risk import (
+    FreshTop,
+    LatencyTracker,
+    MidVolatility,
+    outside_top,
+    sigma6_from_trades,
+)
 from ama_tui.engine.safety_floor import (
     COLD_START_FACTOR,
     COLD_START_S,
@@ -18,7 +24,23 @@ from ama_tui.engine.safety_floor import (
     PLAN_HEADROOM,
     SafetyFloor,
 )
-from ama_tui.venues.base import BookSnapshot, PublicTrade, VenueUnavailable
+from ama_tui.venues.base import BookSnapshot, DepthLevel, PublicTrade, VenueUnavailable
+
+
+def test_the_market_mid_leaves_our_own_quotes_out() -> None:
+    book = BookSnapshot(
+        BookTop(1_000, 1_010),
+        bids=(DepthLevel(1_000, 5), DepthLevel(990, 7)),
+        asks=(DepthLevel(1_010, 5), DepthLevel(1_030, 9)),
+    )
+    ours = [
+        OpenOrder(1, "0xabc", 1_000, 5, True, 0, 0),  # the whole best bid is ours
+        OpenOrder(2, "0xabc", 1_010, 2, False, 0, 0),  # part of the best ask
+    ]
+    assert outside_top(book, ours) == BookTop(990, 1_010)
+    assert outside_top(book, []) == BookTop(1_000, 1_010)
+    every_bid = [*ours, OpenOrder(3, "0xabc", 990, 7, True, 0, 0)]
+    assert outside_top(book, every_bid).best_bid6 == 0  # nothing of the market's as far as was read
 
 
 def test_volatility_is_the_root_of_squared_moves_over_time() -> None:
@@ -86,7 +108,12 @@ def _floor() -> SafetyFloor:
             return False
 
     floor = SafetyFloor(
-        read_top=lambda: BookTop(0, 0), clock=Clock(), tick6=10_000, latency_prior_s=1.0, top_max_age_s=0.0
+        read_top=lambda: BookTop(0, 0),
+        read_book=lambda: BookSnapshot(BookTop(0, 0)),
+        clock=Clock(),
+        tick6=10_000,
+        latency_prior_s=1.0,
+        top_max_age_s=0.0,
     )
     floor._clock_now = clock_now  # type: ignore[attr-defined]
     return floor
@@ -102,18 +129,18 @@ def test_the_floor_is_doubled_until_a_minute_of_mids_rises_at_once_and_falls_in_
     stop = threading.Event()
     _walk(floor, 0.0, 100_000, 10)  # 0.10 a second: sigma 100_000 price6 per sqrt(s)
     book = BookSnapshot(BookTop(0, 0))
-    floor.update(book, 4.0, stop)
+    floor.update(book, (), 4.0, stop)
     cold = floor.guard_ticks
     assert cold == math.ceil(COLD_START_FACTOR * 4 * floor.volatility.sigma6() / 10_000)  # type: ignore[operator]
     assert floor.floor_ticks == math.ceil(cold * PLAN_HEADROOM)
     _walk(floor, 10.0, 100_000, int(COLD_START_S) + 5)
-    floor.update(book, 4.0, stop)
+    floor.update(book, (), 4.0, stop)
     warm = math.ceil(4 * floor.volatility.sigma6() / 10_000)  # type: ignore[operator]
     assert warm < cold * FLOOR_STEP_DOWN and floor.guard_ticks == warm  # clearly lower: one step down
     _walk(floor, 75.0, 80_000, 4)  # a little calmer: within the step, the floor stays
-    floor.update(book, 4.0, stop)
+    floor.update(book, (), 4.0, stop)
     assert floor.guard_ticks == warm
     _walk(floor, 80.0, 2_000_000, 5)  # a burst
-    floor.update(book, 4.0, stop)
+    floor.update(book, (), 4.0, stop)
     assert floor.guard_ticks > cold  # rises at once
     assert floor.guard6(10, 120) == floor.guard_ticks * 10_000
