@@ -1,5 +1,10 @@
 """The real `ama-tui` command in a pseudo-terminal: search, pick, start with the defaults, see our
-orders on the dashboard, quit with `q`; exit code 0 and the state folder written."""
+orders on the dashboard, quit with `q`; exit code 0 and the state folder written.
+
+With the defaults (the embedded exchange's REALISTIC preset, the wall clock) the engine keeps its
+orders a safety floor of hundreds of ticks from the mid, beyond the levels nearest the spread:
+the ladder folds the levels between so that ours, marked `●n`, stay on screen.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import json
 import re
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import pexpect
@@ -15,14 +21,38 @@ import pytest
 from tests.cli_helpers import cli_env
 
 STEP_TIMEOUT_S = 60
+OURS_TIMEOUT_S = 150
+"""The ladder shows our orders once the engine has read them back: in the snapshot that ends its
+second cycle (the first places them). A REALISTIC cycle of three wallets spends about 18 s on
+relay round trips (wall clock), so they show about 40 s after the start; a busy machine can take
+longer to come round."""
 CTRL_S = "\x13"
+OUR_LEVEL = re.compile(r"●([1-9][0-9]*)[ +]*(?:\x1b\[[0-9;]*m)*([0-9][0-9,]*\.[0-9]+)")
+"""A ladder line of ours as the terminal receives it: `●n`, then (past the styles) its price."""
+
+
+def _journal(state: Path) -> list[dict[str, object]]:
+    lines: list[dict[str, object]] = []
+    for journal in state.rglob("actions.jsonl"):
+        lines += [json.loads(line) for line in journal.read_text().splitlines() if line.strip()]
+    return lines
 
 
 def _journal_actions(state: Path) -> list[str]:
-    actions: list[str] = []
-    for journal in state.rglob("actions.jsonl"):
-        actions += [json.loads(line)["action"] for line in journal.read_text().splitlines() if line.strip()]
-    return actions
+    return [str(line["action"]) for line in _journal(state)]
+
+
+def _placed_prices6(state: Path) -> list[int]:
+    """The price of every order the journal says we placed."""
+    return [
+        int(params["price6"])
+        for line in _journal(state)
+        if line["action"] == "PLACE_LIMIT" and isinstance(params := line.get("params"), dict)
+    ]
+
+
+def _price6(text: str) -> int:
+    return int(Decimal(text.replace(",", "")) * 10**6)
 
 
 @pytest.mark.slow
@@ -46,11 +76,19 @@ def test_ama_tui_in_a_terminal(tmp_path: Path) -> None:
         child.send("\r")
         child.expect("new run")
         child.send(CTRL_S)
-        # The dashboard's ladder marks price levels holding our orders with ●n.
-        child.expect(re.compile(r"●[1-9]"))
+        # The dashboard's ladder marks price levels holding our orders with ●n, beside their price.
+        started = time.monotonic()
+        child.expect(OUR_LEVEL, timeout=OURS_TIMEOUT_S)
+        seen_after_s = time.monotonic() - started
+        assert child.match is not None
+        count, price = int(child.match.group(1)), _price6(child.match.group(2))
+        # the level marked is one where the journal says we placed (at least as many as it counts)
         deadline = time.monotonic() + STEP_TIMEOUT_S
-        while "PLACE_LIMIT" not in _journal_actions(state):
-            assert time.monotonic() < deadline, "no PLACE_LIMIT in the journal"
+        while (placed := _placed_prices6(state)).count(price) < count:
+            assert time.monotonic() < deadline, (
+                f"●{count} at {child.match.group(2)} (after {seen_after_s:.0f} s), "
+                f"but the journal placed at {sorted(set(placed))}"
+            )
             time.sleep(0.2)
         child.send("q")
         child.expect(pexpect.EOF)

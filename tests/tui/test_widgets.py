@@ -591,3 +591,293 @@ def test_real_rig_snapshots_are_deterministic(tmp_path: Path, real: list[EngineS
     assert [log_line_text(line, tick6) for line in second.journal_tail] == [
         log_line_text(line, tick6) for line in first.journal_tail
     ]
+
+
+# -- ladder: our orders far from the spread ---------------------------------------------------------
+# The engine keeps every order a safety floor (hundreds of ticks) from the mid: a side folds the
+# levels between the spread and ours, places ours beyond the book read from our own orders, and
+# sums up what does not fit. (Imported here: this part was appended to the file.)
+
+from typing import Any  # noqa: E402
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from ama_tui.tui.widgets.ladder import (  # noqa: E402
+    LadderFold,
+    LadderLevel,
+    LadderMore,
+    OurLevelsTracker,
+    ladder_specs,
+    our_levels,
+)
+from ama_tui.tui.widgets.ladder_fold import FoldPlan, fold_side  # noqa: E402
+
+from .dashboard_support import DashboardApp, fresh_handle  # noqa: E402
+
+MID6 = 3_000_000_000
+FAR_OURS: dict[bool, tuple[int, ...]] = {
+    True: (620, 620, 621, 700, 820, 900, 1000, 1000, 1200, 1400),
+    False: (655, 656, 760, 760, 905, 1150, 1320),
+}
+"""Ticks from the mid of each of our orders (buys below, sells above): as a REALISTIC run's."""
+BOOK_DEPTH = 25
+"""Levels a side of the book snapshot holds (the engine's `depth_levels`)."""
+
+
+def _flags(length: int, *ours: int) -> list[bool]:
+    return [i in ours for i in range(length)]
+
+
+def _far_orders_snapshot(real: list[EngineSnapshot]) -> EngineSnapshot:
+    """A book of others every 40 ticks from 10 ticks off the mid, our orders FAR_OURS ticks off,
+    and the book cut to its nearest BOOK_DEPTH levels, as the engine reads it: our nearer levels
+    are in it (with others' size), the farther ones beyond it."""
+    wallets = real[-1].wallets
+    orders: dict[str, list[OpenOrder]] = {w.address: [] for w in wallets}
+    oid = 900
+    for is_buy, distances in FAR_OURS.items():
+        for k, ticks in enumerate(distances):
+            trader = wallets[k % len(wallets)].address
+            price = MID6 - ticks * TICK6 if is_buy else MID6 + ticks * TICK6
+            orders[trader].append(OpenOrder(oid, trader, price, (2 + k) * 10**16, is_buy, 0, 1_000_000))
+            oid += 1
+
+    def side(is_buy: bool) -> tuple[DepthLevel, ...]:
+        sign = -1 if is_buy else 1
+        sizes = {MID6 + sign * (10 + 40 * k) * TICK6: (3 + k % 5) * 10**17 for k in range(30)}
+        for trader_orders in orders.values():
+            for o in trader_orders:
+                if o.is_buy == is_buy:
+                    sizes[o.price6] = sizes.get(o.price6, 0) + o.amount18
+        nearest = sorted(sizes, key=lambda price: abs(price - MID6))[:BOOK_DEPTH]
+        return tuple(DepthLevel(price, sizes[price], 1) for price in nearest)
+
+    book = BookSnapshot(
+        top=BookTop(MID6 - 10 * TICK6, MID6 + 10 * TICK6, MID6, MID6), bids=side(True), asks=side(False)
+    )
+    views = tuple(
+        replace(
+            w,
+            orders=tuple(orders[w.address]),
+            open_buys=sum(o.is_buy for o in orders[w.address]),
+            open_sells=sum(not o.is_buy for o in orders[w.address]),
+        )
+        for w in wallets
+    )
+    return replace(real[-1], book=book, wallets=views, floor_ticks=612, journal_tail=(), recent_fills=())
+
+
+def test_fold_side_shows_the_nearest_levels_when_ours_fit() -> None:
+    assert fold_side(_flags(30), 10) == FoldPlan(tuple(range(10)))
+    assert fold_side(_flags(30, 0, 9), 10) == FoldPlan(tuple(range(10)))
+    assert fold_side(_flags(5, 4), 10) == FoldPlan(tuple(range(5)))
+    assert fold_side(_flags(30, 20), 0) == FoldPlan(())
+    assert fold_side([], 10) == FoldPlan(())
+
+
+def test_fold_side_folds_the_levels_between_the_nearest_and_ours() -> None:
+    plan = fold_side(_flags(30, 15, 16, 17), 10)
+    assert plan == FoldPlan((0, 1, 2, 3, 4, 5, range(6, 15), 15, 16, 17))
+    assert plan.line_count == 10
+    # levels of others between ours are folded too, each run in one line
+    plan = fold_side(_flags(40, 15, 16, 25, 30), 10)
+    assert plan.rows == (0, 1, 2, range(3, 15), 15, 16, range(17, 25), 25, range(26, 30), 30)
+    assert plan.first_left_out is None
+
+
+def test_fold_side_never_folds_a_single_level() -> None:
+    """A fold over one level would take the line the level itself takes: the level is shown."""
+    plan = fold_side(_flags(30, 12, 14), 10)
+    assert plan.rows == (0, 1, 2, 3, 4, 5, range(6, 12), 12, 13, 14)
+    # two levels left between: one fold line
+    assert fold_side(_flags(30, 11, 12), 12).rows == (*range(9), range(9, 11), 11, 12)
+
+
+def test_fold_side_sums_up_the_farthest_of_ours_when_they_do_not_fit() -> None:
+    ours = _flags(40, *range(20, 30))
+    plan = fold_side(ours, 6)
+    assert plan == FoldPlan((0, range(1, 20), 20, 21, 22), first_left_out=23)
+    assert plan.line_count == 6
+    # the summary line comes first, then the best level
+    assert fold_side(ours, 1) == FoldPlan((), first_left_out=20)
+    assert fold_side(ours, 2) == FoldPlan((0,), first_left_out=20)
+    assert fold_side(ours, 3) == FoldPlan((0, 1), first_left_out=20)
+    # the best level is ours: shown as ours, then the next of ours
+    assert fold_side(_flags(30, 0, 20), 5) == FoldPlan((0, 1, 2, range(3, 20), 20))
+
+
+@given(st.lists(st.booleans(), max_size=60), st.integers(min_value=0, max_value=40))
+def test_fold_side_fills_the_room_and_never_hides_ours(ours: list[bool], room: int) -> None:
+    plan = fold_side(ours, room)
+    if room == 0:
+        assert plan == FoldPlan(())
+        return
+    # as many lines as an unfolded ladder of these levels
+    assert plan.line_count == min(room, len(ours))
+    covered: list[int] = []
+    for row in plan.rows:
+        if isinstance(row, range):
+            assert len(row) >= 2, "a single level is shown, not folded"
+            assert not any(ours[i] for i in row), "a fold hides a level of ours"
+            assert row.stop < len(ours), "a fold stands between two shown levels"
+        covered.extend(row if isinstance(row, range) else [row])
+    assert covered == list(range(len(covered))), "rows run outward from the spread, without a gap"
+    shown_ours = [row for row in plan.rows if isinstance(row, int) and ours[row]]
+    all_ours = [i for i, mine in enumerate(ours) if mine]
+    if plan.first_left_out is None:
+        assert shown_ours == all_ours
+    else:
+        # the nearest of ours are shown, the rest summed up
+        assert shown_ours == [i for i in all_ours if i < plan.first_left_out]
+        assert ours[plan.first_left_out] and plan.first_left_out >= len(covered)
+    if room >= 2 and ours:
+        assert plan.rows[0] == 0, "the best level is always shown"
+
+
+def test_ladder_folds_so_every_level_of_ours_shows(real: list[EngineSnapshot]) -> None:
+    snapshot = _far_orders_snapshot(real)
+    assert snapshot.market.tick6 == TICK6
+    model = build_ladder(snapshot, 30)
+    assert model is not None and len(model.asks) + len(model.bids) == 28
+    expected = our_levels(snapshot.wallets)
+    shown = {(lv.is_bid, lv.price6): lv.ours for lv in model.levels if lv.ours}
+    assert shown == {key: count for key, (count, _) in expected.items()}
+    # the best levels still sit next to the spread
+    best_ask, best_bid = model.asks[-1], model.bids[0]
+    assert isinstance(best_ask, LadderLevel) and best_ask.price6 == MID6 + 10 * TICK6
+    assert isinstance(best_bid, LadderLevel) and best_bid.price6 == MID6 - 10 * TICK6
+    folds = [row for row in (*model.asks, *model.bids) if isinstance(row, LadderFold)]
+    assert folds and all(fold.levels >= 2 for fold in folds)
+    assert not any(isinstance(row, LadderMore) for row in (*model.asks, *model.bids))
+
+    lines = [line.plain for line in ladder_lines(model, 42, TICK6)]
+    assert len(lines) == 30 and all(len(line) <= 42 for line in lines)
+    assert sum(line.startswith("●") for line in lines) == len(expected)
+    assert "    ⋮ 12 levels" in lines and "    ⋮ 3+ levels" in lines
+    # ours beyond the 25 levels read: our size, and no depth bar but a note
+    far = next(line for line in lines if "2,986.00" in line)
+    assert far.startswith("●1") and far.endswith("0.1100 depth not read")
+    assert "█" not in far and "▏" not in far
+    assert lines[14].startswith("─ spread 0.20")
+
+
+def test_ladder_places_ours_beyond_the_book_from_our_orders(real: list[EngineSnapshot]) -> None:
+    snapshot = _far_orders_snapshot(real)
+    book = snapshot.book
+    assert book is not None
+    model = build_ladder(snapshot, 2 * 40)
+    assert model is not None
+    unread = [lv for lv in model.levels if not lv.read]
+    deepest_bid, deepest_ask = book.bids[-1].price6, book.asks[-1].price6
+    beyond = {
+        price6
+        for is_buy, price6 in our_levels(snapshot.wallets)
+        if (is_buy and price6 < deepest_bid) or (not is_buy and price6 > deepest_ask)
+    }
+    assert beyond and {lv.price6 for lv in unread} == beyond
+    two = next(lv for lv in unread if lv.price6 == MID6 - 1000 * TICK6)
+    mine = [o for w in snapshot.wallets for o in w.orders if o.price6 == two.price6]
+    assert two.is_bid and two.ours == two.order_count == 2 == len(mine)
+    assert two.amount18 == sum(o.amount18 for o in mine)
+    # our own size beyond the book does not rescale the depth bars of the levels read
+    assert model.max_amount18 == max(lv.amount18 for lv in model.levels if lv.read)
+    first = snapshot.wallets[0]
+    whale = replace(order(first.address, MID6 - 5_000 * TICK6, True, 77), amount18=10**22)
+    huge = replace(snapshot, wallets=(replace(first, orders=(*first.orders, whale)), *snapshot.wallets[1:]))
+    rescaled = build_ladder(huge, 2 * 40)
+    assert rescaled is not None and rescaled.max_amount18 == model.max_amount18
+    assert any(lv.amount18 == 10**22 and not lv.read for lv in rescaled.levels)
+
+
+def test_ladder_sums_up_ours_that_do_not_fit(real: list[EngineSnapshot]) -> None:
+    snapshot = _far_orders_snapshot(real)
+    model = build_ladder(snapshot, 12)
+    assert model is not None
+    top, bottom = model.asks[0], model.bids[-1]
+    assert isinstance(top, LadderMore) and isinstance(bottom, LadderMore)
+    shown = {(lv.is_bid, lv.price6) for lv in model.levels if lv.ours}
+    for more in (top, bottom):
+        hidden = [
+            o
+            for w in snapshot.wallets
+            for o in w.orders
+            if o.is_buy == more.is_bid and (o.is_buy, o.price6) not in shown
+        ]
+        assert more.orders == len(hidden) and more.after_shown
+        farthest = min if more.is_bid else max
+        assert more.farthest6 == farthest(o.price6 for o in hidden)
+    wide = [line.plain for line in ladder_lines(model, 42, TICK6)]
+    assert wide[0] == f"● {top.orders} more of ours up to 3,013.20"
+    assert wide[-1] == f"● {bottom.orders} more of ours down to 2,986.00"
+    narrow = [line.plain for line in ladder_lines(model, 30, TICK6)]
+    assert narrow[0] == f"● {top.orders} more up to 3,013.20"
+    assert narrow[-1] == f"● {bottom.orders} more down to 2,986.00"
+    assert all(len(line) <= 30 for line in narrow)
+    assert [line.plain for line in ladder_lines(model, 12, TICK6)][-1] == f"● +{bottom.orders}"
+    # no room for any level of ours on a side: the line counts them all
+    tiny = build_ladder(snapshot, 6)
+    assert tiny is not None
+    assert [line.plain for line in ladder_lines(tiny, 42, TICK6)][-1] == (
+        f"● {len(FAR_OURS[True])} of ours down to 2,986.00"
+    )
+
+
+def test_ladder_far_from_the_spread_rebuilds_only_the_rows_that_change(real: list[EngineSnapshot]) -> None:
+    """The widget caches each rendered line by its key: a change to one far order of ours
+    changes that row's key only."""
+    snapshot = _far_orders_snapshot(real)
+    model = build_ladder(snapshot, 30)
+    before = [key for key, _ in ladder_specs(model, 42, TICK6)]
+    wallet0 = snapshot.wallets[0]
+    far = min((o for o in wallet0.orders if o.is_buy), key=lambda o: o.price6)
+    moved = replace(
+        snapshot,
+        wallets=(
+            replace(
+                wallet0,
+                orders=tuple(
+                    replace(o, amount18=o.amount18 + 10**14) if o is far else o for o in wallet0.orders
+                ),
+            ),
+            *snapshot.wallets[1:],
+        ),
+    )
+    after = [key for key, _ in ladder_specs(build_ladder(moved, 30), 42, TICK6)]
+    assert len(before) == len(after) == 30
+    row = next(
+        y
+        for y, line in enumerate(ladder_lines(model, 42, TICK6))
+        if price_text(far.price6, TICK6) in line.plain
+    )
+    assert [y for y, (a, b) in enumerate(zip(before, after, strict=True)) if a != b] == [row]
+
+
+def test_our_levels_tracker_matches_a_count_from_scratch() -> None:
+    tracker = OurLevelsTracker()
+    alice = wallet(orders=(order(ALICE, 99_990_000, True, 1), order(ALICE, 100_020_000, False, 2)))
+    bob = wallet("Sim002", BOB, orders=(order(BOB, 99_990_000, True, 3),))
+    steps = [
+        (alice, bob),
+        (alice, replace(bob, orders=(*bob.orders, order(BOB, 99_980_000, True, 4)))),
+        (replace(alice, orders=()), bob),
+        (alice, alice),  # the same address twice: counted from scratch
+        (alice, bob),
+        (),
+    ]
+    for wallets in steps:
+        assert dict(tracker.update(wallets)) == our_levels(wallets)
+    assert our_levels((alice, bob))[(True, 99_990_000)] == (2, 2 * 10**16)
+
+
+async def _settle_ladder(pilot: Any) -> None:
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
+def test_ladder_with_our_orders_far_from_the_spread(
+    snap_compare: Any, real: list[EngineSnapshot], size: tuple[int, int]
+) -> None:
+    """At 120x40 every level of ours shows, folds between; at 80x24 the farthest are summed up."""
+    app = DashboardApp(fresh_handle(_far_orders_snapshot(real)))
+    assert snap_compare(app, terminal_size=size, run_before=_settle_ladder)

@@ -1,6 +1,11 @@
 """The order-book ladder, centred on the mid: asks above, bids below, our orders marked; the
 safety floor in force in the bottom border.
 
+Our orders rest a safety floor from the mid, often beyond the levels nearest the spread that fit,
+and sometimes beyond the depth the engine reads: a side folds the levels between (`ladder_fold`)
+so every level of ours stays in sight, and a level of ours beyond the deepest one the book
+snapshot holds is placed from our own orders (our size only, marked `depth not read`).
+
 Pure part: `build_ladder` (which levels fit, with our order counts) and `ladder_lines` (their
 text). Widget part: `Ladder` renders through the Line API from strips cached per (snapshot,
 size), so a 25-level book costs one build per new snapshot, not one per repaint.
@@ -8,21 +13,24 @@ size), so a 25-level book costs one build per new snapshot, not one per repaint.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final
 
+from rich.cells import cell_len
 from textual.cache import LRUCache
 from textual.geometry import Region
 from textual.strip import Strip
 
 from ama_tui.core.market import OpenOrder
 from ama_tui.engine.snapshot import EngineSnapshot, WalletView
+from ama_tui.tui.widgets.ladder_fold import FoldPlan, fold_side
 from ama_tui.tui.widgets.line_widget import LineWidget
 from ama_tui.tui.widgets.styled_line import LineBuilder, StyledLine, line_strip
 from ama_tui.tui.widgets.text import amount_text, price_text
 from ama_tui.tui.widgets.util_bar import bar_cells
+from ama_tui.venues.base import DepthLevel
 
 SPREAD_LINES: Final = 2
 """The spread line (spread and mid) and the reference line (mark and last trade)."""
@@ -30,6 +38,10 @@ SPREAD_LINES: Final = 2
 ASK_STYLE: Final = "red"
 BID_STYLE: Final = "green"
 OURS_STYLE: Final = "bold yellow"
+NOTE_STYLE: Final = "dim"
+UNREAD_NOTES: Final = ("depth not read", "not read", "?")
+"""What a level of ours beyond the book read shows where the depth bar goes: the longest that
+fits."""
 BLANK: Final = StyledLine()
 WAITING: Final = LineBuilder().append("  waiting for the first book…", style="dim").build()
 
@@ -42,14 +54,41 @@ class LadderLevel:
     order_count: int
     ours: int
     """How many of our wallets' orders rest at this price on this side."""
+    read: bool = True
+    """False for a level of ours beyond the deepest level the book snapshot holds (the engine
+    reads the nearest `depth_levels` of a side, and our orders may rest farther): `amount18` and
+    `order_count` are then our own orders' only."""
+
+
+@dataclass(frozen=True, slots=True)
+class LadderFold:
+    """One line standing for `levels` levels of the book left out between two shown ones."""
+
+    levels: int
+    at_least: bool
+    """The level after the fold lies beyond the book read: more levels may rest in between."""
+
+
+@dataclass(frozen=True, slots=True)
+class LadderMore:
+    """The summary line for the levels of ours that do not fit (always the farthest ones)."""
+
+    is_bid: bool
+    orders: int
+    farthest6: int
+    after_shown: bool
+    """Some levels of ours on this side are shown (so these are "more")."""
+
+
+LadderRow = LadderLevel | LadderFold | LadderMore
 
 
 @dataclass(frozen=True, slots=True)
 class LadderModel:
-    asks: tuple[LadderLevel | None, ...]
-    """Top to bottom: the worst shown ask first, the best ask last (next to the spread); `None`
+    asks: tuple[LadderRow | None, ...]
+    """Top to bottom: the farthest row first, the best ask last (next to the spread); `None`
     pads the top when the book is thinner than the room."""
-    bids: tuple[LadderLevel | None, ...]
+    bids: tuple[LadderRow | None, ...]
     """Top to bottom: the best bid first; `None` pads the bottom."""
     best_bid6: int
     best_ask6: int
@@ -57,7 +96,12 @@ class LadderModel:
     mark6: int
     last_trade6: int
     max_amount18: int
-    """The largest size shown."""
+    """The largest size of a shown level the book holds (the depth bars' reference)."""
+
+    @property
+    def levels(self) -> list[LadderLevel]:
+        """The shown levels, top to bottom (without padding, folds and summaries)."""
+        return [row for row in (*self.asks, *self.bids) if isinstance(row, LadderLevel)]
 
     @property
     def scale18(self) -> int:
@@ -72,41 +116,47 @@ class LadderModel:
         return None
 
 
-def our_order_counts(wallets: Iterable[WalletView]) -> Counter[tuple[bool, int]]:
-    """(is_buy, price6) -> how many of our orders rest there."""
-    counts: Counter[tuple[bool, int]] = Counter()
+OurLevels = Mapping[tuple[bool, int], tuple[int, int]]
+"""Where our orders rest: (is_buy, price6) -> (how many, their remaining amount18)."""
+
+
+def our_levels(wallets: Iterable[WalletView]) -> dict[tuple[bool, int], tuple[int, int]]:
+    levels: dict[tuple[bool, int], tuple[int, int]] = {}
     for wallet in wallets:
         for order in wallet.orders:
-            counts[(order.is_buy, order.price6)] += 1
-    return counts
+            key = (order.is_buy, order.price6)
+            count, amount18 = levels.get(key, (0, 0))
+            levels[key] = (count + 1, amount18 + order.amount18)
+    return levels
 
 
-class OurOrderCounts:
-    """`our_order_counts` kept up to date across snapshots: a wallet whose `orders` tuple is the
-    same object as in the previous snapshot (an engine cycle changes a handful of wallets) costs
+class OurLevelsTracker:
+    """`our_levels` kept up to date across snapshots: a wallet whose `orders` tuple is the same
+    object as in the previous snapshot (an engine cycle changes a handful of wallets) costs
     nothing; only the wallets that changed are subtracted and added again."""
 
     def __init__(self) -> None:
-        self.counts: Counter[tuple[bool, int]] = Counter()
+        self.levels: dict[tuple[bool, int], tuple[int, int]] = {}
         self._orders: dict[str, tuple[OpenOrder, ...]] = {}
 
     def _add(self, orders: Iterable[OpenOrder], sign: int) -> None:
-        counts = self.counts
+        levels = self.levels
         for order in orders:
             key = (order.is_buy, order.price6)
-            count = counts[key] + sign
+            count, amount18 = levels.get(key, (0, 0))
+            count += sign
             if count:
-                counts[key] = count
+                levels[key] = (count, amount18 + sign * order.amount18)
             else:
-                del counts[key]
+                del levels[key]
 
-    def update(self, wallets: Sequence[WalletView]) -> Counter[tuple[bool, int]]:
+    def update(self, wallets: Sequence[WalletView]) -> OurLevels:
         previous = self._orders
         current = {wallet.address: wallet.orders for wallet in wallets}
         if len(current) != len(wallets):  # the same address twice: count from scratch
-            self.counts = our_order_counts(wallets)
+            self.levels = {}
             self._orders = {}
-            return self.counts
+            return our_levels(wallets)
         for address, orders in previous.items():
             if current.get(address) is not orders:
                 self._add(orders, -1)
@@ -114,7 +164,7 @@ class OurOrderCounts:
             if previous.get(address) is not orders:
                 self._add(orders, +1)
         self._orders = current
-        return self.counts
+        return self.levels
 
 
 def bar_scale(amount: int) -> int:
@@ -135,31 +185,85 @@ def split_room(rows: int) -> tuple[int, int]:
     return asks, room - asks
 
 
-def build_ladder(
-    snapshot: EngineSnapshot, rows: int, ours: Mapping[tuple[bool, int], int] | None = None
-) -> LadderModel | None:
-    """The levels that fit in `rows` lines, centred on the spread; None before the first book.
-    `ours` is `our_order_counts(snapshot.wallets)` when the caller already has it."""
+@lru_cache(maxsize=256)
+def _fold_side(ours: tuple[bool, ...], room: int) -> FoldPlan:
+    """`fold_side`, memoised: where our orders rest changes once an engine cycle, not per repaint."""
+    return fold_side(ours, room)
+
+
+def side_rows(
+    is_bid: bool, book_levels: Sequence[DepthLevel], ours: OurLevels, unread: Sequence[int], room: int
+) -> list[LadderRow]:
+    """The rows of one side in `room` lines, from the spread outward: the book's levels with our
+    counts, folded when levels of ours lie beyond the room (`fold_side`). A price in `unread`
+    (ours, beyond the deepest level the book read) gets a level of our own orders."""
+    get = ours.get
+    entries: Sequence[DepthLevel] = book_levels
+    unread_prices: set[int] = set()
+    if unread:
+        own = [DepthLevel(price6, ours[(is_bid, price6)][1], ours[(is_bid, price6)][0]) for price6 in unread]
+        entries = sorted([*book_levels, *own], key=lambda e: -e.price6 if is_bid else e.price6)
+        unread_prices.update(unread)
+
+    def level(entry: DepthLevel) -> LadderLevel:
+        price6 = entry.price6
+        count = held[0] if (held := get((is_bid, price6))) else 0
+        if unread_prices and price6 in unread_prices:
+            return LadderLevel(is_bid, price6, entry.amount18, entry.order_count, count, read=False)
+        return LadderLevel(is_bid, price6, entry.amount18, entry.order_count, count)
+
+    flags = [(is_bid, entry.price6) in ours for entry in entries] if ours else []
+    if len(entries) <= room or not any(flags[room:]):
+        return [level(entry) for entry in entries[:room]]
+    plan = _fold_side(tuple(flags), room)
+    rows: list[LadderRow] = []
+    for row in plan.rows:
+        if isinstance(row, range):
+            rows.append(LadderFold(len(row), at_least=entries[row.stop].price6 in unread_prices))
+        else:
+            rows.append(level(entries[row]))
+    if plan.first_left_out is not None:
+        left_out = [get((is_bid, entry.price6)) for entry in entries[plan.first_left_out :]]
+        farthest = max(i for i, mine in enumerate(flags) if mine)
+        rows.append(
+            LadderMore(
+                is_bid,
+                orders=sum(held[0] for held in left_out if held),
+                farthest6=entries[farthest].price6,
+                after_shown=any(isinstance(row, LadderLevel) and row.ours for row in rows),
+            )
+        )
+    return rows
+
+
+def build_ladder(snapshot: EngineSnapshot, rows: int, ours: OurLevels | None = None) -> LadderModel | None:
+    """The levels that fit in `rows` lines, centred on the spread, with every level of ours the
+    room allows; None before the first book. `ours` is `our_levels(snapshot.wallets)` when the
+    caller already has it."""
     book = snapshot.book
     if book is None:
         return None
     ask_room, bid_room = split_room(rows)
     if ours is None:
-        ours = our_order_counts(snapshot.wallets)
-    asks = [
-        LadderLevel(
-            False, level.price6, level.amount18, level.order_count, ours.get((False, level.price6), 0)
-        )
-        for level in book.asks[:ask_room]
-    ]
-    bids = [
-        LadderLevel(True, level.price6, level.amount18, level.order_count, ours.get((True, level.price6), 0))
-        for level in book.bids[:bid_room]
-    ]
-    shown = [level.amount18 for level in (*asks, *bids)]
-    padded_asks: list[LadderLevel | None] = [None] * (ask_room - len(asks))
+        ours = our_levels(snapshot.wallets)
+    # our prices beyond the deepest level the book read on a side (none on a side it read empty)
+    unread_bids: list[int] = []
+    unread_asks: list[int] = []
+    if ours and (book.bids or book.asks):
+        deepest_bid6 = book.bids[-1].price6 if book.bids else 0
+        deepest_ask6 = book.asks[-1].price6 if book.asks else 0
+        for is_buy, price6 in ours:
+            if is_buy:
+                if price6 < deepest_bid6:
+                    unread_bids.append(price6)
+            elif 0 < deepest_ask6 < price6:
+                unread_asks.append(price6)
+    asks = side_rows(False, book.asks, ours, unread_asks, ask_room)
+    bids = side_rows(True, book.bids, ours, unread_bids, bid_room)
+    shown = [row.amount18 for row in (*asks, *bids) if isinstance(row, LadderLevel) and row.read]
+    padded_asks: list[LadderRow | None] = [None] * (ask_room - len(asks))
     padded_asks.extend(reversed(asks))
-    padded_bids: list[LadderLevel | None] = [*bids]
+    padded_bids: list[LadderRow | None] = [*bids]
     padded_bids.extend([None] * (bid_room - len(bids)))
     top = book.top
     return LadderModel(
@@ -218,24 +322,34 @@ class LevelLayout:
 def level_layout(model: LadderModel, width: int, tick6: int) -> LevelLayout:
     """The columns fit the longest price and size shown: for non-negative numbers with fixed
     places and grouping, the largest one is the longest (two lookups, not two per level)."""
-    levels = [lv for lv in (*model.asks, *model.bids) if lv is not None]
+    levels = model.levels
     if not levels:
         return LevelLayout(width=width, tick6=tick6, price_width=0, size_width=0)
     return LevelLayout(
         width=width,
         tick6=tick6,
         price_width=len(price_text(max(lv.price6 for lv in levels), tick6)),
-        size_width=len(amount_text(model.max_amount18)),
+        size_width=len(amount_text(max(lv.amount18 for lv in levels))),
     )
 
 
+@lru_cache(maxsize=4096)
+def depth_bar(amount18: int, scale18: int, width: int) -> str:
+    """Memoised: most levels keep their size from one snapshot to the next."""
+    fraction = amount18 / scale18 if scale18 > 0 else 0.0
+    return bar_cells(fraction, width).rstrip()
+
+
 def level_bar(level: LadderLevel, layout: LevelLayout, scale18: int) -> str:
-    fraction = level.amount18 / scale18 if scale18 > 0 else 0.0
-    return bar_cells(fraction, layout.bar_width).rstrip()
+    """The depth bar, or for a level of ours beyond the book read, the note saying so."""
+    if not level.read:
+        return next((note for note in UNREAD_NOTES if len(note) <= layout.bar_width), "")
+    return depth_bar(level.amount18, scale18, layout.bar_width)
 
 
 def level_line(level: LadderLevel, layout: LevelLayout, bar: str) -> StyledLine:
-    """`●2  3,001.10   0.0471 ███▍` — our count, price, size, then a bar proportional to size."""
+    """`●2  3,001.10   0.0471 ███▍` — our count, price, size, then a bar proportional to size
+    (`●2  2,951.10   0.0200 depth not read` for a level of ours beyond the book read)."""
     side = BID_STYLE if level.is_bid else ASK_STYLE
     line = LineBuilder()
     if level.ours:
@@ -248,7 +362,33 @@ def level_line(level: LadderLevel, layout: LevelLayout, bar: str) -> StyledLine:
     line.append(amount_text(level.amount18).rjust(layout.size_width), style="bold" if level.ours else "")
     if bar:
         line.append(" ")
-        line.append(bar, style=f"dim {side}")
+        line.append(bar, style=f"dim {side}" if level.read else NOTE_STYLE)
+    return line.build()
+
+
+def fold_line(fold: LadderFold) -> StyledLine:
+    """`    ⋮ 7 levels`: levels of the book left out between the rows above and below."""
+    plus = "+" if fold.at_least else ""
+    noun = "level" if fold.levels == 1 and not plus else "levels"
+    return LineBuilder().append(f"    ⋮ {fold.levels}{plus} {noun}", style=NOTE_STYLE).build()
+
+
+def more_line(more: LadderMore, width: int, tick6: int) -> StyledLine:
+    """`● 14 more of ours down to 2,985.00`, in the longest wording that fits `width`."""
+    price = price_text(more.farthest6, tick6)
+    direction = "down to" if more.is_bid else "up to"
+    count = f"{more.orders} more" if more.after_shown else f"{more.orders}"
+    wordings = (
+        (f" {count} of ours {direction} ", price),
+        (f" {count} {direction} ", price),
+        (f" +{more.orders} to ", price),
+        (f" +{more.orders}", ""),
+    )
+    text, shown_price = next(
+        ((text, p) for text, p in wordings if 1 + cell_len(text) + len(p) <= width), wordings[-1]
+    )
+    line = LineBuilder().append("●", style=OURS_STYLE).append(text, style=NOTE_STYLE)
+    line.append(shown_price, style=f"bold {BID_STYLE if more.is_bid else ASK_STYLE}")
     return line.build()
 
 
@@ -264,11 +404,15 @@ def ladder_specs(model: LadderModel | None, width: int, tick6: int) -> list[Line
     layout = level_layout(model, width, tick6)
     scale = model.scale18
 
-    def level_spec(level: LadderLevel | None) -> LineSpec:
-        if level is None:
+    def level_spec(row: LadderRow | None) -> LineSpec:
+        if row is None:
             return ("blank",), lambda: BLANK
-        bar = level_bar(level, layout, scale)
-        return (level, layout, bar), lambda: level_line(level, layout, bar)
+        if isinstance(row, LadderFold):
+            return (row,), lambda: fold_line(row)
+        if isinstance(row, LadderMore):
+            return (row, width, tick6), lambda: more_line(row, width, tick6)
+        bar = level_bar(row, layout, scale)
+        return (row, layout, bar), lambda: level_line(row, layout, bar)
 
     first, second = spread_lines(model, tick6)
     spread_key = ("spread", model.spread6, model.mid6, model.mark6, model.last_trade6, tick6)
@@ -299,15 +443,15 @@ class Ladder(LineWidget):
         self._cache_key: tuple[int, int, int] | None = None
         self._strips: list[Strip] = []
         self._line_cache: LRUCache[tuple[int, LineKey], Strip] = LRUCache(self.CACHE_SIZE)
-        self._ours = OurOrderCounts()
-        self._ours_counts: Counter[tuple[bool, int]] = Counter()
+        self._ours = OurLevelsTracker()
+        self._ours_levels: OurLevels = {}
         self.lines_rendered = 0
         """Line strips rendered (cache misses)."""
 
     def show(self, snapshot: EngineSnapshot) -> None:
         self._snapshot = snapshot
         self._generation += 1
-        self._ours_counts = self._ours.update(snapshot.wallets)
+        self._ours_levels = self._ours.update(snapshot.wallets)
         self.set_title(f"Book {snapshot.market.symbol}")
         self.set_subtitle(floor_text(snapshot.floor_ticks, snapshot.market.tick6))
         width, height = self.size
@@ -338,7 +482,7 @@ class Ladder(LineWidget):
         base = self.base_style
         console = self.app.console
         strips = []
-        model = build_ladder(snapshot, height, self._ours_counts)
+        model = build_ladder(snapshot, height, self._ours_levels)
         for spec_key, make in ladder_specs(model, width, snapshot.market.tick6):
             key = (width, spec_key)
             strip = self._line_cache.get(key)
