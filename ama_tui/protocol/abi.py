@@ -267,12 +267,13 @@ SESSION_REGISTRY_ABI: Final[list[AbiEntry]] = parse_abi(
         "function metaNonce(address trader) view returns (uint256)",
         f"function createSession({SESSION_PERMIT_TUPLE} permit, bytes signature) returns (bytes32 sessionId)",
         "function sessions(bytes32 sessionId) view returns (address trader, bytes32 relayerSetRoot,"
-        " uint256 expiry, uint256 maxNotionalPerTrade, uint256 maxNotionalPerSession, bytes32 methodsBitmap,"
-        " uint256 notionalUsed, bool active)",
+        " uint256 expiry, uint256 maxNotionalPerTrade, uint256 maxNotionalPerSession,"
+        " uint256 sessionNotionalUsed, bytes32 methodsBitmap, bool revoked)",
     )
 )
-"""`metaNonce`, `createSession` and the public `sessions` getter (a session's state; an unknown id
-reads all zero, `active` false)."""
+"""`metaNonce`, `createSession` and the public `sessions` getter in the real registry's shape (a
+session's state; an unknown id reads all zero). Older stand-ins answer `..., methodsBitmap,
+notionalUsed, active` in the same eight words: `venues.dexetra.sessions` reads both."""
 
 MULTICALL3_ABI: Final[list[AbiEntry]] = parse_abi(
     (

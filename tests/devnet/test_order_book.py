@@ -221,7 +221,7 @@ def test_a_session_market_order_fills_and_charges_the_traded_notional(devnet: De
     assert call.call({"from": devnet.relayer}) == 3 * UNIT // 2
     devnet.send(devnet.relayer, call)
     assert book.functions.getUserPosition(devnet.trader).call() == 3 * UNIT // 2
-    used = devnet.registry.functions.sessions(devnet.session_id).call()[6]
+    used = devnet.registry.functions.sessions(devnet.session_id).call()[5]
     assert used == 4_510_000 + 4_530_000 // 2
 
 
@@ -230,7 +230,7 @@ def _book_state(devnet: Devnet, book: Contract) -> tuple[object, ...]:
         tuple(book.functions.getUserOrders(devnet.trader).call()),
         tuple(book.functions.getBestPrices().call()),
         devnet.available(devnet.trader),
-        devnet.registry.functions.sessions(devnet.session_id).call()[6],
+        devnet.registry.functions.sessions(devnet.session_id).call()[5],
     )
 
 

@@ -353,7 +353,7 @@ def test_session_place_modify_cancel_reserve_and_release_margin(
     assert created["sessionId"] == permit.session_id
     assert created["txHash"].startswith("0x") and created["blockNumber"] == chain.w3.eth.block_number
     session = chain.registry.functions.sessions(permit.session_id).call()
-    assert session[0] == trader and session[-1] is True
+    assert session[0] == trader and session[-1] is False  # not revoked
 
     price6, amount18 = 2_999_000_000, 3 * UNIT // 2
     order_id = place(api, chain, permit.session_id, trader, price6, amount18, True)

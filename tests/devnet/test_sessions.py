@@ -43,10 +43,10 @@ def test_a_permit_signed_by_the_protocol_module_opens_a_session(devnet: Devnet) 
     assert registry.functions.metaNonce(devnet.trader).call() == nonce + 1
 
     session = registry.functions.sessions(permit.session_id).call()
-    trader, root, expiry, per_trade, per_session, bitmap, used, active = session
+    trader, root, expiry, per_trade, per_session, used, bitmap, revoked = session
     assert trader == devnet.trader
     assert "0x" + root.hex() == devnet.deployment.relayer_set_root == relayer_set_root(devnet.relayers)
-    assert (expiry, per_trade, per_session, used, active) == (permit.expiry, 123, 0, 0, True)
+    assert (expiry, per_trade, per_session, used, revoked) == (permit.expiry, 123, 0, 0, False)
     assert "0x" + bitmap.hex() == permit.methods_bitmap
     alu_id = devnet.market_id(devnet.alu)
     assert registry.functions.getAllowedMarkets(permit.session_id).call() == [alu_id]
@@ -119,7 +119,7 @@ def test_every_relayer_of_an_odd_sized_set_can_trade(devnet: Devnet) -> None:
     for relayer in devnet.relayers:
         devnet.send(relayer, _place_call(devnet, devnet.session_id, relayer=relayer))
     assert len(devnet.alu.functions.getUserOrders(devnet.trader).call()) == len(devnet.relayers)
-    used = devnet.registry.functions.sessions(devnet.session_id).call()[6]
+    used = devnet.registry.functions.sessions(devnet.session_id).call()[5]
     assert used == 3 * PRICE  # notional6 of 1 unit at PRICE, three times
 
 

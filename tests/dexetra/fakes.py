@@ -26,7 +26,9 @@ from ama_tui.venues.dexetra.codec import (
     GET_USER_ORDERS,
     LAST_TRADE_PRICE,
     MARKET_STATIC,
+    ORDER_MODIFIED_TOPIC,
     ORDER_PLACED_TOPIC,
+    SESSIONS,
     TRADE_TOPIC,
     address_topic,
 )
@@ -87,6 +89,10 @@ class FakeChain:
     """block -> (user_orders, orders) as of the end of that block."""
     logs: list[dict[str, Any]] = field(default_factory=list)
     receipts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    pending_txs: set[str] = field(default_factory=set)
+    """Transactions the node holds, not mined (eth_getTransactionByHash answers them)."""
+    sessions: dict[bytes, bytes] = field(default_factory=dict)
+    """session id -> the registry's `sessions` return data (unknown ids read all zero)."""
     posts: int = 0
     methods: list[str] = field(default_factory=list)
     inner_calls: int = 0
@@ -140,6 +146,11 @@ class FakeChain:
             return self._logs(params[0])
         if method == "eth_getTransactionReceipt":
             return self.receipts.get(params[0])
+        if method == "eth_getTransactionByHash":
+            tx = params[0]
+            if tx in self.receipts:
+                return {"hash": tx, "blockNumber": self.receipts[tx].get("blockNumber", hex(self.block))}
+            return {"hash": tx, "blockNumber": None} if tx in self.pending_txs else None
         if method == "eth_getBlockByNumber":
             return {"number": params[0], "timestamp": hex(1_700_000_000 + int(params[0], 16))}
         raise _Revert({"code": -32601, "message": f"method {method} not found"})
@@ -171,6 +182,9 @@ class FakeChain:
         if selector == GET_AVAILABLE_COLLATERAL.selector:
             (user,) = abi_decode(["address"], args)
             return True, abi_encode(["uint256"], [self.collateral.get(_key(user), 0)])
+        if selector == SESSIONS.selector:
+            (session_id,) = abi_decode(["bytes32"], args)
+            return True, self.sessions.get(bytes(session_id), bytes(32 * 8))
         if selector == GET_POSITION_SUMMARY.selector:
             user, _ = abi_decode(["address", "bytes32"], args)
             return True, abi_encode(
@@ -224,6 +238,17 @@ class FakeChain:
                 "topics": [ORDER_PLACED_TOPIC, hex(order_id), address_topic(trader)],
                 "data": "0x"
                 + abi_encode(["uint256", "uint256", "bool", "bool"], [price6, amount18, is_buy, True]).hex(),
+                "logIndex": hex(index),
+            }
+        )
+
+    def add_modification(self, *, tx: str, old_id: int, new_id: int, trader: str, index: int) -> None:
+        receipt = self.receipts.setdefault(tx, {"transactionHash": tx, "status": "0x1", "logs": []})
+        receipt["logs"].append(
+            {
+                "address": BOOK,
+                "topics": [ORDER_MODIFIED_TOPIC, hex(old_id), hex(new_id), address_topic(trader)],
+                "data": "0x" + abi_encode(["uint256", "uint256"], [1, 1]).hex(),
                 "logIndex": hex(index),
             }
         )

@@ -173,7 +173,11 @@ def test_create_session_struct_matches_the_eip712_type() -> None:
     ]
     session = find(SESSION_REGISTRY_ABI, "sessions")
     assert session["stateMutability"] == "view"
-    assert [o["name"] for o in session["outputs"]][-2:] == ["notionalUsed", "active"]
+    assert [(o["name"], o["type"]) for o in session["outputs"]][-3:] == [
+        ("sessionNotionalUsed", "uint256"),
+        ("methodsBitmap", "bytes32"),
+        ("revoked", "bool"),
+    ]
 
 
 def test_parser_rejects_garbage() -> None:

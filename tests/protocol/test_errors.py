@@ -4,7 +4,16 @@ import json
 
 import pytest
 
-from ama_tui.protocol.errors import TRANSIENT, ErrorCode, classify
+from ama_tui.protocol.errors import (
+    MARKET_CLOSED,
+    REMEDIES,
+    SESSION_INVALID,
+    TRANSIENT,
+    ErrorCode,
+    Remedy,
+    classify,
+    remedy,
+)
 from tests.conftest import TS_STATE_FIXTURE
 
 TS_STATE = TS_STATE_FIXTURE
@@ -69,3 +78,56 @@ def test_production_journal_errors() -> None:
         if error == "fetch failed":
             assert code is ErrorCode.NETWORK_ERROR
     assert ErrorCode.REPLACEMENT_FEE_TOO_LOW in TRANSIENT
+
+
+def test_every_code_has_one_remedy() -> None:
+    assert set(REMEDIES) == set(ErrorCode)
+    assert remedy("session_revoked") is Remedy.NEW_SESSION and remedy("something_new") is None
+    assert remedy(None) is None
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "session_unknown",
+        "session_revoked",
+        "session_expired",
+        "session_bad_trader",
+        "session_trade_cap",
+        "session_session_cap",
+        "session_method_denied",
+        "session_bad_relayer",
+        "session_orderbook_not_allowed",
+    ],
+)
+def test_the_real_registrys_session_failures_open_a_new_session(code: str) -> None:
+    assert ErrorCode(code) in SESSION_INVALID and remedy(code) is Remedy.NEW_SESSION
+
+
+def test_a_mined_revert_is_not_transient() -> None:
+    assert ErrorCode.TX_REVERTED not in TRANSIENT and remedy("tx_reverted") is Remedy.MINED_REVERT
+    assert classify('{"error":"tx_reverted","txHash":"0x1"}') is ErrorCode.TX_REVERTED
+
+
+def test_market_state_and_closed_markets() -> None:
+    for code in ("ob_no_liquidity_for_market", "crosses_spot_liquidity", "order_not_found"):
+        assert remedy(code) is Remedy.SKIP_ORDER
+    assert {code.value for code in MARKET_CLOSED} >= {
+        "ob_settled",
+        "orderbook_not_deployed",
+        "vault_market_not_assigned",
+        "vault_market_assigned_to_other_orderbook",
+        "vault_orderbook_role_missing",
+        "margin_not_enabled",
+    }
+    assert classify("ob_no_liquidity_for_market") is ErrorCode.OB_NO_LIQUIDITY  # not "no liquidity"
+
+
+def test_the_routes_spellings_classify() -> None:
+    assert classify("diamond_missing_selector:sessionPlaceLimit") is ErrorCode.DIAMOND_MISSING_SELECTOR
+    assert classify("invalid orderBook") is ErrorCode.INVALID_ORDER_BOOK_SPACED
+    assert classify("invalid_orderBook") is ErrorCode.INVALID_ORDER_BOOK
+    assert classify("rate_limit_exceeded") is ErrorCode.RATE_LIMITED
+    assert classify("relay failed: timeout") is ErrorCode.UNAVAILABLE
+    assert classify("server misconfigured") is ErrorCode.UNAVAILABLE
+    assert ErrorCode.ALL_RELAYERS_INSUFFICIENT_FUNDS in TRANSIENT

@@ -28,9 +28,9 @@ contract SessionRegistry is Owned, ISessionRegistry {
         uint256 expiry;
         uint256 maxNotionalPerTrade;
         uint256 maxNotionalPerSession;
+        uint256 sessionNotionalUsed;
         bytes32 methodsBitmap;
-        uint256 notionalUsed;
-        bool active;
+        bool revoked;
     }
 
     bytes32 public constant SESSION_PERMIT_TYPEHASH = keccak256(
@@ -125,9 +125,9 @@ contract SessionRegistry is Owned, ISessionRegistry {
             expiry: permit.expiry,
             maxNotionalPerTrade: permit.maxNotionalPerTrade,
             maxNotionalPerSession: permit.maxNotionalPerSession,
+            sessionNotionalUsed: 0,
             methodsBitmap: permit.methodsBitmap,
-            notionalUsed: 0,
-            active: true
+            revoked: false
         });
         bytes32[] storage markets = _allowedMarkets[sessionId];
         for (uint256 i = 0; i < permit.allowedMarkets.length; ++i) {
@@ -144,7 +144,7 @@ contract SessionRegistry is Owned, ISessionRegistry {
     function revokeSession(bytes32 sessionId) external {
         Session storage session = sessions[sessionId];
         require(session.trader != address(0) && session.trader == msg.sender, "not_session_trader");
-        session.active = false;
+        session.revoked = true;
         emit SessionRevoked(sessionId, msg.sender);
     }
 
@@ -171,7 +171,7 @@ contract SessionRegistry is Owned, ISessionRegistry {
         require(isOrderBook[msg.sender], "not_order_book");
         Session storage session = sessions[sessionId];
         address owner_ = session.trader;
-        require(owner_ != address(0) && session.active, "session_unknown");
+        require(owner_ != address(0) && !session.revoked, "session_unknown");
         require(owner_ == trader, "invalid_session_id");
         require(block.timestamp < session.expiry, "session_expired");
         require((uint256(session.methodsBitmap) >> methodBit) & 1 == 1, "session_method_denied");
@@ -180,10 +180,10 @@ contract SessionRegistry is Owned, ISessionRegistry {
 
         uint256 perTrade = session.maxNotionalPerTrade;
         require(perTrade == 0 || notional6 <= perTrade, "session_notional_cap");
-        uint256 used = session.notionalUsed + notional6;
+        uint256 used = session.sessionNotionalUsed + notional6;
         uint256 perSession = session.maxNotionalPerSession;
         require(perSession == 0 || used <= perSession, "session_notional_cap");
-        session.notionalUsed = used;
+        session.sessionNotionalUsed = used;
         emit SessionCharged(sessionId, relayer, methodBit, notional6, used);
     }
 

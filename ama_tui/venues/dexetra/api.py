@@ -37,7 +37,8 @@ TRADE: Final = "/api/gasless/trade"
 
 DEFAULT_TIMEOUT_S: Final = 10.0
 TRADE_TIMEOUT_S: Final = 45.0
-"""A trade waits for its transaction to be mined on the relay's side: allow for a slow block."""
+"""A relay asked to wait for mining (the real route answers `pending` by default) waits for its
+transaction's block: allow for a slow one."""
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -1,7 +1,10 @@
 """The web app's JSON answers (reference section 4) as pydantic models.
 
 Extra fields are kept and ignored (the app adds fields freely); a missing or malformed field the
-venue relies on is an error that names the route and the field, never a traceback. Floats in
+venue relies on is an error that names the route and the field, never a traceback. Fields the
+real app sends as null (reference section 7) are accepted: a market not yet deployed has no
+`market_address`/`market_id_bytes32`; the live book's `lastTradePrice` is null when it reads 0 and
+its `depth`/`recentTrades` are null when their reads time out. Floats in
 human units are read once, exactly, through `core.units`; integers on the wire may be JSON
 numbers or decimal strings.
 """
@@ -59,7 +62,17 @@ def _tick(value: Any) -> Decimal:
     return tick
 
 
+def _zero_if_null(value: Any) -> Any:
+    return 0 if value is None else value
+
+
+def _empty_if_null(value: Any) -> Any:
+    return [] if value is None else value
+
+
 HumanNumber = Annotated[Decimal, BeforeValidator(_human)]
+HumanOrZero = Annotated[Decimal, BeforeValidator(_human), BeforeValidator(_zero_if_null)]
+"""A human-unit number where null means 0 (validators run last-listed first)."""
 Uint = Annotated[int, BeforeValidator(_uint)]
 Address = Annotated[str, BeforeValidator(_address)]
 Bytes32 = Annotated[str, BeforeValidator(_bytes32)]
@@ -77,13 +90,19 @@ class MarketRowModel(_Answer):
     symbol: str = Field(min_length=1)
     name: str
     market_identifier: str
-    market_address: Address
-    market_id_bytes32: Bytes32
+    market_address: Address | None
+    market_id_bytes32: Bytes32 | None
+    """Both null (present, never missing) for a market not deployed yet, e.g. PENDING."""
     chain_id: Uint
     tick_size: Tick
     decimals: Uint
     market_status: str = Field(min_length=1)
     initial_price: HumanNumber | None = None
+
+    @property
+    def deployed(self) -> bool:
+        """Has the market an order book on chain? (Only a deployed market can be resolved or traded.)"""
+        return self.market_address is not None and self.market_id_bytes32 is not None
 
 
 class Pagination(_Answer):
@@ -118,10 +137,13 @@ class OrderbookData(_Answer):
     orderBookAddress: Address
     bestBid: HumanNumber
     bestAsk: HumanNumber
-    lastTradePrice: HumanNumber
+    lastTradePrice: HumanOrZero
+    """null when the book's last trade price reads 0."""
     markPrice: HumanNumber
     depth: DepthModel | None = None
-    recentTrades: list[Any] = Field(default_factory=list)
+    """null when its read failed or timed out: unknown, not empty."""
+    recentTrades: Annotated[list[Any], BeforeValidator(_empty_if_null)] = Field(default_factory=list)
+    """null when its read failed or timed out."""
 
 
 class OrderbookAnswer(_Answer):
@@ -148,6 +170,9 @@ class SessionInitAnswer(_Answer):
 
 
 class TradeAnswer(_Answer):
+    """`{txHash, pending: true}` by default, `{txHash, blockNumber, mined: true}` when the relay
+    waits; the real route never sends `orderId` or `filledAmount` (older relays did)."""
+
     txHash: Bytes32
     blockNumber: Uint | None = None
     mined: bool | None = None

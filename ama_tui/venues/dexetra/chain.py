@@ -5,8 +5,9 @@ Each public method costs a fixed number of HTTP round trips whatever the number 
 - `connect`: 1 (chain id, Multicall3 code, registry code)
 - `market_static`: 1, then cached
 - `top`: 1 (best prices, last trade, mark)
-- `read_orders`: 2 (round 1: every wallet's order ids, optionally their collateral and the head
-  block; round 2: every order, optionally the fill logs up to that head)
+- `read_orders`: 2 (round 1: every wallet's order ids, optionally their collateral, the state of
+  watched transactions, and the head block; round 2: every order, optionally the fill logs up to
+  that head)
 - `collateral`, `positions`, `head`, `trade_logs`: 1 each
 """
 
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from ama_tui.core.market import BookTop, OpenOrder
@@ -42,7 +43,9 @@ from ama_tui.venues.dexetra.codec import (
     hex_int,
 )
 from ama_tui.venues.dexetra.fills import TradeLog, parse_trade_log
+from ama_tui.venues.dexetra.receipts import TxState
 from ama_tui.venues.dexetra.rpc import JsonRpcClient, RpcReply, RpcRequest
+from ama_tui.venues.dexetra.sessions import RegistryShape, session_record, shape_of
 
 MAX_LOG_RANGE: Final = 2_000
 """Blocks per eth_getLogs (hosted nodes cap the range)."""
@@ -74,6 +77,10 @@ class OrdersRead:
     head: int
     logs: tuple[TradeLog, ...] | None
     """TradeExecutionCompleted of the traders in (fills_after, head], when asked for."""
+    tx_states: dict[str, TxState] = field(default_factory=dict)
+    """The watched transactions the node answered for (one it failed to answer is left out)."""
+    receipts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """The receipts of the watched transactions that are mined."""
 
 
 def _value(function: AbiFunction, result: CallResult, what: str) -> tuple[Any, ...]:
@@ -112,6 +119,7 @@ class ChainReader:
         self._chunk = chunk
         self._executor: CallExecutor | None = None
         self._static: dict[str, MarketStatic] = {}
+        self._session_shapes: dict[str, RegistryShape] = {}
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ set-up
@@ -200,16 +208,19 @@ class ChainReader:
         *,
         vault: str | None = None,
         fills_after: int | None = None,
+        watch: Sequence[str] = (),
     ) -> OrdersRead:
         """Every trader's resting orders in two round trips. With `vault`, round 1 also reads
-        every trader's free collateral; with `fills_after`, round 2 also reads the traders' fill
-        logs in (fills_after, head], head being the block number round 1 saw."""
+        every trader's free collateral; with `watch` (transaction hashes), round 1 also reads
+        whether each is mined (its receipt) or pending; with `fills_after`, round 2 also reads the
+        traders' fill logs in (fills_after, head], head being the block number round 1 saw."""
         executor = self.executor
         calls = [Call(order_book, GET_USER_ORDERS.encode(t)) for t in traders]
         if vault is not None:
             calls += [Call(vault, GET_AVAILABLE_COLLATERAL.encode(t)) for t in traders]
-        results, extra = executor.run(calls, [RpcRequest("eth_blockNumber")])
+        results, extra = executor.run(calls, [RpcRequest("eth_blockNumber"), *_watch_requests(watch)])
         head = _head(extra[0])
+        tx_states, receipts = _tx_states(watch, extra[1:])
         ids_of: dict[str, list[int]] = {}
         for trader, result in zip(traders, results, strict=False):
             (ids,) = _value(GET_USER_ORDERS, result, f"for {trader}")
@@ -256,23 +267,33 @@ class ChainReader:
                 seen.add(order_id)
                 mine.append(_open_order(order_id, held))
             orders[trader] = tuple(sorted(mine, key=lambda o: o.order_id))
-        return OrdersRead(orders, collateral, head, logs)
+        return OrdersRead(orders, collateral, head, logs, tx_states, receipts)
 
     def collateral(self, vault: str, traders: Sequence[str]) -> dict[str, int]:
         results, _ = self.executor.run([Call(vault, GET_AVAILABLE_COLLATERAL.encode(t)) for t in traders])
         return _collateral_of(traders, results)
 
     def sessions_active(self, registry: str, session_ids: Sequence[str], now_s: int) -> dict[str, bool]:
-        """Per session id: does the registry hold it active and unexpired? (1 round trip)"""
+        """Per session id: does the registry hold it, not revoked and unexpired? (1 round trip;
+        either shape of the `sessions` getter, see `venues.dexetra.sessions`)"""
         calls = [
             Call(registry, SESSIONS.encode(bytes.fromhex(sid.removeprefix("0x")))) for sid in session_ids
         ]
         results, _ = self.executor.run(calls)
-        out: dict[str, bool] = {}
-        for session_id, result in zip(session_ids, results, strict=True):
-            record = _value(SESSIONS, result, f"for session {session_id}")
-            out[session_id] = bool(record[-1]) and int(record[2]) > now_s
-        return out
+        records = [
+            _value(SESSIONS, result, f"for session {sid}")
+            for sid, result in zip(session_ids, results, strict=True)
+        ]
+        with self._lock:
+            shape = self._session_shapes.get(registry.lower(), RegistryShape.REAL)
+        for fields in records:  # a record that tells its shape tells the registry's
+            shape = shape_of(fields) or shape
+        with self._lock:
+            self._session_shapes[registry.lower()] = shape
+        return {
+            sid: session_record(fields, shape_of(fields) or shape).active(now_s)
+            for sid, fields in zip(session_ids, records, strict=True)
+        }
 
     def positions(self, static: MarketStatic, traders: Sequence[str]) -> dict[str, Position]:
         calls = [Call(static.vault, GET_POSITION_SUMMARY.encode(t, static.market_id)) for t in traders]
@@ -379,6 +400,34 @@ def _open_order(order_id: int, order: RawOrder) -> OpenOrder:
         margin_required6=order.margin_required6,
         is_margin_order=order.is_margin_order,
     )
+
+
+def _watch_requests(tx_hashes: Sequence[str]) -> list[RpcRequest]:
+    return [
+        request
+        for tx_hash in tx_hashes
+        for request in (
+            RpcRequest("eth_getTransactionReceipt", (tx_hash,)),
+            RpcRequest("eth_getTransactionByHash", (tx_hash,)),
+        )
+    ]
+
+
+def _tx_states(
+    tx_hashes: Sequence[str], replies: Sequence[RpcReply]
+) -> tuple[dict[str, TxState], dict[str, dict[str, Any]]]:
+    """Each watched transaction's state from its receipt and by-hash replies (two per hash); a
+    transaction the node failed to answer for is left out (its state is not known)."""
+    states: dict[str, TxState] = {}
+    receipts: dict[str, dict[str, Any]] = {}
+    for index, tx_hash in enumerate(tx_hashes):
+        receipt, held = replies[2 * index], replies[2 * index + 1]
+        if receipt.error is None and isinstance(receipt.result, dict):
+            states[tx_hash] = TxState.MINED
+            receipts[tx_hash] = receipt.result
+        elif receipt.error is None and held.error is None:
+            states[tx_hash] = TxState.PENDING if isinstance(held.result, dict) else TxState.UNKNOWN
+    return states, receipts
 
 
 def _has_code(code: Any) -> bool:

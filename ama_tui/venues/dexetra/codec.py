@@ -74,6 +74,7 @@ GET_LEVERAGE_INFO: Final = AbiFunction.of(ORDER_BOOK_ABI, "getLeverageInfo")
 
 TRADE_TOPIC: Final = event_topic(find(ORDER_BOOK_ABI, "TradeExecutionCompleted", "event"))
 ORDER_PLACED_TOPIC: Final = event_topic(find(ORDER_BOOK_ABI, "OrderPlaced", "event"))
+ORDER_MODIFIED_TOPIC: Final = event_topic(find(ORDER_BOOK_ABI, "OrderModified", "event"))
 
 # --- CoreVault, Multicall3 --------------------------------------------------------------
 

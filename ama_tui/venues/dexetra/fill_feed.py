@@ -14,17 +14,15 @@ from typing import Final
 
 from ama_tui.venues.base import Fill
 from ama_tui.venues.dexetra.chain import ChainReader
-from ama_tui.venues.dexetra.codec import MalformedChainData
 from ama_tui.venues.dexetra.fills import (
     Attribution,
     FillSide,
-    Placement,
     TradeLog,
     attribute,
     fill_sides,
-    placements,
     to_fill,
 )
+from ama_tui.venues.dexetra.receipts import Placement, placements
 
 CACHE_SIZE: Final = 20_000
 
@@ -59,7 +57,7 @@ class FillFeed:
         for tx_hash, receipt in receipts.items():
             try:
                 placed[tx_hash] = placements(receipt, order_book) if receipt is not None else None
-            except MalformedChainData:
+            except ValueError:  # MalformedChainData, or a topic that is not hex
                 placed[tx_hash] = None
         pairs = sorted({(side.log.block_number - 1, side.trader) for side in sides})
         resting = chain.orders_at(order_book, pairs)

@@ -3,14 +3,19 @@
 The event names the buyer and the seller, not the orders. Which order of ours a fill belongs to,
 and whether we were maker or taker, is worked out from two facts the chain keeps:
 
-- a taker's limit order is placed in the trade's own transaction: an `OrderPlaced` of that
-  trader on that side earlier in the same receipt;
+- a taker's order (limit or market) is placed in the trade's own transaction: an `OrderPlaced` of
+  that trader on that side in the same receipt. The real contract emits it *after* the trade logs
+  (reference section 7), older stand-ins before them: the position does not matter (a session
+  call places one order; with several, the first one after the trade, else the last one before);
 - a maker's order was already resting at the end of the previous block, at the trade's price on
   that side; within a price level orders fill first in, first out, i.e. in order-id order.
 
-When neither can be established (a market order, an order placed earlier in the same block, a
-node that keeps no state that old) the fill still counts, with `order_id` and `is_maker` None.
-Everything here is pure; `fill_feed` does the reads.
+A maker never shares a transaction's side with its taker (the taker's counterparties rest on the
+other side, and the contract cancels rather than trades a trader's own resting order).
+When neither can be established (a market order of a contract that emits no `OrderPlaced` for
+it, an order placed earlier in the same block, a node that keeps no state that old) the fill
+still counts, with `order_id` and `is_maker` None. Everything here is pure; `fill_feed` does the
+reads.
 """
 
 from __future__ import annotations
@@ -21,7 +26,6 @@ from typing import Any
 
 from ama_tui.venues.base import Fill
 from ama_tui.venues.dexetra.codec import (
-    ORDER_PLACED_TOPIC,
     TRADE_TOPIC,
     MalformedChainData,
     RawOrder,
@@ -30,6 +34,7 @@ from ama_tui.venues.dexetra.codec import (
     topic_address,
     word,
 )
+from ama_tui.venues.dexetra.receipts import Placement
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,16 +65,6 @@ class FillSide:
     @property
     def counterparty(self) -> str:
         return self.log.seller if self.is_buy else self.log.buyer
-
-
-@dataclass(frozen=True, slots=True)
-class Placement:
-    """An `OrderPlaced` in a transaction receipt."""
-
-    log_index: int
-    order_id: int
-    trader: str
-    is_buy: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,25 +117,19 @@ def fill_sides(logs: Iterable[TradeLog], traders: Iterable[str]) -> list[FillSid
     return sides
 
 
-def placements(receipt: Mapping[str, Any], order_book: str) -> list[Placement]:
-    """The `OrderPlaced` events this order book emitted in a transaction."""
-    found: list[Placement] = []
-    for raw in receipt.get("logs") or ():
-        if not isinstance(raw, dict) or str(raw.get("address", "")).lower() != order_book.lower():
-            continue
-        topics = raw.get("topics") or []
-        if len(topics) != 3 or str(topics[0]).lower() != ORDER_PLACED_TOPIC:
-            continue
-        data = hex_bytes(raw.get("data"))
-        found.append(
-            Placement(
-                log_index=hex_int(raw.get("logIndex")),
-                order_id=int(str(topics[1]), 16),
-                trader=topic_address(str(topics[2])),
-                is_buy=word(data, 2) != 0,
-            )
-        )
-    return found
+def taker_order_id(placed: Sequence[Placement], side: FillSide) -> int | None:
+    """The id of the order `side` took with: its trader's placement on its side in the same
+    transaction, before or after the trade log (None when the transaction placed none)."""
+    own = [p for p in placed if p.trader == side.trader and p.is_buy == side.is_buy]
+    if not own:
+        return None
+    if len(own) == 1:
+        return own[0].order_id
+    index = side.log.log_index
+    after = [p for p in own if p.log_index > index]
+    if after:
+        return min(after, key=lambda p: p.log_index).order_id
+    return max(own, key=lambda p: p.log_index).order_id
 
 
 def attribute(
@@ -155,16 +144,10 @@ def attribute(
     out: dict[str, Attribution] = {}
     for side in sides:
         log = side.log
-        placed = placed_by_tx.get(log.tx_hash)
-        if placed:
-            own = [
-                p
-                for p in placed
-                if p.trader == side.trader and p.is_buy == side.is_buy and p.log_index < log.log_index
-            ]
-            if own:
-                out[side.fill_id] = Attribution(own[-1].order_id, False)
-                continue
+        taker_order = taker_order_id(placed_by_tx.get(log.tx_hash) or (), side)
+        if taker_order is not None:
+            out[side.fill_id] = Attribution(taker_order, False)
+            continue
         if resting_before is None:
             out[side.fill_id] = UNKNOWN
             continue

@@ -5,6 +5,18 @@ must be sure of (top of book, resting orders, collateral, positions, fills) is r
 A cycle's reads for the whole fleet take three JSON-RPC round trips (see `coalesce`) plus the
 API's depth read. Failures are the protocol's typed failures; no message carries a key, a
 signature or the RPC URL.
+
+The trade route answers `pending` by default and never an order id (reference section 7): a
+placement's id comes from its receipt (looked up once right after the answer, and with every
+open-orders read while it is in flight, see `in_doubt`); until the receipt or the book shows it,
+no second order goes out at that side and price.
+
+The route's collateral pre-check adds an estimated fee to the order's margin. `available_collateral`
+stays the chain's figure to the unit; the room for the fee is left by the planner's cap
+(`core.planner.wallet_cap6`: at most `maxWalletUtilization` <= 0.9 of a wallet's free collateral
+is ever reserved, so at least a tenth stays free for the fee), and an `insufficient_collateral`
+rejection of a limit order carries the chain's `margin6` and the route's `fee6` beside
+`available6`/`required6`, so a caller can shrink the order by exactly what is missing.
 """
 
 from __future__ import annotations
@@ -12,17 +24,18 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Final
 
 import httpx
 
+from ama_tui.core.margin import estimate_margin6
 from ama_tui.core.market import OpenOrder
-from ama_tui.core.units import UnitError, amount18, price6
 from ama_tui.protocol.accounts import checksum
 from ama_tui.protocol.errors import ErrorCode
-from ama_tui.protocol.methods import BYTES32_HEX, TradeMethod
+from ama_tui.protocol.methods import BYTES32_HEX
 from ama_tui.protocol.permits import SessionPermit
 from ama_tui.settings import LiveSettings
 from ama_tui.venues.addresses import trader_address, trader_addresses
@@ -30,16 +43,13 @@ from ama_tui.venues.base import (
     BookSnapshot,
     CancelOrder,
     Clock,
-    DepthLevel,
     FillsPage,
     MarketInfo,
     MarketPage,
     MarketRow,
     ModifyOrder,
     PlaceLimit,
-    PlaceMarket,
     Position,
-    PublicTrade,
     SessionDomain,
     SessionGrant,
     TradeReceipt,
@@ -50,15 +60,14 @@ from ama_tui.venues.base import (
     VenueKind,
     VenueUnavailable,
     WallClock,
-    check_side,
 )
+from ama_tui.venues.dexetra.answers import depth_levels, is_deployed, market_row, public_trade
 from ama_tui.venues.dexetra.api import DEFAULT_TIMEOUT_S, TRADE_TIMEOUT_S, DexetraApi
-from ama_tui.venues.dexetra.api_models import MarketRowModel, OrderbookData
+from ama_tui.venues.dexetra.api_models import TradeAnswer
 from ama_tui.venues.dexetra.calls import DEFAULT_CHUNK
 from ama_tui.venues.dexetra.chain import ChainReader, MarketStatic
 from ama_tui.venues.dexetra.coalesce import DEFAULT_TTL_S, PrefetchedLogs, ReadCoalescer
 from ama_tui.venues.dexetra.fill_feed import FillFeed
-from ama_tui.venues.dexetra.fills import placements
 from ama_tui.venues.dexetra.http_common import host_of
 from ama_tui.venues.dexetra.in_doubt import (
     DEFAULT_ANSWERED_WINDOW_S,
@@ -67,13 +76,16 @@ from ama_tui.venues.dexetra.in_doubt import (
     answered,
     outcome_unknown,
 )
+from ama_tui.venues.dexetra.receipts import placed_order_id, succeeded
 from ama_tui.venues.dexetra.rpc import DEFAULT_MAX_BATCH, JsonRpcClient
+from ama_tui.venues.dexetra.trade_requests import trade_body
 
 MAX_LEVELS: Final = 25
 """The API serves at most 25 depth levels a side."""
 CATALOGUE_PAGE: Final = 100
 CATALOGUE_MAX_PAGES: Final = 50
-MAX_AMOUNT18: Final = 10**36
+LEARNED_IDS: Final = 4_096
+"""Order ids learned from receipts, kept per transaction hash (oldest forgotten first)."""
 _ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 
 
@@ -129,6 +141,7 @@ class DexetraVenue:
         self._rows: dict[str, MarketRow] = {}
         self._infos: dict[str, MarketInfo] = {}
         self._vault: str | None = None
+        self._learned: OrderedDict[str, int | None] = OrderedDict()
         self._closed = False
         try:
             if multicall is None:
@@ -159,7 +172,7 @@ class DexetraVenue:
         limit = max(1, int(limit))
         offset = max(0, int(offset))
         answer = self._api.markets(limit=limit, offset=offset, status=status, search=search)
-        rows = tuple(_market_row(model) for model in answer.markets)
+        rows = tuple(market_row(model) for model in answer.markets)
         self._remember(rows)
         return MarketPage(markets=rows, total=answer.pagination.total, limit=limit, offset=offset)
 
@@ -221,8 +234,11 @@ class DexetraVenue:
             return self._rows.get(("a:" if _ADDRESS.match(text) else "s:") + text.lower())
 
     def _remember(self, rows: Sequence[MarketRow]) -> None:
+        """Rows a market can be resolved to: deployed ones only (a PENDING row has no order book)."""
         with self._lock:
             for row in rows:
+                if not is_deployed(row):
+                    continue
                 self._rows["a:" + row.market_address.lower()] = row
                 self._rows["s:" + row.symbol.lower()] = row
 
@@ -241,7 +257,7 @@ class DexetraVenue:
         if vault is not None:
             return vault
         page = self.list_markets(status=None, limit=CATALOGUE_PAGE)
-        rows = sorted(page.markets, key=lambda r: not r.is_active)
+        rows = sorted((r for r in page.markets if is_deployed(r)), key=lambda r: not r.is_active)
         for row in rows:
             if row.chain_id == self.settings.chain_id:
                 return self.market_info(row.market_address).vault
@@ -261,12 +277,12 @@ class DexetraVenue:
             depth.cancel()
             raise
         data = depth.result()
-        bids, asks = _depth(data, levels)
+        bids, asks = depth_levels(data, levels)  # none when the app's depth read timed out
         # the chain is the fresher source: drop levels it shows are gone, keep the book uncrossed
         bids = tuple(level for level in bids if top.best_bid6 and level.price6 <= top.best_bid6)
         asks = tuple(level for level in asks if top.best_ask6 and level.price6 >= top.best_ask6)
         trades = sorted(
-            (trade for trade in map(_public_trade, data.recentTrades) if trade is not None),
+            (trade for trade in map(public_trade, data.recentTrades) if trade is not None),
             key=lambda trade: trade.timestamp,
             reverse=True,
         )
@@ -280,8 +296,17 @@ class DexetraVenue:
             return {}
         generation = self._coalescer.generation
         after = self._coalescer.cursor(info.order_book)
-        read = self.chain.read_orders(info.order_book, unique, vault=static.vault, fills_after=after)
-        self._in_doubt.resolve(info.order_book, read.orders)
+        read = self.chain.read_orders(
+            info.order_book,
+            unique,
+            vault=static.vault,
+            fills_after=after,
+            watch=self._in_doubt.in_flight(info.order_book),
+        )
+        for tx_hash, trader in self._in_doubt.resolve(info.order_book, read.orders, read.tx_states):
+            receipt = read.receipts.get(tx_hash)
+            if receipt is not None:
+                self._learn(tx_hash, placed_order_id(receipt, info.order_book, checksum(trader)))
         if read.collateral is not None:
             self._coalescer.put_collateral(static.vault, read.collateral, generation)
         if after is not None and read.logs is not None:
@@ -373,73 +398,84 @@ class DexetraVenue:
     # ============================================================== trading
 
     def submit(self, order_book: str, session_id: str, request: TradeRequest) -> TradeReceipt:
-        info, _ = self._market(order_book)
-        method, params = self._trade_body(request)
+        info, static = self._market(order_book)
+        method, params = trade_body(request, static.margin_bps)
+        trader = params["trader"]
         placing = request if isinstance(request, PlaceLimit) else None
         if placing is not None:
-            self._in_doubt.check(info.order_book, params["trader"], placing.is_buy, placing.price6)
+            self._in_doubt.check(info.order_book, trader, placing.is_buy, placing.price6)
         self._coalescer.invalidate()
         try:
             answer = self._api.trade(info.order_book, method, str(session_id), params)
         except VenueError as exc:
             if placing is not None and outcome_unknown(exc):
                 self._in_doubt.note(
-                    info.order_book, params["trader"], placing.is_buy, placing.price6, answered=answered(exc)
+                    info.order_book, trader, placing.is_buy, placing.price6, answered=answered(exc)
                 )
+            if placing is not None and isinstance(exc, TradeRejected):
+                _explain_shortfall(exc, placing, static.margin_bps)
             raise
         finally:
             self._coalescer.invalidate()  # a read racing the trade may have cached the old values
-        if placing is not None and answer.pending:  # sent, not mined yet: it lands later
-            self._in_doubt.note(
-                info.order_book, params["trader"], placing.is_buy, placing.price6, answered=False
-            )
-        order_id = answer.orderId
         if isinstance(request, CancelOrder):
-            order_id = request.order_id
-        elif isinstance(request, PlaceMarket):
-            order_id = None
-        elif order_id is None and answer.pending is not True:
-            order_id = self._placed_order_id(info.order_book, answer.txHash, params["trader"])
+            return TradeReceipt(answer.txHash, request.order_id, answer.filledAmount)
+        if not isinstance(request, PlaceLimit | ModifyOrder):  # a market order rests nowhere
+            return TradeReceipt(answer.txHash, None, answer.filledAmount)
+        if answer.orderId is not None:  # older relays say it
+            return TradeReceipt(answer.txHash, answer.orderId, answer.filledAmount)
+        mined, order_id = self._order_from_receipt(answer, info.order_book, trader)
+        if not mined and placing is not None:  # sent, not seen mined: in flight until it is
+            self._in_doubt.note(
+                info.order_book, trader, placing.is_buy, placing.price6, answered=True, tx_hash=answer.txHash
+            )
         return TradeReceipt(tx_hash=answer.txHash, order_id=order_id, filled18=answer.filledAmount)
 
-    def _placed_order_id(self, order_book: str, tx_hash: str, trader: str) -> int | None:
-        """The new order's id from the transaction's OrderPlaced log (when the relay did not say)."""
+    def _order_from_receipt(
+        self, answer: TradeAnswer, order_book: str, trader: str
+    ) -> tuple[bool, int | None]:
+        """(mined, the new order's id) from the transaction's receipt, looked up once (the route
+        never answers the id, and by default answers before mining). A mined revert raises
+        TX_REVERTED: nothing landed."""
+        receipt = self._receipt(answer.txHash)
+        if receipt is None:
+            return False, None
+        if not succeeded(receipt):
+            raise TradeRejected(
+                ErrorCode.TX_REVERTED,
+                "the transaction was mined and reverted",
+                {"txHash": answer.txHash, "blockNumber": answer.blockNumber or _block_of(receipt)},
+            )
+        order_id = placed_order_id(receipt, order_book, trader)
+        self._learn(answer.txHash, order_id)
+        return True, order_id
+
+    def placed_order_id(self, tx_hash: str, trader: str, order_book: str) -> int | None:
+        """The id of the order a placement or modify sent as `tx_hash` created, once it is mined
+        (None while it is not, or when it placed none): what a `pending` answer could not say."""
+        key = tx_hash.lower()
+        with self._lock:
+            if key in self._learned:
+                return self._learned[key]
+        receipt = self._receipt(tx_hash)
+        if receipt is None or not succeeded(receipt):
+            return None
+        info = self.market_info(order_book)
+        order_id = placed_order_id(receipt, info.order_book, trader_address(trader))
+        self._learn(tx_hash, order_id)
+        return order_id
+
+    def _receipt(self, tx_hash: str) -> dict[str, Any] | None:
         try:
-            receipt = self.chain.receipts([tx_hash]).get(tx_hash)
+            return self.chain.receipts([tx_hash]).get(tx_hash)
         except VenueError:
             return None
-        if receipt is None:
-            return None
-        placed = [p for p in placements(receipt, order_book) if p.trader == trader]
-        return placed[-1].order_id if placed else None
 
-    def _trade_body(self, request: object) -> tuple[str, dict[str, Any]]:
-        trader = trader_address(getattr(request, "trader", None))
-        if isinstance(request, PlaceLimit):
-            check_side(request.is_buy)
-            return TradeMethod.PLACE_MARGIN_LIMIT.value, {
-                "trader": trader,
-                "price": _price(request.price6),
-                "amount": _amount(request.amount18),
-                "isBuy": request.is_buy,
-            }
-        if isinstance(request, PlaceMarket):
-            check_side(request.is_buy)
-            return TradeMethod.PLACE_MARGIN_MARKET.value, {
-                "trader": trader,
-                "amount": _amount(request.amount18),
-                "isBuy": request.is_buy,
-            }
-        if isinstance(request, ModifyOrder):
-            return TradeMethod.MODIFY_ORDER.value, {
-                "trader": trader,
-                "orderId": _order_id(request.order_id),
-                "price": _price(request.price6),
-                "amount": _amount(request.amount18),
-            }
-        if isinstance(request, CancelOrder):
-            return TradeMethod.CANCEL_ORDER.value, {"trader": trader, "orderId": _order_id(request.order_id)}
-        raise TradeRejected(ErrorCode.METHOD_NOT_ALLOWED, f"unknown request {type(request).__name__}")
+    def _learn(self, tx_hash: str, order_id: int | None) -> None:
+        with self._lock:
+            self._learned[tx_hash.lower()] = order_id
+            self._learned.move_to_end(tx_hash.lower())
+            while len(self._learned) > LEARNED_IDS:
+                self._learned.popitem(last=False)
 
     # ============================================================== lifecycle
 
@@ -463,76 +499,20 @@ def _unique_addresses(pairs: Sequence[tuple[str, str]]) -> list[str]:
     return list(dict.fromkeys(address for _, address in pairs))
 
 
-def _market_row(model: MarketRowModel) -> MarketRow:
-    extra = dict(model.model_extra or {})  # extra="allow" without aliases: never a declared field
-    return MarketRow(
-        symbol=model.symbol,
-        name=model.name,
-        market_identifier=model.market_identifier,
-        market_address=model.market_address,
-        market_id_bytes32=model.market_id_bytes32,
-        chain_id=model.chain_id,
-        tick_size=model.tick_size,
-        decimals=model.decimals,
-        market_status=model.market_status,
-        initial_price=model.initial_price,
-        extra=extra,
-    )
-
-
-def _depth(data: OrderbookData, levels: int) -> tuple[tuple[DepthLevel, ...], tuple[DepthLevel, ...]]:
-    depth = data.depth
-    if depth is None:
-        return (), ()
-
-    def side(prices: Sequence[Any], amounts: Sequence[Any], best_first: bool) -> tuple[DepthLevel, ...]:
-        merged: dict[int, int] = {}
-        for price, amount in zip(prices, amounts, strict=True):
-            p6, a18 = price6(price), amount18(amount)
-            if p6 > 0 and a18 > 0:
-                merged[p6] = merged.get(p6, 0) + a18
-        ordered = sorted(merged.items(), reverse=best_first)[:levels]
-        return tuple(DepthLevel(p6, a18) for p6, a18 in ordered)
-
-    return side(depth.bidPrices, depth.bidAmounts, True), side(depth.askPrices, depth.askAmounts, False)
-
-
-def _public_trade(raw: Any) -> PublicTrade | None:
-    """A `recentTrades` entry (its shape is not part of the reference: unreadable entries are skipped)."""
-    if not isinstance(raw, dict):
-        return None
+def _block_of(receipt: dict[str, Any]) -> int | None:
     try:
-        price = price6(raw["price"])
-        size = amount18(raw["amount"] if "amount" in raw else raw["size"])
-        stamp = float(raw["timestamp"])
-    except (KeyError, TypeError, ValueError, UnitError):
+        return int(str(receipt.get("blockNumber")), 16)
+    except ValueError:
         return None
-    if price <= 0 or size <= 0 or stamp <= 0:
-        return None
-    if stamp > 1e11:  # milliseconds
-        stamp /= 1000
-    side = raw.get("takerIsBuy", raw.get("isBuy"))
-    if not isinstance(side, bool):
-        text = str(raw.get("side", "")).lower()
-        side = True if text in ("buy", "bid") else False if text in ("sell", "ask") else None
-    return PublicTrade(timestamp=stamp, price6=price, amount18=size, taker_is_buy=side)
 
 
-def _price(value: object) -> str:
-    if value is None:
-        raise TradeRejected(ErrorCode.MISSING_PRICE, "a limit order needs a price")
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0 or value >= 1 << 256:
-        raise TradeRejected(ErrorCode.INVALID_PRICE, "price6 must be a positive integer")
-    return str(value)
-
-
-def _amount(value: object) -> str:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_AMOUNT18:
-        raise TradeRejected(ErrorCode.INVALID_AMOUNT, "amount18 must be a positive integer")
-    return str(value)
-
-
-def _order_id(value: object) -> str:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise TradeRejected(ErrorCode.UNKNOWN_ORDER, f"no order with id {str(value)[:40]}")
-    return str(value)
+def _explain_shortfall(exc: TradeRejected, order: PlaceLimit, margin_bps: int) -> None:
+    """Add the chain's margin and the route's fee estimate to an `insufficient_collateral` answer
+    (its `required6` is margin + fee)."""
+    if exc.code != ErrorCode.INSUFFICIENT_COLLATERAL:
+        return
+    margin6 = estimate_margin6(order.price6, order.amount18, order.is_buy, margin_bps)
+    exc.details.setdefault("margin6", margin6)
+    required = exc.details.get("required6")
+    if isinstance(required, int) and not isinstance(required, bool):
+        exc.details.setdefault("fee6", max(0, required - margin6))
