@@ -100,8 +100,9 @@ class SafetyFloor:
         if self.sigma6 is not None and self.volatility.span_s() < COLD_START_S:
             self.sigma6 *= COLD_START_FACTOR
         floor = safety_floor_ticks(self.sigma6, self.latency.estimate_s(), sigmas, self._tick6)
-        if floor > self.guard_ticks or floor < self.guard_ticks * FLOOR_STEP_DOWN:
-            self.guard_ticks = floor
+        cold = self.volatility.span_s() < COLD_START_S
+        if floor > self.guard_ticks or (not cold and floor < self.guard_ticks * FLOOR_STEP_DOWN):
+            self.guard_ticks = floor  # (in the first minute it only rises)
         self.floor_ticks = math.ceil(self.guard_ticks * PLAN_HEADROOM)
 
     def guard6(self, min_distance_ticks: int, max_distance_ticks: int) -> int:
