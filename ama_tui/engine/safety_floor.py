@@ -116,6 +116,8 @@ class SafetyFloor:
         what the trades say, doubled."""
         waited = 0.0
         while waited < WARM_UP_MAX_S and not self._known():
+            if waited >= MIN_SPAN_S and self.volatility.moves() == 0:
+                return  # not a move in MIN_SPAN_S: a still market (its floor stays what trades say)
             if self._clock.wait(stop, WARM_UP_SPACING_S):
                 return
             waited += WARM_UP_SPACING_S
