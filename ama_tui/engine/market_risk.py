@@ -128,11 +128,9 @@ class FreshTop:
         read: Callable[[], BookTop],
         *,
         max_age_s: float = 0.05,
-        on_read: Callable[[BookTop], None] = lambda top: None,
     ) -> None:
         self._read = read
         self._max_age_s = max_age_s
-        self._on_read = on_read
         self._lock = threading.Lock()
         self._top: BookTop | None = None
         self._read_at = float("-inf")
@@ -147,5 +145,4 @@ class FreshTop:
             except VenueError:
                 return None
             self._top, self._read_at = top, started
-        self._on_read(top)
         return top

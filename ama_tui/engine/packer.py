@@ -28,12 +28,16 @@ from ama_tui.engine.executor import WalletOutcome, plan_steps, tops_fields
 from ama_tui.engine.fills import FillLedger
 from ama_tui.engine.journaling import JournalContext, amount_fields, price_fields
 from ama_tui.engine.live_params import LiveParams, ParamsView
-from ama_tui.engine.market_risk import (
-    LATENCY_PRIOR_S,
-)
+from ama_tui.engine.market_risk import LATENCY_PRIOR_S
 from ama_tui.engine.run_setup import RunStart, iso_now
 from ama_tui.engine.safety_floor import SafetyFloor
-from ama_tui.engine.session_keeper import BACKOFF_BASE_S, BACKOFF_MAX_S, SessionKeeper, SessionProgress
+from ama_tui.engine.session_keeper import (
+    BACKOFF_BASE_S,
+    BACKOFF_MAX_S,
+    SessionKeeper,
+    SessionProgress,
+    backoff_delay_s,
+)
 from ama_tui.engine.sessions import DEFAULT_SESSION_TTL_S
 from ama_tui.engine.skips import SkipLog
 from ama_tui.engine.snapshot import CycleStats, EngineSnapshot, EngineState, WalletView
@@ -587,9 +591,9 @@ class Packer:
         fleet_wide = rate_limited > 0 or (failed and 2 * len(failed) >= trading)
         for wallet, outcome in failed:
             wallet.trade_failures += 1
-            delay = min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2 ** (wallet.trade_failures - 1))
             # when the whole fleet waits, the next cycle comes late enough for every wallet
-            wallet.trade_retry_at = 0.0 if fleet_wide else now + max(delay, outcome.retry_after_s or 0.0)
+            delay = backoff_delay_s(wallet.trade_failures, outcome.retry_after_s)
+            wallet.trade_retry_at = 0.0 if fleet_wide else now + delay
         if fleet_wide:
             self._bump_backoff(rate_limited)
         return bool(fleet_wide)

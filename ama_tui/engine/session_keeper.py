@@ -30,6 +30,12 @@ BACKOFF_BASE_S: Final = 0.5
 BACKOFF_MAX_S: Final = 30.0
 
 
+def backoff_delay_s(failures: int, retry_after_s: float | None = None) -> float:
+    """After `failures` failures in a row: doubling from BACKOFF_BASE_S up to BACKOFF_MAX_S, and
+    never less than the venue's Retry-After."""
+    return max(min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2 ** (failures - 1)), retry_after_s or 0.0)
+
+
 @dataclass(frozen=True, slots=True)
 class SessionProgress:
     done: int
@@ -224,8 +230,7 @@ class SessionKeeper:
         """Hold off this wallet's next attempt: doubling from BACKOFF_BASE_S up to BACKOFF_MAX_S,
         at least what the venue's Retry-After asks. Returns the delay."""
         wallet.session_failures += 1
-        delay = min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2 ** (wallet.session_failures - 1))
-        if isinstance(exc, RateLimited) and exc.retry_after:
-            delay = max(delay, exc.retry_after)
+        retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
+        delay = backoff_delay_s(wallet.session_failures, retry_after)
         wallet.session_retry_at = self._venue.clock.now() + delay
         return delay
