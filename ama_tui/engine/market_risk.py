@@ -136,8 +136,11 @@ class FreshTop:
         self._read_at = float("-inf")
 
     def get(self) -> BookTop | None:
+        asked = time.monotonic()
         with self._lock:
-            if self._top is not None and time.monotonic() - self._read_at <= self._max_age_s:
+            # a read that started at most max_age before this request (or after it, while this
+            # caller waited for the lock) serves it: the wallets sending at once share one read
+            if self._top is not None and self._read_at >= asked - self._max_age_s:
                 return self._top
             started = time.monotonic()
             try:
