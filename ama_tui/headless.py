@@ -28,6 +28,7 @@ from ama_tui.venues.base import VenueError, VenueKind
 from ama_tui.wiring import SetupError, VenueChoice, find_market, load_fleet, open_venue
 
 EXIT_KILL_SWITCH = 4
+EXIT_MARKET_CLOSED = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +155,13 @@ def run_headless(
         venue.close()
     print(f"stopped: {summary.stop_reason}", file=err, flush=True)
     print(json.dumps(_result(summary, venue, setup.kind)), file=out, flush=True)
+    return exit_code(summary)
+
+
+def exit_code(summary: RunSummary) -> int:
+    """0 the run ended as asked; 4 the kill switch; 5 the market cannot trade."""
+    if summary.market_closed:
+        return EXIT_MARKET_CLOSED
     return EXIT_KILL_SWITCH if summary.kill_switch else 0
 
 
@@ -179,6 +187,7 @@ def _result(summary: RunSummary, venue: Any, kind: VenueKind) -> dict[str, Any]:
         "cancels_per_cycle": round(summary.cancels_per_cycle, 3),
         "stop_reason": summary.stop_reason,
         "kill_switch": summary.kill_switch,
+        "market_closed": summary.market_closed,
         "taker_fills": audit.taker_fills if audit else None,
         "self_matches": audit.self_matches if audit else None,
         "run_id": summary.run_id,

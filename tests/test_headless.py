@@ -52,6 +52,7 @@ def test_virtual_time_run_prints_one_json_line_and_saves_state(tmp_path: Path) -
         "cancels_per_cycle",
         "stop_reason",
         "kill_switch",
+        "market_closed",
         "taker_fills",
         "self_matches",
         "run_id",

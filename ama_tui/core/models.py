@@ -233,6 +233,9 @@ class ActionKind(StrEnum):
     killed before its SESSION_INIT line finds it again on the venue instead of opening another."""
     SKIP = "SKIP"
     """A placement the packer wanted but did not make, with its reason (rate-limited per reason)."""
+    PLACE_MINED = "PLACE_MINED"
+    """A placement the relay answered `pending` (no order id yet), now mined: its `orderId` and
+    `placeTx`, so every order in the journal has its id even when the route never says it."""
 
 
 LEGACY_ACTION_NAMES: Final[Mapping[str, ActionKind]] = MappingProxyType(

@@ -1,9 +1,13 @@
 """Carrying out one wallet's plan: cancels first, then placements, one at a time for that wallet.
 
-Failures never stop the loop. A rejection is journaled and that order skipped (a session error
-or missing collateral ends the wallet's turn). A retryable failure ends the wallet's turn too:
-the relay may have failed after submitting, so nothing is retried until the next read shows
-whether it landed. A stop request ends the turn before the next trade is sent.
+Failures never stop the loop; each is journaled and acted on as its code's remedy says (reference
+section 7, `protocol.errors.Remedy`): a session that is gone, capped or cannot do the trade ends
+the wallet's turn and its session (a new one is opened); missing collateral ends the turn (the
+next read re-sizes); market state (no liquidity, order not found) and a mined revert skip that
+one order; a market that cannot trade at all ends the turn and tells the packer to stop quoting
+it. A retryable failure ends the wallet's turn too: the relay may have failed after submitting,
+so nothing is retried until the next read shows whether it landed. A stop request ends the turn
+before the next trade is sent.
 
 Every placement is checked against a top of book read again immediately before it is sent
 (`fresh_top`, shared by the wallets sending at that moment): when the other side has come within
@@ -22,7 +26,7 @@ from ama_tui.core.models import ActionKind, ActionLogLine
 from ama_tui.core.planner import PlannedPlacement, WalletPlan
 from ama_tui.engine.journaling import JournalContext, amount_fields, margin_fields, price_fields
 from ama_tui.engine.wallet_state import WalletRuntime
-from ama_tui.protocol.errors import SESSION_INVALID, ErrorCode
+from ama_tui.protocol.errors import SESSION_INVALID, Remedy, remedy
 from ama_tui.venues.base import (
     CancelOrder,
     PlaceLimit,
@@ -45,6 +49,11 @@ class WalletOutcome:
     session_lost: bool = False
     retryable_failure: bool = False
     last_error: str | None = None
+    market_closed: str | None = None
+    """Set when the venue said the market cannot trade at all (its remedy is STOP_MARKET)."""
+    pending: list[tuple[str, dict[str, Any], BookTop, BookTop | None]] = field(default_factory=list)
+    """(tx hash, PLACE_LIMIT params, top at decision, top before sending) of placements the venue
+    accepted without an order id yet (a `pending` relay answer): resolved from later reads."""
     last_action_ms: int | None = None
     skips: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     """(reason, message, params) of placements not sent; journaled as SKIP by the caller."""
@@ -126,10 +135,16 @@ def plan_steps(
             context.line(ActionKind.ERROR, ts_ms=now_ms(), error=message, trader=trader, nickname=nickname)
         )
         if isinstance(exc, TradeRejected):
+            cure = remedy(exc.code)
             if exc.code in SESSION_INVALID:
                 out.session_lost = True
                 return True
-            return exc.code == ErrorCode.INSUFFICIENT_COLLATERAL
+            if cure is Remedy.STOP_MARKET:
+                out.market_closed = message
+                return True
+            # SHRINK_ORDER: the next read re-sizes; the others skip this one order (a request bug,
+            # market state, a mined revert: resending it blindly would fail the same way)
+            return cure is Remedy.SHRINK_ORDER
         out.retryable_failure = True
         if isinstance(exc, RateLimited) and exc.retry_after:
             out.retry_after_s = exc.retry_after
@@ -222,6 +237,9 @@ def plan_steps(
             if order_id is not None:
                 params["orderId"] = str(order_id)
                 out.placed_tops.append((order_id, decision_top, now_top))
+            elif tx_hash is not None and not dry_run:
+                params["pending"] = True
+                out.pending.append((tx_hash, dict(params), decision_top, now_top))
             done(ActionKind.PLACE_LIMIT, params, tx_hash)
         if stop:
             break

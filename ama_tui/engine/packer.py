@@ -29,6 +29,7 @@ from ama_tui.engine.fills import FillLedger
 from ama_tui.engine.journaling import JournalContext, amount_fields, price_fields
 from ama_tui.engine.live_params import LiveParams, ParamsView
 from ama_tui.engine.market_risk import LATENCY_PRIOR_S
+from ama_tui.engine.pending_placements import PendingPlacements
 from ama_tui.engine.run_setup import RunStart, iso_now
 from ama_tui.engine.safety_floor import SafetyFloor
 from ama_tui.engine.session_keeper import (
@@ -62,6 +63,7 @@ PERSIST_INTERVAL_S: Final = 5.0
 TAKER_CONTEXT_KEEP: Final = 4096
 """Placed orders whose decision tops are remembered, to explain a fill that ends up taker."""
 KILL_SWITCH_PREFIX: Final = "kill switch: "
+MARKET_CLOSED_PREFIX: Final = "market cannot trade: "
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +103,8 @@ class RunSummary:
     skipped: int = 0
     kill_switch: bool = False
     """The run was stopped by the kill switch (not by the user or its budget)."""
+    market_closed: bool = False
+    """The run stopped because the venue said the market cannot trade."""
 
     @property
     def cancels_per_cycle(self) -> float:
@@ -172,6 +176,7 @@ class Packer:
         self._stop = threading.Event()
         """The run's stop event (set by `run`); trades not yet sent are skipped once it is set."""
         self._killed = False
+        self._market_closed = False
         realtime = is_realtime(self.venue.clock)
         self._safety = SafetyFloor(
             read_top=lambda: self.venue.book(self.market.order_book, 1).top,
@@ -183,6 +188,8 @@ class Packer:
         )
         self._skips = SkipLog(self.context)
         self._taker_context: dict[int, dict[str, str]] = {}
+        self._pending = PendingPlacements()
+        """Placements answered `pending` (no order id yet), until a read says what became of them."""
         self._persist_lock = threading.RLock()
         self._sessions = SessionKeeper(
             venue=self.venue,
@@ -257,6 +264,11 @@ class Packer:
         else:
             orders = self.venue.open_orders(ob, addresses)
             available = self.venue.available_collateral(addresses)
+        # before the fills: a taker fill of an order seen mined only now is explained by its tops
+        mined_lines, landed = self._pending.resolve(self.venue, ob, self.venue.clock.now(), self._line)
+        for order_id, decided, sent in landed:
+            self._taker_context[order_id] = tops_fields(decided, sent)
+        self._journal(mined_lines)
         if self._fills_cursor is None:
             self._fills_cursor = self.venue.fills_cursor(ob)
         else:
@@ -330,6 +342,9 @@ class Packer:
                 attempted = sum(o.attempted for o in outcomes)
                 if attempted and all(o.errors == o.attempted for o in outcomes if o.attempted):
                     failed = True
+                closed = next((o.market_closed for o in outcomes if o.market_closed), None)
+                if closed is not None:
+                    self._stop_market(closed)
                 if not self._back_off(plans, outcomes) and not failed:
                     self._backoff_s = 0.0
             self._check_losses(view)
@@ -359,6 +374,8 @@ class Packer:
             skipped=self._totals.skipped + skipped,
         )
         self._publish()
+        if self._market_closed:
+            raise PackerStopped(self._stop_reason or MARKET_CLOSED_PREFIX)
         if self._consecutive_failures >= view.packer.max_failed_cycles:
             self._killed = True
             self._stop_reason = f"{KILL_SWITCH_PREFIX}{self._consecutive_failures} consecutive failing cycles"
@@ -519,6 +536,8 @@ class Packer:
                 skip_lines.extend([line] if line else [])
             for order_id, decided, sent in outcome.placed_tops:
                 self._taker_context[order_id] = tops_fields(decided, sent)
+            for tx_hash, params, decided, sent in outcome.pending:
+                self._pending.add(tx_hash, wallet, params, decided, sent, now_s)
         while len(self._taker_context) > TAKER_CONTEXT_KEEP:
             del self._taker_context[next(iter(self._taker_context))]
         self._journal(skip_lines)
@@ -576,6 +595,16 @@ class Packer:
         self._journal([self._line(ActionKind.ERROR, error=message)])
         if exc.retryable:
             self._bump_backoff(exc.retry_after if isinstance(exc, RateLimited) and exc.retry_after else 0.0)
+
+    def _stop_market(self, why: str) -> None:
+        """The venue said this market cannot trade (settled, not deployed, not set up in the vault,
+        margin trading off): stop quoting it and say why (the cycle ends with PackerStopped once
+        its totals are counted). Resting orders are left as they are (a
+        cancel would fail the same way); the user decides."""
+        self._market_closed = True
+        self._stop_reason = f"{MARKET_CLOSED_PREFIX}{why}"
+        self._notices.append(self._stop_reason)
+        self._journal([self._line(ActionKind.ERROR, error=self._stop_reason)])
 
     def _back_off(self, plans: list[tuple[WalletRuntime, WalletPlan]], outcomes: list[WalletOutcome]) -> bool:
         """Relay failures: a wallet that failed holds its placements back (doubling, at least its
@@ -851,6 +880,7 @@ class Packer:
             stop_reason=self._stop_reason or "stopped",
             skipped=self._totals.skipped,
             kill_switch=self._killed,
+            market_closed=self._market_closed,
         )
 
     def _finish(self) -> None:

@@ -90,6 +90,10 @@ class JournalFacts:
     report: JournalReadReport
 
 
+_PLACING: Final = frozenset({ActionKind.PLACE_LIMIT, ActionKind.PLACE_MINED})
+"""The lines that name an order we placed (PLACE_MINED: one answered `pending`, seen mined)."""
+
+
 def read_journal_facts(store: MarketStore) -> JournalFacts:
     """Per wallet the newest `ts` and the newest SESSION_INIT; the last run id (streamed)."""
     report = JournalReadReport()
@@ -110,7 +114,7 @@ def read_journal_facts(store: MarketStore) -> JournalFacts:
             if session is not None:
                 sessions[trader] = session
                 pending.pop(trader, None)
-        elif line.action == ActionKind.PLACE_LIMIT and line.params and "orderId" in line.params:
+        elif line.action in _PLACING and line.params and line.params.get("orderId") is not None:
             with contextlib.suppress(TypeError, ValueError):
                 order_ids[int(line.params["orderId"])] = None
                 if len(order_ids) > KEEP_ORDER_IDS:

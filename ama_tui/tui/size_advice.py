@@ -83,7 +83,7 @@ def read_market_facts(venue: Venue, row: MarketRow, fleet: Sequence[WalletEntry]
     try:
         price6 = choose_anchor6(venue.book(order_book, 1).top)
         if price6 <= 0:
-            problems.append("a price (empty book, no mark, no trade)")
+            problems.append("a price (empty book, never traded: type a reference price to quote around)")
     except VenueError as exc:
         problems.append(f"the price ({exc})")
     wallets: tuple[WalletFunds, ...] = ()

@@ -311,6 +311,33 @@ class SessionChecker(Protocol):
     def sessions_active(self, session_ids: Sequence[str]) -> dict[str, bool]: ...
 
 
+class PlacementState(StrEnum):
+    PENDING = "pending"
+    """Not mined yet as far as the venue can tell: it may still land."""
+    LANDED = "landed"
+    """Mined and ran: `order_id` is the order it placed (None if it placed none)."""
+    REVERTED = "reverted"
+    """Mined and reverted: nothing was placed."""
+
+
+@dataclass(frozen=True, slots=True)
+class PlacementOutcome:
+    state: PlacementState
+    order_id: int | None = None
+
+
+@runtime_checkable
+class PlacementResolver(Protocol):
+    """A venue whose trade answers can come before mining (`TradeReceipt.order_id` None with a
+    tx hash): it tells, in one batched read, what became of those transactions."""
+
+    def placement_outcomes(
+        self, order_book: str, sent: Sequence[tuple[str, str]]
+    ) -> dict[str, PlacementOutcome]:
+        """For each (tx hash, trader) sent: its outcome, keyed by the tx hash as given."""
+        ...
+
+
 # ---------------------------------------------------------------------------------------------
 # The protocol
 

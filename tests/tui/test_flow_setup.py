@@ -20,7 +20,7 @@ from ama_tui.tui.app_options import AppOptions
 from ama_tui.tui.screens.confirm import ConfirmScreen
 from ama_tui.tui.screens.message import MessageScreen
 from ama_tui.tui.screens.picker import MORE_ROW, PickerScreen
-from ama_tui.venues.base import VenueKind
+from ama_tui.venues.base import MarketPage, VenueKind
 from ama_tui.wiring import VenueChoice
 
 from .conftest import FlakyVenue, build_app, picker_settled, sim_venue, wait_for
@@ -216,3 +216,50 @@ async def test_confirm_screen_answers_yes_or_no() -> None:
             await pilot.press(key)
             await pilot.pause()
     assert app.answers == [True, False, False, False]
+
+
+async def test_markets_not_deployed_yet_are_listed_not_tradable(
+    app_options: AppOptions, tmp_path: Path
+) -> None:
+    """Two listed markets with no order book yet (null address) share no key, show as not
+    deployed, and picking one says why instead of starting anything."""
+    venue = FlakyVenue(sim_venue(), down=False, kind=VenueKind.DEVNET)
+    inner_list = venue.list_markets
+
+    def with_pending(**kwargs: Any) -> MarketPage:
+        page = inner_list(**kwargs)
+        if kwargs.get("offset", 0):
+            return page
+        template = page.markets[0]
+        pending = [
+            replace(
+                template,
+                symbol=symbol,
+                name=symbol,
+                market_identifier=symbol,
+                market_address="",
+                market_id_bytes32="",
+                market_status="UNDEPLOYED",
+            )
+            for symbol in ("NEW-ONE", "NEW-TWO")
+        ]
+        return replace(page, markets=(*pending, *page.markets), total=page.total + 2)
+
+    venue.list_markets = with_pending  # type: ignore[method-assign]
+    csv = _write_csv(tmp_path / "wallets.csv", _wallet_rows(1))
+    app = build_app(app_options, venue=venue, csv=csv, wallets=1, page_size=10)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await picker_settled(pilot)
+        picker = app.screen
+        assert isinstance(picker, PickerScreen)
+        table = picker.query_one("#markets", DataTable)
+        assert table.row_count >= 4
+        assert [table.get_row_at(i)[1] for i in range(2)] == ["not deployed", "not deployed"]
+        await pilot.press("enter")  # NEW-ONE
+        await pilot.pause()
+        assert isinstance(app.screen, PickerScreen)  # nothing started
+        assert any("NEW-ONE is not deployed yet" in str(n.message) for n in app._notifications)
+        await pilot.press("down", "down", "enter")  # the first real market
+        await wait_for(pilot, lambda: not isinstance(app.screen, PickerScreen))
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: app.return_code is not None)

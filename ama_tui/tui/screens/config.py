@@ -66,6 +66,7 @@ FIELDS: Final[tuple[Field, ...]] = (
     Field("maxWalletUtilization", "Max wallet utilization (0.02–0.9)", False),
     Field("minDistanceTicks", "Min distance from the top (ticks)", True),
     Field("maxDistanceTicks", "Max distance from the top (ticks)", True),
+    Field("referencePrice", "Reference price (fresh market only)", False),
     Field("maxFailedCycles", "Kill switch: failed cycles in a row", True),
     Field("maxWalletLossFraction", "Kill switch: wallet loss fraction", False),
     Field(WALLETS, "Wallets", True),

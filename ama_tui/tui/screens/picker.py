@@ -52,6 +52,21 @@ def short_address(address: str) -> str:
     return f"{address[:6]}…{address[-4:]}" if len(address) > 12 else address
 
 
+NOT_DEPLOYED: Final = "not deployed"
+
+
+def row_key(row: MarketRow) -> str:
+    """The table key of a row: its order book, or for a market not deployed yet (no order book;
+    several may be listed) its symbol, marked so it never collides with an address."""
+    if row.market_address:
+        return row.market_address.lower()
+    return f"~{row.market_identifier or row.symbol}".lower()
+
+
+def tradable(row: MarketRow) -> bool:
+    return bool(row.market_address and row.market_id_bytes32)
+
+
 def matches(row: MarketRow, needle: str) -> bool:
     """Case-insensitive match on symbol, name, identifier or order-book address."""
     if not needle:
@@ -232,7 +247,7 @@ class PickerScreen(Screen[None]):
         with self.app.batch_update():
             table.clear()
             for row in shown:
-                table.add_row(*self._cells(row), key=row.market_address.lower())
+                table.add_row(*self._cells(row), key=row_key(row))
             if self.has_more:
                 left = self.total - len(self.rows)
                 table.add_row(
@@ -269,7 +284,7 @@ class PickerScreen(Screen[None]):
         bid, ask = self._top_cells(row)
         return (
             row.symbol,
-            short_address(row.market_address),
+            short_address(row.market_address) if tradable(row) else NOT_DEPLOYED,
             str(row.chain_id),
             f"{row.tick_size:f}",
             bid,
@@ -299,7 +314,7 @@ class PickerScreen(Screen[None]):
     # -- best bid / ask ------------------------------------------------------------------------
 
     def _top_cells(self, row: MarketRow) -> tuple[str, str]:
-        top = self._tops.get(row.market_address.lower())
+        top = self._tops.get(row.market_address.lower()) if tradable(row) else None
         if top is None:
             return NO_VALUE, NO_VALUE
         tick6 = row.tick6 or None
@@ -311,7 +326,8 @@ class PickerScreen(Screen[None]):
         missing = [
             row.market_address
             for row in rows
-            if row.market_address.lower() not in self._tops
+            if tradable(row)
+            and row.market_address.lower() not in self._tops
             and row.market_address.lower() not in self._tops_wanted
         ]
         if missing:
@@ -339,7 +355,7 @@ class PickerScreen(Screen[None]):
 
     def on_tops_fetched(self, message: TopsFetched) -> None:
         table: DataTable[str] = self.query_one("#markets", DataTable)
-        by_key = {row.market_address.lower(): row for row in self.rows}
+        by_key = {row_key(row): row for row in self.rows}
         with self.app.batch_update():
             for key, top in message.tops.items():
                 self._tops_wanted.discard(key)
@@ -416,7 +432,14 @@ class PickerScreen(Screen[None]):
             self.action_load_more()
             return
         for row in self.rows:
-            if row.market_address.lower() == key:
+            if row_key(row) == key:
+                if not tradable(row):
+                    self.app.bell()
+                    self.notify(
+                        f"{row.symbol} is not deployed yet ({row.market_status}): it cannot be traded",
+                        severity="warning",
+                    )
+                    return
                 self.post_message(self.Picked(row))
                 return
 

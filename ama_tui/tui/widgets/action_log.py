@@ -34,6 +34,7 @@ ACTION_LABELS: Final[dict[str, str]] = {
     ActionKind.RUN_STOP: "STOP",
     ActionKind.DRY_RUN: "DRY-RUN",
     ActionKind.SKIP: "SKIP",
+    ActionKind.PLACE_MINED: "MINED",
 }
 ACTION_STYLES: Final[dict[str, str]] = {
     ActionKind.SESSION_INIT: "cyan",
@@ -47,6 +48,7 @@ ACTION_STYLES: Final[dict[str, str]] = {
     ActionKind.RUN_STOP: "bold red",
     ActionKind.DRY_RUN: "dim",
     ActionKind.SKIP: "yellow",
+    ActionKind.PLACE_MINED: "blue",
 }
 
 
@@ -135,7 +137,11 @@ def log_detail(action: str, params: Mapping[str, Any] | None, tick6: int) -> str
     p: Mapping[str, Any] = params or {}
     if action == ActionKind.PLACE_LIMIT:
         detail = _order_text(p, tick6)
-        return f"{detail} L{p['level']}" if "level" in p else detail
+        detail = f"{detail} L{p['level']}" if "level" in p else detail
+        return f"{detail} pending" if p.get("pending") is True else detail
+    if action == ActionKind.PLACE_MINED:
+        detail = _order_text(p, tick6)
+        return f"{detail} #{p['orderId']}" if p.get("orderId") is not None else detail
     if action == ActionKind.FILL:
         detail = _order_text(p, tick6)
         maker = p.get("isMaker")

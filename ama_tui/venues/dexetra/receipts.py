@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from ama_tui.venues.base import PlacementOutcome, PlacementState
 from ama_tui.venues.dexetra.codec import (
     ORDER_MODIFIED_TOPIC,
     ORDER_PLACED_TOPIC,
@@ -94,3 +95,10 @@ def placed_order_id(receipt: Mapping[str, Any], order_book: str, trader: str) ->
     except (MalformedChainData, ValueError):
         return None
     return placed[-1].order_id if placed else None
+
+
+def placement_outcome(receipt: Mapping[str, Any], order_book: str, trader: str) -> PlacementOutcome:
+    """What a mined placement or modify did: reverted, or landed with the order it created."""
+    if not succeeded(receipt):
+        return PlacementOutcome(PlacementState.REVERTED)
+    return PlacementOutcome(PlacementState.LANDED, placed_order_id(receipt, order_book, trader))

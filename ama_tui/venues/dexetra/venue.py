@@ -21,6 +21,7 @@ rejection of a limit order carries the chain's `margin6` and the route's `fee6` 
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 import time
@@ -49,6 +50,8 @@ from ama_tui.venues.base import (
     MarketRow,
     ModifyOrder,
     PlaceLimit,
+    PlacementOutcome,
+    PlacementState,
     Position,
     SessionDomain,
     SessionGrant,
@@ -76,7 +79,7 @@ from ama_tui.venues.dexetra.in_doubt import (
     answered,
     outcome_unknown,
 )
-from ama_tui.venues.dexetra.receipts import placed_order_id, succeeded
+from ama_tui.venues.dexetra.receipts import placement_outcome, succeeded
 from ama_tui.venues.dexetra.rpc import DEFAULT_MAX_BATCH, JsonRpcClient
 from ama_tui.venues.dexetra.trade_requests import trade_body
 
@@ -141,7 +144,7 @@ class DexetraVenue:
         self._rows: dict[str, MarketRow] = {}
         self._infos: dict[str, MarketInfo] = {}
         self._vault: str | None = None
-        self._learned: OrderedDict[str, int | None] = OrderedDict()
+        self._learned: OrderedDict[str, PlacementOutcome] = OrderedDict()
         self._closed = False
         try:
             if multicall is None:
@@ -306,7 +309,7 @@ class DexetraVenue:
         for tx_hash, trader in self._in_doubt.resolve(info.order_book, read.orders, read.tx_states):
             receipt = read.receipts.get(tx_hash)
             if receipt is not None:
-                self._learn(tx_hash, placed_order_id(receipt, info.order_book, checksum(trader)))
+                self._learn(tx_hash, placement_outcome(receipt, info.order_book, checksum(trader)))
         if read.collateral is not None:
             self._coalescer.put_collateral(static.vault, read.collateral, generation)
         if after is not None and read.logs is not None:
@@ -445,24 +448,44 @@ class DexetraVenue:
                 "the transaction was mined and reverted",
                 {"txHash": answer.txHash, "blockNumber": answer.blockNumber or _block_of(receipt)},
             )
-        order_id = placed_order_id(receipt, order_book, trader)
-        self._learn(answer.txHash, order_id)
-        return True, order_id
+        outcome = placement_outcome(receipt, order_book, trader)
+        self._learn(answer.txHash, outcome)
+        return True, outcome.order_id
 
     def placed_order_id(self, tx_hash: str, trader: str, order_book: str) -> int | None:
         """The id of the order a placement or modify sent as `tx_hash` created, once it is mined
         (None while it is not, or when it placed none): what a `pending` answer could not say."""
-        key = tx_hash.lower()
-        with self._lock:
-            if key in self._learned:
-                return self._learned[key]
-        receipt = self._receipt(tx_hash)
-        if receipt is None or not succeeded(receipt):
-            return None
+        return self.placement_outcomes(order_book, [(tx_hash, trader)])[tx_hash].order_id
+
+    def placement_outcomes(
+        self, order_book: str, sent: Sequence[tuple[str, str]]
+    ) -> dict[str, PlacementOutcome]:
+        """What became of placements answered `pending`: learned from the reads that settled them
+        (no call), the rest from their receipts in one batched read (PENDING while unmined or
+        when the receipts cannot be read)."""
         info = self.market_info(order_book)
-        order_id = placed_order_id(receipt, info.order_book, trader_address(trader))
-        self._learn(tx_hash, order_id)
-        return order_id
+        out: dict[str, PlacementOutcome] = {}
+        unknown: list[tuple[str, str]] = []
+        with self._lock:
+            for tx_hash, trader in sent:
+                learned = self._learned.get(tx_hash.lower())
+                if learned is None:
+                    unknown.append((tx_hash, trader))
+                else:
+                    out[tx_hash] = learned
+        receipts: dict[str, dict[str, Any] | None] = {}
+        if unknown:
+            with contextlib.suppress(VenueError):
+                receipts = self.chain.receipts(list(dict.fromkeys(tx for tx, _ in unknown)))
+        for tx_hash, trader in unknown:
+            receipt = receipts.get(tx_hash)
+            if receipt is None:
+                out[tx_hash] = PlacementOutcome(PlacementState.PENDING)
+                continue
+            outcome = placement_outcome(receipt, info.order_book, trader_address(trader))
+            self._learn(tx_hash, outcome)
+            out[tx_hash] = outcome
+        return out
 
     def _receipt(self, tx_hash: str) -> dict[str, Any] | None:
         try:
@@ -470,9 +493,9 @@ class DexetraVenue:
         except VenueError:
             return None
 
-    def _learn(self, tx_hash: str, order_id: int | None) -> None:
+    def _learn(self, tx_hash: str, outcome: PlacementOutcome) -> None:
         with self._lock:
-            self._learned[tx_hash.lower()] = order_id
+            self._learned[tx_hash.lower()] = outcome
             self._learned.move_to_end(tx_hash.lower())
             while len(self._learned) > LEARNED_IDS:
                 self._learned.popitem(last=False)
