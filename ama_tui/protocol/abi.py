@@ -213,7 +213,7 @@ _ORDER_BOOK_SESSION: Final = (
     "function sessionPlaceMarginMarket(bytes32 sessionId, address trader, uint256 amount, bool isBuy,"
     " bytes32[] relayerProof) returns (uint256 filledAmount)",
     "function sessionModifyOrder(bytes32 sessionId, address trader, uint256 orderId, uint256 price,"
-    " uint256 amount, bytes32[] relayerProof)",
+    " uint256 amount, bytes32[] relayerProof) returns (uint256 newOrderId)",
     "function sessionCancelOrder(bytes32 sessionId, address trader, uint256 orderId, bytes32[] relayerProof)",
     "function sessionPlaceLimit(bytes32 sessionId, address trader, uint256 price, uint256 amount,"
     " bool isBuy, bytes32[] relayerProof) returns (uint256 orderId)",

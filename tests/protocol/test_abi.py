@@ -195,3 +195,9 @@ def test_parser_rejects_garbage() -> None:
         parse_signature("function g(uint256[2][] xs) pure returns(bool)")["inputs"][0]["type"]
         == "uint256[2][]"
     )
+
+
+def test_session_modify_returns_the_new_order_id() -> None:
+    """Reference section 7: `sessionModifyOrder` returns `uint256 newOrderId`."""
+    entry = find(ORDER_BOOK_ABI, "sessionModifyOrder")
+    assert [(out["name"], out["type"]) for out in entry["outputs"]] == [("newOrderId", "uint256")]
