@@ -242,7 +242,9 @@ def deploy_devnet(
     markets: Iterable[MarketSpec | tuple[str, int, int, int]],
 ) -> DevnetDeployment:
     """Deploy registry, vault and one order book per market; register the books with both;
-    set each market's mark to its initial price; install Multicall3 at its canonical address."""
+    install Multicall3 at its canonical address. Like a fresh production market, a new market
+    has no mark (`getMarkPrice` reads 0) and a 1.000000 placeholder `lastTradePrice` until its
+    first trade: `initial_price6` only tells the seeder where to lay depth."""
     specs = [_as_spec(market) for market in markets]
     symbols = [spec.symbol for spec in specs]
     if len(set(symbols)) != len(symbols):
@@ -264,7 +266,6 @@ def deploy_devnet(
         )
         signer.call(vault.functions.registerOrderBook(book, market_id), f"register {spec.symbol} in vault")
         signer.call(registry.functions.setOrderBook(book, True), f"register {spec.symbol} in registry")
-        signer.call(vault.functions.setMarkPrice(market_id, spec.initial_price6), f"mark {spec.symbol}")
         deployed.append(
             DevnetMarket(spec.symbol, book, market_id, spec.tick6, spec.margin_bps, spec.initial_price6)
         )

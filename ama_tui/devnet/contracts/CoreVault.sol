@@ -8,7 +8,7 @@ import {ICoreVault} from "./ICoreVault.sol";
 /// @notice Collateral is bookkeeping in 6-decimal USDC units (no token): the owner, or a faucet the
 /// owner names, credits it. Order books registered by the owner reserve margin for resting orders
 /// and book fills; the vault derives the market from the calling book, so a book only ever touches
-/// its own market.
+/// its own market. A market has no mark (0) until its book reports one after its first trade.
 contract CoreVault is Owned, ICoreVault {
     struct Position {
         int256 size;
@@ -45,6 +45,10 @@ contract CoreVault is Owned, ICoreVault {
         int256 realizedPnlDelta
     );
     event MarkPriceSet(bytes32 indexed marketId, uint256 price6);
+
+    /// @notice A zero margin reservation (production's `CoreVault.InvalidAmount`): an order whose
+    /// margin rounds down to 0.
+    error InvalidAmount();
 
     modifier onlyOrderBook() {
         require(marketOfOrderBook[msg.sender] != bytes32(0), "not_order_book");
@@ -109,7 +113,8 @@ contract CoreVault is Owned, ICoreVault {
         return (position.size, position.entryPrice, position.marginLocked);
     }
 
-    /// @notice The last trade price of the market, or the owner's mark if set more recently.
+    /// @notice The mark the market's book last reported (its `calculateMarkPrice()` after a trade),
+    /// or the owner's if set more recently; 0 on a market that never traded.
     function getMarkPrice(bytes32 marketId) external view returns (uint256) {
         return _markPrice[marketId];
     }
@@ -117,6 +122,7 @@ contract CoreVault is Owned, ICoreVault {
     // --- order books --------------------------------------------------------------------------
 
     function reserveMargin(address user, uint256 amount6) external onlyOrderBook {
+        if (amount6 == 0) revert InvalidAmount();
         require(amount6 <= availableCollateral(user), "insufficient_collateral");
         bytes32 marketId = marketOfOrderBook[msg.sender];
         reservedMargin[user] += amount6;
@@ -126,6 +132,13 @@ contract CoreVault is Owned, ICoreVault {
 
     function releaseMargin(address user, uint256 amount6) external onlyOrderBook {
         _release(user, marketOfOrderBook[msg.sender], amount6);
+    }
+
+    /// @notice A book sets its own market's mark (after each trade, like production's books do).
+    function updateMarkPrice(bytes32 marketId, uint256 price6) external onlyOrderBook {
+        require(marketOfOrderBook[msg.sender] == marketId, "not_order_book");
+        _markPrice[marketId] = price6;
+        emit MarkPriceSet(marketId, price6);
     }
 
     /// @notice Book one side of a fill: free the order margin the filled part held, then move the
@@ -163,7 +176,6 @@ contract CoreVault is Owned, ICoreVault {
             }
             _open(user, position, isBuy, price6, opening, margin6);
         }
-        _markPrice[marketId] = price6;
         emit PositionUpdated(user, marketId, position.size, position.entryPrice, position.marginLocked, pnl);
     }
 

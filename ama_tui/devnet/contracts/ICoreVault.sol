@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-/// @notice What an order book asks of the vault: hold margin for resting orders and book fills.
+/// @notice What an order book asks of the vault: hold margin for resting orders, book fills and
+/// keep the market's mark.
 interface ICoreVault {
     function reserveMargin(address user, uint256 amount6) external;
 
@@ -16,6 +17,8 @@ interface ICoreVault {
         uint256 longMarginBps,
         bool isTaker
     ) external;
+
+    function updateMarkPrice(bytes32 marketId, uint256 price6) external;
 
     function getPositionSummary(address user, bytes32 marketId)
         external

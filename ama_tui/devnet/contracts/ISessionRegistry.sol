@@ -6,10 +6,9 @@ interface ISessionRegistry {
     function chargeSession(
         bytes32 sessionId,
         address trader,
-        address relayer,
         uint8 methodBit,
         uint256 notional6,
-        bytes32 marketId,
+        address relayer,
         bytes32[] calldata relayerProof
     ) external;
 }

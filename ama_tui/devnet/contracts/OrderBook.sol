@@ -1,41 +1,32 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {BookLevels} from "./BookLevels.sol";
 import {ICoreVault} from "./ICoreVault.sol";
 import {ISessionRegistry} from "./ISessionRegistry.sol";
 
 /// @title A central limit order book for one market, with price-time priority and partial fills.
-/// @notice Speaks the production OrderBook ABI (views, session entry points, events). Relayers trade
-/// for traders through the session entry points; any account may also trade for itself directly.
-/// @dev Each side is a doubly-linked list of price levels, best first; each level is a FIFO
-/// doubly-linked list of orders (`Order.nextOrderId` forward, `_prevOrderId` back), so placing at a
-/// known level, cancelling and filling are O(1); a new level walks from the best price (or appends
-/// at the worst). Matching fills at most MAX_FILLS_PER_ORDER resting orders per call.
-contract OrderBook {
-    struct Order {
-        uint256 orderId;
-        address trader;
+/// @notice Speaks the production OrderBook ABI (views, session entry points, events) and behaves like
+/// the production diamond where a client can tell (reference section 7): a taker's trades are logged
+/// before its own `OrderPlaced`; a resting order of the taker's own trader is cancelled instead of
+/// matched; a fresh market reads a 1.000000 placeholder as its last trade price and no mark in the
+/// vault. Relayers trade for traders through the session entry points; any account may also trade
+/// for itself directly. Only margin orders exist (the non-margin session calls are gone, as on
+/// current deployments, and revert `FunctionDoesNotExist()`).
+/// @dev An order is matched in two passes, like production: the walk takes from resting makers
+/// (cancelling the taker's own orders on the way) and records the fills; then the fills are booked
+/// in the vault and logged, the mark is refreshed, and only then is the taker's order logged (and its
+/// rest put on the book). The walk stops after MAX_FILLS_PER_ORDER fills.
+contract OrderBook is BookLevels {
+    /// @dev One maker fill recorded by the walk: the maker's order is already updated on the book.
+    struct Fill {
+        address maker;
         uint256 price;
         uint256 amount;
-        bool isBuy;
-        uint256 timestamp;
-        uint256 nextOrderId;
-        uint256 marginRequired;
-        bool isMarginOrder;
+        uint256 releasedMargin;
     }
 
-    struct PriceLevel {
-        uint256 totalAmount;
-        uint256 headOrderId;
-        uint256 tailOrderId;
-        uint256 better;
-        uint256 worse;
-        bool exists;
-    }
-
-    uint8 private constant PLACE_LIMIT = 0;
     uint8 private constant PLACE_MARGIN_LIMIT = 1;
-    uint8 private constant PLACE_MARKET = 2;
     uint8 private constant PLACE_MARGIN_MARKET = 3;
     uint8 private constant MODIFY_ORDER = 4;
     uint8 private constant CANCEL_ORDER = 5;
@@ -43,7 +34,13 @@ contract OrderBook {
     uint256 private constant AMOUNT_SCALE = 1e18;
     uint256 private constant BPS = 10_000;
     uint256 private constant SELL_MARGIN_BPS = 15_000;
+    /// @dev A placed order's up-front margin is priced on at least this amount (production's floor).
+    uint256 private constant MIN_MARGIN_AMOUNT = 1e12;
     uint256 public constant MAX_FILLS_PER_ORDER = 50;
+    /// @notice A market order fills no further than this from the best opposite price (5 %).
+    uint256 public constant MAX_SLIPPAGE_BPS = 500;
+    /// @notice What `lastTradePrice` reads before the first trade (no trade behind it).
+    uint256 public constant INITIAL_LAST_TRADE_PRICE = 1_000_000;
 
     ICoreVault public immutable vault;
     ISessionRegistry public immutable registry;
@@ -52,24 +49,15 @@ contract OrderBook {
     uint256 public immutable marginRequirementBps;
     address public immutable leverageController;
 
-    uint256 public bestBid;
-    uint256 public bestAsk;
-    uint256 public lastTradePrice;
+    uint256 public lastTradePrice = INITIAL_LAST_TRADE_PRICE;
     uint256 public totalTrades;
     uint256 public totalVolume;
-    uint256 public activeBuyOrders;
-    uint256 public activeSellOrders;
 
-    uint256 private _worstBid;
-    uint256 private _worstAsk;
+    uint256 private _previousTradePrice;
     uint256 private _nextOrderId = 1;
-    mapping(uint256 => Order) private _orders;
-    mapping(uint256 => uint256) private _prevOrderId;
     mapping(uint256 => uint256) private _filledAmount;
-    mapping(uint256 => PriceLevel) private _bidLevels;
-    mapping(uint256 => PriceLevel) private _askLevels;
-    mapping(address => uint256[]) private _userOrders;
-    mapping(uint256 => uint256) private _userOrderSlot;
+
+    error FunctionDoesNotExist();
 
     event OrderPlaced(
         uint256 indexed orderId, address indexed trader, uint256 price, uint256 amount, bool isBuy, bool isMarginOrder
@@ -93,6 +81,12 @@ contract OrderBook {
         leverageController = msg.sender;
     }
 
+    /// @notice Any selector the book does not have (e.g. the removed `sessionPlaceLimit`), like the
+    /// production diamond's fallback.
+    fallback() external {
+        revert FunctionDoesNotExist();
+    }
+
     // --- session entry points (called by a relayer for a trader) -------------------------------
 
     function sessionPlaceMarginLimit(
@@ -107,18 +101,7 @@ contract OrderBook {
         return _placeLimit(trader, price, amount, isBuy, true);
     }
 
-    function sessionPlaceLimit(
-        bytes32 sessionId,
-        address trader,
-        uint256 price,
-        uint256 amount,
-        bool isBuy,
-        bytes32[] calldata relayerProof
-    ) external returns (uint256 orderId) {
-        _charge(sessionId, trader, PLACE_LIMIT, _notional(price, amount), relayerProof);
-        return _placeLimit(trader, price, amount, isBuy, false);
-    }
-
+    /// @notice Charges the session `amount` at the best opposite price (not the walked fills).
     function sessionPlaceMarginMarket(
         bytes32 sessionId,
         address trader,
@@ -126,18 +109,9 @@ contract OrderBook {
         bool isBuy,
         bytes32[] calldata relayerProof
     ) external returns (uint256 filledAmount) {
-        _charge(sessionId, trader, PLACE_MARGIN_MARKET, _quoteMarket(amount, isBuy), relayerProof);
-        return _placeMarket(trader, amount, isBuy);
-    }
-
-    function sessionPlaceMarket(
-        bytes32 sessionId,
-        address trader,
-        uint256 amount,
-        bool isBuy,
-        bytes32[] calldata relayerProof
-    ) external returns (uint256 filledAmount) {
-        _charge(sessionId, trader, PLACE_MARKET, _quoteMarket(amount, isBuy), relayerProof);
+        uint256 best = isBuy ? bestAsk : bestBid;
+        require(best != 0, "OB: no liq");
+        _charge(sessionId, trader, PLACE_MARGIN_MARKET, _notional(best, amount), relayerProof);
         return _placeMarket(trader, amount, isBuy);
     }
 
@@ -148,9 +122,9 @@ contract OrderBook {
         uint256 price,
         uint256 amount,
         bytes32[] calldata relayerProof
-    ) external {
+    ) external returns (uint256 newOrderId) {
         _charge(sessionId, trader, MODIFY_ORDER, _notional(price, amount), relayerProof);
-        _modify(trader, orderId, price, amount);
+        return _modify(trader, orderId, price, amount);
     }
 
     function sessionCancelOrder(bytes32 sessionId, address trader, uint256 orderId, bytes32[] calldata relayerProof)
@@ -167,6 +141,7 @@ contract OrderBook {
     }
 
     function placeMarginMarket(uint256 amount, bool isBuy) external returns (uint256 filledAmount) {
+        require((isBuy ? bestAsk : bestBid) != 0, "OB: no liq");
         return _placeMarket(msg.sender, amount, isBuy);
     }
 
@@ -180,20 +155,8 @@ contract OrderBook {
 
     // --- views ---------------------------------------------------------------------------------
 
-    /// @notice A deleted (filled or cancelled) order comes back all zero, so `trader == address(0)`.
-    function getOrder(uint256 orderId) external view returns (Order memory) {
-        return _orders[orderId];
-    }
-
-    /// @notice The trader's resting order ids (unordered).
-    function getUserOrders(address user) external view returns (uint256[] memory) {
-        return _userOrders[user];
-    }
-
-    function getBestPrices() external view returns (uint256 bidPrice, uint256 askPrice) {
-        return (bestBid, bestAsk);
-    }
-
+    /// @notice How much of a resting order makers' fills took (a taker's own crossing part is not
+    /// counted, as in production).
     function getFilledAmount(uint256 orderId) external view returns (uint256) {
         return _filledAmount[orderId];
     }
@@ -210,24 +173,25 @@ contract OrderBook {
         return (marginRequirementBps < BPS, BPS / marginRequirementBps, marginRequirementBps, leverageController);
     }
 
-    function getActiveOrdersCount() external view returns (uint256 buyCount, uint256 sellCount) {
-        return (activeBuyOrders, activeSellOrders);
-    }
-
-    /// @notice Aggregated depth, best level first, at most `levels` levels per side.
-    function getOrderBookDepth(uint256 levels)
-        external
-        view
-        returns (uint256[] memory bidPrices, uint256[] memory bidAmounts, uint256[] memory askPrices, uint256[] memory askAmounts)
-    {
-        (bidPrices, bidAmounts) = _depth(true, levels);
-        (askPrices, askAmounts) = _depth(false, levels);
-    }
-
     /// @notice Margin a resting order of this size reserves: floor(floor(amount*price/1e18) * bps / 1e4),
     /// bps = the market's requirement for a buy and 150 % for a sell.
     function marginFor(uint256 price, uint256 amount, bool isBuy) public view returns (uint256) {
         return _notional(price, amount) * (isBuy ? marginRequirementBps : SELL_MARGIN_BPS) / BPS;
+    }
+
+    /// @notice The book's mark (production's non-VWAP rule, as `marketStatic` says useVWAP = false):
+    /// the mid when both sides exist; else the mean of the last two trade prices once there were two
+    /// trades, else the last trade price (the 1.000000 placeholder on a market that never traded).
+    function calculateMarkPrice() public view returns (uint256) {
+        uint256 bid = bestBid;
+        uint256 ask = bestAsk;
+        if (bid != 0 && ask != 0) {
+            return _midpoint(bid, ask);
+        }
+        if (totalTrades >= 2) {
+            return _midpoint(lastTradePrice, _previousTradePrice);
+        }
+        return lastTradePrice;
     }
 
     // --- order lifecycle -----------------------------------------------------------------------
@@ -235,10 +199,13 @@ contract OrderBook {
     function _charge(bytes32 sessionId, address trader, uint8 methodBit, uint256 notional6, bytes32[] calldata proof)
         private
     {
-        registry.chargeSession(sessionId, trader, msg.sender, methodBit, notional6, marketId, proof);
+        registry.chargeSession(sessionId, trader, methodBit, notional6, msg.sender, proof);
     }
 
-    function _placeLimit(address trader, uint256 price, uint256 amount, bool isBuy, bool isMargin)
+    /// @dev Reserves the whole order's margin up front (the vault reverts `InvalidAmount()` when it
+    /// rounds to 0), matches, keeps only what the rest needs, books the fills, rests the rest, and
+    /// logs `OrderPlaced` with the amount left resting (0 when the order filled completely).
+    function _placeLimit(address trader, uint256 price, uint256 amount, bool isBuy, bool floorMargin)
         private
         returns (uint256 orderId)
     {
@@ -246,304 +213,149 @@ contract OrderBook {
         require(amount > 0, "invalid_amount");
         require(price % tickSize == 0, "off_tick");
         orderId = _nextOrderId++;
-        emit OrderPlaced(orderId, trader, price, amount, isBuy, isMargin);
-        uint256 remaining = _match(trader, isBuy, amount, price, true);
-        if (remaining < amount) {
-            _filledAmount[orderId] = amount - remaining;
+        uint256 reserved =
+            marginFor(price, floorMargin && amount < MIN_MARGIN_AMOUNT ? MIN_MARGIN_AMOUNT : amount, isBuy);
+        vault.reserveMargin(trader, reserved);
+        (Fill[] memory fills, uint256 count, uint256 remaining) = _walk(trader, isBuy, amount, price, true);
+        uint256 restMargin = remaining == 0 ? 0 : marginFor(price, remaining, isBuy);
+        if (reserved > restMargin) {
+            vault.releaseMargin(trader, reserved - restMargin);
         }
+        _book(trader, isBuy, fills, count);
         if (remaining > 0) {
-            _rest(orderId, trader, price, remaining, isBuy, isMargin);
+            _addOrder(orderId, trader, price, remaining, isBuy, restMargin);
         }
+        emit OrderPlaced(orderId, trader, price, remaining, isBuy, true);
     }
 
+    /// @dev Fills within MAX_SLIPPAGE_BPS of the best opposite price; logs `OrderPlaced` with that
+    /// bound as its price and the filled amount (the order never rests). The caller checked liquidity.
     function _placeMarket(address trader, uint256 amount, bool isBuy) private returns (uint256 filledAmount) {
         require(amount > 0, "invalid_amount");
-        require((isBuy ? bestAsk : bestBid) != 0, "OB: no liq");
-        return amount - _match(trader, isBuy, amount, 0, false);
+        uint256 bound = isBuy
+            ? bestAsk * (BPS + MAX_SLIPPAGE_BPS) / BPS
+            : bestBid * (BPS - MAX_SLIPPAGE_BPS) / BPS;
+        uint256 orderId = _nextOrderId++;
+        (Fill[] memory fills, uint256 count, uint256 remaining) = _walk(trader, isBuy, amount, bound, false);
+        _book(trader, isBuy, fills, count);
+        filledAmount = amount - remaining;
+        emit OrderPlaced(orderId, trader, bound, filledAmount, isBuy, true);
     }
 
+    /// @dev Cancels and places anew on the same side (a new id, the back of its level). The new
+    /// order's margin has no minimum-amount floor, as in production.
     function _modify(address trader, uint256 orderId, uint256 price, uint256 amount) private returns (uint256 newOrderId) {
-        Order storage order = _orders[orderId];
-        require(order.trader != address(0), "unknown_order");
-        require(order.trader == trader, "not_order_owner");
-        bool isBuy = order.isBuy;
-        bool isMargin = order.isMarginOrder;
-        _cancel(trader, orderId);
-        newOrderId = _placeLimit(trader, price, amount, isBuy, isMargin);
+        bool isBuy = _ownOrder(trader, orderId).isBuy;
+        _cancelResting(orderId);
+        newOrderId = _placeLimit(trader, price, amount, isBuy, false);
         emit OrderModified(orderId, newOrderId, trader, price, amount);
     }
 
     function _cancel(address trader, uint256 orderId) private {
+        _ownOrder(trader, orderId);
+        _cancelResting(orderId);
+    }
+
+    function _ownOrder(address trader, uint256 orderId) private view returns (Order storage order) {
+        order = _orders[orderId];
+        require(order.trader != address(0), "unknown_order");
+        require(order.trader == trader, "not_order_owner");
+    }
+
+    /// @dev Takes a resting order off the book, frees its margin and logs `OrderCancelled`.
+    function _cancelResting(uint256 orderId) private {
         Order storage order = _orders[orderId];
-        address owner_ = order.trader;
-        require(owner_ != address(0), "unknown_order");
-        require(owner_ == trader, "not_order_owner");
+        address trader = order.trader;
         uint256 price = order.price;
         uint256 amount = order.amount;
         bool isBuy = order.isBuy;
         uint256 margin = order.marginRequired;
-        _levels(isBuy)[price].totalAmount -= amount;
-        _removeOrder(orderId, trader, price, isBuy);
+        _removeOrder(orderId);
         vault.releaseMargin(trader, margin);
         emit OrderCancelled(orderId, trader, price, amount, isBuy);
     }
 
-    function _rest(uint256 orderId, address trader, uint256 price, uint256 amount, bool isBuy, bool isMargin) private {
-        uint256 margin = marginFor(price, amount, isBuy);
-        vault.reserveMargin(trader, margin);
-        _orders[orderId] = Order({
-            orderId: orderId,
-            trader: trader,
-            price: price,
-            amount: amount,
-            isBuy: isBuy,
-            timestamp: block.timestamp,
-            nextOrderId: 0,
-            marginRequired: margin,
-            isMarginOrder: isMargin
-        });
-        _appendToLevel(orderId, price, amount, isBuy);
-        _userOrders[trader].push(orderId);
-        _userOrderSlot[orderId] = _userOrders[trader].length;
-        if (isBuy) {
-            ++activeBuyOrders;
-        } else {
-            ++activeSellOrders;
-        }
-    }
-
-    /// @dev Unlinks and deletes a resting order; the caller has already taken its amount off the level.
-    function _removeOrder(uint256 orderId, address trader, uint256 price, bool isBuy) private {
-        _unlink(orderId, price, isBuy);
-        uint256[] storage list = _userOrders[trader];
-        uint256 slot = _userOrderSlot[orderId];
-        uint256 last = list[list.length - 1];
-        if (last != orderId) {
-            list[slot - 1] = last;
-            _userOrderSlot[last] = slot;
-        }
-        list.pop();
-        delete _userOrderSlot[orderId];
-        delete _orders[orderId];
-        if (isBuy) {
-            --activeBuyOrders;
-        } else {
-            --activeSellOrders;
-        }
-    }
-
     // --- matching ------------------------------------------------------------------------------
 
-    /// @dev Fills the head of the best opposite level until the order is done, the book no longer
-    /// crosses the limit, or the fill budget is spent (a limit order then reverts rather than rest
-    /// crossed; a market order keeps what it got). Returns the unfilled amount.
-    function _match(address taker, bool takerIsBuy, uint256 amount, uint256 limitPrice, bool isLimit)
+    /// @dev Pass one: take from the head of the best opposite level while the order has amount left
+    /// and the level is within `limitPrice`. A resting order of the taker's own trader is cancelled
+    /// and skipped (self-trade prevention). After MAX_FILLS_PER_ORDER fills a market order keeps what
+    /// it got; a limit order that would still cross reverts rather than rest crossed.
+    function _walk(address taker, bool takerIsBuy, uint256 amount, uint256 limitPrice, bool isLimit)
         private
-        returns (uint256 remaining)
+        returns (Fill[] memory fills, uint256 count, uint256 remaining)
     {
+        fills = new Fill[](MAX_FILLS_PER_ORDER);
         remaining = amount;
-        uint256 fills = 0;
         while (remaining > 0) {
             uint256 levelPrice = takerIsBuy ? bestAsk : bestBid;
-            if (levelPrice == 0) break;
-            if (isLimit && (takerIsBuy ? levelPrice > limitPrice : levelPrice < limitPrice)) break;
-            if (fills == MAX_FILLS_PER_ORDER) {
+            if (levelPrice == 0 || (takerIsBuy ? levelPrice > limitPrice : levelPrice < limitPrice)) break;
+            if (count == MAX_FILLS_PER_ORDER) {
                 require(!isLimit, "OB: max fills");
                 break;
             }
-            uint256 makerId = _levels(!takerIsBuy)[levelPrice].headOrderId;
-            remaining -= _fillMaker(makerId, taker, takerIsBuy, remaining);
-            ++fills;
+            uint256 makerId = _headOrderAt(!takerIsBuy, levelPrice);
+            if (_orders[makerId].trader == taker) {
+                _cancelResting(makerId);
+                continue;
+            }
+            Fill memory fill = _takeFrom(makerId, remaining);
+            fills[count++] = fill;
+            remaining -= fill.amount;
         }
     }
 
-    function _fillMaker(uint256 makerId, address taker, bool takerIsBuy, uint256 wanted) private returns (uint256 qty) {
+    /// @dev Fills up to `wanted` of one maker order on the book (shrinking or removing it) and
+    /// returns the fill, with the order margin the filled part no longer needs.
+    function _takeFrom(uint256 makerId, uint256 wanted) private returns (Fill memory fill) {
         Order storage maker = _orders[makerId];
-        uint256 price = maker.price;
-        address makerTrader = maker.trader;
-        uint256 release;
-        {
-            uint256 resting = maker.amount;
-            qty = wanted < resting ? wanted : resting;
-            uint256 left = resting - qty;
-            uint256 marginLeft = marginFor(price, left, !takerIsBuy);
-            release = maker.marginRequired - marginLeft;
-            _filledAmount[makerId] += qty;
-            _levels(!takerIsBuy)[price].totalAmount -= qty;
-            if (left == 0) {
-                _removeOrder(makerId, makerTrader, price, !takerIsBuy);
-            } else {
-                maker.amount = left;
-                maker.marginRequired = marginLeft;
-            }
-        }
-        vault.applyFill(makerTrader, !takerIsBuy, price, qty, release, marginRequirementBps, false);
-        vault.applyFill(taker, takerIsBuy, price, qty, 0, marginRequirementBps, true);
-        lastTradePrice = price;
-        ++totalTrades;
-        totalVolume += qty;
-        if (takerIsBuy) {
-            emit TradeExecutionCompleted(taker, makerTrader, price, qty);
+        uint256 resting = maker.amount;
+        uint256 qty = wanted < resting ? wanted : resting;
+        uint256 marginLeft = marginFor(maker.price, resting - qty, maker.isBuy);
+        fill = Fill({maker: maker.trader, price: maker.price, amount: qty, releasedMargin: maker.marginRequired - marginLeft});
+        _filledAmount[makerId] += qty;
+        if (qty == resting) {
+            _removeOrder(makerId);
         } else {
-            emit TradeExecutionCompleted(makerTrader, taker, price, qty);
+            _shrinkOrder(makerId, qty, marginLeft);
         }
     }
 
-    /// @dev The notional a market order would trade right now, walking the book like `_match`.
-    function _quoteMarket(uint256 amount, bool isBuy) private view returns (uint256 notional6) {
-        mapping(uint256 => PriceLevel) storage levels = _levels(!isBuy);
-        uint256 remaining = amount;
-        uint256 fills = 0;
-        uint256 price = isBuy ? bestAsk : bestBid;
-        while (price != 0 && remaining > 0 && fills < MAX_FILLS_PER_ORDER) {
-            uint256 id = levels[price].headOrderId;
-            while (id != 0 && remaining > 0 && fills < MAX_FILLS_PER_ORDER) {
-                uint256 resting = _orders[id].amount;
-                uint256 qty = remaining < resting ? remaining : resting;
-                notional6 += _notional(price, qty);
-                remaining -= qty;
-                ++fills;
-                id = _orders[id].nextOrderId;
-            }
-            price = levels[price].worse;
-        }
-    }
-
-    // --- price levels --------------------------------------------------------------------------
-
-    function _levels(bool isBuy) private view returns (mapping(uint256 => PriceLevel) storage) {
-        return isBuy ? _bidLevels : _askLevels;
-    }
-
-    function _appendToLevel(uint256 orderId, uint256 price, uint256 amount, bool isBuy) private {
-        mapping(uint256 => PriceLevel) storage levels = _levels(isBuy);
-        PriceLevel storage level = levels[price];
-        if (!level.exists) {
-            _insertLevel(levels, price, isBuy);
-        }
-        uint256 tail = level.tailOrderId;
-        if (tail == 0) {
-            level.headOrderId = orderId;
-        } else {
-            _orders[tail].nextOrderId = orderId;
-            _prevOrderId[orderId] = tail;
-        }
-        level.tailOrderId = orderId;
-        level.totalAmount += amount;
-    }
-
-    function _insertLevel(mapping(uint256 => PriceLevel) storage levels, uint256 price, bool isBuy) private {
-        levels[price].exists = true;
-        uint256 best = isBuy ? bestBid : bestAsk;
-        if (best == 0) {
-            _setBest(isBuy, price);
-            _setWorst(isBuy, price);
+    /// @dev Pass two: book every fill in the vault (maker, then taker), log the trades, then set
+    /// the last trade price and refresh the vault's mark from `calculateMarkPrice()`.
+    function _book(address taker, bool takerIsBuy, Fill[] memory fills, uint256 count) private {
+        if (count == 0) {
             return;
         }
-        if (_isBetter(price, best, isBuy)) {
-            levels[price].worse = best;
-            levels[best].better = price;
-            _setBest(isBuy, price);
-            return;
-        }
-        uint256 worst = isBuy ? _worstBid : _worstAsk;
-        if (_isBetter(worst, price, isBuy)) {
-            levels[price].better = worst;
-            levels[worst].worse = price;
-            _setWorst(isBuy, price);
-            return;
-        }
-        // strictly between best and worst: the walk stops before the worst level
-        uint256 cursor = best;
-        while (_isBetter(levels[cursor].worse, price, isBuy)) {
-            cursor = levels[cursor].worse;
-        }
-        uint256 next = levels[cursor].worse;
-        levels[price].better = cursor;
-        levels[price].worse = next;
-        levels[cursor].worse = price;
-        levels[next].better = price;
-    }
-
-    function _unlink(uint256 orderId, uint256 price, bool isBuy) private {
-        mapping(uint256 => PriceLevel) storage levels = _levels(isBuy);
-        PriceLevel storage level = levels[price];
-        uint256 prev = _prevOrderId[orderId];
-        uint256 next = _orders[orderId].nextOrderId;
-        if (prev == 0) {
-            level.headOrderId = next;
-        } else {
-            _orders[prev].nextOrderId = next;
-        }
-        if (next == 0) {
-            level.tailOrderId = prev;
-        } else {
-            _prevOrderId[next] = prev;
-        }
-        delete _prevOrderId[orderId];
-        if (level.headOrderId == 0) {
-            _removeLevel(levels, price, isBuy);
-        }
-    }
-
-    function _removeLevel(mapping(uint256 => PriceLevel) storage levels, uint256 price, bool isBuy) private {
-        uint256 better = levels[price].better;
-        uint256 worse = levels[price].worse;
-        if (better == 0) {
-            _setBest(isBuy, worse);
-        } else {
-            levels[better].worse = worse;
-        }
-        if (worse == 0) {
-            _setWorst(isBuy, better);
-        } else {
-            levels[worse].better = better;
-        }
-        delete levels[price];
-    }
-
-    function _depth(bool isBuy, uint256 maxLevels)
-        private
-        view
-        returns (uint256[] memory prices, uint256[] memory amounts)
-    {
-        mapping(uint256 => PriceLevel) storage levels = _levels(isBuy);
-        uint256 best = isBuy ? bestBid : bestAsk;
-        uint256 count = 0;
-        for (uint256 cursor = best; cursor != 0 && count < maxLevels; cursor = levels[cursor].worse) {
-            ++count;
-        }
-        prices = new uint256[](count);
-        amounts = new uint256[](count);
-        uint256 price = best;
+        uint256 bps = marginRequirementBps;
+        uint256 volume = 0;
+        uint256 previous = lastTradePrice;
+        uint256 last = previous;
         for (uint256 i = 0; i < count; ++i) {
-            prices[i] = price;
-            amounts[i] = levels[price].totalAmount;
-            price = levels[price].worse;
+            Fill memory fill = fills[i];
+            vault.applyFill(fill.maker, !takerIsBuy, fill.price, fill.amount, fill.releasedMargin, bps, false);
+            vault.applyFill(taker, takerIsBuy, fill.price, fill.amount, 0, bps, true);
+            (previous, last) = (last, fill.price);
+            volume += fill.amount;
+            if (takerIsBuy) {
+                emit TradeExecutionCompleted(taker, fill.maker, fill.price, fill.amount);
+            } else {
+                emit TradeExecutionCompleted(fill.maker, taker, fill.price, fill.amount);
+            }
         }
-    }
-
-    function _setBest(bool isBuy, uint256 price) private {
-        if (isBuy) {
-            bestBid = price;
-        } else {
-            bestAsk = price;
-        }
-    }
-
-    function _setWorst(bool isBuy, uint256 price) private {
-        if (isBuy) {
-            _worstBid = price;
-        } else {
-            _worstAsk = price;
-        }
-    }
-
-    function _isBetter(uint256 a, uint256 b, bool isBuy) private pure returns (bool) {
-        return isBuy ? a > b : a < b;
+        _previousTradePrice = previous;
+        lastTradePrice = last;
+        totalTrades += count;
+        totalVolume += volume;
+        vault.updateMarkPrice(marketId, calculateMarkPrice());
     }
 
     function _notional(uint256 price, uint256 amount) private pure returns (uint256) {
         return amount * price / AMOUNT_SCALE;
+    }
+
+    /// @dev (a + b) / 2 rounded half up, without overflow.
+    function _midpoint(uint256 a, uint256 b) private pure returns (uint256) {
+        return a / 2 + b / 2 + (a % 2 + b % 2) / 2;
     }
 }

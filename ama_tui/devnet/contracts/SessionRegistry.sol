@@ -7,8 +7,11 @@ import {RelayerSetProof} from "./RelayerSetProof.sol";
 
 /// @title Gasless trading sessions opened by an EIP-712 permit.
 /// @notice A trader signs a SessionPermit once; relayers in the permit's relayer set then trade for
-/// the trader until expiry, within the allowed methods, markets and notional caps. Every revert
-/// reason is the relay API's error code, so the API can pass it through unchanged.
+/// the trader until expiry, within the allowed methods and notional caps. Like production's
+/// GlobalSessionRegistry it does not enforce `allowedMarkets`: the field is signed (it is part of
+/// the digest) but neither stored nor checked. Every revert reason is the relay API's error code,
+/// so the API can pass it through unchanged; a trade's checks run in the order the production
+/// route checks them before it sends (unknown, trader, revoked, expired, relayer, method, caps).
 contract SessionRegistry is Owned, ISessionRegistry {
     struct SessionPermit {
         address trader;
@@ -48,23 +51,9 @@ contract SessionRegistry is Owned, ISessionRegistry {
     mapping(address => uint256) public metaNonce;
     mapping(bytes32 => Session) public sessions;
     mapping(address => bool) public isOrderBook;
-    mapping(bytes32 => bytes32[]) private _allowedMarkets;
-    mapping(bytes32 => mapping(bytes32 => bool)) private _marketAllowed;
 
-    event SessionCreated(
-        bytes32 indexed sessionId,
-        address indexed trader,
-        bytes32 relayerSetRoot,
-        uint256 expiry,
-        bytes32 methodsBitmap
-    );
-    event SessionCharged(
-        bytes32 indexed sessionId,
-        address indexed relayer,
-        uint8 methodBit,
-        uint256 notional6,
-        uint256 notionalUsed
-    );
+    event SessionCreated(bytes32 indexed sessionId, address indexed trader, bytes32 relayerSetRoot, uint256 expiry);
+    event SessionCharged(bytes32 indexed sessionId, uint256 notionalUsed, uint256 newSessionTotalUsed, uint8 methodBit);
     event SessionRevoked(bytes32 indexed sessionId, address indexed trader);
     event OrderBookSet(address indexed orderBook, bool allowed);
 
@@ -105,7 +94,9 @@ contract SessionRegistry is Owned, ISessionRegistry {
     }
 
     /// @notice Open a session. Anyone may submit the permit (normally a relayer); the signature
-    /// proves the trader agreed. Checks run in the order signature, nonce, expiry.
+    /// proves the trader agreed. Checks run in the order the production route checks them:
+    /// signature, nonce, expiry (a permit expiring this very second is still good). A session id
+    /// in use may be opened again once that session is revoked or expired.
     function createSession(SessionPermit calldata permit, bytes calldata signature)
         external
         returns (bytes32 sessionId)
@@ -113,10 +104,13 @@ contract SessionRegistry is Owned, ISessionRegistry {
         address signer = _recover(permitDigest(permit), signature);
         require(signer != address(0) && signer == permit.trader, "bad_sig");
         require(permit.nonce == metaNonce[permit.trader], "bad_nonce");
-        require(permit.expiry > block.timestamp, "expired");
+        require(block.timestamp <= permit.expiry, "expired");
 
         sessionId = sessionIdOf(permit.trader, permit.relayerSetRoot, permit.sessionSalt);
-        require(sessions[sessionId].trader == address(0), "session_exists");
+        Session storage existing = sessions[sessionId];
+        require(
+            existing.trader == address(0) || existing.revoked || block.timestamp > existing.expiry, "session_exists"
+        );
 
         metaNonce[permit.trader] = permit.nonce + 1;
         sessions[sessionId] = Session({
@@ -129,62 +123,58 @@ contract SessionRegistry is Owned, ISessionRegistry {
             methodsBitmap: permit.methodsBitmap,
             revoked: false
         });
-        bytes32[] storage markets = _allowedMarkets[sessionId];
-        for (uint256 i = 0; i < permit.allowedMarkets.length; ++i) {
-            bytes32 market = permit.allowedMarkets[i];
-            if (!_marketAllowed[sessionId][market]) {
-                _marketAllowed[sessionId][market] = true;
-                markets.push(market);
-            }
-        }
-        emit SessionCreated(sessionId, permit.trader, permit.relayerSetRoot, permit.expiry, permit.methodsBitmap);
+        emit SessionCreated(sessionId, permit.trader, permit.relayerSetRoot, permit.expiry);
     }
 
-    /// @notice The trader ends a session early; later trades on it revert "session_unknown".
-    function revokeSession(bytes32 sessionId) external {
+    /// @notice End a session early: its trader may, and so may any relayer of its set (with a proof).
+    /// Later trades on it revert "session_revoked".
+    function revokeSession(bytes32 sessionId, bytes32[] calldata relayerProof) external {
         Session storage session = sessions[sessionId];
-        require(session.trader != address(0) && session.trader == msg.sender, "not_session_trader");
+        require(session.trader != address(0), "session_unknown");
+        require(
+            msg.sender == session.trader || isRelayerAllowed(sessionId, msg.sender, relayerProof), "session_not_auth"
+        );
         session.revoked = true;
-        emit SessionRevoked(sessionId, msg.sender);
+        emit SessionRevoked(sessionId, session.trader);
     }
 
-    function getAllowedMarkets(bytes32 sessionId) external view returns (bytes32[] memory) {
-        return _allowedMarkets[sessionId];
-    }
-
-    /// @notice An empty allowedMarkets list in the permit allows every market.
-    function isMarketAllowed(bytes32 sessionId, bytes32 marketId) public view returns (bool) {
-        return _allowedMarkets[sessionId].length == 0 || _marketAllowed[sessionId][marketId];
+    function isRelayerAllowed(bytes32 sessionId, address relayer, bytes32[] calldata relayerProof)
+        public
+        view
+        returns (bool)
+    {
+        Session storage session = sessions[sessionId];
+        return session.trader != address(0) && RelayerSetProof.verify(relayerProof, session.relayerSetRoot, relayer);
     }
 
     /// @notice Authorise one trade and add its notional to the session's running total.
     /// @dev Only registered order books call this, passing the transaction's sender as `relayer`.
+    /// An expiry is inclusive: a session is good through the second it names.
     function chargeSession(
         bytes32 sessionId,
         address trader,
-        address relayer,
         uint8 methodBit,
         uint256 notional6,
-        bytes32 marketId,
+        address relayer,
         bytes32[] calldata relayerProof
     ) external {
         require(isOrderBook[msg.sender], "not_order_book");
         Session storage session = sessions[sessionId];
         address owner_ = session.trader;
-        require(owner_ != address(0) && !session.revoked, "session_unknown");
-        require(owner_ == trader, "invalid_session_id");
-        require(block.timestamp < session.expiry, "session_expired");
-        require((uint256(session.methodsBitmap) >> methodBit) & 1 == 1, "session_method_denied");
-        require(isMarketAllowed(sessionId, marketId), "session_market_denied");
+        require(owner_ != address(0), "session_unknown");
+        require(owner_ == trader, "session_bad_trader");
+        require(!session.revoked, "session_revoked");
+        require(block.timestamp <= session.expiry, "session_expired");
         require(RelayerSetProof.verify(relayerProof, session.relayerSetRoot, relayer), "session_bad_relayer");
+        require((uint256(session.methodsBitmap) >> methodBit) & 1 == 1, "session_method_denied");
 
         uint256 perTrade = session.maxNotionalPerTrade;
-        require(perTrade == 0 || notional6 <= perTrade, "session_notional_cap");
+        require(perTrade == 0 || notional6 <= perTrade, "session_trade_cap");
         uint256 used = session.sessionNotionalUsed + notional6;
         uint256 perSession = session.maxNotionalPerSession;
-        require(perSession == 0 || used <= perSession, "session_notional_cap");
+        require(perSession == 0 || used <= perSession, "session_session_cap");
         session.sessionNotionalUsed = used;
-        emit SessionCharged(sessionId, relayer, methodBit, notional6, used);
+        emit SessionCharged(sessionId, notional6, used, methodBit);
     }
 
     function _recover(bytes32 digest, bytes calldata signature) private pure returns (address) {
