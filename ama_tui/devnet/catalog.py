@@ -2,6 +2,7 @@
 
 One `MarketListing` per market joins the on-chain spec (tick, margin, initial price) with the
 listing fields the web app shows (name, category, status) and the resting depth the seeder lays.
+`UNDEPLOYED_MARKETS` are listed by the relay only (status `PENDING`, no contracts).
 """
 
 from __future__ import annotations
@@ -72,6 +73,20 @@ DEFAULT_MARKETS: Final[tuple[MarketListing, ...]] = (
     ),
 )
 """ETH-USD ~3000 (tick 0.01), BTC-USD ~60000 (tick 1), HENRY-HUB-PRICE ~5.00 (tick 0.01)."""
+
+UNDEPLOYED_MARKETS: Final[tuple[MarketListing, ...]] = (
+    MarketListing(
+        symbol="GOLD-USD",
+        name="Gold Spot / US Dollar",
+        category="commodities",
+        tick6=100_000,  # 0.10
+        margin_bps=1_000,
+        initial_price6=2_400 * USDC6,
+        status="PENDING",
+    ),
+)
+"""Listed but not deployed (production lists such markets with a null address and market id):
+the relay lists them, nothing deploys or seeds them."""
 
 
 def listing_for(

@@ -77,6 +77,13 @@ def add_devnet_arguments(parser: argparse.ArgumentParser) -> None:
         help="send small market orders in the background so fills happen (default: on)",
     )
     parser.add_argument(
+        "--wait-for-mined",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="answer trades once mined ({txHash, blockNumber, mined}) instead of right after sending "
+        "({txHash, pending}, what production answers by default) (default: off)",
+    )
+    parser.add_argument(
         "--taker-interval",
         type=float,
         default=DEFAULT_TAKER_INTERVAL_S,
@@ -124,6 +131,7 @@ def _print_ready(stack: Any, args: argparse.Namespace, out: TextIO) -> None:
             for m in seeded.deployment.markets
         ),
         f"# background takers: {f'every {args.taker_interval:g} s' if args.takers else 'off'}",
+        f"# trades answered: {'once mined' if args.wait_for_mined else 'pending, right after sending'}",
         "",
         "Press Ctrl+C to stop.",
     ]
@@ -158,6 +166,7 @@ def run_devnet_command(
                 app_port=args.app_port,
                 takers=args.takers,
                 taker_interval=args.taker_interval,
+                wait_for_mined=args.wait_for_mined,
             ).start()
         except KeyboardInterrupt:
             print("ama-tui devnet: interrupted during start-up; stopped", file=err)

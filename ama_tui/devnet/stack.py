@@ -24,7 +24,7 @@ from typing import Final
 
 import uvicorn
 
-from ama_tui.devnet.catalog import DEFAULT_MARKETS, MarketListing
+from ama_tui.devnet.catalog import DEFAULT_MARKETS, UNDEPLOYED_MARKETS, MarketListing
 from ama_tui.devnet.deploy import DevnetDeployment
 from ama_tui.devnet.node import DEFAULT_CHAIN_ID, LOOPBACK, AnvilNode
 from ama_tui.devnet.relay import FaultPlan, make_relay_app
@@ -80,7 +80,12 @@ class DevnetStack:
         wallet_funds6: int = DEFAULT_WALLET_FUNDS6,
         fault_plan: FaultPlan | None = None,
         chain_id: int = DEFAULT_CHAIN_ID,
+        wait_for_mined: bool = False,
+        undeployed: Sequence[MarketListing] = UNDEPLOYED_MARKETS,
     ) -> None:
+        """`wait_for_mined`: the relay answers trades once mined (`{txHash, blockNumber, mined}`)
+        instead of right after sending (`{txHash, pending}`, production's default). `undeployed`:
+        listings the relay lists without contracts (status PENDING, null address)."""
         self._wallet_count = wallets
         self._csv = Path(csv) if csv is not None else None
         self._rpc_port = rpc_port or None
@@ -91,6 +96,8 @@ class DevnetStack:
         self._wallet_funds6 = wallet_funds6
         self.fault_plan = fault_plan if fault_plan is not None else FaultPlan()
         self._chain_id = chain_id
+        self.wait_for_mined = wait_for_mined
+        self._undeployed = tuple(undeployed)
 
         self.node: AnvilNode | None = None
         self.seeded: SeededDevnet | None = None
@@ -146,8 +153,9 @@ class DevnetStack:
         app = make_relay_app(
             self.seeded.deployment,
             relayer_keys=default_relayer_keys(),
-            listings=self.seeded.listings,
+            listings=(*self.seeded.listings, *self._undeployed),
             fault_plan=self.fault_plan,
+            wait_for_mined=self.wait_for_mined,
         )
         config = uvicorn.Config(
             app,

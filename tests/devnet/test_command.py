@@ -71,7 +71,7 @@ def _anvil_descendants(pid: int) -> list[int]:
 
 
 def _total_trades(api: httpx.Client) -> int:
-    markets = api.get("/api/markets").json()["markets"]
+    markets = api.get("/api/markets", params={"status": "ACTIVE"}).json()["markets"]
     return sum(
         api.get("/api/orderbook/live", params={"symbol": m["symbol"]}).json()["data"]["totalTrades"]
         for m in markets
@@ -130,7 +130,9 @@ def test_the_devnet_command_runs_prints_serves_and_stops_on_sigint(
 
         with httpx.Client(base_url=env["APP_URL"], timeout=HTTP_TIMEOUT_S, trust_env=False) as api:
             markets = api.get("/api/markets").json()
-            assert markets["success"] is True and markets["pagination"]["total"] == 3
+            assert markets["success"] is True and markets["pagination"]["total"] == 4
+            statuses = sorted(m["market_status"] for m in markets["markets"])
+            assert statuses == ["ACTIVE", "ACTIVE", "ACTIVE", "PENDING"]
             assert {m["chain_id"] for m in markets["markets"]} == {31337}
             relayers = api.get("/api/gasless/session/relayer-set").json()
             assert len(relayers["relayerAddresses"]) == 2
@@ -182,10 +184,12 @@ def test_the_devnet_subcommand_is_wired_into_the_cli(capsys: pytest.CaptureFixtu
         None,
     )
     assert _args("--no-takers", "--wallets", "4").takers is False
+    assert args.wait_for_mined is False and _args("--wait-for-mined").wait_for_mined is True
     with pytest.raises(SystemExit) as done:
         main(["devnet", "--help"])
     assert done.value.code == 0
-    assert "--taker-interval" in capsys.readouterr().out
+    helped = capsys.readouterr().out
+    assert "--taker-interval" in helped and "--wait-for-mined" in helped
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from ama_tui.devnet.relay import ROUTES, SESSION_INIT, TRADE, Fault, FaultKind, FaultPlan
-from ama_tui.devnet.relay.bodies import ApiError, parse_json_object, parse_session_init, parse_trade
+from ama_tui.devnet.relay.answers import ApiError
+from ama_tui.devnet.relay.bodies import parse_json_object, parse_session_init, parse_trade
 from ama_tui.devnet.relay.rpc import revert_reason_of
 from ama_tui.protocol.errors import ErrorCode, classify
 from ama_tui.protocol.methods import TradeMethod
@@ -31,9 +32,9 @@ def error_of(function: Any, *args: Any) -> ApiError:
 
 
 def test_every_method_parses_its_params() -> None:
-    limit = parse_trade(body("sessionPlaceLimit", price="4520000", amount=str(10**18), isBuy=False))
+    limit = parse_trade(body("sessionPlaceMarginLimit", price="4520000", amount=str(10**18), isBuy=False))
     assert (limit.method, limit.price6, limit.amount18, limit.is_buy) == (
-        TradeMethod.PLACE_LIMIT,
+        TradeMethod.PLACE_MARGIN_LIMIT,
         4_520_000,
         10**18,
         False,
@@ -52,6 +53,8 @@ def test_every_method_parses_its_params() -> None:
     ("data", "code"),
     [
         (body("sessionNuke"), "method not allowed"),
+        (body("sessionPlaceLimit", price="1", amount="1", isBuy=True), "method not allowed"),
+        (body("sessionPlaceMarket", amount="1", isBuy=True), "method not allowed"),
         (
             {k: v for k, v in body("sessionCancelOrder", orderId=1).items() if k != "method"},
             "method not allowed",
@@ -61,14 +64,19 @@ def test_every_method_parses_its_params() -> None:
         (body("sessionModifyOrder", orderId="1", amount="1"), "missing_price"),
         (body("sessionPlaceMarginLimit", price="1.5", amount="1", isBuy=True), "invalid_price"),
         (body("sessionPlaceMarginLimit", price=1.5, amount="1", isBuy=True), "invalid_price"),
-        (body("sessionPlaceMarginLimit", price="1", isBuy=True), "invalid_amount"),
+        (body("sessionPlaceMarginLimit", price="1", isBuy=True), "missing_amount"),
+        (body("sessionPlaceMarginMarket", isBuy=True), "missing_amount"),
         (body("sessionPlaceMarginLimit", price="1", amount=str(1 << 256), isBuy=True), "invalid_amount"),
         (body("sessionPlaceMarginLimit", price="1", amount="1", isBuy=1), "invalid_request"),
         (body("sessionCancelOrder", orderId="-1"), "invalid_request"),
         (body("sessionCancelOrder"), "invalid_request"),
         ({**body("sessionCancelOrder", orderId=1), "sessionId": "0xabc"}, "invalid_session_id"),
-        ({**body("sessionCancelOrder", orderId=1), "orderBook": 5}, "invalid_request"),
-        ({**body("sessionCancelOrder", orderId=1), "params": []}, "invalid_request"),
+        ({**body("sessionCancelOrder", orderId=1), "orderBook": 5}, "invalid orderBook"),
+        ({**body("sessionCancelOrder", orderId=1), "orderBook": "0x12"}, "invalid orderBook"),
+        ({**body("sessionCancelOrder", orderId=1), "params": []}, "invalid_trader"),
+        ({**body("sessionCancelOrder", orderId=1), "params": {"orderId": 1}}, "invalid_trader"),
+        ({**body("sessionCancelOrder", orderId=1), "sessionId": None}, "missing payload"),
+        ({**body("sessionCancelOrder", orderId=1), "sessionId": ""}, "missing payload"),
     ],
 )
 def test_bad_trade_bodies_name_their_code(data: dict[str, Any], code: str) -> None:
@@ -81,7 +89,7 @@ def test_messages_do_not_smuggle_another_code() -> None:
     """A client classifies the whole body; the prose must not outrank the error field."""
     for data in (
         body("sessionPlaceMarginLimit", price="1", amount="1", isBuy="maybe"),
-        {**body("sessionCancelOrder", orderId=1), "params": {"orderId": 1}},
+        body("sessionCancelOrder", orderId="one"),
     ):
         assert classify(error_of(parse_trade, data).body()) is None
 
@@ -109,11 +117,12 @@ def test_session_init_bodies_are_checked_before_the_chain() -> None:
     parsed = parse_session_init(good)
     assert parsed.permit.expiry == 1_700_000_000 and parsed.signature == bytes([0x44]) * 65
     secret_looking = "0x" + "5" * 64
+    for missing in ({**good, "permit": "text"}, {k: v for k, v in good.items() if k != "signature"}):
+        assert error_of(parse_session_init, missing).error == "missing payload"
     for bad in (
         {**good, "signature": "0x1234"},
         {**good, "permit": {**permit, "nonce": "zero"}},
         {**good, "permit": {**permit, "sessionSalt": secret_looking[:-2]}},
-        {**good, "permit": "text"},
         {k: v for k, v in good.items() if k != "orderBook"},
     ):
         error = error_of(parse_session_init, bad)
@@ -154,5 +163,9 @@ def test_fault_plan_rejects_nonsense() -> None:
         plan.add(TRADE, FaultKind.DELAY, times=0)
     with pytest.raises(ValueError, match="after_submit"):
         Fault(FaultKind.RATE_LIMITED, after_submit=True)
+    with pytest.raises(ValueError, match="error code"):
+        Fault(FaultKind.ANSWER_ERROR)
+    with pytest.raises(ValueError, match="does not apply"):
+        plan.add(TRADE, FaultKind.BOOK_READS_TIMED_OUT)
     with pytest.raises(ValueError, match="submits"):
         plan.add(ROUTES[0], Fault(FaultKind.REPLACEMENT_FEE_TOO_LOW, after_submit=True))

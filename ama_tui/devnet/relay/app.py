@@ -1,8 +1,9 @@
-"""The exchange web app's HTTP API (reference section 4) as an ASGI app over the devnet.
+"""The exchange web app's HTTP API (reference sections 4 and 7) as an ASGI app over the devnet.
 
 `make_relay_app(deployment, relayer_keys=...)` serves the six routes with the production request,
 response and error shapes. Chain work runs in worker threads (synchronous web3); every failure is
-a JSON answer, never a traceback. Request bodies are never logged.
+a JSON answer, never a traceback, an HTML page or plain text (unknown routes 404, wrong methods
+405). Bodies are refused over 64 KiB before they are read. Request bodies are never logged.
 """
 
 from __future__ import annotations
@@ -15,70 +16,47 @@ import anyio
 import httpx
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ama_tui.core.keys import PrivateKey
-from ama_tui.devnet.catalog import MarketListing, listing_for
+from ama_tui.devnet.catalog import MarketListing
 from ama_tui.devnet.deploy import TX_TIMEOUT_S, DevnetDeployment, DevnetMarket
+from ama_tui.devnet.relay.answers import ApiError
 from ama_tui.devnet.relay.bodies import (
-    ApiError,
     parse_address,
     parse_json_object,
     parse_session_init,
     parse_trade,
+    read_capped_body,
 )
-from ama_tui.devnet.relay.chain import MAX_DEPTH_LEVELS, RelayChain, human
+from ama_tui.devnet.relay.chain import MAX_DEPTH_LEVELS, RelayChain
+from ama_tui.devnet.relay.fault_answers import fault_response, shaped
 from ama_tui.devnet.relay.faults import (
-    MALFORMED_BODY,
     MARKETS,
     NONCE,
     ORDERBOOK,
     RELAYER_SET,
-    REPLACEMENT_FEE_MESSAGE,
     SESSION_INIT,
     TRADE,
-    Fault,
     FaultKind,
     FaultPlan,
 )
+from ama_tui.devnet.relay.market_rows import market_rows
 from ama_tui.devnet.relay.rpc import Reverted, RpcError
+from ama_tui.devnet.relay.trade_checks import DEFAULT_ESTIMATED_FEE_BPS
 
 log = logging.getLogger(__name__)
 
 DEFAULT_PAGE: Final = 100
 MAX_PAGE: Final = 1_000
 DEFAULT_LEVELS: Final = 10
-PRICE_DECIMALS: Final = 6
+UNRESOLVED_BOOK: Final = "OrderBook address could not be resolved"
 
 T = TypeVar("T")
 Endpoint = Callable[[Request], Awaitable[Response]]
-
-
-def market_row(
-    deployment: DevnetDeployment, market: DevnetMarket, listing: MarketListing | None
-) -> dict[str, Any]:
-    """One row of GET /api/markets."""
-    status = listing.status if listing else "ACTIVE"
-    return {
-        "id": market.market_id_bytes32,
-        "symbol": market.symbol,
-        "name": listing.name if listing else market.symbol,
-        "market_identifier": market.symbol,
-        "category": listing.category if listing else "devnet",
-        "market_address": market.order_book,
-        "market_id_bytes32": market.market_id_bytes32,
-        "chain_id": deployment.chain_id,
-        "network": "devnet",
-        "tick_size": human(market.tick6, PRICE_DECIMALS),
-        "decimals": PRICE_DECIMALS,
-        "market_status": status,
-        "is_active": status.upper() == "ACTIVE",
-        "initial_price": human(market.initial_price6, PRICE_DECIMALS),
-        "margin_requirement_bps": market.margin_bps,
-        "central_vault_address": deployment.vault,
-    }
 
 
 def _int_query(request: Request, name: str, default: int, low: int, high: int) -> int:
@@ -104,20 +82,27 @@ class Relay:
         *,
         listings: Sequence[MarketListing] = (),
         fault_plan: FaultPlan | None = None,
+        wait_for_mined: bool = False,
+        fee_bps: int = DEFAULT_ESTIMATED_FEE_BPS,
         receipt_timeout: float = TX_TIMEOUT_S,
     ) -> None:
         self.deployment = deployment
-        self.chain = RelayChain(deployment, relayer_keys, receipt_timeout=receipt_timeout)
+        self.chain = RelayChain(
+            deployment,
+            relayer_keys,
+            wait_for_mined=wait_for_mined,
+            fee_bps=fee_bps,
+            receipt_timeout=receipt_timeout,
+        )
         self.faults = fault_plan
-        listed = list(listings)
-        self.rows = [market_row(deployment, m, listing_for(m.symbol, listed)) for m in deployment.markets]
+        self.rows = market_rows(deployment, listings)
 
     # --- plumbing -----------------------------------------------------------------------------
 
-    async def _in_thread(self, function: Callable[..., T], *args: Any) -> T:
+    async def _in_thread(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run chain work in a worker thread, turning every failure into an ApiError."""
         try:
-            return await run_in_threadpool(function, *args)
+            return await run_in_threadpool(function, *args, **kwargs)
         except ApiError:
             raise
         except Reverted as revert:
@@ -130,7 +115,7 @@ class Relay:
             raise ApiError("network_error", "the relay could not reach the chain node", status=500) from None
         except Exception as error:
             log.warning("relay failure: %s", type(error).__name__)  # its text may quote the request
-            raise ApiError("internal_error", type(error).__name__, status=500) from None
+            raise ApiError("relay failed", type(error).__name__, status=500) from None
 
     def endpoint(self, route: str, handler: Endpoint) -> Endpoint:
         """`handler` behind the fault plan of `route`."""
@@ -140,15 +125,17 @@ class Relay:
             if fault is not None and not fault.after_submit:
                 if fault.kind is FaultKind.DELAY:
                     await anyio.sleep(fault.delay_s)
+                elif fault.kind is FaultKind.BOOK_READS_TIMED_OUT:
+                    request.state.book_reads_timed_out = True
                 else:
-                    return fault_response(fault)
+                    return fault_response(route, fault)
             try:
                 response = await handler(request)
             except Exception as error:  # a bug: still a JSON answer, and no traceback in the logs
                 log.warning("%s failed: %s", route, type(error).__name__)
-                return internal_error(route)
+                return shaped(route, ApiError("relay failed", status=500))
             if fault is not None and fault.after_submit:
-                return fault_response(fault)
+                return fault_response(route, fault)
             return response
 
         return serve
@@ -168,7 +155,7 @@ class Relay:
         else:
             raise ApiError("give one of symbol, orderBookAddress or marketIdBytes32")
         if not found:
-            raise ApiError("Market not found", status=404)
+            raise ApiError(UNRESOLVED_BOOK, status=404)
         return found[0]
 
     def market_by_book(self, order_book: str) -> DevnetMarket:
@@ -206,10 +193,11 @@ class Relay:
         )
 
     async def orderbook(self, request: Request) -> Response:
+        timed_out = bool(getattr(request.state, "book_reads_timed_out", False))
         try:
             levels = _int_query(request, "levels", DEFAULT_LEVELS, 1, MAX_DEPTH_LEVELS)
             market = self.market_by_query(request)
-            data = await self._in_thread(self.chain.orderbook, market, levels)
+            data = await self._in_thread(self.chain.orderbook, market, levels, timed_out=timed_out)
         except ApiError as error:
             message = (
                 error.error if "message" not in error.extra else f"{error.error}: {error.extra['message']}"
@@ -230,53 +218,46 @@ class Relay:
             trader = parse_address(request.query_params.get("trader"), "trader")
             nonce = await self._in_thread(self.chain.meta_nonce, trader)
         except ApiError as error:
-            return JSONResponse(error.body(), status_code=error.status)
+            return error.response()
         return JSONResponse({"nonce": str(nonce)})
 
     async def session_init(self, request: Request) -> Response:
         try:
-            body = parse_json_object(await request.body())
+            body = parse_json_object(await read_capped_body(request))
             parsed = parse_session_init(body)
             self.market_by_book(parsed.order_book)
             answer = await self._in_thread(self.chain.create_session, parsed)
         except ApiError as error:
             log.debug("session init refused: %s", error.error)
-            return JSONResponse(error.body(), status_code=error.status)
+            return error.response()
         return JSONResponse(answer)
 
     async def trade(self, request: Request) -> Response:
         try:
-            body = parse_json_object(await request.body())
+            body = parse_json_object(await read_capped_body(request))
             parsed = parse_trade(body)
-            market = self.market_by_book(parsed.order_book)
+            market = await self._in_thread(self.chain.trade_market, parsed.order_book)
             answer = await self._in_thread(self.chain.trade, parsed, market)
         except ApiError as error:
             log.debug("trade refused: %s", error.error)
-            return JSONResponse(error.body(), status_code=error.status)
+            return error.response()
         return JSONResponse(answer)
 
 
-def internal_error(route: str) -> Response:
-    """A 500 in the route's own error shape."""
-    if route == ORDERBOOK:
-        return JSONResponse({"ok": False, "error": "internal error"}, status_code=500)
-    if route == MARKETS:
-        return JSONResponse({"success": False, "error": "internal error"}, status_code=500)
-    return JSONResponse({"error": "internal_error"}, status_code=500)
+_HTTP_ERRORS: Final = {404: "not_found", 405: "method_not_allowed"}
 
 
-def fault_response(fault: Fault) -> Response:
-    if fault.kind is FaultKind.REPLACEMENT_FEE_TOO_LOW:
-        return JSONResponse({"error": REPLACEMENT_FEE_MESSAGE}, status_code=500)
-    if fault.kind is FaultKind.RATE_LIMITED:
-        return JSONResponse(
-            {"error": "rate limited"}, status_code=429, headers={"Retry-After": str(fault.retry_after_s)}
-        )
-    if fault.kind is FaultKind.UNAVAILABLE:
-        return JSONResponse({"error": "relayer circuit breaker open"}, status_code=503)
-    if fault.kind is FaultKind.MALFORMED_JSON:
-        return Response(MALFORMED_BODY, status_code=200, media_type="application/json")
-    raise ValueError(f"fault {fault.kind} has no response of its own")
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Unknown routes and wrong methods, as JSON (Starlette's default is plain text)."""
+    assert isinstance(exc, HTTPException)
+    code = _HTTP_ERRORS.get(exc.status_code, "http_error")
+    if exc.status_code == 405:
+        message = f"{request.method} is not served on {request.url.path}"
+    elif exc.status_code == 404:
+        message = f"no route {request.url.path}"
+    else:
+        message = str(exc.detail)
+    return JSONResponse({"error": code, "message": message}, status_code=exc.status_code, headers=exc.headers)
 
 
 def make_relay_app(
@@ -285,12 +266,23 @@ def make_relay_app(
     relayer_keys: Sequence[PrivateKey],
     listings: Sequence[MarketListing] = (),
     fault_plan: FaultPlan | None = None,
+    wait_for_mined: bool = False,
+    fee_bps: int = DEFAULT_ESTIMATED_FEE_BPS,
     receipt_timeout: float = TX_TIMEOUT_S,
 ) -> Starlette:
     """The relay API over `deployment`, submitting from `relayer_keys` (each must be in the
-    deployment's relayer set). `listings` name the markets; `fault_plan` injects failures."""
+    deployment's relayer set). `listings` name the markets (a listing of no deployed market is
+    listed with a null address); `fault_plan` injects failures. Trades are answered `pending`
+    right after sending, or once mined with `wait_for_mined`; `fee_bps` is the fee the trade
+    route adds to a placement's margin in its collateral check."""
     relay = Relay(
-        deployment, relayer_keys, listings=listings, fault_plan=fault_plan, receipt_timeout=receipt_timeout
+        deployment,
+        relayer_keys,
+        listings=listings,
+        fault_plan=fault_plan,
+        wait_for_mined=wait_for_mined,
+        fee_bps=fee_bps,
+        receipt_timeout=receipt_timeout,
     )
     routes = [
         Route(MARKETS, relay.endpoint(MARKETS, relay.markets), methods=["GET"]),
@@ -300,6 +292,6 @@ def make_relay_app(
         Route(SESSION_INIT, relay.endpoint(SESSION_INIT, relay.session_init), methods=["POST"]),
         Route(TRADE, relay.endpoint(TRADE, relay.trade), methods=["POST"]),
     ]
-    app = Starlette(routes=routes)
+    app = Starlette(routes=routes, exception_handlers={HTTPException: http_error})
     app.state.relay = relay
     return app

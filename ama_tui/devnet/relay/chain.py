@@ -1,10 +1,13 @@
 """The relay's side of the chain: read views, and submit session transactions from its own keys.
 
-Every submission is first run with `eth_call` from the relayer that will send it; a revert there
-is answered with its reason (which is the API's error code) and nothing is sent, so a bad request
-leaves the chain untouched. Each relayer key has a lock held from that pre-check until its
-transaction is mined, and reads its nonce from the node under the lock, so concurrent trades
-never reuse a nonce (and the relay survives an `evm_revert` under it).
+A trade is checked the way production's route checks it (the session, then the placement with
+an estimated fee; `trade_checks`), then run with `eth_call` and `eth_estimateGas` from the relayer
+that will send it: a revert there is answered with the route's code for its reason and nothing is
+sent, so a bad request leaves the chain untouched. Then the relay signs and sends, and answers
+`{txHash, pending: true}` at once, or, when it waits for mining, `{txHash, blockNumber, mined}`
+(a mined revert: 500 `tx_reverted`). Each relayer key has a lock held from that pre-check until
+its transaction is sent (until it is mined, when waiting) and reads its nonce from the node under
+the lock, so concurrent trades never reuse a nonce (and the relay survives an `evm_revert`).
 
 Synchronous: the ASGI routes call in here from worker threads. Each relayer owns one JSON-RPC
 connection (used only under its lock); reads use one connection per thread.
@@ -15,59 +18,72 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from decimal import Decimal
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
 from eth_account import Account
 
 from ama_tui.core.keys import PrivateKey
 from ama_tui.devnet.deploy import MAX_FEE_PER_GAS, TX_TIMEOUT_S, DevnetDeployment, DevnetMarket
+from ama_tui.devnet.relay.answers import ApiError, route_error
 from ama_tui.devnet.relay.bodies import (
     LIMIT_METHODS,
     MARKET_METHODS,
     PLACING_METHODS,
-    ApiError,
     SessionInitRequest,
     TradeRequest,
 )
-from ama_tui.devnet.relay.rpc import ContractAbi, JsonRpc, Reverted, RpcError, from_hex
-from ama_tui.devnet.relay.tape import DAY_S, TradeTape, word
+from ama_tui.devnet.relay.contracts import BOOK, MULTICALL, REGISTRY, VAULT, Read, b32, read_many
+from ama_tui.devnet.relay.live_book import MAX_DEPTH_LEVELS, read_live_book
+from ama_tui.devnet.relay.rpc import JsonRpc, Reverted, RpcError
+from ama_tui.devnet.relay.tape import TradeTape
+from ama_tui.devnet.relay.trade_checks import (
+    AMOUNT_SCALE,
+    BPS,
+    DEFAULT_ESTIMATED_FEE_BPS,
+    SELL_MARGIN_BPS,
+    SessionState,
+    insufficient,
+    placement_problem,
+    placement_requirement,
+    reference_price6,
+    revert_error,
+    session_problem,
+)
 from ama_tui.protocol.accounts import address_of, checksum
 from ama_tui.protocol.errors import ErrorCode, classify
 from ama_tui.protocol.methods import TradeMethod
+from ama_tui.protocol.permits import recover_permit_signer
 from ama_tui.protocol.relayers import relayer_proof
 
 log = logging.getLogger(__name__)
 
 LOCK_TIMEOUT_S: Final = 30.0
-RECENT_TRADES: Final = 20
-SELL_MARGIN_BPS: Final = 15_000
-BPS: Final = 10_000
-AMOUNT_SCALE: Final = 10**18
-MAX_DEPTH_LEVELS: Final = 25
+BUSY_RETRY_S: Final = 5
 
-BOOK: Final = ContractAbi("OrderBook")
-VAULT: Final = ContractAbi("CoreVault")
-REGISTRY: Final = ContractAbi("SessionRegistry")
-MULTICALL: Final = ContractAbi("Multicall3")
-
-_INIT_EXPLANATIONS: Final = {
+_INIT_CODES: Final = {
     ErrorCode.BAD_SIG: "the signature does not recover to permit.trader for this registry and chain",
     ErrorCode.BAD_NONCE: "permit.nonce is not the registry's current nonce for this trader",
     ErrorCode.EXPIRED: "permit.expiry is not later than the chain's time",
 }
 
-
-def human(value: int, decimals: int) -> float:
-    """An on-chain integer in human units, through Decimal (3000000000, 6 -> 3000.0)."""
-    return float(Decimal(value).scaleb(-decimals))
+__all__ = ["MAX_DEPTH_LEVELS", "RelayChain"]
 
 
-def _b32(value: str) -> bytes:
-    return from_hex(value).rjust(32, b"\0")
+class MinedRevert(Exception):
+    def __init__(self, tx_hash: str, block_number: int) -> None:
+        super().__init__(f"{tx_hash} reverted in block {block_number}")
+        self.tx_hash = tx_hash
+        self.block_number = block_number
+
+
+class OutOfGasFunds(Exception):
+    """The relayer cannot pay for gas (the node said "insufficient funds")."""
+
+
+def _out_of_funds(message: str) -> bool:
+    return "insufficient funds" in message.lower()
 
 
 class _ThreadRpc(threading.local):
@@ -93,13 +109,19 @@ class RelayChain:
         deployment: DevnetDeployment,
         relayer_keys: Sequence[PrivateKey],
         *,
+        wait_for_mined: bool = False,
+        fee_bps: int = DEFAULT_ESTIMATED_FEE_BPS,
         receipt_timeout: float = TX_TIMEOUT_S,
         lock_timeout: float = LOCK_TIMEOUT_S,
     ) -> None:
         if not relayer_keys:
             raise ValueError("the relay needs at least one relayer key")
+        if not 0 <= fee_bps <= BPS:
+            raise ValueError("fee_bps must be from 0 to 10000")
         members = {address.lower() for address in deployment.relayers}
         self.deployment = deployment
+        self.wait_for_mined = wait_for_mined
+        self.fee_bps = fee_bps
         self._relayers: list[_Relayer] = []
         for key in relayer_keys:
             address = address_of(key)
@@ -135,12 +157,23 @@ class RelayChain:
     def market_for_book(self, order_book: str) -> DevnetMarket | None:
         return next((m for m in self.deployment.markets if m.order_book.lower() == order_book.lower()), None)
 
+    def trade_market(self, order_book: str) -> DevnetMarket:
+        """The market of a trade's `orderBook`: 400 `orderbook_not_deployed` when no contract lives
+        there, `invalid_orderBook` when one does that is not a market of this exchange."""
+        market = self.market_for_book(order_book)
+        if market is not None:
+            return market
+        code = self._rpc.request("eth_getCode", [order_book, "latest"])
+        if not code or code == "0x":
+            raise ApiError("orderbook_not_deployed", orderBook=order_book)
+        raise ApiError("invalid_orderBook", "orderBook is not a market of this exchange")
+
     @property
     def _rpc(self) -> JsonRpc:
         return self._readers.rpc
 
-    def _view(self, to: str, abi: ContractAbi, function: str, *args: Any, block: int | str = "latest") -> Any:
-        values = abi.decode(function, self._rpc.call(to, abi.encode(function, *args), block=block))
+    def _view(self, to: str, abi: Any, function: str, *args: Any) -> Any:
+        values = abi.decode(function, self._rpc.call(to, abi.encode(function, *args)))
         return values[0] if len(values) == 1 else values
 
     # --- reads --------------------------------------------------------------------------------
@@ -151,109 +184,71 @@ class RelayChain:
     def available6(self, trader: str) -> int:
         return int(self._view(self.deployment.vault, VAULT, "getAvailableCollateral", checksum(trader)))
 
-    def orderbook(self, market: DevnetMarket, levels: int) -> dict[str, Any]:
-        """The `data` of GET /api/orderbook/live: every view read in one Multicall3 call at one block."""
-        rpc = self._rpc
-        latest = rpc.block("latest")
-        at = int(latest["number"], 16)
-        book = market.order_book
-        calls = [
-            (book, BOOK, "getBestPrices", ()),
-            (book, BOOK, "lastTradePrice", ()),
-            (book, BOOK, "totalTrades", ()),
-            (book, BOOK, "getActiveOrdersCount", ()),
-            (book, BOOK, "getOrderBookDepth", (levels,)),
-            (self.deployment.vault, VAULT, "getMarkPrice", (_b32(market.market_id_bytes32),)),
-        ]
-        batch = [(to, False, abi.encode(name, *args)) for to, abi, name, args in calls]
-        (results,) = MULTICALL.decode(
-            "aggregate3", rpc.call(self.deployment.multicall, MULTICALL.encode("aggregate3", batch), block=at)
-        )
-        (bid6, ask6), (last6,), (total_trades,), (buys, sells), depth, (mark6,) = (
-            abi.decode(name, bytes(data))
-            for (to, abi, name, args), (_, data) in zip(calls, results, strict=True)
-        )
-        bid_prices, bid_amounts, ask_prices, ask_amounts = depth
-
+    def orderbook(self, market: DevnetMarket, levels: int, *, timed_out: bool = False) -> dict[str, Any]:
         tape = self._tapes[market.order_book.lower()]
-        tape.refresh(rpc, latest)
-        day = tape.since(int(latest["timestamp"], 16) - DAY_S)
-        volume6 = sum(trade.amount18 * trade.price6 // AMOUNT_SCALE for trade in day)
-        change = 0.0
-        if day and day[0].price6:
-            ratio = (Decimal(day[-1].price6) - Decimal(day[0].price6)) / Decimal(day[0].price6) * 100
-            change = float(round(ratio, 4))
-        return {
-            "orderBookAddress": market.order_book,
-            "symbol": market.symbol,
-            "marketIdBytes32": market.market_id_bytes32,
-            "bestBid": human(bid6, 6),
-            "bestAsk": human(ask6, 6),
-            "lastTradePrice": human(last6, 6),
-            "markPrice": human(mark6, 6),
-            "totalTrades": int(total_trades),
-            "volume24h": human(volume6, 6),
-            "openInterest": human(tape.open_interest18(), 18),
-            "priceChange24h": change,
-            "activeBuyOrders": int(buys),
-            "activeSellOrders": int(sells),
-            "depth": {
-                "bidPrices": [human(p, 6) for p in bid_prices],
-                "bidAmounts": [human(a, 18) for a in bid_amounts],
-                "askPrices": [human(p, 6) for p in ask_prices],
-                "askAmounts": [human(a, 18) for a in ask_amounts],
-            },
-            "recentTrades": [
-                {
-                    "price": human(trade.price6, 6),
-                    "amount": human(trade.amount18, 18),
-                    "buyer": trade.buyer,
-                    "seller": trade.seller,
-                    "timestamp": trade.timestamp * 1000,
-                    "txHash": trade.tx_hash,
-                    "blockNumber": trade.block_number,
-                    "tradeId": f"{trade.tx_hash}:{trade.log_index}",
-                }
-                for trade in tape.recent(RECENT_TRADES)
-            ],
-            "blockNumber": at,
-            "lastUpdated": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-        }
+        return read_live_book(self._rpc, self.deployment, market, tape, levels, timed_out=timed_out)
 
-    # --- writes -------------------------------------------------------------------------------
+    # --- session init -------------------------------------------------------------------------
 
     def create_session(self, request: SessionInitRequest) -> dict[str, Any]:
+        """Session init waits for mining, as production does by default (one confirmation)."""
         permit = request.permit
         args = (
             permit.trader,
-            _b32(permit.relayer_set_root),
+            b32(permit.relayer_set_root),
             permit.expiry,
             permit.max_notional_per_trade,
             permit.max_notional_per_session,
-            _b32(permit.methods_bitmap),
-            _b32(permit.session_salt),
-            [_b32(market) for market in permit.allowed_markets],
+            b32(permit.methods_bitmap),
+            b32(permit.session_salt),
+            [b32(market) for market in permit.allowed_markets],
             permit.nonce,
         )
         data = REGISTRY.encode("createSession", args, request.signature)
         try:
-            tx_hash, receipt = self._submit(self.deployment.registry, lambda relayer: data)
-        except ApiError as error:
-            code = classify(error.error)
-            if code in _INIT_EXPLANATIONS and "message" not in error.extra:
-                error.extra["message"] = _INIT_EXPLANATIONS[code]
-            if code is ErrorCode.BAD_NONCE:
-                error.extra["expectedNonce"] = str(self.meta_nonce(permit.trader))
-            raise
+            tx_hash, receipt = self._submit(self.deployment.registry, lambda relayer: data, wait=True)
+        except Reverted as revert:
+            raise self._init_refusal(revert.reason, request) from None
+        except OutOfGasFunds:
+            raise ApiError(
+                "all_relayers_insufficient_funds",
+                "All relayers in the pool have insufficient gas funds. Please try again later.",
+                status=503,
+            ) from None
+        except MinedRevert as mined:
+            raise route_error("tx_reverted", txHash=mined.tx_hash, blockNumber=mined.block_number) from None
         answer: dict[str, Any] = {"sessionId": permit.session_id, "txHash": tx_hash}
         if receipt is None:
-            return {**answer, "pending": True}
+            return answer
         return {**answer, "blockNumber": int(receipt["blockNumber"], 16)}
 
+    def _init_refusal(self, reason: str, request: SessionInitRequest) -> ApiError:
+        permit = request.permit
+        code = classify(reason)
+        if code is ErrorCode.BAD_SIG:
+            deployment = self.deployment
+            try:
+                recovered: str | None = recover_permit_signer(
+                    deployment.chain_id, deployment.registry, permit, request.signature
+                )
+            except ValueError:
+                recovered = None
+            return ApiError("bad_sig", _INIT_CODES[code], recovered=recovered, expected=permit.trader)
+        if code is ErrorCode.BAD_NONCE:
+            expected = str(self.meta_nonce(permit.trader))
+            return ApiError("bad_nonce", _INIT_CODES[code], expected=expected, got=str(permit.nonce))
+        if code is ErrorCode.EXPIRED:
+            return ApiError("expired", _INIT_CODES[code])
+        return ApiError(reason, "the registry refused the session", status=500)
+
+    # --- trades -------------------------------------------------------------------------------
+
     def trade(self, request: TradeRequest, market: DevnetMarket) -> dict[str, Any]:
+        self._check_trade(request, market)
+
         def calldata(relayer: str) -> bytes:
-            proof = [_b32(node) for node in relayer_proof(self.deployment.relayers, relayer)]
-            head = (_b32(request.session_id), request.trader)
+            proof = [b32(node) for node in relayer_proof(self.deployment.relayers, relayer)]
+            head = (b32(request.session_id), request.trader)
             method = request.method
             if method in LIMIT_METHODS:
                 args: tuple[Any, ...] = (*head, request.price6, request.amount18, request.is_buy, proof)
@@ -266,56 +261,88 @@ class RelayChain:
             return BOOK.encode(method.value, *args)
 
         try:
-            tx_hash, receipt = self._submit(market.order_book, calldata)
-        except ApiError as error:
+            tx_hash, receipt = self._submit(market.order_book, calldata, wait=self.wait_for_mined)
+        except Reverted as revert:
+            error = revert_error(revert.reason, request)
             if classify(error.error) is ErrorCode.INSUFFICIENT_COLLATERAL:
                 error.extra.update(self._collateral_facts(request, market))
-            raise
+            raise error from None
+        except OutOfGasFunds:
+            raise route_error("all_relayers_insufficient_funds") from None
+        except MinedRevert as mined:
+            raise route_error("tx_reverted", txHash=mined.tx_hash, blockNumber=mined.block_number) from None
         if receipt is None:
             return {"txHash": tx_hash, "pending": True}
-        answer: dict[str, Any] = {
-            "txHash": tx_hash,
-            "blockNumber": int(receipt["blockNumber"], 16),
-            "mined": True,
-        }
-        answer.update(self._outcome(request, market, receipt))
-        return answer
+        return {"txHash": tx_hash, "blockNumber": int(receipt["blockNumber"], 16), "mined": True}
 
-    @staticmethod
-    def _outcome(request: TradeRequest, market: DevnetMarket, receipt: dict[str, Any]) -> dict[str, Any]:
-        """The new order id (placements, modify) and the amount this trade filled (placements)."""
-        logs = [
-            log for log in receipt.get("logs", []) if str(log["address"]).lower() == market.order_book.lower()
+    def _check_trade(self, request: TradeRequest, market: DevnetMarket) -> None:
+        """The route's own checks of the session and the placement, from one batched read."""
+        deployment = self.deployment
+        registry, book, vault = deployment.registry, market.order_book, deployment.vault
+        reads = [
+            Read(registry, REGISTRY, "sessions", (b32(request.session_id),)),
+            Read(deployment.multicall, MULTICALL, "getCurrentBlockTimestamp"),
         ]
+        if REGISTRY.has("isOrderBook"):
+            reads.append(Read(registry, REGISTRY, "isOrderBook", (book,)))
+        placing = request.method in PLACING_METHODS
+        if placing:
+            market_id = b32(market.market_id_bytes32)
+            reads += [
+                Read(vault, VAULT, "getAvailableCollateral", (request.trader,)),
+                Read(vault, VAULT, "getPositionSummary", (request.trader, market_id)),
+                Read(book, BOOK, "getBestPrices"),
+            ]
+        values = read_many(self._rpc, deployment.multicall, reads)
+        session, now = values[0], values[1]
+        allowed = values[2] if REGISTRY.has("isOrderBook") else None
+        if session is not None and now is not None:
+            problem = session_problem(
+                SessionState.from_read(session),
+                request,
+                now=int(now[0]),
+                relayer_set_root=deployment.relayer_set_root,
+                book_allowed=bool(allowed[0]) if allowed is not None else True,
+                registry=registry,
+            )
+            if problem is not None:
+                raise problem
+        if placing:
+            available, position, prices = values[-3:]
+            if available is None or position is None or prices is None:
+                return  # production goes on when its pre-check reads fail
+            problem = placement_problem(
+                request,
+                best_bid6=int(prices[0]),
+                best_ask6=int(prices[1]),
+                available6=int(available[0]),
+                position18=int(position[0]),
+                margin_bps=market.margin_bps,
+                fee_bps=self.fee_bps,
+            )
+            if problem is not None:
+                raise problem
 
-        def of(event: str) -> list[dict[str, Any]]:
-            topic = BOOK.topic(event)
-            return [log for log in logs if log["topics"] and str(log["topics"][0]).lower() == topic]
-
-        outcome: dict[str, Any] = {}
-        if request.method is TradeMethod.MODIFY_ORDER:
-            modified = of("OrderModified")
-            if modified:
-                outcome["orderId"] = str(int(modified[0]["topics"][2], 16))
-        elif request.method in PLACING_METHODS:
-            placed = of("OrderPlaced")
-            if placed:
-                outcome["orderId"] = str(int(placed[0]["topics"][1], 16))
-            filled = sum(word(from_hex(log["data"]), 1) for log in of("TradeExecutionCompleted"))
-            outcome["filledAmount"] = str(filled)
-        return outcome
-
-    def _collateral_facts(self, request: TradeRequest, market: DevnetMarket) -> dict[str, str]:
-        """`available6` and `required6` for an insufficient_collateral answer (best effort)."""
+    def _collateral_facts(self, request: TradeRequest, market: DevnetMarket) -> dict[str, Any]:
+        """`available6` and `required6` for an insufficient_collateral revert (best effort); on a
+        placement `required6` is what the book asked for plus the estimated fee."""
         book = market.order_book
         try:
             available = self.available6(request.trader)
-            required = 0
-            if request.method in LIMIT_METHODS:
-                required = int(
-                    self._view(book, BOOK, "marginFor", request.price6, request.amount18, request.is_buy)
+            if request.method in PLACING_METHODS:
+                bid6, ask6 = self._view(book, BOOK, "getBestPrices")
+                price6 = reference_price6(request, int(bid6), int(ask6))
+                amount18, is_buy = int(request.amount18 or 0), bool(request.is_buy)
+                estimate = placement_requirement(
+                    price6, amount18, is_buy, margin_bps=market.margin_bps, position18=0, fee_bps=self.fee_bps
                 )
-            elif request.method is TradeMethod.MODIFY_ORDER:
+                if request.method in LIMIT_METHODS:
+                    asked6 = int(self._view(book, BOOK, "marginFor", price6, amount18, is_buy))
+                else:
+                    asked6 = self._market_margin(market, amount18, is_buy)
+                return insufficient(available, replace(estimate, margin6=max(asked6, estimate.margin6))).extra
+            required = 0
+            if request.method is TradeMethod.MODIFY_ORDER:
                 (order,) = BOOK.decode(
                     "getOrder", self._rpc.call(book, BOOK.encode("getOrder", request.order_id))
                 )
@@ -324,15 +351,13 @@ class RelayChain:
                     required = int(
                         self._view(book, BOOK, "marginFor", request.price6, request.amount18, order[4])
                     )
-            elif request.method in MARKET_METHODS:
-                required = self._market_margin(market, int(request.amount18 or 0), bool(request.is_buy))
             return {"available6": str(available), "required6": str(required)}
         except Exception as error:
             log.debug("collateral facts unavailable: %s", type(error).__name__)
             return {}
 
     def _market_margin(self, market: DevnetMarket, amount18: int, is_buy: bool) -> int:
-        """The margin a market order of this size would lock, walking the visible depth."""
+        """The margin a market order of this size locks, walking the visible depth."""
         bid_prices, bid_amounts, ask_prices, ask_amounts = self._view(
             market.order_book, BOOK, "getOrderBookDepth", MAX_DEPTH_LEVELS
         )
@@ -360,21 +385,30 @@ class RelayChain:
         relayer = self._relayers[start]
         if relayer.lock.acquire(timeout=self._lock_timeout):
             return relayer
-        raise ApiError("unavailable", "every relayer is busy; try again", status=503)
+        raise route_error(
+            "service_temporarily_unavailable",
+            retry_after=BUSY_RETRY_S,
+            message="every relayer is busy; try again",
+        )
 
-    def _submit(self, to: str, calldata: Any) -> tuple[str, dict[str, Any] | None]:
-        """Pre-check, sign, send and wait: (txHash, receipt, or None while still pending).
+    def _submit(
+        self, to: str, calldata: Callable[[str], bytes], *, wait: bool
+    ) -> tuple[str, dict[str, Any] | None]:
+        """Pre-check, sign, send and (when `wait`) wait: (txHash, receipt, or None when not mined).
         `calldata(relayer_address)` gives the data (a relayer proof depends on who sends).
-        Raises ApiError: 400 with the revert reason, 500 when the node refuses the transaction."""
+        Raises Reverted (the pre-check reverted: nothing sent), MinedRevert, OutOfGasFunds, or
+        ApiError 500 when the node refuses the transaction."""
         relayer = self._acquire()
         try:
             rpc = relayer.rpc
-            data: bytes = calldata(relayer.address)
+            data = calldata(relayer.address)
             try:
                 rpc.call(to, data, sender=relayer.address)
                 gas = rpc.estimate_gas(to, data, sender=relayer.address)
-            except Reverted as revert:
-                raise ApiError(revert.reason) from None
+            except RpcError as error:
+                if _out_of_funds(error.message):
+                    raise OutOfGasFunds from None
+                raise
             tx = {
                 "type": 2,
                 "chainId": self.deployment.chain_id,
@@ -391,14 +425,16 @@ class RelayChain:
                 tx_hash = rpc.send_raw(raw)
             except (RpcError, Reverted) as refused:
                 message = str(getattr(refused, "message", refused))[:300]
+                if _out_of_funds(message):
+                    raise OutOfGasFunds from None
                 raise ApiError(message, "the node refused the relayer's transaction", status=500) from None
+            if not wait:
+                return tx_hash, None
             receipt = rpc.receipt(tx_hash, timeout=self._receipt_timeout)
             if receipt is None:
                 return tx_hash, None
             if int(receipt["status"], 16) != 1:
-                block = int(receipt["blockNumber"], 16)
-                reason = rpc.mined_revert_reason(tx_hash, block)
-                raise ApiError(reason, txHash=tx_hash, blockNumber=block, mined=True)
+                raise MinedRevert(tx_hash, int(receipt["blockNumber"], 16))
             return tx_hash, receipt
         finally:
             relayer.lock.release()

@@ -10,7 +10,7 @@ import threading
 from collections import deque
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Final
+from typing import Any, Final
 
 MARKETS: Final = "/api/markets"
 ORDERBOOK: Final = "/api/orderbook/live"
@@ -27,27 +27,75 @@ class FaultKind(StrEnum):
     """500 `{"error": "replacement fee too low ..."}`; with `after_submit` the transaction is sent
     (and mined) first, as when the production relayer's nonce collided after broadcasting."""
     RATE_LIMITED = "rate_limited"
-    """429 with a `Retry-After` header."""
+    """429 `rate_limit_exceeded` with a `Retry-After` header (`retry_after_s`, default 1 so tests
+    stay quick; production says 10 or 30: use `Fault.answer("rate_limit_exceeded")` for that)."""
     UNAVAILABLE = "unavailable"
-    """503: the relayer's circuit breaker is open."""
+    """503 `service_temporarily_unavailable` (the circuit breaker is open) with a `Retry-After`
+    header (`retry_after_s`, default 1; production says 60)."""
     DELAY = "delay"
     """Wait `delay_s`, then answer normally."""
     MALFORMED_JSON = "malformed_json"
     """200 with a JSON content type and a truncated body."""
+    ANSWER_ERROR = "answer_error"
+    """Answer the error `error` as production does (status, `Retry-After` and message from the
+    route's table; `status`, `retry_after_s` and `fields` override it). Build with `Fault.answer`.
+    With `after_submit` the transaction is sent first (a 500 after broadcasting)."""
+    BOOK_READS_TIMED_OUT = "book_reads_timed_out"
+    """GET /api/orderbook/live answers with `depth` and `recentTrades` null, as production does
+    when those reads fail or pass their 2.5 s timeout."""
+
+
+AFTER_SUBMIT_KINDS: Final = frozenset({FaultKind.REPLACEMENT_FEE_TOO_LOW, FaultKind.ANSWER_ERROR})
+ROUTE_KINDS: Final = {FaultKind.BOOK_READS_TIMED_OUT: frozenset({ORDERBOOK})}
+"""Kinds that make sense on some routes only."""
+DEFAULT_RETRY_AFTER_S: Final = 1
 
 
 @dataclass(frozen=True)
 class Fault:
     kind: FaultKind
     after_submit: bool = False
-    retry_after_s: int = 1
+    retry_after_s: int | None = None
+    """Seconds for `Retry-After`: RATE_LIMITED and UNAVAILABLE default to 1, ANSWER_ERROR to the
+    route table's value for its code (None there: no header)."""
     delay_s: float = 0.5
+    error: str = ""
+    """ANSWER_ERROR: the `error` code to answer (for example `ob_settled`)."""
+    status: int | None = None
+    """ANSWER_ERROR: the HTTP status, when not the table's."""
+    fields: tuple[tuple[str, Any], ...] = ()
+    """ANSWER_ERROR: extra fields of the body, as (name, value) pairs."""
 
     def __post_init__(self) -> None:
-        if self.after_submit and self.kind is not FaultKind.REPLACEMENT_FEE_TOO_LOW:
-            raise ValueError("after_submit applies to replacement_fee_too_low only")
-        if self.retry_after_s < 0 or self.delay_s < 0:
+        if self.after_submit and self.kind not in AFTER_SUBMIT_KINDS:
+            raise ValueError("after_submit applies to replacement_fee_too_low and answer_error only")
+        if (self.retry_after_s is not None and self.retry_after_s < 0) or self.delay_s < 0:
             raise ValueError("retry_after_s and delay_s must not be negative")
+        if (self.kind is FaultKind.ANSWER_ERROR) != bool(self.error):
+            raise ValueError("answer_error needs an error code, and only answer_error takes one")
+        if self.status is not None and not 400 <= self.status <= 599:
+            raise ValueError("status must be an HTTP error status (400-599)")
+
+    @classmethod
+    def answer(
+        cls,
+        error: str,
+        *,
+        status: int | None = None,
+        retry_after_s: int | None = None,
+        after_submit: bool = False,
+        **fields: Any,
+    ) -> Fault:
+        """Answer `error` (with `fields`) as production does: `Fault.answer("ob_settled")`,
+        `Fault.answer("rate_limit_exceeded", retry_after_s=30)`."""
+        return cls(
+            FaultKind.ANSWER_ERROR,
+            after_submit=after_submit,
+            retry_after_s=retry_after_s,
+            error=error,
+            status=status,
+            fields=tuple(fields.items()),
+        )
 
 
 REPLACEMENT_FEE_MESSAGE: Final = "replacement fee too low: replacement transaction underpriced (devnet fault)"
@@ -73,6 +121,8 @@ class FaultPlan:
             fault = Fault(fault)
         if fault.after_submit and route not in SUBMITTING_ROUTES:
             raise ValueError(f"after_submit needs a route that submits a transaction, not {route}")
+        if route not in ROUTE_KINDS.get(fault.kind, frozenset(ROUTES)):
+            raise ValueError(f"{fault.kind} does not apply to {route}")
         with self._lock:
             self._queues.setdefault(route, deque()).extend([fault] * times)
         return self

@@ -16,13 +16,27 @@ from typing import Any, Final
 import httpx
 from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
+from eth_utils import keccak
 
 from ama_tui.devnet.artifacts import load_artifact
-from ama_tui.protocol.abi import canonical_type, event_topic, selector
+from ama_tui.protocol.abi import canonical_signature, canonical_type, event_topic, selector
 
 ERROR_STRING_SELECTOR: Final = bytes.fromhex("08c379a0")
 PANIC_SELECTOR: Final = bytes.fromhex("4e487b71")
 RPC_TIMEOUT_S: Final = 30.0
+
+_KNOWN_ERROR_SIGNATURES: Final = (
+    "FunctionDoesNotExist()",
+    "InvalidAmount()",
+    "InvalidAddress()",
+    "InsufficientAvailable()",
+    "InsufficientBalance()",
+    "MarketNotFound()",
+    "UnauthorizedOrderBook()",
+)
+"""Argument-less custom errors of the production diamond and CoreVault, named in revert reasons."""
+CUSTOM_ERRORS: dict[bytes, str] = {keccak(text=sig)[:4]: sig for sig in _KNOWN_ERROR_SIGNATURES}
+"""Selector -> signature of the custom errors a revert reason names (the artifacts' add theirs)."""
 
 
 class RpcError(RuntimeError):
@@ -62,6 +76,8 @@ def revert_reason_of(data: bytes, message: str = "") -> str:
             pass
     if data[:4] == PANIC_SELECTOR and len(data) >= 36:
         return f"Panic(0x{int.from_bytes(data[4:36], 'big'):x})"
+    if len(data) >= 4 and data[:4] in CUSTOM_ERRORS:
+        return CUSTOM_ERRORS[data[:4]]
     text = message.strip()
     for prefix in ("execution reverted:", "execution reverted"):
         if text.startswith(prefix):
@@ -160,6 +176,14 @@ class ContractAbi:
                 self._functions[entry["name"]] = (from_hex(selector(entry)), inputs, outputs)
             elif entry["type"] == "event":
                 self.topics[entry["name"]] = from_hex(event_topic(entry))
+            elif entry["type"] == "error":
+                CUSTOM_ERRORS.setdefault(from_hex(selector(entry)), canonical_signature(entry))
+
+    def has(self, function: str) -> bool:
+        return function in self._functions
+
+    def selector(self, function: str) -> bytes:
+        return self._functions[function][0]
 
     def encode(self, function: str, *args: Any) -> bytes:
         function_selector, inputs, _ = self._functions[function]
