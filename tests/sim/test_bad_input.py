@@ -119,15 +119,15 @@ def _bad_calls(
         "modify unknown order": (
             submit(ModifyOrder(alice, 10**9, 4_100_000, ONE)),
             TradeRejected,
-            ErrorCode.UNKNOWN_ORDER,
+            ErrorCode.ORDER_NOT_FOUND,
         ),
         "modify someone else's": (
             submit(ModifyOrder(alice, int(n["bob_order"]), 4_200_000, ONE)),  # type: ignore[call-overload]
             TradeRejected,
             ErrorCode.NOT_ORDER_OWNER,
         ),
-        "cancel unknown order": (submit(CancelOrder(alice, 10**9)), TradeRejected, ErrorCode.UNKNOWN_ORDER),
-        "cancel order id zero": (submit(CancelOrder(alice, 0)), TradeRejected, ErrorCode.UNKNOWN_ORDER),
+        "cancel unknown order": (submit(CancelOrder(alice, 10**9)), TradeRejected, ErrorCode.ORDER_NOT_FOUND),
+        "cancel order id zero": (submit(CancelOrder(alice, 0)), TradeRejected, ErrorCode.ORDER_NOT_FOUND),
         "cancel someone else's": (
             submit(CancelOrder(alice, int(n["bob_order"]))),  # type: ignore[call-overload]
             TradeRejected,
@@ -156,12 +156,12 @@ def _bad_calls(
         "another trader's session": (
             submit(PlaceLimit(str(n["bob"]), 4_500_000, ONE, True)),
             TradeRejected,
-            ErrorCode.INVALID_SESSION_ID,
+            ErrorCode.SESSION_BAD_TRADER,
         ),
         "malformed trader": (
             submit(PlaceLimit("0x1234", 4_500_000, ONE, True)),
             TradeRejected,
-            ErrorCode.INVALID_SESSION_ID,
+            ErrorCode.INVALID_TRADER,
         ),
         "unknown market": (submit(PlaceLimit(alice, 4_500_000, ONE, True), on=eth), UnknownMarket, None),
         "unknown market by symbol": (
@@ -169,10 +169,15 @@ def _bad_calls(
             UnknownMarket,
             None,
         ),
-        "market not in session": (
-            submit(PlaceLimit(alice, 3_000_000_000, ONE, True), on=ETH),
+        "dust order": (
+            submit(PlaceLimit(alice, 4_500_000, 10**11, True)),
             TradeRejected,
-            ErrorCode.SESSION_METHOD_DENIED,
+            ErrorCode.ZERO_MARGIN,
+        ),
+        "dust modify": (
+            submit(ModifyOrder(alice, int(n["own_order"]), 4_100_000, 10**11)),  # type: ignore[call-overload]
+            TradeRejected,
+            ErrorCode.ZERO_MARGIN,
         ),
         "malformed address in a read": (
             lambda venue: venue.open_orders(book, ["0xnothex"]),

@@ -250,11 +250,77 @@ def test_modify_errors_change_nothing(book: OrderBook) -> None:
     assert book.snapshot() == before
 
 
-def test_self_trade_is_allowed_and_visible(book: OrderBook) -> None:
-    book.place_limit("a", px(100), qty(1), False, T0)
-    (trade,) = book.place_limit("a", px(100), qty(1), True, T0).trades
-    assert trade.is_self_trade
-    assert trade.buyer == trade.seller == "a"
+def test_self_trade_prevention_cancels_the_resting_order_and_trades_nothing(book: OrderBook) -> None:
+    """Reference §7: an order that would match its own trader's resting order cancels that order."""
+    own = book.place_limit("a", px(100), qty(1), False, T0).resting
+    assert own is not None
+    result = book.place_limit("a", px(100), qty(1), True, T0 + 1)
+    assert result.trades == ()
+    assert result.self_cancelled == (own,)
+    assert own.order_id not in book and book.orders_of("a") == (result.resting,)
+    assert result.resting is not None and result.resting.amount18 == qty(1)
+    assert (book.best_bid6, book.best_ask6) == (px(100), 0)
+    assert (book.trade_count, book.last_trade_price6) == (0, 0)
+    book.check_invariants()
+
+
+def test_self_trade_prevention_goes_on_to_other_traders_orders(book: OrderBook) -> None:
+    partly = book.place_limit("a", px(102), qty(4), False, T0).resting
+    assert partly is not None
+    book.place_limit("c", px(102), qty(1), True, T0)  # leaves 3 of a's 102 ask
+    partly = book.get(partly.order_id)
+    assert partly is not None and partly.amount18 == qty(3)
+    first = book.place_limit("a", px(100), qty(1), False, T0).resting
+    book.place_limit("b", px(100), qty(1), False, T0)
+    book.place_limit("b", px(101), qty(1), False, T0)
+    book.place_limit("a", px(101), qty(2), False, T0)
+    beyond = book.place_limit("a", px(103), qty(1), False, T0).resting
+    assert beyond is not None
+    result = book.place_limit("a", px(102), qty(5), True, T0 + 1)
+    assert [(t.maker, t.price6, t.amount18) for t in result.trades] == [
+        ("b", px(100), qty(1)),
+        ("b", px(101), qty(1)),
+    ]
+    assert all(t.taker == "a" for t in result.trades)
+    second = [o for o in result.self_cancelled if o.price6 == px(101)]
+    assert result.self_cancelled == (first, *second, partly), "each as it was, in the order met"
+    assert partly.margin_required6 == estimate_margin6(px(102), qty(3), False, MARGIN_BPS)
+    assert [o.order_id for o in book.orders_of("a")] == [beyond.order_id, result.order_id]
+    assert result.resting is not None and result.resting.amount18 == qty(3)
+    assert (book.best_bid6, book.best_ask6) == (px(102), px(103))
+    assert book.trade_count == 3
+    book.check_invariants()
+
+
+def test_self_trade_prevention_spares_what_the_order_would_not_reach(book: OrderBook) -> None:
+    book.place_limit("b", px(100), qty(1), False, T0)
+    later = book.place_limit("a", px(100), qty(1), False, T0).resting
+    result = book.place_limit("a", px(100), qty(1), True, T0 + 1)
+    assert [t.maker for t in result.trades] == ["b"]
+    assert result.self_cancelled == () and result.resting is None
+    assert later is not None and book.get(later.order_id) == later
+
+
+def test_self_trade_prevention_in_market_orders_and_modifies(book: OrderBook) -> None:
+    own_ask = book.place_limit("a", px(101), qty(1), False, T0).resting
+    book.place_limit("b", px(102), qty(1), False, T0)
+    market = book.place_market("a", qty(5), True, T0 + 1)
+    assert own_ask is not None and market.self_cancelled == (own_ask,)
+    assert [(t.maker, t.price6) for t in market.trades] == [("b", px(102))]
+    own_bid = book.place_limit("a", px(99), qty(1), True, T0 + 2).resting
+    ask = book.place_limit("a", px(100), qty(1), False, T0 + 3).resting
+    assert own_bid is not None and ask is not None
+    only_own = book.place_market("a", qty(1), False, T0 + 4)
+    assert only_own.trades == () and only_own.self_cancelled == (own_bid,)
+    modified = book.modify(ask.order_id, px(98), qty(1), T0 + 5)
+    assert modified.trades == () and modified.self_cancelled == ()
+    bid = book.place_limit("a", px(97), qty(2), True, T0 + 6).resting
+    assert bid is not None and modified.resting is not None
+    crossing = book.modify(bid.order_id, px(98), qty(2), T0 + 7)
+    assert crossing.replaced == bid and crossing.self_cancelled == (modified.resting,)
+    assert crossing.trades == () and book.orders_of("a") == (crossing.resting,)
+    assert book.trade_count == 1
+    book.check_invariants()
 
 
 def test_depth_aggregates_levels(book: OrderBook) -> None:
@@ -414,4 +480,6 @@ def test_fast_record_factories_match_the_dataclass_constructors() -> None:
     order = BookOrder(*order_args)
     assert _new_result(1, (), order) == PlaceResult(1, (), order)
     assert _new_result(1, (), None, order) == PlaceResult(1, (), None, order)
+    assert _new_result(1, (), None, None, (order,)) == PlaceResult(1, (), None, None, (order,))
+    assert _new_result(1, (), None) == PlaceResult(1, (), None), "no self-cancels unless given"
     assert hash(_new_order(*order_args)) == hash(BookOrder(*order_args))

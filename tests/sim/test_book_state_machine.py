@@ -1,8 +1,8 @@
 """The order book against a deliberately naive model: one list of orders, scanned linearly.
 
-A small price grid (10 prices, three traders) makes crossing, sweeps, self-trades and partial fills
-frequent. After every step the two must agree on the resting orders, the top of book, the depth, the
-per-trader views and the counters, and the book's own structural invariants must hold.
+A small price grid (10 prices, three traders) makes crossing, sweeps, self-trade prevention and
+partial fills frequent. After every step the two must agree on the resting orders, the top of book,
+the depth, the per-trader views and the counters, and the book's own structural invariants must hold.
 """
 
 from __future__ import annotations
@@ -62,7 +62,8 @@ class RefOrder:
 
 
 class RefBook:
-    """Price-time matching written the obvious way, O(n) per fill."""
+    """Price-time matching written the obvious way, O(n) per fill. A maker of the taker's own trader
+    is cancelled instead of matched (self-trade prevention), as it is met."""
 
     def __init__(self, margin_bps: int) -> None:
         self.margin_bps = margin_bps
@@ -71,6 +72,8 @@ class RefBook:
         self.next_seq = 1
         self.trade_count = 0
         self.last_trade6 = 0
+        self.self_cancelled: list[tuple[object, ...]] = []
+        """Views of the orders the latest placement cancelled by self-trade prevention."""
 
     def best(self, is_buy: bool) -> int:
         side = [o.price6 for o in self.orders if o.is_buy == is_buy]
@@ -82,6 +85,7 @@ class RefBook:
         self, taker_id: int, trader: str, amount: int, is_buy: bool, limit: int | None, ts: int
     ) -> tuple[list[tuple[object, ...]], int]:
         trades: list[tuple[object, ...]] = []
+        self.self_cancelled = []
         while amount:
             makers = [
                 o
@@ -92,6 +96,10 @@ class RefBook:
             if not makers:
                 break
             maker = min(makers, key=lambda o: (o.price6 if is_buy else -o.price6, o.seq))
+            if maker.trader == trader:
+                self.self_cancelled.append(maker.view(self.margin_bps))
+                self.orders.remove(maker)
+                continue
             fill = min(amount, maker.amount18)
             maker.amount18 -= fill
             amount -= fill
@@ -132,6 +140,7 @@ class RefBook:
         self, trader: str, amount18: int, is_buy: bool, ts: int, worst: int | None
     ) -> tuple[int, list[tuple[object, ...]]] | None:
         if not any(o.is_buy != is_buy for o in self.orders):
+            self.self_cancelled = []
             return None
         order_id = self.next_id
         self.next_id += 1
@@ -180,6 +189,7 @@ class BookMachine(RuleBasedStateMachine):
         order_id, trades, resting = self.ref.place_limit(trader, price6, amount18, is_buy, ts)
         assert result.order_id == order_id
         assert [astuple(t) for t in result.trades] == trades
+        assert [astuple(o) for o in result.self_cancelled] == self.ref.self_cancelled
         self.check_resting(result.resting, resting)
         assert result.replaced is None
 
@@ -199,6 +209,7 @@ class BookMachine(RuleBasedStateMachine):
         result = self.book.place_market(trader, amount18, is_buy, ts, worst_price6=worst)
         assert result.order_id == expected[0]
         assert [astuple(t) for t in result.trades] == expected[1]
+        assert [astuple(o) for o in result.self_cancelled] == self.ref.self_cancelled
         assert result.resting is None
 
     @precondition(lambda self: self.ref.orders)
@@ -239,6 +250,7 @@ class BookMachine(RuleBasedStateMachine):
         new_id, trades, resting = self.ref.place_limit(old.trader, price6, amount18, old.is_buy, ts)
         assert result.order_id == new_id
         assert [astuple(t) for t in result.trades] == trades
+        assert [astuple(o) for o in result.self_cancelled] == self.ref.self_cancelled
         self.check_resting(result.resting, resting)
 
     @rule(

@@ -7,12 +7,21 @@ from __future__ import annotations
 import time
 import types
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TypeVar
 
 import pytest
 
 from ama_tui.protocol.errors import ErrorCode
-from ama_tui.venues.base import CancelOrder, ModifyOrder, PlaceLimit, TradeRejected, VenueError
+from ama_tui.venues.base import (
+    CancelOrder,
+    ModifyOrder,
+    PlaceLimit,
+    PlacementOutcome,
+    PlacementState,
+    TradeRejected,
+    VenueError,
+)
 from ama_tui.venues.sim import STEP_MS, SimStateError, SimVenue
 from ama_tui.venues.sim import venue as venue_module
 from ama_tui.venues.sim.snapshot_state import FORMAT_VERSION, MAGIC, SNAPSHOT_EVENTS, decode, encode
@@ -215,6 +224,34 @@ def test_fills_cursors_handed_out_before_the_export_still_work(saved) -> None:
         (alice, True)
     ]
     assert int(page.cursor) > int(late)
+
+
+def test_what_each_transaction_placed_carries_over(saved) -> None:
+    original, data, _, _ = saved
+    rows = decode(data)["placements"]
+    assert len(rows) > 20 and any(order_id for *_, order_id in rows)
+    restored = _restored(data)
+    for tx_hash, symbol, trader, order_id in rows:
+        book = original.market_info(symbol).order_book
+        outcome = restored.placement_outcomes(book, [(tx_hash, trader)])
+        assert outcome == original.placement_outcomes(book, [(tx_hash, trader)])
+        assert outcome[tx_hash] == PlacementOutcome(PlacementState.LANDED, order_id)
+
+
+def test_a_snapshot_saved_before_placements_and_self_trade_counts_still_restores(saved) -> None:
+    """Older snapshots have neither `placements` nor the audit's `self_trade_cancels`: both read empty."""
+    original, data, sessions, _ = saved
+    plain = decode(data)
+    tx_hash, symbol, trader, _ = plain["placements"][-1]
+    del plain["placements"]
+    del plain["audit"]["self_trade_cancels"]
+    venue = _restored(encode(plain))
+    assert venue.dump_state() == original.dump_state()
+    assert venue.audit() == replace(original.audit(), self_trade_cancels=0)
+    book = venue.market_info(symbol).order_book
+    assert venue.placement_outcomes(book, [(tx_hash, trader)])[tx_hash].state is PlacementState.PENDING
+    traders = [address for address, _ in sessions]
+    assert _reads(venue, traders)[:-1] == _reads(original, traders)[:-1]
 
 
 # ================================================================== refusals

@@ -43,6 +43,24 @@ def test_takers_fill_a_resting_order_at_the_front() -> None:
     assert audit.maker_fills > 0 and audit.taker_fills == 0 and audit.self_matches == 0
 
 
+def test_the_mark_comes_with_the_first_trade() -> None:
+    """Providers quote around a reference from the start, but the exchange has no price until a
+    trade: mark 0 and the 1.000000 placeholder as last trade, then the trades' prices."""
+    venue = SimVenue(4, "PERFECT_EXECUTION", "virtual")
+    book = venue.market_info(ETH).order_book
+    top = venue.book(book).top
+    assert top.mid6 > 2_000_000_000 and (top.mark6, top.last_trade6) == (0, 1_000_000)
+    assert venue.reference_price6(book) > 2_000_000_000
+    for _ in range(600):
+        if venue.audit().trades:
+            break
+        venue.advance(1)
+    snapshot = venue.book(book)
+    top = snapshot.top
+    assert top.last_trade6 == snapshot.recent_trades[0].price6
+    assert top.mark6 == min(max(top.last_trade6, top.best_bid6), top.best_ask6)
+
+
 def test_no_fills_preset_has_no_takers() -> None:
     venue = SimVenue(4, "NO_FILLS", "virtual")
     book = venue.market_info(ETH).order_book

@@ -78,7 +78,7 @@ def test_inactive_market_refuses_trades_and_has_an_empty_book() -> None:
     book = venue.market_info("WTI-CRUDE-DEC25").order_book
     snapshot = venue.book(book)
     assert (snapshot.top.best_bid6, snapshot.top.best_ask6) == (0, 0)
-    assert snapshot.top.mark6 == 70_000_000
+    assert (snapshot.top.mark6, snapshot.top.last_trade6) == (70_000_000, 70_000_000), "it traded before"
     before = venue.dump_state()
     with pytest.raises(TradeRejected) as caught:
         venue.submit(book, session, PlaceLimit(address, 69_000_000, 10**18, True))
@@ -97,3 +97,4 @@ def test_every_active_market_gets_two_sided_depth_on_the_tick() -> None:
         assert all(level.price6 % market.tick6 == 0 for level in (*snapshot.bids, *snapshot.asks))
         mid = snapshot.top.mid6
         assert abs(mid - market.initial_price6) <= market.initial_price6 // 50 + 2 * market.tick6
+        assert (snapshot.top.mark6, snapshot.top.last_trade6) == (0, 1_000_000), "quoted, never traded"

@@ -68,6 +68,8 @@ def test_books_vault_and_audit_stay_consistent(actions: list[tuple[str, int, int
             locked = notional6(position.entry_price6, abs(position.size18))
             assert position.margin_locked6 == locked
             assert available[address] == 10_000 * 10**6 + position.realized_pnl6 - locked - reserved
+    fills = venue.fills_since(book, traders, "0").fills
+    assert all(fill.counterparty != fill.trader for fill in fills), "no trader trades with itself"
     audit = venue.audit()
     assert audit.taker_fills == crossing
     assert audit.self_matches == audit.session_trades == audit.trades

@@ -33,7 +33,7 @@ def test_resting_orders_are_not_taker_fills(quiet) -> None:
     assert (audit.placements, audit.taker_fills, audit.self_matches, audit.trades) == (2, 0, 0, 0)
     top = venue.book(book).top
     assert (top.best_bid6, top.best_ask6) == (4_900_000, 5_100_000)
-    assert top.mark6 == 5_000_000, "no trade yet: the mark is the reference, inside the spread"
+    assert (top.mark6, top.last_trade6) == (0, 1_000_000), "no trade yet: no mark, the 1.000000 placeholder"
 
 
 def test_crossing_limit_is_a_taker_fill_and_a_self_match(quiet) -> None:
@@ -57,7 +57,7 @@ def test_market_order_needs_liquidity_and_is_a_taker_fill(quiet) -> None:
     before = venue.dump_state()
     with pytest.raises(TradeRejected) as caught:
         venue.submit(book, sa, PlaceMarket(alice, ONE, True))
-    assert caught.value.code == ErrorCode.NO_LIQUIDITY
+    assert caught.value.code == ErrorCode.OB_NO_LIQUIDITY
     assert venue.dump_state() == before
     venue.submit(book, sb, PlaceLimit(bob, 5_010_000, ONE, False))
     venue.submit(book, sb, PlaceLimit(bob, 5_020_000, ONE, False))
@@ -156,21 +156,73 @@ def test_modify_needs_only_the_extra_margin(quiet) -> None:
     assert caught.value.details["required6"] == estimate_margin6(4_990_000, 2 * amount, True, 10_000)
 
 
-def test_fills_since_reports_both_sides_of_a_self_trade(quiet) -> None:
-    venue, book, (alice, _, _), (sa, _, _) = quiet
+def test_fills_since_reports_both_sides_of_a_trade_between_our_wallets(quiet) -> None:
+    venue, book, (alice, bob, _), (sa, sb, _) = quiet
     cursor = venue.fills_cursor(book)
     assert cursor == "0"
-    venue.submit(book, sa, PlaceLimit(alice, 5_000_000, ONE, True))
-    venue.submit(book, sa, PlaceLimit(alice, 5_000_000, ONE, False))
-    page = venue.fills_since(book, [alice.lower()], cursor)
-    assert [(f.is_maker, f.is_buy, f.trader) for f in page.fills] == [
-        (True, True, alice.lower()),
-        (False, False, alice.lower()),
+    resting = venue.submit(book, sb, PlaceLimit(bob, 5_000_000, ONE, True))
+    taking = venue.submit(book, sa, PlaceLimit(alice, 5_000_000, ONE, False))
+    page = venue.fills_since(book, [alice.lower(), bob], cursor)
+    assert [(f.is_maker, f.is_buy, f.trader, f.order_id) for f in page.fills] == [
+        (True, True, bob, resting.order_id),
+        (False, False, alice.lower(), taking.order_id),
     ]
     assert page.fills[0].fill_id != page.fills[1].fill_id
-    assert page.fills[0].tx_hash == page.fills[1].tx_hash
+    assert page.fills[0].tx_hash == page.fills[1].tx_hash == taking.tx_hash
     assert page.cursor == "1"
     assert venue.audit().self_matches == 1
+
+
+def test_crossing_your_own_order_cancels_it_and_trades_nothing(quiet) -> None:
+    """Self-trade prevention (reference §7): the resting order is cancelled, its margin released."""
+    venue, book, (alice, _, _), (sa, _, _) = quiet
+    funding = venue.available_collateral([alice])[alice]
+    bid = venue.submit(book, sa, PlaceLimit(alice, 5_000_000, ONE, True))
+    ask = venue.submit(book, sa, PlaceLimit(alice, 5_000_000, 2 * ONE, False))
+    assert ask.filled18 == 0
+    (order,) = venue.open_orders(book, [alice])[alice]
+    assert (order.order_id, order.is_buy, order.amount18) == (ask.order_id, False, 2 * ONE)
+    ask_margin = estimate_margin6(5_000_000, 2 * ONE, False, 10_000)
+    assert venue.available_collateral([alice])[alice] == funding - ask_margin
+    assert venue.fills_since(book, [alice], "0").fills == ()
+    assert venue.positions(book, [alice])[alice].size18 == 0
+    top = venue.book(book).top
+    assert (top.best_bid6, top.best_ask6, top.mark6) == (0, 5_000_000, 0)
+    assert venue.events(2) == (
+        ("place", venue.events(2)[0][1], HENRY, ask.order_id, alice, 5_000_000, 2 * ONE, False),
+        ("cancel", venue.events(2)[0][1], HENRY, bid.order_id, alice, "self_trade"),
+    )
+    audit = venue.audit()
+    assert (audit.self_trade_cancels, audit.cancels, audit.trades, audit.taker_fills) == (1, 0, 0, 0)
+
+
+def test_self_trade_prevention_goes_on_to_the_next_maker(quiet) -> None:
+    venue, book, (alice, bob, _), (sa, sb, _) = quiet
+    own = venue.submit(book, sa, PlaceLimit(alice, 5_000_000, ONE, False))
+    theirs = venue.submit(book, sb, PlaceLimit(bob, 5_000_000, ONE, False))
+    market = venue.submit(book, sa, PlaceMarket(alice, ONE, True))
+    assert market.filled18 == ONE
+    fills = venue.fills_since(book, [alice, bob], "0").fills
+    assert [(f.trader, f.is_maker, f.counterparty) for f in fills] == [
+        (bob, True, alice),
+        (alice, False, bob),
+    ]
+    assert fills[0].order_id == theirs.order_id
+    assert own.order_id and venue.open_orders(book, [alice, bob]) == {alice: (), bob: ()}
+    assert venue.audit().self_trade_cancels == 1 and venue.audit().self_matches == 1
+
+
+def test_a_market_has_no_price_until_its_first_trade(quiet) -> None:
+    """Reference §7: mark 0 and the 1.000000 `lastTradePrice` placeholder before the first trade."""
+    venue, book, (alice, bob, _), (sa, sb, _) = quiet
+    empty = venue.book(book).top
+    assert (empty.best_bid6, empty.best_ask6, empty.mark6, empty.last_trade6) == (0, 0, 0, 1_000_000)
+    venue.submit(book, sa, PlaceLimit(alice, 4_000_000, ONE, True))
+    one_sided = venue.book(book).top
+    assert (one_sided.mark6, one_sided.last_trade6) == (0, 1_000_000)
+    venue.submit(book, sb, PlaceLimit(bob, 4_000_000, ONE // 2, False))
+    traded = venue.book(book).top
+    assert (traded.mark6, traded.last_trade6) == (4_000_000, 4_000_000)
 
 
 @pytest.mark.parametrize("cursor", ["-1", "abc", "", "1.5", "99", "²"])
@@ -194,7 +246,7 @@ def test_inject_taker_on_an_empty_side(quiet) -> None:
     venue, book, _, _ = quiet
     with pytest.raises(TradeRejected) as caught:
         venue.inject_taker(book, True, ONE)
-    assert caught.value.code == ErrorCode.NO_LIQUIDITY
+    assert caught.value.code == ErrorCode.OB_NO_LIQUIDITY
 
 
 def test_session_caps_and_markets() -> None:
@@ -213,18 +265,38 @@ def test_session_caps_and_markets() -> None:
     venue.submit(book, session, PlaceLimit(address, 5_000_000, 10 * ONE, True))  # 50 USDC
     with pytest.raises(TradeRejected) as caught:
         venue.submit(book, session, PlaceLimit(address, 5_000_000, 13 * ONE, True))  # 65 > 60 per trade
-    assert caught.value.code == ErrorCode.SESSION_METHOD_DENIED
-    assert caught.value.details["reason"] == "max_notional_per_trade"
+    assert caught.value.code == ErrorCode.SESSION_TRADE_CAP
+    assert caught.value.details == {"notional6": 65_000_000, "cap6": 60_000_000}
     venue.submit(book, session, PlaceLimit(address, 5_000_000, 10 * ONE, True))  # 100 in all
     with pytest.raises(TradeRejected) as caught:
         venue.submit(book, session, PlaceLimit(address, 5_000_000, ONE, True))
-    assert caught.value.details["reason"] == "max_notional_per_session"
+    assert caught.value.code == ErrorCode.SESSION_SESSION_CAP
+    assert caught.value.details == {"notional6": 5_000_000, "used6": 100_000_000, "cap6": 100_000_000}
+    anywhere = open_session(venue, address, key, symbol=HENRY)
+    receipt = venue.submit(eth_book, anywhere, PlaceLimit(address, 3_000_000_000, ONE // 100, True))
+    assert receipt.order_id, "allowedMarkets is signed, not enforced (reference §7)"
+
+
+def test_a_session_of_another_trader_names_both(quiet) -> None:
+    venue, book, (alice, bob, _), (sa, _, _) = quiet
     with pytest.raises(TradeRejected) as caught:
-        venue.submit(eth_book, session, PlaceLimit(address, 3_000_000_000, ONE // 100, True))
-    assert caught.value.code == ErrorCode.SESSION_METHOD_DENIED
-    assert caught.value.details["reason"] == "market_not_allowed"
-    anywhere = open_session(venue, address, key, symbol=HENRY, allowed_markets=[])
-    venue.submit(eth_book, anywhere, PlaceLimit(address, 3_000_000_000, ONE // 100, True))
+        venue.submit(book, sa, PlaceLimit(bob, 4_000_000, ONE, True))
+    assert caught.value.code == ErrorCode.SESSION_BAD_TRADER
+    assert caught.value.details == {"expected": alice, "got": bob}
+
+
+def test_unknown_orders_and_dust_are_refused_as_the_route_does(quiet) -> None:
+    venue, book, (alice, _, _), (sa, _, _) = quiet
+    with pytest.raises(TradeRejected) as caught:
+        venue.submit(book, sa, CancelOrder(alice, 424_242))
+    assert caught.value.code == ErrorCode.ORDER_NOT_FOUND
+    with pytest.raises(TradeRejected) as caught:
+        venue.submit(book, sa, PlaceLimit(alice, 4_000_000, 249_999_999_999, True))  # margin 0.999999 -> 0
+    assert caught.value.code == ErrorCode.ZERO_MARGIN
+    venue.submit(book, sa, PlaceLimit(alice, 4_000_000, 250_000_000_000, True))  # margin 1 usdc6
+    with pytest.raises(TradeRejected) as caught:
+        venue.submit(book, sa, PlaceMarket(alice, ONE, True))
+    assert (caught.value.code, caught.value.details) == (ErrorCode.OB_NO_LIQUIDITY, {"side": "buy"})
 
 
 def test_participants_are_not_session_traders() -> None:

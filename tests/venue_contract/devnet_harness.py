@@ -34,6 +34,7 @@ from .harness import VenueHarness, derived_test_key
 
 SYMBOL: Final = "ETH-USD"
 EMPTY_SYMBOL: Final = "EMPTY-USD"
+OTHER_SYMBOL: Final = "BTC-USD"
 TRADER_FUNDS6: Final = 100_000 * 10**6
 EMPTY_MARKET: Final = MarketListing(
     symbol=EMPTY_SYMBOL,
@@ -123,6 +124,16 @@ class DevnetHarness(VenueHarness):
 
     def empty_order_book(self) -> str | None:
         return self.stack.deployment.market(EMPTY_SYMBOL).order_book
+
+    def fresh_order_book(self) -> str | None:
+        """EMPTY-USD: no depth is seeded there and no test trades on it."""
+        return self.stack.deployment.market(EMPTY_SYMBOL).order_book
+
+    def other_order_book(self) -> str | None:
+        return self.stack.deployment.market(OTHER_SYMBOL).order_book
+
+    def answer_pending(self) -> None:
+        """The relay answers `{txHash, pending: true}` by default, as production does."""
 
     def close(self) -> None:
         self.dexetra.close()

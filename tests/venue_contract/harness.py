@@ -1,9 +1,10 @@
 """What the venue contract suite needs from a venue, whatever it is backed by.
 
 A `VenueHarness` gives a ready venue, an active market, funded traders with their keys, and the
-few things the `Venue` protocol cannot do by itself: let time pass, and make an outside participant
-trade against the book. Opening a session is generic (it only uses the protocol and
-`protocol.permits`), so a new backend implements `cause_taker_trade`, `advance` and `close`.
+few things the `Venue` protocol cannot do by itself: let time pass, make an outside participant
+trade against the book, and make trade answers as terse as production's. Opening a session is
+generic (it only uses the protocol and `protocol.permits`), so a new backend implements
+`cause_taker_trade`, `advance`, `answer_pending` and `close`.
 
 To add a backend: subclass `VenueHarness`, and register a factory in `conftest.HARNESS_FACTORIES`
 (with the marks it needs, e.g. `pytest.mark.devnet`).
@@ -12,6 +13,7 @@ To add a backend: subclass `VenueHarness`, and register a factory in `conftest.H
 from __future__ import annotations
 
 import abc
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -22,7 +24,14 @@ from ama_tui.core.units import price6
 from ama_tui.protocol.accounts import address_of, checksum
 from ama_tui.protocol.methods import ALL_METHODS, Methods
 from ama_tui.protocol.permits import SessionPermit, build_session_permit, sign_session_permit
-from ama_tui.venues.base import MarketInfo, Venue
+from ama_tui.venues.base import (
+    MarketInfo,
+    PlacementOutcome,
+    PlacementResolver,
+    PlacementState,
+    TradeReceipt,
+    Venue,
+)
 from ama_tui.venues.sim import SimVenue
 
 
@@ -52,10 +61,23 @@ class VenueHarness(abc.ABC):
         """Let `seconds` of venue time pass."""
 
     @abc.abstractmethod
+    def answer_pending(self) -> None:
+        """From now on, trade answers say what the production route says by default: the
+        transaction hash, no order id (a backend whose relay already answers so does nothing)."""
+
+    @abc.abstractmethod
     def close(self) -> None: ...
 
     def empty_order_book(self) -> str | None:
         """A market whose book is empty (both sides), when the backend has one."""
+        return None
+
+    def fresh_order_book(self) -> str | None:
+        """An active market that has never traded (its book may have depth), when the backend has one."""
+        return None
+
+    def other_order_book(self) -> str | None:
+        """Another active market with depth, when the backend has one."""
         return None
 
     # ------------------------------------------------------------------ generic
@@ -104,6 +126,31 @@ class VenueHarness(abc.ABC):
         return sign_session_permit(
             key or self.key_of(permit.trader), domain.chain_id, domain.registry, permit
         )
+
+    def placement_outcome(
+        self, tx_hash: str, trader: str, *, order_book: str | None = None, timeout_s: float = 30.0
+    ) -> PlacementOutcome:
+        """What `trader`'s transaction placed on this book (or `order_book`), asked again while the
+        venue reads it as pending (for at most `timeout_s` of wall time)."""
+        venue = self.venue
+        assert isinstance(venue, PlacementResolver), f"{type(venue).__name__} cannot say what a tx placed"
+        book = order_book or self.order_book
+        deadline = time.monotonic() + timeout_s
+        while True:
+            outcome = venue.placement_outcomes(book, [(tx_hash, trader)])[tx_hash]
+            if outcome.state is not PlacementState.PENDING or time.monotonic() >= deadline:
+                return outcome
+            time.sleep(0.2)
+
+    def order_id_of(self, receipt: TradeReceipt, trader: str, order_book: str | None = None) -> int:
+        """The id of the order a placement or modify created: from its answer when the answer says
+        it, else from what its transaction placed."""
+        if receipt.order_id is not None:
+            return receipt.order_id
+        assert receipt.tx_hash, "an answer without an order id must name its transaction"
+        outcome = self.placement_outcome(receipt.tx_hash, trader, order_book=order_book)
+        assert outcome.state is PlacementState.LANDED and outcome.order_id is not None, outcome
+        return outcome.order_id
 
     def open_session(self, trader: str, **permit_fields: Any) -> str:
         """Build, sign and register a permit (fields as for `permit`); the new session id."""
@@ -191,6 +238,16 @@ class SimHarness(VenueHarness):
 
     def empty_order_book(self) -> str | None:
         return self.sim.market_info("WTI-CRUDE-DEC25").order_book
+
+    def fresh_order_book(self) -> str | None:
+        """GOLD-OZ: its providers quote as soon as it is first named, and nothing trades until time moves."""
+        return self.sim.market_info("GOLD-OZ").order_book
+
+    def other_order_book(self) -> str | None:
+        return self.sim.market_info("BTC-USD").order_book
+
+    def answer_pending(self) -> None:
+        self.sim.relay_answers = "pending"
 
     def close(self) -> None:
         self.sim.close()

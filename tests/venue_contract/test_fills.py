@@ -18,14 +18,14 @@ def test_fill_is_reported_once_and_moves_the_position(harness: VenueHarness, is_
     session = harness.open_session(trader)
     price = harness.front_price6(is_buy)
     receipt = venue.submit(book, session, PlaceLimit(trader, price, AMOUNT, is_buy))
-    assert receipt.order_id is not None
+    order_id = harness.order_id_of(receipt, trader)
     cursor = venue.fills_cursor(book)
     assert venue.fills_since(book, [trader], cursor).fills == ()
 
     harness.cause_taker_trade(not is_buy, harness.amount_through(price, is_buy))
 
     page = venue.fills_since(book, [trader], cursor)
-    mine = [fill for fill in page.fills if fill.order_id == receipt.order_id]
+    mine = [fill for fill in page.fills if fill.order_id == order_id]
     assert sum(fill.amount18 for fill in mine) == AMOUNT
     for fill in mine:
         assert fill.trader == trader
@@ -40,7 +40,7 @@ def test_fill_is_reported_once_and_moves_the_position(harness: VenueHarness, is_
     assert again.fills == ()
     assert venue.fills_since(book, [trader], cursor).fills == page.fills, "fills are stable across reads"
 
-    assert receipt.order_id not in {order.order_id for order in venue.open_orders(book, [trader])[trader]}
+    assert order_id not in {order.order_id for order in venue.open_orders(book, [trader])[trader]}
     position = venue.positions(book, [trader])[trader]
     assert position.size18 == (AMOUNT if is_buy else -AMOUNT)
     assert position.entry_price6 == price

@@ -56,10 +56,11 @@ def test_resting_order_reserves_exact_margin_and_cancel_releases_it(
     before = venue.available_collateral([trader])[trader]
     price = harness.passive_price6(is_buy)
     receipt = venue.submit(book, session, PlaceLimit(trader, price, AMOUNT, is_buy))
-    assert receipt.tx_hash and receipt.order_id is not None
+    assert receipt.tx_hash
+    order_id = harness.order_id_of(receipt, trader)
 
     orders = venue.open_orders(book, [trader])[trader]
-    mine = [order for order in orders if order.order_id == receipt.order_id]
+    mine = [order for order in orders if order.order_id == order_id]
     assert len(mine) == 1
     order = mine[0]
     margin = estimate_margin6(price, AMOUNT, is_buy, harness.info.margin_bps)
@@ -78,8 +79,8 @@ def test_resting_order_reserves_exact_margin_and_cancel_releases_it(
     assert any(level.price6 == price and level.amount18 >= AMOUNT for level in levels)
     _assert_consistent(side, counts=harness.reports_order_counts)
 
-    venue.submit(book, session, CancelOrder(trader, receipt.order_id))
-    assert receipt.order_id not in {o.order_id for o in venue.open_orders(book, [trader])[trader]}
+    venue.submit(book, session, CancelOrder(trader, order_id))
+    assert order_id not in {o.order_id for o in venue.open_orders(book, [trader])[trader]}
     assert venue.available_collateral([trader])[trader] == before
 
 
@@ -88,18 +89,20 @@ def test_modify_gives_a_new_id_and_the_old_one_vanishes(harness: VenueHarness) -
     trader, _ = harness.traders[0]
     session = harness.open_session(trader)
     before = venue.available_collateral([trader])[trader]
-    first = venue.submit(book, session, PlaceLimit(trader, harness.passive_price6(True, 30), AMOUNT, True))
+    placed = venue.submit(book, session, PlaceLimit(trader, harness.passive_price6(True, 30), AMOUNT, True))
+    first = harness.order_id_of(placed, trader)
     new_price = harness.passive_price6(True, 40)
-    modified = venue.submit(book, session, ModifyOrder(trader, first.order_id or 0, new_price, 2 * AMOUNT))
-    assert modified.order_id is not None and modified.order_id != first.order_id
+    modified = venue.submit(book, session, ModifyOrder(trader, first, new_price, 2 * AMOUNT))
+    new_id = harness.order_id_of(modified, trader)
+    assert new_id != first
     orders = {order.order_id: order for order in venue.open_orders(book, [trader])[trader]}
-    assert first.order_id not in orders
-    assert (orders[modified.order_id].price6, orders[modified.order_id].amount18) == (new_price, 2 * AMOUNT)
+    assert first not in orders
+    assert (orders[new_id].price6, orders[new_id].amount18) == (new_price, 2 * AMOUNT)
     margin = estimate_margin6(new_price, 2 * AMOUNT, True, harness.info.margin_bps)
     assert venue.available_collateral([trader])[trader] == before - margin
     with pytest.raises(TradeRejected) as caught:
-        venue.submit(book, session, CancelOrder(trader, first.order_id or 0))
-    assert caught.value.code == ErrorCode.UNKNOWN_ORDER
+        venue.submit(book, session, CancelOrder(trader, first))
+    assert caught.value.code == ErrorCode.ORDER_NOT_FOUND
 
 
 def test_open_orders_for_many_traders_at_once(harness: VenueHarness) -> None:
@@ -111,7 +114,7 @@ def test_open_orders_for_many_traders_at_once(harness: VenueHarness) -> None:
         for level, is_buy in enumerate((True, False)):
             price = harness.passive_price6(is_buy, 25 + 3 * index + level)
             receipt = venue.submit(book, session, PlaceLimit(trader, price, AMOUNT, is_buy))
-            ids.add(receipt.order_id or 0)
+            ids.add(harness.order_id_of(receipt, trader))
         placed[trader] = ids
     idle = harness.traders[3][0] if len(harness.traders) > 3 else "0x" + "ab" * 20
     asked = [trader.lower() for trader in placed] + [idle]
@@ -141,7 +144,10 @@ def test_insufficient_collateral_says_how_much(harness: VenueHarness) -> None:
     error = caught.value
     assert error.code == ErrorCode.INSUFFICIENT_COLLATERAL
     assert error.details["available6"] == available
-    assert error.details["required6"] == estimate_margin6(price, amount, True, harness.info.margin_bps)
+    margin = estimate_margin6(price, amount, True, harness.info.margin_bps)
+    # the route may add its fee estimate to the margin (reference §7); the venue then says both
+    assert error.details["required6"] == margin + error.details.get("fee6", 0)
+    assert error.details.get("margin6", margin) == margin
     assert error.details["required6"] > error.details["available6"]
     assert venue.available_collateral([trader])[trader] == available
     assert venue.open_orders(book, [trader])[trader] == ()
@@ -168,10 +174,11 @@ def test_cancelling_someone_elses_order_is_rejected(harness: VenueHarness) -> No
     receipt = venue.submit(
         book, owner_session, PlaceLimit(owner, harness.passive_price6(False), AMOUNT, False)
     )
+    order_id = harness.order_id_of(receipt, owner)
     with pytest.raises(TradeRejected) as caught:
-        venue.submit(book, other_session, CancelOrder(other, receipt.order_id or 0))
+        venue.submit(book, other_session, CancelOrder(other, order_id))
     assert caught.value.code == ErrorCode.NOT_ORDER_OWNER
-    assert receipt.order_id in {order.order_id for order in venue.open_orders(book, [owner])[owner]}
+    assert order_id in {order.order_id for order in venue.open_orders(book, [owner])[owner]}
 
 
 def test_cancelling_an_unknown_order_is_rejected(harness: VenueHarness) -> None:
@@ -179,4 +186,4 @@ def test_cancelling_an_unknown_order_is_rejected(harness: VenueHarness) -> None:
     session = harness.open_session(trader)
     with pytest.raises(TradeRejected) as caught:
         harness.venue.submit(harness.order_book, session, CancelOrder(trader, 987_654_321))
-    assert caught.value.code == ErrorCode.UNKNOWN_ORDER
+    assert caught.value.code == ErrorCode.ORDER_NOT_FOUND

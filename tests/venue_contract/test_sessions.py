@@ -96,7 +96,9 @@ def test_session_of_another_trader(harness: VenueHarness) -> None:
         harness.venue.submit(
             harness.order_book, session, PlaceLimit(other, harness.passive_price6(True), AMOUNT, True)
         )
-    assert _code(caught) == ErrorCode.INVALID_SESSION_ID
+    assert _code(caught) == ErrorCode.SESSION_BAD_TRADER
+    details = {key: str(value).lower() for key, value in caught.value.details.items()}
+    assert (details["expected"], details["got"]) == (owner.lower(), other.lower())
 
 
 def test_method_denied(harness: VenueHarness) -> None:
@@ -116,9 +118,10 @@ def test_session_expires_with_venue_time(harness: VenueHarness) -> None:
     placed = harness.venue.submit(
         harness.order_book, session, PlaceLimit(trader, harness.passive_price6(True), AMOUNT, True)
     )
+    order_id = harness.order_id_of(placed, trader)
     harness.advance(60)
     with pytest.raises(TradeRejected) as caught:
-        harness.venue.submit(harness.order_book, session, CancelOrder(trader, placed.order_id or 0))
+        harness.venue.submit(harness.order_book, session, CancelOrder(trader, order_id))
     assert _code(caught) == ErrorCode.SESSION_EXPIRED
 
 

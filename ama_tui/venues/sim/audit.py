@@ -3,7 +3,9 @@
 A *session trader* is any wallet that opened a session. A *taker fill* is one of their orders that
 executed on arrival: a limit order (or a modify's new order) that crossed the spread and matched at
 once, or a market order that took anything. The packer must never produce one. A *self match* is a
-trade whose maker and taker are both session traders (the same wallet or two of the fleet).
+trade whose maker and taker are both session traders (two wallets of the fleet). One wallet never
+trades with itself: the exchange cancels its resting order instead (self-trade prevention, reference
+§7), which `self_trade_cancels` counts, since a wallet that crosses itself silently loses its quote.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ _COUNTS: Final = (
     "placements", "market_orders", "modifies", "cancels", "taker_fills", "self_matches", "maker_fills",
     "session_trades", "trades", "sessions_created", "relay_failures", "landed_failures",
 )  # fmt: skip
+_LATER_COUNTS: Final = ("self_trade_cancels",)
+"""Counts added after the snapshot format was fixed: a snapshot without them reads them as 0."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +35,9 @@ class SimAudit:
     rejections_by_code: tuple[tuple[str, int], ...] = ()
     taker_fills: int = 0
     self_matches: int = 0
+    self_trade_cancels: int = 0
+    """Resting orders the exchange cancelled because their own trader's incoming order (a placement,
+    modify or market order) would have matched them (self-trade prevention)."""
     maker_fills: int = 0
     """Trades in which a session trader's resting order was the maker."""
     session_trades: int = 0
@@ -62,6 +69,7 @@ class AuditCounters:
         "relay_failures",
         "relay_latency_s",
         "self_matches",
+        "self_trade_cancels",
         "session_trades",
         "sessions_created",
         "taker_fills",
@@ -76,6 +84,7 @@ class AuditCounters:
         self.rejections: Counter[str] = Counter()
         self.taker_fills = 0
         self.self_matches = 0
+        self.self_trade_cancels = 0
         self.maker_fills = 0
         self.session_trades = 0
         self.trades = 0
@@ -101,6 +110,7 @@ class AuditCounters:
             rejections_by_code=tuple(sorted(self.rejections.items())),
             taker_fills=self.taker_fills,
             self_matches=self.self_matches,
+            self_trade_cancels=self.self_trade_cancels,
             maker_fills=self.maker_fills,
             session_trades=self.session_trades,
             trades=self.trades,
@@ -112,7 +122,7 @@ class AuditCounters:
         )
 
     def to_plain(self) -> dict[str, Any]:
-        counts = {name: getattr(self, name) for name in _COUNTS}
+        counts = {name: getattr(self, name) for name in (*_COUNTS, *_LATER_COUNTS)}
         return {
             **counts,
             "rejections": dict(self.rejections),
@@ -125,6 +135,8 @@ class AuditCounters:
         counters = cls()
         for name in _COUNTS:
             setattr(counters, name, as_int(data[name], minimum=0))
+        for name in _LATER_COUNTS:
+            setattr(counters, name, as_int(data.get(name, 0), minimum=0))
         counters.rejections = Counter(
             {str(code): as_int(count, minimum=0) for code, count in as_dict(data["rejections"]).items()}
         )

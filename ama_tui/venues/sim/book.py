@@ -3,7 +3,9 @@
 It behaves like the on-chain OrderBook (reference: dexetra-protocol.md §1): an incoming order first
 takes liquidity from the opposite side at the resting orders' prices, best price first and oldest
 first within a price; what is left of a limit order rests, what is left of a market order is dropped.
-Self-trades are allowed, as on-chain; every `Trade` names maker and taker so an audit can see them.
+Self-trade prevention, as on-chain (reference §7): a resting order of the incoming order's own trader
+that it would match is cancelled instead (`OrderCancelled`), nothing trades against it, and matching
+goes on with the next resting order; `PlaceResult.self_cancelled` lists those orders.
 A modify is a cancel plus a new order with a new id (`OrderModified(oldId, newId)`): it loses its
 place in the queue and may match.
 
@@ -62,6 +64,7 @@ __all__ = [
 ]
 
 _NO_TRADES: tuple[Trade, ...] = ()
+_NO_ORDERS: tuple[BookOrder, ...] = ()
 
 
 # Frozen dataclasses pay a generic `object.__setattr__` lookup per field in their generated __init__;
@@ -122,13 +125,18 @@ def _new_trade(
 
 
 def _new_result(
-    order_id: int, trades: tuple[Trade, ...], resting: BookOrder | None, replaced: BookOrder | None = None
+    order_id: int,
+    trades: tuple[Trade, ...],
+    resting: BookOrder | None,
+    replaced: BookOrder | None = None,
+    self_cancelled: tuple[BookOrder, ...] = _NO_ORDERS,
 ) -> PlaceResult:
     result = _new(PlaceResult)
     _set(result, "order_id", order_id)
     _set(result, "trades", trades)
     _set(result, "resting", resting)
     _set(result, "replaced", replaced)
+    _set(result, "self_cancelled", self_cancelled)
     return result
 
 
@@ -292,7 +300,8 @@ class OrderBook:
     def place_limit(
         self, trader: str, price6: int, amount18: int, is_buy: bool, timestamp: int
     ) -> PlaceResult:
-        """Take what crosses from the opposite side (makers' prices, price-time priority), rest the rest."""
+        """Take what crosses from the opposite side (makers' prices, price-time priority), rest the rest.
+        The trader's own resting orders in the way are cancelled, not traded (`self_cancelled`)."""
         if type(price6) is not int or price6 <= 0:
             _check_price(price6)
         if type(amount18) is not int or amount18 <= 0:
@@ -306,17 +315,22 @@ class OrderBook:
         seq = self._next_seq
         self._next_seq = seq + 1
         trades = _NO_TRADES
+        cancelled = _NO_ORDERS
         remaining = amount18
         if is_buy:
             opposite = self._ask_prices
             if opposite and opposite[0] <= price6:
-                trades, remaining = self._match(order_id, trader, amount18, True, price6, timestamp)
+                trades, remaining, cancelled = self._match(
+                    order_id, trader, amount18, True, price6, timestamp
+                )
         else:
             opposite = self._bid_prices
             if opposite and opposite[-1] >= price6:
-                trades, remaining = self._match(order_id, trader, amount18, False, price6, timestamp)
+                trades, remaining, cancelled = self._match(
+                    order_id, trader, amount18, False, price6, timestamp
+                )
         if not remaining:
-            return _new_result(order_id, trades, None)
+            return _new_result(order_id, trades, None, None, cancelled)
         order = _new_order(
             order_id,
             trader,
@@ -329,7 +343,7 @@ class OrderBook:
             estimate_margin6(price6, remaining, is_buy, self._margin_bps),
         )
         self._rest(order)
-        return _new_result(order_id, trades, order)
+        return _new_result(order_id, trades, order, None, cancelled)
 
     def place_market(
         self, trader: str, amount18: int, is_buy: bool, timestamp: int, *, worst_price6: int | None = None
@@ -337,7 +351,8 @@ class OrderBook:
         """Take up to `amount18` from the opposite side, never beyond `worst_price6` if given; never rests.
 
         An empty opposite side raises `NoLiquidity` and changes nothing (no id is used). Otherwise the
-        order gets an id even if `worst_price6` lets nothing fill.
+        order gets an id even if `worst_price6` lets nothing fill. The trader's own resting orders in
+        the way are cancelled, not traded (`self_cancelled`).
         """
         _check_amount(amount18)
         _check_side(is_buy)
@@ -350,8 +365,8 @@ class OrderBook:
         order_id = self._next_id
         self._next_id = order_id + 1
         self._next_seq += 1
-        trades, _ = self._match(order_id, trader, amount18, is_buy, worst_price6, timestamp)
-        return _new_result(order_id, trades, None)
+        trades, _, cancelled = self._match(order_id, trader, amount18, is_buy, worst_price6, timestamp)
+        return _new_result(order_id, trades, None, None, cancelled)
 
     def cancel(self, order_id: int) -> BookOrder:
         """Remove a resting order and return it as it was (what remained, its margin)."""
@@ -381,8 +396,8 @@ class OrderBook:
     def modify(self, order_id: int, price6: int, amount18: int, timestamp: int) -> PlaceResult:
         """Cancel `order_id` and place a new limit order (same trader and side) with a new id.
 
-        The new order goes to the back of its level's queue and may match. `amount18` is the new
-        order's full amount. On any error nothing changes.
+        The new order goes to the back of its level's queue and may match (and cancel the trader's
+        own orders in its way). `amount18` is the new order's full amount. On any error nothing changes.
         """
         old = self._orders.get(order_id)
         if old is None:
@@ -392,7 +407,7 @@ class OrderBook:
         _check_timestamp(timestamp)
         self.cancel(order_id)
         placed = self.place_limit(old.trader, price6, amount18, old.is_buy, timestamp)
-        return _new_result(placed.order_id, placed.trades, placed.resting, old)
+        return _new_result(placed.order_id, placed.trades, placed.resting, old, placed.self_cancelled)
 
     # ------------------------------------------------------------------ internals
 
@@ -424,11 +439,13 @@ class OrderBook:
         taker_is_buy: bool,
         limit6: int | None,
         timestamp: int,
-    ) -> tuple[tuple[Trade, ...], int]:
+    ) -> tuple[tuple[Trade, ...], int, tuple[BookOrder, ...]]:
         """Fill `remaining` against the opposite side up to `limit6` (None: any price).
 
-        Returns the trades and what is left unfilled. Within a level the makers are visited with one
-        iterator and the filled ones removed afterwards, so a sweep is linear in the orders it takes.
+        Returns the trades, what is left unfilled, and the taker's own resting orders it met: those
+        leave the book untouched by any trade (self-trade prevention) and the sweep goes on past them.
+        Within a level the makers are visited with one iterator and the filled or cancelled ones
+        removed afterwards, so a sweep is linear in the orders it meets.
         """
         if taker_is_buy:
             levels, prices, best_index = self._asks, self._ask_prices, 0
@@ -440,6 +457,7 @@ class OrderBook:
         trade_seq = self._trade_count
         trades: list[Trade] = []
         append = trades.append
+        cancelled: list[BookOrder] = []
         while remaining and prices:
             price6 = prices[best_index]
             if limit6 is not None and (price6 > limit6 if taker_is_buy else price6 < limit6):
@@ -451,6 +469,11 @@ class OrderBook:
             taken = 0
             for maker_id, maker in orders.items():
                 size = maker.amount18
+                if maker.trader == taker:
+                    taken += size
+                    gone.append(maker)
+                    cancelled.append(maker)
+                    continue
                 trade_seq += 1
                 if size <= remaining:
                     remaining -= size
@@ -498,7 +521,7 @@ class OrderBook:
         self._trade_count = trade_seq
         if trades:
             self._last_trade6 = trades[-1].price6
-        return tuple(trades), remaining
+        return tuple(trades), remaining, tuple(cancelled) if cancelled else _NO_ORDERS
 
     # ------------------------------------------------------------------ snapshots and checks
 

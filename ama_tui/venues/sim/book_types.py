@@ -64,7 +64,8 @@ class BookOrder:
 
 @dataclass(frozen=True, slots=True)
 class Trade:
-    """One fill between a resting maker and an incoming taker, at the maker's price."""
+    """One fill between a resting maker and an incoming taker, at the maker's price. Maker and taker
+    are never the same trader (self-trade prevention: see `PlaceResult.self_cancelled`)."""
 
     seq: int
     """Book-wide trade sequence, starting at 1."""
@@ -90,11 +91,6 @@ class Trade:
         return self.maker if self.taker_is_buy else self.taker
 
     @property
-    def is_self_trade(self) -> bool:
-        """Maker and taker are the same trader (allowed, as on-chain; the venue's audit counts them)."""
-        return self.maker == self.taker
-
-    @property
     def notional6(self) -> int:
         """USDC value of the fill, floored like the contract (`amount18 * price6 / 1e18`)."""
         return notional6(self.price6, self.amount18)
@@ -102,7 +98,8 @@ class Trade:
 
 @dataclass(frozen=True, slots=True)
 class PlaceResult:
-    """What one placement did: the fills it took, and what of it rests on the book."""
+    """What one placement did: the fills it took, the trader's own orders it cancelled, and what of it
+    rests on the book."""
 
     order_id: int
     trades: tuple[Trade, ...]
@@ -110,6 +107,10 @@ class PlaceResult:
     """The order as it rests after matching; None when fully filled, or for a market order."""
     replaced: BookOrder | None = None
     """For `modify`: the order that was cancelled to make room for this one (`OrderModified(old, new)`)."""
+    self_cancelled: tuple[BookOrder, ...] = ()
+    """Resting orders of the same trader that this order would have matched: the book cancelled them
+    (self-trade prevention, `OrderCancelled`) and traded nothing against them. Each as it was when
+    cancelled (what remained, its margin), in the order the matching met them."""
 
     @property
     def filled_amount18(self) -> int:

@@ -15,7 +15,6 @@ from dataclasses import dataclass, fields
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Final
 
-from ama_tui.core.pricing import floor_to_tick
 from ama_tui.core.units import MAX_PRICE6
 from ama_tui.venues.base import PublicTrade
 from ama_tui.venues.sim.book import BookOrder, BookSnapshot, OrderBook, Trade
@@ -28,6 +27,9 @@ if TYPE_CHECKING:
     from ama_tui.venues.sim.venue import SimVenue
 
 RECENT_TRADES: Final = 50
+LAST_TRADE_PLACEHOLDER6: Final = 1_000_000
+"""What the OrderBook's `lastTradePrice()` reads before a market's first trade: the 1.000000 written at
+initialisation, not a price (reference §7). The exchange's mark reads 0 until then."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,15 +118,25 @@ class MarketState:
             self.participants.step(self, self.rng, self.reference6, dt, factor)
 
     def mark6(self) -> int:
-        """Last trade (else the reference on the tick), held inside the spread when both sides rest."""
+        """As `CoreVault.getMarkPrice`: 0 until the market's first trade (the exchange has no price
+        then, whatever the participants quote around), then the last trade, held inside the spread
+        when both sides rest."""
         book = self.book
-        mark = book.last_trade_price6 or max(
-            self.market.tick6, floor_to_tick(self.reference6, self.market.tick6)
-        )
+        mark = book.last_trade_price6 or self._settled6()
+        if not mark:
+            return 0
         bid, ask = book.best_bid6, book.best_ask6
         if bid and ask and bid < ask:
             mark = min(max(mark, bid), ask)
         return mark
+
+    def last_trade6(self) -> int:
+        """As `lastTradePrice()`: the latest trade's price, or the 1.000000 placeholder before the first."""
+        return self.book.last_trade_price6 or self._settled6() or LAST_TRADE_PLACEHOLDER6
+
+    def _settled6(self) -> int:
+        """A settled market traded before the sim began: its listed price stands for its last trade."""
+        return self.market.initial_price6 if self.market.status.upper() == "SETTLED" else 0
 
     # ---------------------------------------------------------------- snapshots
 

@@ -4,11 +4,10 @@ It checks what the on-chain registry checks, in this order, and fails with the r
 createSession — the signature recovers to `permit.trader` (`bad_sig`), the relayer set root is the
 sim's (`session_bad_relayer`), `nonce == metaNonce(trader)` (`bad_nonce`), `expiry > now` (`expired`);
 each trade — the session exists (`session_unknown`), belongs to the trader named in the request
-(`invalid_session_id`), has not expired (`session_expired`), allows the method
-(`session_method_denied`), allows the market and fits the notional caps (also
-`session_method_denied`, with `details["reason"]` saying which: `market_not_allowed`,
-`max_notional_per_trade` or `max_notional_per_session`). An empty `allowed_markets` allows every
-market and a cap of 0 is unlimited.
+(`session_bad_trader`, with `expected` and `got`), has not expired (`session_expired`), allows the
+method (`session_method_denied`) and fits the notional caps (`session_trade_cap`,
+`session_session_cap`); a cap of 0 is unlimited. Like production's registry (reference §7) it does
+not enforce `allowedMarkets`: the field is signed, and kept, but never checked.
 """
 
 from __future__ import annotations
@@ -93,7 +92,6 @@ class SessionRegistry:
         session_id: object,
         trader: str,
         method: MethodBit,
-        market_id: str,
         notional6: int,
         now_s: int,
     ) -> Session:
@@ -102,7 +100,11 @@ class SessionRegistry:
         if session is None:
             raise TradeRejected(ErrorCode.SESSION_UNKNOWN, "no such session")
         if session.trader != trader:
-            raise TradeRejected(ErrorCode.INVALID_SESSION_ID, "the session belongs to another trader")
+            raise TradeRejected(
+                ErrorCode.SESSION_BAD_TRADER,
+                "the session belongs to another trader",
+                {"expected": session.trader, "got": trader},
+            )
         if now_s >= session.expiry:
             raise TradeRejected(
                 ErrorCode.SESSION_EXPIRED,
@@ -115,25 +117,19 @@ class SessionRegistry:
                 f"the session does not allow {method.name}",
                 {"reason": "method", "method": method.name},
             )
-        if session.allowed_markets and market_id.lower() not in session.allowed_markets:
-            raise TradeRejected(
-                ErrorCode.SESSION_METHOD_DENIED,
-                "the session does not allow this market",
-                {"reason": "market_not_allowed"},
-            )
         cap = session.max_notional_per_trade
         if cap and notional6 > cap:
             raise TradeRejected(
-                ErrorCode.SESSION_METHOD_DENIED,
+                ErrorCode.SESSION_TRADE_CAP,
                 f"trade notional {notional6} exceeds the per-trade cap {cap}",
-                {"reason": "max_notional_per_trade", "notional6": notional6, "cap6": cap},
+                {"notional6": notional6, "cap6": cap},
             )
         cap = session.max_notional_per_session
         if cap and session.used_notional6 + notional6 > cap:
             raise TradeRejected(
-                ErrorCode.SESSION_METHOD_DENIED,
+                ErrorCode.SESSION_SESSION_CAP,
                 f"session notional would reach {session.used_notional6 + notional6}, cap {cap}",
-                {"reason": "max_notional_per_session", "notional6": notional6, "cap6": cap},
+                {"notional6": notional6, "used6": session.used_notional6, "cap6": cap},
             )
         return session
 

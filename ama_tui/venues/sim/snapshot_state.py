@@ -3,10 +3,12 @@
 `SimVenue.export_state` / `SimVenue.restore_state` call in here. A snapshot holds everything that moves:
 each started market (its book with ids and queue order, its counters, trade records and recent trades,
 reference price and walk, its providers' quotes and its RNG), the vault, the session registry, the
-relay call counters, the tx sequence, the event log's hashes and latest events, the audit counters and
-the clock. What the venue's arguments decide (seed, preset, clock mode, price mode, participants,
-funding, OHLCV replay, catalogue) is recorded too, and a restore refuses a venue built otherwise, so
-a resume with another seed fails with a message instead of mixing two exchanges. Locks, clocks and
+relay call counters, the tx sequence, what the latest trade transactions placed (for
+`placement_outcomes`), the event log's hashes and latest events, the audit counters and the clock.
+What the venue's arguments decide (seed, preset, clock mode, price mode, participants, funding, OHLCV
+replay, catalogue) is recorded too, and a restore refuses a venue built otherwise, so a resume with
+another seed fails with a message instead of mixing two exchanges (`relay_answers` only changes what
+answers say, so it is neither saved nor checked). Locks, clocks and
 anything derived (addresses, the relayer root, the seed's bytes) are rebuilt, never saved.
 
 Format: one ASCII header line, then compact JSON (UTF-8)::
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Final
@@ -64,6 +67,10 @@ def capture(venue: SimVenue) -> dict[str, Any]:
         "clock": {"now_us": venue._now_us, "next_step_us": venue._next_step_us, "start_ms": venue._start_ms},
         "tx_seq": venue._tx_seq,
         "relay_calls": [[trader, count] for trader, count in venue._calls.items()],
+        "placements": [
+            [tx_hash, symbol, trader, order_id]
+            for tx_hash, (symbol, trader, order_id) in venue._placements.items()
+        ],
         "session_traders": sorted(venue._session_traders),
         "markets": [[symbol, state.to_plain()] for symbol, state in venue._states.items()],
         "vault": venue._vault.to_plain(),
@@ -180,6 +187,7 @@ def _rebuild(venue: SimVenue, plain: dict[str, Any]) -> dict[str, Any]:
         rebuilt["_tx_seq"] = as_int(plain["tx_seq"], minimum=0)
         rows = map(as_list, as_list(plain["relay_calls"]))
         rebuilt["_calls"] = {as_str(trader): as_int(count, minimum=0) for trader, count in rows}
+        rebuilt["_placements"] = _placements(plain.get("placements", []))  # absent before they were kept
     with _reading("sessions"):
         sessions = as_dict(plain["sessions"])
         rebuilt["_registry"] = SessionRegistry.from_plain(venue._domain, venue._relayer_root, sessions)
@@ -191,6 +199,17 @@ def _rebuild(venue: SimVenue, plain: dict[str, Any]) -> dict[str, Any]:
     with _reading("events"):
         rebuilt["_events"] = EventLog.from_plain(as_dict(plain["events"]))
     return rebuilt
+
+
+def _placements(rows: object) -> OrderedDict[str, tuple[str, str, int | None]]:
+    placements: OrderedDict[str, tuple[str, str, int | None]] = OrderedDict()
+    for row in map(as_list, as_list(rows)):
+        tx_hash, symbol, trader, order_id = row
+        if as_str(tx_hash) in placements:
+            raise ValueError(f"transaction {str(tx_hash)[:20]} is listed twice")
+        placed = None if order_id is None else as_int(order_id, minimum=1)
+        placements[tx_hash] = (as_str(symbol), as_str(trader), placed)
+    return placements
 
 
 # ================================================================== what the venue was built with

@@ -16,8 +16,16 @@ that is slow and sometimes fails — on one process and one lock:
 - **Relay.** Each trade submission and session creation draws its latency and its failure from a hash
   of (seed, trader, that trader's own call counter), never from a shared generator, so concurrent
   callers cannot change each other's draws. Some failures are reported after the trade has landed.
+  By default an answer carries the new order's id (`relay_answers="mined"`); with
+  `relay_answers="pending"` it carries only the transaction hash, as the production route's default
+  answer does, and `placement_outcomes` / `placed_order_id` tell what the transaction placed.
+- **Matching** is the exchange's (`book`), self-trade prevention included: an order that would match
+  its own trader's resting order cancels that order (logged as a `cancel` event with reason
+  `self_trade`) instead of trading with it. A market has no mark price until its first trade, and
+  its last trade reads the 1.000000 placeholder until then, as on-chain.
 - **Audit and event log.** Every state change is appended to an event log with a running sha256
-  (`event_log_hash`); `audit()` counts what the packer must never do (take liquidity, match itself).
+  (`event_log_hash`); `audit()` counts what the packer must never do (take liquidity, match itself,
+  cross its own quotes).
 - **Persistence.** `export_state()` saves the whole exchange as bytes and `restore_state()` on a venue
   built with the same seed, preset and clock brings it back (`snapshot_state`), so a resumed run
   meets the same books, accounts and sessions, and goes on as the saved one would have.
@@ -31,6 +39,7 @@ import bisect
 import hashlib
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +67,8 @@ from ama_tui.venues.base import (
     ModifyOrder,
     PlaceLimit,
     PlaceMarket,
+    PlacementOutcome,
+    PlacementState,
     Position,
     PublicTrade,
     RateLimited,
@@ -74,7 +85,7 @@ from ama_tui.venues.base import (
 )
 from ama_tui.venues.sim import snapshot_state
 from ama_tui.venues.sim.audit import AuditCounters, SimAudit
-from ama_tui.venues.sim.book import BookOrder, NoLiquidity, OrderBook, Trade
+from ama_tui.venues.sim.book import BookOrder, NoLiquidity, OrderBook, PlaceResult, Trade
 from ama_tui.venues.sim.clock import SimWallClock, VirtualClock
 from ama_tui.venues.sim.events import Event, EventLog
 from ama_tui.venues.sim.market_state import MarketState, TradeRecord
@@ -100,8 +111,13 @@ DEFAULT_FUNDING6: Final = 10_000 * 10**6
 MAX_AMOUNT18: Final = 10**30
 WALL_CATCH_UP_MAX_S: Final = 300
 MAX_LEVELS: Final = 100
+PLACEMENTS_KEPT: Final = 4_096
+"""How many of the latest trade transactions `placement_outcomes` can still tell about."""
+SELF_TRADE: Final = "self_trade"
+"""The reason a `cancel` event gives when self-trade prevention cancelled the order."""
 
 ClockMode = Literal["wall", "virtual"]
+RelayAnswers = Literal["mined", "pending"]
 
 
 class InvalidCursor(VenueError, ValueError):
@@ -141,15 +157,22 @@ class SimVenue:
         price_mode: str | PriceMode = "MEAN",
         participants: bool = True,
         markets: Sequence[SimMarket] = CATALOGUE,
+        relay_answers: RelayAnswers = "mined",
     ) -> None:
         """`ohlcv_csv` makes every active market's reference follow the bars' closes (relative to
         each market's initial price); with `ohlcv_symbol` only that market follows them, at the bars'
-        own prices. `participants=False` leaves the books to the callers (no providers, no takers)."""
+        own prices. `participants=False` leaves the books to the callers (no providers, no takers).
+        `relay_answers` (see `relay_answers` below) may also be changed on a running venue."""
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise TypeError("seed must be an int")
         if clock not in ("wall", "virtual"):
             raise ValueError(f"clock must be 'wall' or 'virtual', got {clock!r}")
         self.seed = seed
+        self.relay_answers: RelayAnswers = _relay_answers(relay_answers)
+        """"mined": a trade's answer carries the new order's id and what it filled. "pending": only
+        the transaction hash, as the production route answers by default (`{txHash, pending: true}`,
+        never an order id); the trade is booked all the same, and `placement_outcomes` tells what it
+        placed. It changes only what answers say, never the exchange, so a snapshot does not keep it."""
         self.preset: SimPreset = get_preset(preset)
         self.price_mode = parse_price_mode(price_mode)
         self.with_participants = bool(participants)
@@ -188,6 +211,8 @@ class SimVenue:
         self._participants: set[str] = {OUTSIDER}
         self._session_traders: set[str] = set()
         self._calls: dict[str, int] = {}
+        self._placements: OrderedDict[str, tuple[str, str, int | None]] = OrderedDict()
+        """tx hash -> (symbol, trader, the order it placed or None) of the latest trade transactions."""
         self._tx_seq = 0
         self._seed_bytes = hashlib.sha256(f"ama-tui-sim|{seed}".encode()).digest()
         self._events = EventLog()
@@ -305,7 +330,7 @@ class SimVenue:
             book = state.book
             bids, asks = book.depth(levels)
             return BookSnapshot(
-                top=BookTop(book.best_bid6, book.best_ask6, state.mark6(), book.last_trade_price6),
+                top=BookTop(book.best_bid6, book.best_ask6, state.mark6(), state.last_trade6()),
                 bids=tuple(DepthLevel(lvl.price6, lvl.amount18, lvl.order_count) for lvl in bids),
                 asks=tuple(DepthLevel(lvl.price6, lvl.amount18, lvl.order_count) for lvl in asks),
                 recent_trades=tuple(state.recent),
@@ -486,7 +511,7 @@ class SimVenue:
                 raise self._reject(
                     str(trader_text)[:64],
                     _method_name(request),
-                    TradeRejected(ErrorCode.INVALID_SESSION_ID, "the request's trader is not an address"),
+                    TradeRejected(ErrorCode.INVALID_TRADER, "the request's trader is not an address"),
                 )
             draw = self._relay_draw(trader)
         self._relay_sleep(draw)
@@ -498,7 +523,39 @@ class SimVenue:
             receipt = self._execute(state, session_id, trader, request)
             if draw.failure is not None:
                 self._relay_failure(trader, draw, landed=True)
+            if self.relay_answers == "pending" and not isinstance(request, CancelOrder):
+                return TradeReceipt(receipt.tx_hash)  # `{txHash, pending: true}`: no id, no amount
             return receipt
+
+    def placement_outcomes(
+        self, order_book: str, sent: Sequence[tuple[str, str]]
+    ) -> dict[str, PlacementOutcome]:
+        """What became of trades sent as (tx hash, trader) on this book (`PlacementResolver`): LANDED
+        with the order the trader placed in that transaction (None for a cancel, or when the
+        transaction placed nothing of theirs on this book). The sim books a trade before it answers,
+        so a transaction it sent is never pending; one it does not know (never sent, or older than
+        the latest `PLACEMENTS_KEPT`) reads PENDING, as an unmined hash does on-chain."""
+        with self._lock:
+            self._catch_up()
+            symbol = self._market(order_book).symbol
+            out: dict[str, PlacementOutcome] = {}
+            for tx_hash, trader in sent:
+                known = self._placements.get(tx_hash.lower()) if isinstance(tx_hash, str) else None
+                if known is None:
+                    out[tx_hash] = PlacementOutcome(PlacementState.PENDING)
+                    continue
+                placed_symbol, placer, order_id = known
+                try:
+                    mine = placed_symbol == symbol and placer == trader_address(trader)
+                except TradeRejected:
+                    mine = False
+                out[tx_hash] = PlacementOutcome(PlacementState.LANDED, order_id if mine else None)
+            return out
+
+    def placed_order_id(self, tx_hash: str, trader: str, order_book: str) -> int | None:
+        """The id of the order `trader` placed on this book in the transaction `tx_hash` (a limit or
+        market order, or a modify's new order); None when it placed none or is not known."""
+        return self.placement_outcomes(order_book, [(tx_hash, trader)])[tx_hash].order_id
 
     def _execute(
         self, state: MarketState, session_id: str, trader: str, request: TradeRequest
@@ -531,9 +588,7 @@ class SimVenue:
                 bit, notional = MethodBit.CANCEL_ORDER, 0
             else:
                 raise TradeRejected(ErrorCode.METHOD_NOT_ALLOWED, f"unknown request {type(request).__name__}")
-            session = self._registry.authorize(
-                session_id, trader, bit, state.market.market_id_bytes32, notional, self._now_s
-            )
+            session = self._registry.authorize(session_id, trader, bit, notional, self._now_s)
             if isinstance(request, PlaceLimit):
                 receipt = self._place_limit(state, trader, request)
             elif isinstance(request, PlaceMarket):
@@ -549,6 +604,7 @@ class SimVenue:
 
     def _place_limit(self, state: MarketState, trader: str, request: PlaceLimit) -> TradeReceipt:
         required = estimate_margin6(request.price6, request.amount18, request.is_buy, state.market.margin_bps)
+        _check_margin(required)
         self._require_collateral(trader, required, 0)
         tx_seq = self._next_tx()
         result = state.book.place_limit(trader, request.price6, request.amount18, request.is_buy, self._now_s)
@@ -557,9 +613,7 @@ class SimVenue:
             request.price6, request.amount18, request.is_buy,
         )  # fmt: skip
         self._audit.placements += 1
-        if result.trades:
-            self._audit.taker_fill(result.order_id)
-            self._on_trades(state, result.trades, tx_seq)
+        self._on_result(state, trader, result, tx_seq)
         return TradeReceipt(self._tx_hash(tx_seq), order_id=result.order_id, filled18=result.filled_amount18)
 
     def _place_market(
@@ -571,22 +625,20 @@ class SimVenue:
         try:
             result = state.book.place_market(trader, request.amount18, request.is_buy, self._now_s)
         except NoLiquidity:
-            raise TradeRejected(ErrorCode.NO_LIQUIDITY, "OB: no liq") from None
+            raise _no_liquidity(request.is_buy) from None
         tx_seq = self._next_tx()
         self._events.append(
             "market", self._now_ms, state.market.symbol, result.order_id, trader,
             request.amount18, request.is_buy, result.filled_amount18,
         )  # fmt: skip
         self._audit.market_orders += 1
-        if result.trades:
-            self._audit.taker_fill(result.order_id)
-            self._on_trades(state, result.trades, tx_seq)
+        self._on_result(state, trader, result, tx_seq)
         return TradeReceipt(self._tx_hash(tx_seq), order_id=None, filled18=result.filled_amount18)
 
     def _owned(self, state: MarketState, trader: str, order_id: int) -> BookOrder:
         order = state.book.get(order_id)
         if order is None:
-            raise TradeRejected(ErrorCode.UNKNOWN_ORDER, f"no resting order #{order_id}")
+            raise TradeRejected(ErrorCode.ORDER_NOT_FOUND, f"no resting order #{order_id}")
         if order.trader != trader:
             raise TradeRejected(ErrorCode.NOT_ORDER_OWNER, f"order #{order_id} belongs to another trader")
         return order
@@ -594,6 +646,7 @@ class SimVenue:
     def _modify(self, state: MarketState, trader: str, request: ModifyOrder) -> TradeReceipt:
         old = self._owned(state, trader, request.order_id)
         required = estimate_margin6(request.price6, request.amount18, old.is_buy, state.market.margin_bps)
+        _check_margin(required)
         self._require_collateral(trader, required, old.margin_required6)
         tx_seq = self._next_tx()
         result = state.book.modify(request.order_id, request.price6, request.amount18, self._now_s)
@@ -602,9 +655,7 @@ class SimVenue:
             request.price6, request.amount18,
         )  # fmt: skip
         self._audit.modifies += 1
-        if result.trades:
-            self._audit.taker_fill(result.order_id)
-            self._on_trades(state, result.trades, tx_seq)
+        self._on_result(state, trader, result, tx_seq)
         return TradeReceipt(self._tx_hash(tx_seq), order_id=result.order_id, filled18=result.filled_amount18)
 
     def _cancel(self, state: MarketState, trader: str, request: CancelOrder) -> TradeReceipt:
@@ -613,7 +664,9 @@ class SimVenue:
         state.book.cancel(request.order_id)
         self._events.append("cancel", self._now_ms, state.market.symbol, request.order_id, trader)
         self._audit.cancels += 1
-        return TradeReceipt(self._tx_hash(tx_seq), order_id=request.order_id)
+        tx_hash = self._tx_hash(tx_seq)
+        self._remember(tx_hash, state.market.symbol, trader, None)
+        return TradeReceipt(tx_hash, order_id=request.order_id)
 
     def _require_collateral(self, trader: str, required6: int, released6: int) -> None:
         available = self._available6(trader) + released6
@@ -654,7 +707,7 @@ class SimVenue:
     @staticmethod
     def _check_order_id(order_id: object) -> None:
         if isinstance(order_id, bool) or not isinstance(order_id, int) or order_id <= 0:
-            raise TradeRejected(ErrorCode.UNKNOWN_ORDER, f"no order with id {repr(order_id)[:40]}")
+            raise TradeRejected(ErrorCode.ORDER_NOT_FOUND, f"no order with id {repr(order_id)[:40]}")
 
     # ---------------------------------------------------------------- relay
 
@@ -731,6 +784,29 @@ class SimVenue:
     def _available6(self, trader: str) -> int:
         return self._vault.available6(trader, self._reserved6(trader), self._margin_bps)
 
+    def _on_result(self, state: MarketState, trader: str, result: PlaceResult, tx_seq: int) -> None:
+        """Book what a session trader's placement, modify or market order did (its event is logged)."""
+        self._remember(self._tx_hash(tx_seq), state.market.symbol, trader, result.order_id)
+        self._on_self_cancels(state, result)
+        if result.trades:
+            self._audit.taker_fill(result.order_id)
+            self._on_trades(state, result.trades, tx_seq)
+
+    def _on_self_cancels(self, state: MarketState, result: PlaceResult) -> None:
+        """Log the resting orders self-trade prevention cancelled (their margin is free at once: the
+        vault reads reserved margin from the book)."""
+        for order in result.self_cancelled:
+            self._events.append(
+                "cancel", self._now_ms, state.market.symbol, order.order_id, order.trader, SELF_TRADE
+            )
+            self._audit.self_trade_cancels += 1
+
+    def _remember(self, tx_hash: str, symbol: str, trader: str, order_id: int | None) -> None:
+        placements = self._placements
+        placements[tx_hash] = (symbol, trader, order_id)
+        while len(placements) > PLACEMENTS_KEPT:
+            placements.popitem(last=False)
+
     def _on_trades(self, state: MarketState, trades: Iterable[Trade], tx_seq: int) -> None:
         symbol = state.market.symbol
         now_ms = self._now_ms
@@ -777,6 +853,7 @@ class SimVenue:
         self._events.append(
             "place", self._now_ms, state.market.symbol, result.order_id, trader, price6, amount18, is_buy
         )
+        self._on_self_cancels(state, result)
         if result.trades:
             self._on_trades(state, result.trades, tx_seq)
         return result.order_id
@@ -798,6 +875,7 @@ class SimVenue:
             "market", self._now_ms, state.market.symbol, result.order_id, trader, amount18, is_buy,
             result.filled_amount18,
         )  # fmt: skip
+        self._on_self_cancels(state, result)
         if result.trades:
             self._on_trades(state, result.trades, tx_seq)
         return result.filled_amount18
@@ -808,14 +886,14 @@ class SimVenue:
         self, order_book: str, is_buy: bool, amount18: int, *, worst_price6: int | None = None
     ) -> int:
         """An outside trader sends a market order now (no session, no collateral check); returns what
-        filled. `TradeRejected(no_liquidity)` when the opposite side is empty."""
+        filled. `TradeRejected(ob_no_liquidity_for_market)` when the opposite side is empty."""
         check_side(is_buy)
         self._check_amount(amount18)
         with self._lock:
             self._catch_up()
             state = self._state(order_book)
             if not (state.book.best_ask6 if is_buy else state.book.best_bid6):
-                raise TradeRejected(ErrorCode.NO_LIQUIDITY, "OB: no liq")
+                raise _no_liquidity(is_buy)
             return self._participant_market(state, OUTSIDER, amount18, is_buy, worst_price6)
 
     def deposit(self, trader: str, amount6: int) -> None:
@@ -888,6 +966,28 @@ class SimVenue:
     def close(self) -> None:
         with self._lock:
             self._closed = True
+
+
+def _check_margin(margin6: int) -> None:
+    """The vault reverts an order whose margin rounds down to 0 (`CoreVault.InvalidAmount`, reference §7)."""
+    if margin6 == 0:
+        raise TradeRejected(
+            ErrorCode.ZERO_MARGIN, "the order's margin rounds down to 0 USDC: the vault reverts it"
+        )
+
+
+def _no_liquidity(is_buy: bool) -> TradeRejected:
+    """The route's answer to a market order on an empty opposite side (the contract: `OB: no liq`)."""
+    side = "buy" if is_buy else "sell"
+    return TradeRejected(ErrorCode.OB_NO_LIQUIDITY, "OB: no liq", {"side": side})
+
+
+def _relay_answers(value: object) -> RelayAnswers:
+    if value == "mined":
+        return "mined"
+    if value == "pending":
+        return "pending"
+    raise ValueError(f"relay_answers must be 'mined' or 'pending', got {value!r}")
 
 
 def _method_name(request: object) -> str:
