@@ -3,9 +3,10 @@
     uv run python benchmarks/bench_wallets_csv.py [--rows N] [--count N] [--repeat N]
 
 Every row's format is checked, but only the selected rows have their address derived from
-their key, so a small run should not pay for a big file. Builds the CSV in a temporary folder
+their key, so a small run should not pay for a big file; and deriving is libsecp256k1's (about
+0.1 ms a row), so even a run that uses every row loads fast. Builds the CSV in a temporary folder
 (keys are consecutive integers, addresses derived from them), then times `load_wallets_csv`
-with `count` and with all rows. Target: the `count` load under 2 s.
+with `count` and with all rows. Target: both under 2 s (issue 13).
 """
 
 from __future__ import annotations
@@ -61,8 +62,11 @@ def main() -> int:
             f"(target < {TARGET_S:.0f} s)"
         )
         everything = median_seconds(path, None, args.repeat)
-        print(f"load_wallets_csv(all rows) over {args.rows:,} rows: median {everything:.3f} s")
-    return 0 if selected < TARGET_S else 1
+        print(
+            f"load_wallets_csv(all rows) over {args.rows:,} rows: median {everything:.3f} s "
+            f"(target < {TARGET_S:.0f} s)"
+        )
+    return 0 if max(selected, everything) < TARGET_S else 1
 
 
 if __name__ == "__main__":

@@ -3,19 +3,17 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
-from eth_abi import encode as abi_encode
-from eth_account import Account
-from eth_account.messages import SignableMessage, encode_typed_data
 from eth_utils import keccak
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
 from ama_tui.core.keys import PrivateKey
-from ama_tui.protocol.accounts import checksum
+from ama_tui.protocol.accounts import checksum, recover_address
 from ama_tui.protocol.methods import (
     ALL_METHODS,
     BYTES32_HEX,
@@ -24,6 +22,7 @@ from ama_tui.protocol.methods import (
     methods_bitmap,
     parse_methods_bitmap,
 )
+from ama_tui.protocol.secp256k1 import RecoveryError, SigningError, sign_digest
 
 DOMAIN_NAME: Final = "DexetraMeta"
 DOMAIN_VERSION: Final = "1"
@@ -50,6 +49,11 @@ DOMAIN_FIELDS: Final[tuple[tuple[str, str], ...]] = (
     ("chainId", "uint256"),
     ("verifyingContract", "address"),
 )
+
+DOMAIN_TYPE: Final = "EIP712Domain(" + ",".join(f"{t} {n}" for n, t in DOMAIN_FIELDS) + ")"
+
+_DOMAIN_TYPE_HASH: Final = keccak(text=DOMAIN_TYPE)
+_PERMIT_TYPE_HASH: Final = keccak(text=SESSION_PERMIT_TYPE)
 
 _API_NAMES: Final = {
     "trader": "trader",
@@ -206,16 +210,61 @@ def typed_data(chain_id: int, registry: str, permit: SessionPermit) -> dict[str,
     }
 
 
-def _signable(chain_id: int, registry: str, permit: SessionPermit) -> SignableMessage:
-    if not isinstance(permit, SessionPermit):
-        raise TypeError(f"permit must be a SessionPermit, got {type(permit).__name__}")
-    return encode_typed_data(full_message=typed_data(chain_id, registry, permit))
+def _uint_word(value: int) -> bytes:
+    """A uint256 as the 32-byte big-endian word of `abi.encode` (values are checked < 2**256)."""
+    return value.to_bytes(32, "big")
+
+
+def _address_word(address: str) -> bytes:
+    """An address as `abi.encode` gives it: 12 zero bytes, then its 20 bytes."""
+    return bytes(12) + bytes.fromhex(address[2:])
+
+
+def _bytes32_word(value: str) -> bytes:
+    return bytes.fromhex(value[2:])
+
+
+def _domain_separator(chain_id: int, registry: str) -> bytes:
+    """`hashStruct(EIP712Domain)`, after `eip712_domain` has checked the inputs."""
+    domain = eip712_domain(chain_id, registry)
+    return _hash_domain(domain["chainId"], domain["verifyingContract"])
+
+
+@functools.lru_cache(maxsize=64)
+def _hash_domain(chain_id: int, registry: str) -> bytes:
+    if chain_id >= _UINT256_LIMIT:
+        raise ValueError("chain_id does not fit in uint256")
+    return keccak(
+        _DOMAIN_TYPE_HASH
+        + keccak(text=DOMAIN_NAME)
+        + keccak(text=DOMAIN_VERSION)
+        + _uint_word(chain_id)
+        + _address_word(registry)
+    )
+
+
+def _struct_hash(permit: SessionPermit) -> bytes:
+    """`hashStruct(SessionPermit)`: the type hash, then one 32-byte word per member in the type's
+    order (the `bytes32[]` as the keccak of its concatenated elements)."""
+    return keccak(
+        _PERMIT_TYPE_HASH
+        + _address_word(permit.trader)
+        + _bytes32_word(permit.relayer_set_root)
+        + _uint_word(permit.expiry)
+        + _uint_word(permit.max_notional_per_trade)
+        + _uint_word(permit.max_notional_per_session)
+        + _bytes32_word(permit.methods_bitmap)
+        + _bytes32_word(permit.session_salt)
+        + keccak(b"".join(_bytes32_word(market) for market in permit.allowed_markets))
+        + _uint_word(permit.nonce)
+    )
 
 
 def permit_digest(chain_id: int, registry: str, permit: SessionPermit) -> bytes:
     """The 32-byte EIP-712 hash the signature is over (`\\x19\\x01 || domainSeparator || structHash`)."""
-    message = _signable(chain_id, registry, permit)
-    return keccak(b"\x19" + message.version + message.header + message.body)
+    if not isinstance(permit, SessionPermit):
+        raise TypeError(f"permit must be a SessionPermit, got {type(permit).__name__}")
+    return keccak(b"\x19\x01" + _domain_separator(chain_id, registry) + _struct_hash(permit))
 
 
 def build_session_permit(
@@ -247,12 +296,12 @@ def sign_session_permit(private_key: PrivateKey, chain_id: int, registry: str, p
     """The 65-byte `r || s || v` signature (v = 27 or 28) as `0x` hex, as ethers' signTypedData gives."""
     if not isinstance(private_key, PrivateKey):
         raise TypeError("private_key must be a PrivateKey")
-    message = _signable(chain_id, registry, permit)
+    digest = permit_digest(chain_id, registry, permit)
     try:
-        signed = Account.sign_message(message, private_key=private_key.reveal())
-    except Exception as exc:  # never let a library message or traceback carry the key
-        raise PermitSigningError(f"signing the permit failed ({type(exc).__name__})") from None
-    return "0x" + bytes(signed.signature).hex()
+        return "0x" + sign_digest(private_key, digest).hex()
+    except SigningError as exc:  # its message never carries the key
+        failure = str(exc)
+    raise PermitSigningError(f"signing the permit failed: {failure}")
 
 
 def _signature_bytes(signature: str | bytes) -> bytes:
@@ -275,21 +324,18 @@ def _signature_bytes(signature: str | bytes) -> bytes:
 def recover_permit_signer(chain_id: int, registry: str, permit: SessionPermit, signature: str | bytes) -> str:
     """The checksummed address that signed this permit for this registry and chain."""
     raw = _signature_bytes(signature)
-    message = _signable(chain_id, registry, permit)
+    digest = permit_digest(chain_id, registry, permit)
     try:
-        return str(Account.recover_message(message, signature=raw))
-    except Exception as exc:
-        raise ValueError(f"signature does not recover to an address ({type(exc).__name__})") from None
+        return recover_address(digest, raw)
+    except RecoveryError as exc:
+        raise ValueError(f"signature does not recover to an address ({exc})") from None
 
 
 def session_id(trader: str, relayer_set_root: str, session_salt: str) -> str:
     """`keccak256(abi.encode(trader, relayerSetRoot, sessionSalt))` as `0x` hex."""
-    encoded = abi_encode(
-        ["address", "bytes32", "bytes32"],
-        [
-            checksum(trader),
-            bytes.fromhex(_bytes32(relayer_set_root, "relayer_set_root")[2:]),
-            bytes.fromhex(_bytes32(session_salt, "session_salt")[2:]),
-        ],
+    encoded = (
+        _address_word(checksum(trader))
+        + _bytes32_word(_bytes32(relayer_set_root, "relayer_set_root"))
+        + _bytes32_word(_bytes32(session_salt, "session_salt"))
     )
     return "0x" + keccak(encoded).hex()

@@ -14,6 +14,7 @@ from ama_tui.protocol.accounts import address_of
 from ama_tui.protocol.methods import ALL_METHODS, MethodBit, TradeMethod
 from ama_tui.protocol.permits import (
     SESSION_PERMIT_TYPE,
+    PermitSigningError,
     SessionPermit,
     build_session_permit,
     permit_digest,
@@ -260,3 +261,45 @@ def test_validation_errors_do_not_echo_inputs() -> None:
     with pytest.raises(ValueError) as raised:
         _permit(session_salt=KEY_HEX[:-2])
     assert KEY_HEX[2:-2] not in str(raised.value)
+
+
+def _chain(error: BaseException) -> list[BaseException]:
+    """The error and every exception chained to it, as a traceback could print them."""
+    seen: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in seen:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+class _LeakyCurveKey:
+    """Stands in for coincurve: fails with the secret in its message, as a library might."""
+
+    def __init__(self, secret: bytes) -> None:
+        self.secret = secret
+
+    def sign_recoverable(self, message: bytes, hasher: object = None) -> bytes:
+        raise ValueError(f"cannot sign with {self.secret.hex()}")
+
+
+class _LeakyPublicKey:
+    @staticmethod
+    def from_secret(secret: bytes) -> object:
+        raise ValueError(f"bad secret {secret.hex()}")
+
+
+def test_a_library_failure_never_carries_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ama_tui.protocol import accounts, secp256k1
+
+    monkeypatch.setattr(secp256k1, "CurveKey", _LeakyCurveKey)
+    monkeypatch.setattr(secp256k1, "PublicKey", _LeakyPublicKey)
+    with pytest.raises(PermitSigningError) as signing:
+        sign_session_permit(KEY, CHAIN_ID, REGISTRY, _permit())
+    with pytest.raises(secp256k1.SigningError) as deriving:
+        accounts.address_of(KEY)
+    for raised in (signing, deriving):
+        chain = _chain(raised.value)
+        assert len(chain) == 1, [type(error).__name__ for error in chain]
+        assert "ValueError" in str(raised.value)
+        assert KEY_HEX[2:] not in str(raised.value) and KEY_HEX[2:] not in repr(raised.value.args)

@@ -9,7 +9,7 @@ import pytest
 
 import ama_tui.store.wallets_csv as wallets_csv
 from ama_tui.core.keys import PrivateKey
-from ama_tui.protocol.accounts import address_of
+from ama_tui.protocol.accounts import address_of, checksum_of
 from ama_tui.store import InvalidWalletRows, NotEnoughWallets, load_wallets_csv
 
 ROWS = 10_000
@@ -49,14 +49,14 @@ def big_csv(tmp_path: Path, replace: dict[int, str] | None = None) -> Path:
 def derivations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Counts (by address) every key the loader derives."""
     seen: list[str] = []
-    real: Callable[[PrivateKey], str] = wallets_csv.address_of
+    real: Callable[[PrivateKey], bytes] = wallets_csv.address_bytes_of
 
-    def spy(key: PrivateKey) -> str:
+    def spy(key: PrivateKey) -> bytes:
         address = real(key)
-        seen.append(address)
+        seen.append(checksum_of(address))
         return address
 
-    monkeypatch.setattr(wallets_csv, "address_of", spy)
+    monkeypatch.setattr(wallets_csv, "address_bytes_of", spy)
     return seen
 
 

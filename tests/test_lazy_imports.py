@@ -1,0 +1,64 @@
+"""A fast start (issue 13): each command imports only what it needs. Checked in a fresh interpreter,
+by the modules loaded, never by time."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+NEVER_ON_THE_RUN_PATH = ("textual", "rich", "web3", "eth_account", "eth_keyfile", "py_ecc", "ama_tui.devnet")
+HTTPX_CLI = ("rich", "pygments", "click")
+"""httpx imports its command-line client (rich, pygments, click) whenever those are installed,
+as they are here for textual and uvicorn: the live venue pays for them, the embedded one not."""
+NEVER_IN_THE_DASHBOARD = ("web3", "eth_account", "eth_keyfile", "py_ecc", "ama_tui.devnet")
+
+
+def _loaded_after(code: str) -> set[str]:
+    script = f"import json, sys\n{code}\nprint(json.dumps(sorted(sys.modules)))"
+    completed = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    return set(json.loads(completed.stdout.splitlines()[-1]))
+
+
+def _offenders(loaded: set[str], forbidden: tuple[str, ...]) -> list[str]:
+    return sorted(name for name in loaded for top in forbidden if name == top or name.startswith(top + "."))
+
+
+@pytest.mark.parametrize("venue", ["sim", "dexetra"])
+def test_the_headless_run_imports_nothing_it_does_not_need(venue: str) -> None:
+    loaded = _loaded_after(
+        "from ama_tui.cli import parse_args\n"
+        "parse_args(['run', '--market', 'ETH-USD'])\n"
+        "import ama_tui.headless, ama_tui.wiring\n"
+        f"import ama_tui.venues.{venue}\n"
+        "from ama_tui.store import derive_wallets\n"
+        "from ama_tui.engine.sessions import open_session\n"
+        "derive_wallets(0, 2)\n"
+    )
+    assert "ama_tui.headless" in loaded
+    forbidden = tuple(m for m in NEVER_ON_THE_RUN_PATH if venue == "sim" or m not in HTTPX_CLI)
+    assert _offenders(loaded, forbidden) == []
+
+
+def test_the_dashboard_does_not_import_the_devnet_or_web3() -> None:
+    loaded = _loaded_after(
+        "from ama_tui.cli import parse_args\n"
+        "parse_args([])\n"
+        "import ama_tui.tui.app, ama_tui.tui.app_options\n"
+    )
+    assert "textual" in loaded
+    assert _offenders(loaded, NEVER_IN_THE_DASHBOARD) == []
+
+
+def test_the_devnet_parser_is_built_only_for_the_devnet() -> None:
+    assert "ama_tui.devnet.command" not in _loaded_after(
+        "import ama_tui.cli as c\nc.parse_args(['--venue', 'sim'])"
+    )
+    assert "ama_tui.devnet.command" in _loaded_after(
+        "import ama_tui.cli as c\nc.parse_args(['devnet', '--wallets', '2'])"
+    )
