@@ -1,4 +1,9 @@
-"""Command line: `ama-tui` (the dashboard), `ama-tui run` (headless packer)."""
+"""Command line: `ama-tui` (the dashboard), `ama-tui run` (headless packer), `ama-tui devnet`.
+
+Start-up time matters (issue 13: launch to the first session request under a second), so this
+module imports only the standard library; each command imports what it needs when it runs, and
+the devnet's parser is built only when `devnet` is the command.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from pathlib import Path
 from ama_tui import __version__
 
 VENUE_CHOICES = ("auto", "sim", "dexetra")
+DEVNET_HELP = "run a local devnet (anvil, the exchange contracts, the relay API)"
 
 
 def _add_common(parser: argparse.ArgumentParser, *, defaults: bool = True) -> None:
@@ -54,7 +60,9 @@ def _add_common(parser: argparse.ArgumentParser, *, defaults: bool = True) -> No
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, devnet: bool = True) -> argparse.ArgumentParser:
+    """The full parser; with `devnet=False` the `devnet` subcommand is a stand-in that takes any
+    arguments (so `--help` lists it without importing the devnet package)."""
     parser = argparse.ArgumentParser(
         prog="ama-tui",
         description="A liquidity packer for Dexetra order-book markets, with a terminal dashboard. "
@@ -87,15 +95,38 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="name=value",
         help="override a run or packer parameter by its checkpoint name (repeatable)",
     )
-    run.add_argument("--max-in-flight", type=int, default=8, help="wallets trading at once (default 8)")
-    from ama_tui.devnet.command import add_devnet_parser  # lazy: stdlib-only module, keeps --help fast
+    run.add_argument(
+        "--max-in-flight",
+        type=int,
+        default=None,
+        metavar="N",
+        help="trades in flight at once to start with (it then adapts to the relay); "
+        "default: sized to the fleet; 1: one trade at a time",
+    )
+    # the earlier engine's way, for benchmarks/bench_pack_devnet.py's comparison only
+    run.add_argument("--one-trade-per-wallet", action="store_true", help=argparse.SUPPRESS)
+    if devnet:
+        from ama_tui.devnet.command import add_devnet_parser
 
-    add_devnet_parser(sub)
+        add_devnet_parser(sub)
+    else:
+        sub.add_parser("devnet", help=DEVNET_HELP, add_help=False)
     return parser
 
 
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Parse without the devnet's parser, and again with it only when `devnet` is the command."""
+    parser = build_parser(devnet=False)
+    args, unknown = parser.parse_known_args(argv)
+    if args.command == "devnet":
+        return build_parser().parse_args(argv)
+    if unknown:
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = parse_args(argv)
     if args.command == "run":
         from ama_tui.engine.run_setup import StartMode
         from ama_tui.headless import HeadlessArgs, run_headless
@@ -118,6 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 set=tuple(args.set),
                 dry_run=args.dry_run,
                 max_in_flight=args.max_in_flight,
+                pipeline=not args.one_trade_per_wallet,
             )
         )
     if args.command == "devnet":

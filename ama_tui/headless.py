@@ -21,7 +21,7 @@ from typing import Any, TextIO
 from ama_tui.engine.live_params import LiveParams, ParamsError, parse_assignments
 from ama_tui.engine.packer import Packer, PackerOptions, RunSummary, SessionProgress
 from ama_tui.engine.run_setup import ResumeError, StartMode, prepare_run
-from ama_tui.engine.snapshot import EngineSnapshot
+from ama_tui.engine.snapshot import EngineSnapshot, relay_text
 from ama_tui.engine.venue_state import VenueStateError, attach_venue_state
 from ama_tui.store import StateStore, StoreError
 from ama_tui.venues.base import VenueError, VenueKind
@@ -46,7 +46,9 @@ class HeadlessArgs:
     virtual_time: bool = False
     set: tuple[str, ...] = ()
     dry_run: bool = False
-    max_in_flight: int = 8
+    max_in_flight: int | None = None
+    pipeline: bool = True
+    """False: one trade per wallet at a time (the benchmark's comparison)."""
 
 
 class _Progress:
@@ -73,7 +75,7 @@ class _Progress:
             f"cycle {t.cycle}: placed {t.placed} cancelled {t.cancelled} fills {t.fills} "
             f"errors {t.errors} skipped {t.skipped}{f' ({skips})' if skips else ''} | {book} | "
             f"floor {snap.floor_ticks} ticks | last cycle {snap.last_cycle.duration_ms:.0f} ms, "
-            f"{snap.last_cycle.venue_calls} calls",
+            f"{snap.last_cycle.venue_calls} calls | {relay_text(snap)}",
             file=self.out,
             flush=True,
         )
@@ -137,6 +139,7 @@ def run_headless(
                     max_in_flight=args.max_in_flight,
                     dry_run=args.dry_run,
                     seed=args.seed,
+                    pipeline=args.pipeline,
                 ),
                 on_snapshot=progress.snapshot,
                 on_persist=save_venue,
@@ -170,7 +173,7 @@ def _check_budget(args: HeadlessArgs) -> str | None:
         return f"--cycles must be at least 1 (got {args.cycles})"
     if args.duration is not None and not args.duration > 0:
         return f"--duration must be a positive number of seconds (got {args.duration})"
-    if args.max_in_flight < 1:
+    if args.max_in_flight is not None and args.max_in_flight < 1:
         return f"--max-in-flight must be at least 1 (got {args.max_in_flight})"
     return None
 
@@ -190,6 +193,7 @@ def _result(summary: RunSummary, venue: Any, kind: VenueKind) -> dict[str, Any]:
         "market_closed": summary.market_closed,
         "taker_fills": audit.taker_fills if audit else None,
         "self_matches": audit.self_matches if audit else None,
+        "self_trade_cancels": audit.self_trade_cancels if audit else None,
         "run_id": summary.run_id,
     }
 

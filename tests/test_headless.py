@@ -55,6 +55,7 @@ def test_virtual_time_run_prints_one_json_line_and_saves_state(tmp_path: Path) -
         "market_closed",
         "taker_fills",
         "self_matches",
+        "self_trade_cancels",
         "run_id",
     }
     assert summary["cycles"] == 6 and isinstance(summary["placed"], int) and summary["placed"] > 0

@@ -41,6 +41,12 @@ class BookTop:
             return (self.best_bid6 + self.best_ask6) // 2
         return 0
 
+    @property
+    def traded6(self) -> int:
+        """The last trade's price, or 0 on a market that never traded (mark 0): its last trade is
+        then the 1.000000 placeholder the exchange writes at initialisation, not a price."""
+        return self.last_trade6 if self.mark6 > 0 else 0
+
 
 @dataclass(frozen=True, slots=True)
 class MarketRules:

@@ -1,4 +1,9 @@
-"""Carrying out one wallet's plan: cancels first, then placements, one at a time for that wallet.
+"""Carrying out one wallet's plan: cancels first, then placements.
+
+`WalletTurn` sends the trades of one wallet's plan and keeps what came of them; it is safe to use
+from several threads, so a pipelined cycle (`engine.pipeline`) may have a wallet's whole plan in
+flight at once, while `plan_steps` drives it one trade at a time (the deterministic order a
+virtual clock needs).
 
 Failures never stop the loop; each is journaled and acted on as its code's remedy says (reference
 section 7, `protocol.errors.Remedy`): a session that is gone, capped or cannot do the trade ends
@@ -9,21 +14,23 @@ it. A retryable failure ends the wallet's turn too: the relay may have failed af
 so nothing is retried until the next read shows whether it landed. A stop request ends the turn
 before the next trade is sent.
 
-Every placement is checked against a top of book read again immediately before it is sent
-(`fresh_top`, shared by the wallets sending at that moment): when the other side has come within
-`guard6` of the price (the move expected over one round trip), or the top cannot be read, the
-wallet's remaining placements are skipped, with the tops at decision and now, as a SKIP.
+Every placement is checked against a top of book read again immediately before it is sent (one
+read per burst of placements, shared by the wallets sending at that moment): when the other side
+has come within `guard6` of the price (the move expected over one round trip), or the top cannot
+be read, that placement and the wallet's remaining ones are skipped, with the tops at decision and
+now, as a SKIP.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+import threading
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ama_tui.core.market import BookTop
 from ama_tui.core.models import ActionKind, ActionLogLine
-from ama_tui.core.planner import PlannedPlacement, WalletPlan
+from ama_tui.core.planner import PlannedCancel, PlannedPlacement, WalletPlan
 from ama_tui.engine.journaling import JournalContext, amount_fields, margin_fields, price_fields
 from ama_tui.engine.wallet_state import WalletRuntime
 from ama_tui.protocol.errors import SESSION_INVALID, Remedy, remedy
@@ -31,6 +38,7 @@ from ama_tui.venues.base import (
     CancelOrder,
     PlaceLimit,
     RateLimited,
+    TradeReceipt,
     TradeRejected,
     TradeRequest,
     Venue,
@@ -79,168 +87,229 @@ def too_close(placement: PlannedPlacement, top: BookTop, guard6: int) -> bool:
     return top.best_bid6 > 0 and placement.price6 < top.best_bid6 + guard6
 
 
-def plan_steps(
-    *,
-    venue: Venue,
-    order_book: str,
-    wallet: WalletRuntime,
-    plan: WalletPlan,
-    context: JournalContext,
-    now_ms: Callable[[], int],
-    decision_top: BookTop,
-    fresh_top: Callable[[], BookTop | None] | None,
-    guard6: int = 0,
-    dry_run: bool = False,
-    stopping: Callable[[], bool] = lambda: False,
-    emit: Callable[[ActionLogLine], None] = lambda line: None,
-    on_latency: Callable[[float], None] = lambda seconds: None,
-    clock: Callable[[], float] = lambda: 0.0,
-) -> Generator[None, None, WalletOutcome]:
-    """The plan as a generator that pauses before each trade it sends, so a scheduler can
-    interleave many wallets (one trade of a wallet in flight at a time, in the plan's order).
-    Every journal line is also handed to `emit` the moment it exists, so an action done is an
-    action written even if the process is killed right after. `decision_top` is the top the plan
-    was made on; `fresh_top` reads the top again right before each placement (None: no re-check).
-    `on_latency` gets each submission's round trip on the venue's `clock`."""
-    out = WalletOutcome()
-    session_id = wallet.session.session_id if wallet.session else None
-    trader, nickname = wallet.address, wallet.entry.nickname
+class WalletTurn:
+    """One wallet's plan being carried out. `cancel`, `check` and `place` may run from several
+    threads at once; a failure that ends the turn (`over`) stops the trades not yet sent. Every
+    journal line is handed to `emit` the moment it exists, so an action done is an action
+    written even if the process is killed right after. `send` wraps each submission (the
+    fleet's concurrency limit); `on_latency` gets each round trip on the venue's `clock`."""
 
-    def record(line: ActionLogLine) -> None:
-        out.lines.append(line)
-        emit(line)
+    def __init__(
+        self,
+        *,
+        venue: Venue,
+        order_book: str,
+        wallet: WalletRuntime,
+        plan: WalletPlan,
+        context: JournalContext,
+        now_ms: Callable[[], int],
+        decision_top: BookTop,
+        guard6: int = 0,
+        dry_run: bool = False,
+        stopping: Callable[[], bool] = lambda: False,
+        emit: Callable[[ActionLogLine], None] = lambda line: None,
+        on_latency: Callable[[float], None] = lambda seconds: None,
+        clock: Callable[[], float] = lambda: 0.0,
+        send: Callable[[Callable[[], TradeReceipt]], TradeReceipt | None] | None = None,
+    ) -> None:
+        self.venue, self.order_book, self.wallet, self.plan = venue, order_book, wallet, plan
+        self.context, self.now_ms, self.decision_top, self.guard6 = context, now_ms, decision_top, guard6
+        self.dry_run, self.stopping, self.emit = dry_run, stopping, emit
+        self.on_latency, self.clock = on_latency, clock
+        self._send = send or (lambda call: call())
+        self.out = WalletOutcome()
+        self._ended = False
+        self._lock = threading.Lock()
+        self.session_id = wallet.session.session_id if wallet.session else None
 
-    def done(kind: ActionKind, params: dict[str, Any], tx_hash: str | None) -> None:
+    def over(self) -> bool:
+        """The turn has ended (a failure, or a stop request): send nothing more."""
+        with self._lock:
+            ended = self._ended
+        return ended or self.stopping()
+
+    def _end(self) -> None:
+        with self._lock:
+            self._ended = True
+
+    def _record(self, line: ActionLogLine) -> None:
+        with self._lock:
+            self.out.lines.append(line)
+        self.emit(line)
+
+    def _line(self, kind: ActionKind, **kwargs: Any) -> ActionLogLine:
+        return self.context.line(
+            kind,
+            ts_ms=self.now_ms(),
+            trader=self.wallet.address,
+            nickname=self.wallet.entry.nickname,
+            **kwargs,
+        )
+
+    def _done(self, kind: ActionKind, params: dict[str, Any], tx_hash: str | None) -> None:
         """Journal a trade that went through (in a dry run: one that would have been sent)."""
-        out.last_action_ms = now_ms()
-        if dry_run:
+        if self.dry_run:
             kind, params = ActionKind.DRY_RUN, {"wouldDo": str(kind), **params}
-        record(
-            context.line(
-                kind,
-                ts_ms=out.last_action_ms,
-                params=params,
-                tx_hash=tx_hash,
-                trader=trader,
-                nickname=nickname,
-            )
-        )
+        line = self._line(kind, params=params, tx_hash=tx_hash)
+        with self._lock:
+            self.out.last_action_ms = line.ts
+        self._record(line)
 
-    def fail(exc: VenueError, what: str) -> bool:
-        """Journal a failure; True when the wallet's turn must end."""
-        out.errors += 1
+    def _fail(self, exc: VenueError, what: str) -> None:
+        """Journal a failure and act on its remedy (ending the turn when it says so)."""
         message = f"{what} failed: {exc}"
-        out.last_error = message
-        record(
-            context.line(ActionKind.ERROR, ts_ms=now_ms(), error=message, trader=trader, nickname=nickname)
-        )
-        if isinstance(exc, TradeRejected):
-            cure = remedy(exc.code)
-            if exc.code in SESSION_INVALID:
-                out.session_lost = True
-                return True
-            if cure is Remedy.STOP_MARKET:
-                out.market_closed = message
-                return True
-            # SHRINK_ORDER: the next read re-sizes; the others skip this one order (a request bug,
-            # market state, a mined revert: resending it blindly would fail the same way)
-            return cure is Remedy.SHRINK_ORDER
-        out.retryable_failure = True
-        if isinstance(exc, RateLimited) and exc.retry_after:
-            out.retry_after_s = exc.retry_after
-        return True
+        ends = True
+        with self._lock:
+            out = self.out
+            out.errors += 1
+            out.last_error = message
+            if isinstance(exc, TradeRejected):
+                cure = remedy(exc.code)
+                if exc.code in SESSION_INVALID:
+                    out.session_lost = True
+                elif cure is Remedy.STOP_MARKET:
+                    out.market_closed = message
+                else:
+                    # SHRINK_ORDER: the next read re-sizes; the others skip this one order (a
+                    # request bug, market state, a mined revert: resent blindly it fails again)
+                    ends = cure is Remedy.SHRINK_ORDER
+            else:
+                out.retryable_failure = True
+                if isinstance(exc, RateLimited) and exc.retry_after:
+                    out.retry_after_s = max(out.retry_after_s or 0.0, exc.retry_after)
+        self._record(self._line(ActionKind.ERROR, error=message))
+        if ends:
+            self._end()
 
-    def send(request: TradeRequest, what: str) -> tuple[bool, bool, str | None, int | None]:
-        """(ok, stop, tx_hash, order_id); a failure is journaled, `stop` ends the wallet's turn."""
-        out.attempted += 1
-        if dry_run:
-            return True, False, None, None
-        if session_id is None:
-            out.last_error = f"{what} not sent: the wallet has no session"
-            out.session_lost = True
-            return False, True, None, None
-        sent_at = clock()
+    def _submit(self, request: TradeRequest, what: str) -> tuple[bool, TradeReceipt | None]:
+        """(ok, receipt); a failure is journaled and acted on."""
+        with self._lock:
+            self.out.attempted += 1
+        if self.dry_run:
+            return True, None
+        if self.session_id is None:
+            with self._lock:
+                self.out.last_error = f"{what} not sent: the wallet has no session"
+                self.out.session_lost = True
+            self._end()
+            return False, None
+        session_id = self.session_id
+
+        def call() -> TradeReceipt:
+            sent_at = self.clock()
+            try:
+                return self.venue.submit(self.order_book, session_id, request)
+            finally:
+                self.on_latency(self.clock() - sent_at)
+
         try:
-            receipt = venue.submit(order_book, session_id, request)
+            receipt = self._send(call)
         except VenueError as exc:
-            on_latency(clock() - sent_at)
-            return False, fail(exc, what), None, None
-        on_latency(clock() - sent_at)
-        return True, False, receipt.tx_hash, receipt.order_id
+            self._fail(exc, what)
+            return False, None
+        if receipt is None:  # stopped while waiting for a slot: not sent
+            with self._lock:
+                self.out.attempted -= 1
+            return False, None
+        return True, receipt
 
-    for cancel in plan.cancels:
-        if stopping():
-            return out
+    def cancel(self, cancel: PlannedCancel) -> None:
+        if self.over():
+            return
         params = {
             "orderId": str(cancel.order_id),
             "isBuy": cancel.is_buy,
             **price_fields(cancel.price6),
             "reason": str(cancel.reason),
         }
-        yield
-        if stopping():
-            return out
-        ok, stop, tx_hash, _ = send(CancelOrder(wallet.address, cancel.order_id), f"cancel {cancel.order_id}")
+        ok, receipt = self._submit(
+            CancelOrder(self.wallet.address, cancel.order_id), f"cancel {cancel.order_id}"
+        )
         if ok:
-            wallet.cancelled_ids.add(cancel.order_id)
-            out.cancelled += 1
-            done(ActionKind.CANCEL_ORDER, params, tx_hash)
-        if stop:
-            return out
+            with self._lock:
+                self.wallet.cancelled_ids.add(cancel.order_id)
+                self.out.cancelled += 1
+            self._done(ActionKind.CANCEL_ORDER, params, receipt.tx_hash if receipt else None)
 
-    if dry_run:
-        fresh_top = None
-    for index, placement in enumerate(plan.placements):
-        if stopping():
-            break
-        params = {
+    def check(self, placements: Sequence[PlannedPlacement], now_top: BookTop | None) -> int:
+        """How many of `placements` (in order) may go out against `now_top`, the top read again
+        just now; the first that may not and every one after it are skipped, said once."""
+        if now_top is None:
+            if placements:
+                self._skip(
+                    "TOP_UNKNOWN",
+                    f"{len(placements)} placements not sent: the top of book could not be read again",
+                    tops_fields(self.decision_top, None),
+                )
+            return 0
+        for index, placement in enumerate(placements):
+            if now_top.is_crossed or too_close(placement, now_top, self.guard6):
+                side = "buy" if placement.is_buy else "sell"
+                decision = self.decision_top
+                self._skip(
+                    "TOP_MOVED",
+                    f"{side} at {placement.price6} and {len(placements) - index - 1} more not sent: the top "
+                    f"moved to bid {now_top.best_bid6} / ask {now_top.best_ask6} (planned on "
+                    f"{decision.best_bid6} / {decision.best_ask6}; keeps {self.guard6} off)",
+                    tops_fields(decision, now_top),
+                )
+                return index
+        return len(placements)
+
+    def _skip(self, reason: str, message: str, params: dict[str, Any]) -> None:
+        with self._lock:
+            self.out.skips.append((reason, message, params))
+
+    def place(self, placement: PlannedPlacement, now_top: BookTop | None) -> None:
+        if self.over():
+            return
+        params: dict[str, Any] = {
             "isBuy": placement.is_buy,
             **price_fields(placement.price6),
             **amount_fields(placement.amount18),
             **margin_fields(placement.margin6),
             "level": placement.level,
         }
-        request = PlaceLimit(wallet.address, placement.price6, placement.amount18, placement.is_buy)
-        yield
-        if stopping():
-            break
-        now_top: BookTop | None = None
-        if fresh_top is not None:
-            now_top = fresh_top()
-            left = len(plan.placements) - index
-            side = "buy" if placement.is_buy else "sell"
-            if now_top is None:
-                out.skips.append(
-                    (
-                        "TOP_UNKNOWN",
-                        f"{left} placements not sent: the top of book could not be read again",
-                        tops_fields(decision_top, None),
-                    )
-                )
-                break
-            if now_top.is_crossed or too_close(placement, now_top, guard6):
-                out.skips.append(
-                    (
-                        "TOP_MOVED",
-                        f"{side} at {placement.price6} and {left - 1} more not sent: the top moved to "
-                        f"bid {now_top.best_bid6} / ask {now_top.best_ask6} (planned on "
-                        f"{decision_top.best_bid6} / {decision_top.best_ask6}; keeps {guard6} off)",
-                        tops_fields(decision_top, now_top),
-                    )
-                )
-                break
-        ok, stop, tx_hash, order_id = send(
-            request, f"place {'buy' if placement.is_buy else 'sell'} level {placement.level}"
-        )
-        if ok:
-            out.placed += 1
+        request = PlaceLimit(self.wallet.address, placement.price6, placement.amount18, placement.is_buy)
+        what = f"place {'buy' if placement.is_buy else 'sell'} level {placement.level}"
+        ok, receipt = self._submit(request, what)
+        if not ok:
+            return
+        tx_hash = receipt.tx_hash if receipt else None
+        order_id = receipt.order_id if receipt else None
+        with self._lock:
+            self.out.placed += 1
             if order_id is not None:
                 params["orderId"] = str(order_id)
-                out.placed_tops.append((order_id, decision_top, now_top))
-            elif tx_hash is not None and not dry_run:
+                self.out.placed_tops.append((order_id, self.decision_top, now_top))
+            elif tx_hash is not None and not self.dry_run:
                 params["pending"] = True
-                out.pending.append((tx_hash, dict(params), decision_top, now_top))
-            done(ActionKind.PLACE_LIMIT, params, tx_hash)
-        if stop:
+                self.out.pending.append((tx_hash, dict(params), self.decision_top, now_top))
+        self._done(ActionKind.PLACE_LIMIT, params, tx_hash)
+
+
+def plan_steps(
+    turn: WalletTurn, fresh_top: Callable[[], BookTop | None] | None
+) -> Generator[None, None, WalletOutcome]:
+    """The plan as a generator that pauses before each trade it sends, so a scheduler can
+    interleave many wallets (one trade of a wallet in flight at a time, in the plan's order).
+    `fresh_top` reads the top again right before each placement (None: no re-check)."""
+    plan = turn.plan
+    for cancel in plan.cancels:
+        if turn.over():
+            return turn.out
+        yield
+        turn.cancel(cancel)
+    if turn.dry_run:
+        fresh_top = None
+    for index, placement in enumerate(plan.placements):
+        if turn.over():
             break
-    return out
+        yield
+        if turn.over():
+            break
+        now_top = fresh_top() if fresh_top is not None else None
+        if fresh_top is not None and turn.check(plan.placements[index:], now_top) == 0:
+            break
+        turn.place(placement, now_top)
+    return turn.out

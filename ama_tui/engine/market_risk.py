@@ -111,6 +111,14 @@ class LatencyTracker:
             with self._lock:
                 self._seen.append(seconds)
 
+    def quantile_s(self, q: float) -> float | None:
+        """The `q` quantile of the round trips measured (None before any)."""
+        with self._lock:
+            seen = sorted(self._seen)
+        if not seen:
+            return None
+        return seen[min(len(seen) - 1, int(len(seen) * q))]
+
     def estimate_s(self) -> float:
         with self._lock:
             seen = sorted(self._seen)

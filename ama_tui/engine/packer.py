@@ -24,12 +24,14 @@ from ama_tui.core.market import BookTop, MarketRules, OpenOrder
 from ama_tui.core.models import ActionKind, ActionLogLine, MarketCheckpoint
 from ama_tui.core.planner import WalletPlan, choose_anchor6, plan_wallet, wallet_cap6
 from ama_tui.core.sizing import size_range18
-from ama_tui.engine.executor import WalletOutcome, plan_steps, tops_fields
+from ama_tui.engine.concurrency import AdaptiveLimit
+from ama_tui.engine.executor import WalletOutcome, WalletTurn, plan_steps, tops_fields
 from ama_tui.engine.fills import FillLedger
 from ama_tui.engine.journaling import JournalContext, amount_fields, price_fields
 from ama_tui.engine.live_params import LiveParams, ParamsView
 from ama_tui.engine.market_risk import LATENCY_PRIOR_S
 from ama_tui.engine.pending_placements import PendingPlacements
+from ama_tui.engine.pipeline import run_pipelined
 from ama_tui.engine.run_setup import RunStart, iso_now
 from ama_tui.engine.safety_floor import SafetyFloor
 from ama_tui.engine.session_keeper import (
@@ -50,6 +52,7 @@ from ama_tui.venues.base import (
     CancelOrder,
     MarketInfo,
     RateLimited,
+    TopReader,
     Venue,
     VenueError,
     is_realtime,
@@ -64,12 +67,25 @@ TAKER_CONTEXT_KEEP: Final = 4096
 """Placed orders whose decision tops are remembered, to explain a fill that ends up taker."""
 KILL_SWITCH_PREFIX: Final = "kill switch: "
 MARKET_CLOSED_PREFIX: Final = "market cannot trade: "
+MAX_IN_FLIGHT_CAP: Final = 256
+
+
+def fleet_limit(wallets: int) -> int:
+    """The starting limit for a fleet: a trade per wallet, at least 8, at most 64 (it grows)."""
+    return max(8, min(64, wallets))
 
 
 @dataclass(frozen=True, slots=True)
 class PackerOptions:
-    max_in_flight: int = 8
-    """Wallets whose trades run at once."""
+    max_in_flight: int | None = None
+    """Trades (and session requests) in flight at once for the whole fleet, to start with: the
+    limit then adapts to the relay (`AdaptiveLimit`). None: sized to the fleet. 1: one trade at a
+    time, wallets taking turns (deterministic on a virtual clock)."""
+    max_in_flight_cap: int = MAX_IN_FLIGHT_CAP
+    """The most the adaptive limit may grow to (and the trade workers' count)."""
+    pipeline: bool = True
+    """A wallet's whole plan in flight at once; False: one trade per wallet at a time, wallets
+    side by side within the limit (the earlier engine, kept for the benchmark's comparison)."""
     sequential: bool = False
     """Behave like the original tool: one call at a time, one read per wallet (benchmark only)."""
     dry_run: bool = False
@@ -85,10 +101,19 @@ class PackerOptions:
     a clock that is not realtime it is read before every placement)."""
 
     @classmethod
-    def for_run(cls, *, virtual_time: bool, max_in_flight: int, dry_run: bool, seed: int) -> PackerOptions:
+    def for_run(
+        cls,
+        *,
+        virtual_time: bool,
+        max_in_flight: int | None,
+        dry_run: bool,
+        seed: int,
+        pipeline: bool = True,
+    ) -> PackerOptions:
         """Options for a user's run: on a virtual clock trades go one at a time, so the same seed
         gives the same run (concurrent submissions would reach the venue in any order)."""
-        return cls(max_in_flight=1 if virtual_time else max_in_flight, dry_run=dry_run, seed=seed)
+        limit = 1 if virtual_time else max_in_flight
+        return cls(max_in_flight=limit, dry_run=dry_run, seed=seed, pipeline=pipeline)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +181,15 @@ class Packer:
             for i, entry in enumerate(wallets)
         ]
         self._rng = random.Random(self.options.seed)
-        self._workers = 1 if self.options.sequential else max(1, self.options.max_in_flight)
+        asked = self.options.max_in_flight
+        start_limit = 1 if self.options.sequential else asked or fleet_limit(len(wallets))
+        self._pipelined = start_limit > 1 and self.options.pipeline
+        self._limit = AdaptiveLimit(
+            start_limit,
+            maximum=max(start_limit, self.options.max_in_flight_cap) if self._pipelined else start_limit,
+            holds=is_realtime(self.venue.clock),
+        )
+        self._workers = self._limit.maximum
         self._pool = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="packer-trade")
         self._journal_tail: deque[ActionLogLine] = deque(store.tail(JOURNAL_TAIL).lines, maxlen=JOURNAL_TAIL)
         self._fills = FillLedger(RECENT_FILLS)
@@ -179,7 +212,7 @@ class Packer:
         self._market_closed = False
         realtime = is_realtime(self.venue.clock)
         self._safety = SafetyFloor(
-            read_top=lambda: self.venue.book(self.market.order_book, 1).top,
+            read_top=self._read_top,
             read_book=lambda: self.venue.book(self.market.order_book, self.options.depth_levels),
             clock=self.venue.clock,
             tick6=market.tick6,
@@ -212,6 +245,13 @@ class Packer:
     # ------------------------------------------------------------------------------------
     # helpers
 
+    def _read_top(self) -> BookTop:
+        """The top alone (the chain's best prices where the venue can read them so), else the
+        top of a one-level book."""
+        if isinstance(self.venue, TopReader):
+            return self.venue.top(self.market.order_book)
+        return self.venue.book(self.market.order_book, 1).top
+
     def _now_ms(self) -> int:
         return int(self.venue.clock.now() * 1000)
 
@@ -232,7 +272,17 @@ class Packer:
     def _map(
         self, fn: Callable[[WalletRuntime], WalletOutcome], wallets: Sequence[WalletRuntime]
     ) -> list[WalletOutcome]:
-        return list(self._pool.map(fn, wallets))
+        """`fn` for each wallet on the trade pool, within the fleet's concurrency limit (session
+        creations and renewals go out together, as many at once as trades would)."""
+
+        def limited(wallet: WalletRuntime) -> WalletOutcome:
+            self._limit.acquire()
+            try:
+                return fn(wallet)
+            finally:
+                self._limit.release()
+
+        return list(self._pool.map(limited, wallets))
 
     @property
     def addresses(self) -> list[str]:
@@ -500,8 +550,9 @@ class Packer:
         recheck = not (self.options.dry_run or self.options.sequential)
         decision_top = self._book.top if self._book is not None else BookTop(0, 0)
         guard6 = self._safety.guard6(view.packer.min_distance_ticks, view.packer.max_distance_ticks)
-        jobs = [
-            plan_steps(
+        stop = self._stop
+        turns = [
+            WalletTurn(
                 venue=self.venue,
                 order_book=self.market.order_book,
                 wallet=wallet,
@@ -509,17 +560,22 @@ class Packer:
                 context=self.context,
                 now_ms=self._now_ms,
                 decision_top=decision_top,
-                fresh_top=self._safety.fresh_top.get if recheck else None,
                 guard6=guard6,
                 dry_run=self.options.dry_run,
-                stopping=self._stop.is_set,
+                stopping=stop.is_set,
                 emit=self._emit,
                 on_latency=self._safety.latency.add,
                 clock=self.venue.clock.now,
+                send=lambda call: self._limit.run(call, stop),
             )
             for wallet, plan in plans
         ]
-        outcomes = self._interleave(jobs)
+        fresh_top = self._safety.fresh_top.get if recheck else None
+        if self._pipelined:
+            outcomes = run_pipelined(turns, self._pool, fresh_top)
+            self.store.sync_journal()
+        else:
+            outcomes = self._interleave([plan_steps(turn, fresh_top) for turn in turns])
         now_s = self.venue.clock.now()
         skip_lines: list[ActionLogLine] = []
         for (wallet, _), outcome in zip(plans, outcomes, strict=True):
@@ -660,7 +716,7 @@ class Packer:
         if self._book is None:
             return 0
         top = self._book.top
-        return top.mark6 or top.last_trade6 or top.mid6
+        return top.mark6 or top.traded6 or top.mid6
 
     # ------------------------------------------------------------------------------------
     # cancel all
@@ -807,6 +863,9 @@ class Packer:
             sigma6=self._safety.sigma6,
             latency_s=self._safety.latency.estimate_s(),
             skips_by_reason=tuple(sorted(self._skips.totals.items())),
+            concurrency_limit=self._limit.limit,
+            relay_p50_s=self._safety.latency.quantile_s(0.5),
+            relay_p95_s=self._safety.latency.quantile_s(0.95),
         )
 
     def _publish(self) -> None:
@@ -842,7 +901,7 @@ class Packer:
             ]
         )
         try:
-            failures = self.ensure_sessions(progress)
+            failures = self._sessions_while_watching(progress)
             self._totals = replace(self._totals, errors=self._totals.errors + failures)
             self._publish()
             while not stop.is_set():
@@ -882,6 +941,27 @@ class Packer:
             kill_switch=self._killed,
             market_closed=self._market_closed,
         )
+
+    def _sessions_while_watching(self, progress: Callable[[SessionProgress], None] | None) -> int:
+        """Open the sessions; meanwhile (on a realtime clock) the safety floor starts watching the
+        market, so the first cycle's warm-up is shorter by the time the sessions took."""
+        if not is_realtime(self.venue.clock) or self.options.dry_run:
+            return self.ensure_sessions(progress)
+        done = threading.Event()
+
+        def ours() -> list[OpenOrder]:
+            held = self.venue.open_orders(self.market.order_book, self.addresses)
+            return [order for orders in held.values() for order in orders]
+
+        watcher = threading.Thread(
+            target=self._safety.prewarm, args=(done, ours), name="packer-prewarm", daemon=True
+        )
+        watcher.start()
+        try:
+            return self.ensure_sessions(progress)
+        finally:
+            done.set()
+            watcher.join()
 
     def _finish(self) -> None:
         try:

@@ -5,7 +5,9 @@ liquidity (`safetySigmas x sigma x sqrt(latency)`, `core.pricing.safety_floor_ti
 Updated once a cycle from the market's mid as the cycle reads it — the book without our own quotes,
 which would otherwise hold the mid still — and the latency of its own trades. Until the market has
 been seen to move, the first cycle watches it (WARM_UP_MAX_S at most: a few quiet seconds are not
-taken for a still market); until its moves cover a minute, the measured volatility is doubled.
+taken for a still market; the watch starts while the run's sessions are being opened) — unless
+the book's recent public trades already show it moving; until its moves cover a minute, the
+measured volatility is doubled.
 The floor rises at once and falls only once the measure is clearly lower (below FLOOR_STEP_DOWN of
 it), in one step: a floor that crept down a little every cycle would slide the band under the
 orders and have them replaced cycle after cycle.
@@ -15,6 +17,7 @@ between the read they were planned on and their send before they are held back.
 
 from __future__ import annotations
 
+import itertools
 import math
 import threading
 from collections.abc import Callable, Iterable
@@ -44,6 +47,17 @@ COLD_START_FACTOR: Final = 2.0
 """Until the mids cover COLD_START_S, the measured volatility is doubled: a few seconds of samples
 miss the jumps a market makes every few seconds (the benchmark's only taker fills, CHAOTIC, all
 came in the first two cycles without it)."""
+
+
+def tape_tells(book: BookSnapshot) -> bool:
+    """Do the book's recent public trades already say how the market moves (MIN_MOVES price
+    changes over MIN_SPAN_S)? Then their volatility (doubled while cold) stands in for the mids'
+    and the first cycle need not watch the market first."""
+    ordered = sorted((t.timestamp, t.price6) for t in book.recent_trades if t.price6 > 0)
+    if len(ordered) < 2 or ordered[-1][0] - ordered[0][0] < MIN_SPAN_S:
+        return False
+    moves = sum(1 for (_, a), (_, b) in itertools.pairwise(ordered) if a != b)
+    return moves >= MIN_MOVES
 
 
 class SafetyFloor:
@@ -89,7 +103,7 @@ class SafetyFloor:
         is to be feared."""
         mine = tuple(ours)
         self.sample(book, mine)
-        if not self._known() and self.latency.estimate_s() > 0:
+        if not self._known() and not tape_tells(book) and self.latency.estimate_s() > 0:
             self._warm_up(mine, stop)
         # the larger of two measures: the mids' and the recent trades' (which bounce between bid
         # and ask): erring wide is erring safe
@@ -111,17 +125,33 @@ class SafetyFloor:
         return max(buffer_ticks(low), self.guard_ticks) * self._tick6
 
     def _warm_up(self, ours: tuple[OpenOrder, ...], stop: threading.Event) -> None:
-        """Read the book every WARM_UP_SPACING_S until the mid has moved MIN_MOVES times (at most
-        WARM_UP_MAX_S). A market that has not moved by then is slow, not safe: the floor keeps
-        what the trades say, doubled."""
-        waited = 0.0
-        while waited < WARM_UP_MAX_S and not self._known():
-            if waited >= MIN_SPAN_S and self.volatility.moves() == 0:
+        """Read the book every WARM_UP_SPACING_S until the mid has moved MIN_MOVES times over
+        MIN_SPAN_S (watching WARM_UP_MAX_S at most, counted from the first sample, which `prewarm`
+        may have taken while the sessions were being opened). A market that has not moved by then
+        is slow, not safe: the floor keeps what the trades say, doubled."""
+        while self.volatility.span_s() < WARM_UP_MAX_S and not self._known():
+            if self.volatility.span_s() >= MIN_SPAN_S and self.volatility.moves() == 0:
                 return  # not a move in MIN_SPAN_S: a still market (its floor stays what trades say)
             if self._clock.wait(stop, WARM_UP_SPACING_S):
                 return
-            waited += WARM_UP_SPACING_S
             try:
                 self.sample(self._read_book(), ours)
             except VenueError:
+                return
+
+    def prewarm(self, done: threading.Event, read_ours: Callable[[], Iterable[OpenOrder]]) -> None:
+        """Watch the market until `done` is set (the run's sessions are open): the first cycle's
+        warm-up then starts with what was seen meanwhile. Our resting orders (a resumed run's),
+        read once — nothing of ours is placed before the sessions are open — are left out of the
+        mid, which they would otherwise hold still."""
+        try:
+            ours = tuple(read_ours())
+        except VenueError:
+            return
+        while not done.is_set() and not self._known():
+            try:
+                self.sample(self._read_book(), ours)
+            except VenueError:
+                return
+            if self._clock.wait(done, WARM_UP_SPACING_S):
                 return

@@ -87,3 +87,22 @@ class EngineSnapshot:
     latency_s: float = 0.0
     """The relay round trip the floor assumes."""
     skips_by_reason: tuple[tuple[str, int], ...] = ()
+    concurrency_limit: int = 1
+    """How many trades the fleet may have in flight now (adapts to the relay)."""
+    relay_p50_s: float | None = None
+    """Median relay round trip of the recent trades (None before any)."""
+    relay_p95_s: float | None = None
+
+
+def relay_text(snapshot: EngineSnapshot) -> str:
+    """`relay 820/1900 ms ≤12` (or `relay 1.2/3.4 s ≤12` once slower than a second): the relay's
+    median and 95th-percentile round trip, and how many trades the fleet may have in flight now
+    (the adaptive limit)."""
+    p50, p95 = snapshot.relay_p50_s, snapshot.relay_p95_s
+    if p50 is None or p95 is None:
+        times = "–"
+    elif p95 < 1.0:
+        times = f"{p50 * 1000:.0f}/{p95 * 1000:.0f} ms"
+    else:
+        times = f"{p50:.1f}/{p95:.1f} s"
+    return f"relay {times} ≤{snapshot.concurrency_limit}"

@@ -235,6 +235,10 @@ _ALIASES: Final[dict[ErrorCode, tuple[str, ...]]] = {
         "REPLACEMENT_UNDERPRICED",
     ),
     ErrorCode.NO_LIQUIDITY: ("OB: no liq", "OB: no liquidity", "no liquidity"),
+    # the vault's custom error for an order whose margin rounds down to 0 (reference section 7)
+    ErrorCode.ZERO_MARGIN: ("InvalidAmount()",),
+    # a diamond without the function (e.g. sessionPlaceLimit on current deployments)
+    ErrorCode.DIAMOND_MISSING_SELECTOR: ("FunctionDoesNotExist()",),
     ErrorCode.RATE_LIMITED: (
         "rate limited",
         "rate limit exceeded",

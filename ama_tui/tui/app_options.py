@@ -18,7 +18,7 @@ class AppOptions:
     seed: int = 0
     preset: str = "REALISTIC"
     dry_run: bool = False
-    max_in_flight: int = 8
+    max_in_flight: int | None = None
     env_dir: Path | None = None
     """Where `.env` / `.env.local` are read from (default: the working directory)."""
 

@@ -311,6 +311,15 @@ class SessionChecker(Protocol):
     def sessions_active(self, session_ids: Sequence[str]) -> dict[str, bool]: ...
 
 
+@runtime_checkable
+class TopReader(Protocol):
+    """A venue that can read the top of book alone, faster than a full `book` read (the chain's
+    best prices, without the web app's depth): what the never-cross guard re-reads before a
+    burst of placements."""
+
+    def top(self, order_book: str) -> BookTop: ...
+
+
 class PlacementState(StrEnum):
     PENDING = "pending"
     """Not mined yet as far as the venue can tell: it may still land."""

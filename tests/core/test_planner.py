@@ -652,3 +652,9 @@ def test_a_crossed_book_never_places(inputs: dict[str, Any]) -> None:
     assert result.placements == ()
     assert result.planned_margin6 == 0
     assert result.remaining6_after == result.remaining6_before
+
+
+def test_a_fresh_markets_placeholder_is_no_traded_price() -> None:
+    fresh = BookTop(0, 0, mark6=0, last_trade6=1_000_000)
+    assert fresh.traded6 == 0
+    assert BookTop(0, 0, mark6=1_450_000_000, last_trade6=1_449_000_000).traded6 == 1_449_000_000

@@ -12,6 +12,8 @@ from ama_tui.venues.base import (
     CancelOrder,
     ModifyOrder,
     PlaceLimit,
+    PlacementOutcome,
+    PlacementState,
     TradeRejected,
     UnknownMarket,
 )
@@ -115,13 +117,20 @@ def test_a_pending_answer_is_a_receipt_without_an_order_id() -> None:
     assert receipt.tx_hash == TX and receipt.order_id is None and receipt.filled18 is None
 
 
-def test_the_order_id_comes_from_the_receipt_once_mined() -> None:
+def test_the_order_id_comes_from_the_receipt_once_mined_without_waiting_for_it() -> None:
     chain = FakeChain()
     chain.add_placement(tx=TX, order_id=77, trader=ALICE, price6=PRICE, amount18=10**16, is_buy=True, index=0)
     venue, _, _ = make_venue(chain, app=_pending_app())
-    assert venue.submit(BOOK, SESSION, PlaceLimit(ALICE, PRICE, 10**16, True)).order_id == 77
+    # the answer is taken as it is: no receipt read per trade
+    assert venue.submit(BOOK, SESSION, PlaceLimit(ALICE, PRICE, 10**16, True)).order_id is None
+    assert chain.methods.count("eth_getTransactionReceipt") == 0
+    # the id is learned later, for every pending transaction in one batched read
+    outcomes = venue.placement_outcomes(BOOK, [(TX, ALICE)])
+    assert outcomes[TX] == PlacementOutcome(PlacementState.LANDED, 77)
+    assert chain.methods.count("eth_getTransactionReceipt") == 1
     # mined: nothing is in flight, a second order at that price may go
-    assert venue.submit(BOOK, SESSION, PlaceLimit(ALICE, PRICE, 10**16, True)).order_id == 77
+    venue.open_orders(BOOK, [ALICE])
+    assert venue.submit(BOOK, SESSION, PlaceLimit(ALICE, PRICE, 10**16, True)).tx_hash == TX
 
 
 def test_a_mined_answer_without_an_order_id_reads_the_receipt() -> None:
@@ -138,7 +147,8 @@ def test_a_modify_learns_its_new_id_from_order_modified() -> None:
     chain = FakeChain()
     chain.add_modification(tx=TX, old_id=5, new_id=9, trader=ALICE, index=1)
     venue, _, _ = make_venue(chain, app=_pending_app())
-    assert venue.submit(BOOK, SESSION, ModifyOrder(ALICE, 5, PRICE, 10**16)).order_id == 9
+    assert venue.submit(BOOK, SESSION, ModifyOrder(ALICE, 5, PRICE, 10**16)).order_id is None
+    assert venue.placed_order_id(TX, ALICE, BOOK) == 9
 
 
 def test_a_cancel_answered_pending_keeps_its_order_id() -> None:
@@ -146,10 +156,20 @@ def test_a_cancel_answered_pending_keeps_its_order_id() -> None:
     assert venue.submit(BOOK, SESSION, CancelOrder(ALICE, 5)).order_id == 5
 
 
-def test_a_pending_transaction_that_reverted_is_a_mined_revert() -> None:
+def test_a_pending_transaction_that_reverted_placed_nothing() -> None:
+    chain = FakeChain()
+    venue, _, _ = make_venue(chain, app=_pending_app())
+    venue.submit(BOOK, SESSION, PlaceLimit(ALICE, PRICE, 10**16, True))
+    assert venue.placement_outcomes(BOOK, [(TX, ALICE)])[TX].state is PlacementState.PENDING
+    chain.receipts[TX] = {"transactionHash": TX, "status": "0x0", "blockNumber": "0x65", "logs": []}
+    assert venue.placement_outcomes(BOOK, [(TX, ALICE)])[TX] == PlacementOutcome(PlacementState.REVERTED)
+
+
+def test_a_mined_answer_whose_receipt_reverted_is_a_mined_revert() -> None:
     chain = FakeChain()
     chain.receipts[TX] = {"transactionHash": TX, "status": "0x0", "blockNumber": "0x65", "logs": []}
-    venue, _, _ = make_venue(chain, app=_pending_app())
+    app = FakeApp(routes={TRADE: json_response(200, {"txHash": TX, "blockNumber": 0x65, "mined": True})})
+    venue, _, _ = make_venue(chain, app=app)
     with pytest.raises(TradeRejected) as caught:
         venue.submit(BOOK, SESSION, PlaceLimit(ALICE, PRICE, 10**16, True))
     assert caught.value.code == ErrorCode.TX_REVERTED
@@ -220,3 +240,14 @@ def test_an_order_whose_margin_rounds_to_zero_never_leaves() -> None:
             venue.submit(BOOK, SESSION, request)
         assert caught.value.code == ErrorCode.ZERO_MARGIN and "rounds down to 0" in str(caught.value)
     assert len(sent) == 2
+
+
+def test_the_top_alone_is_read_on_the_chain_without_the_relay() -> None:
+    """The never-cross guard's re-read before a burst of placements: one chain round trip, no
+    relay call (the relay answers in seconds and may serve a cached book)."""
+    venue, chain, app = make_venue()
+    full = venue.book(BOOK, 5).top
+    seen = len(app.seen)
+    top = venue.top(BOOK)
+    assert top == full and (top.best_bid6, top.best_ask6) == (chain.bid6, chain.ask6)
+    assert len(app.seen) == seen

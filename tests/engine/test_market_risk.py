@@ -144,3 +144,24 @@ def test_the_floor_is_doubled_until_a_minute_of_mids_rises_at_once_and_falls_in_
     floor.update(book, (), 4.0, stop)
     assert floor.guard_ticks > cold  # rises at once
     assert floor.guard6(10, 120) == floor.guard_ticks * 10_000
+
+
+def test_a_tape_that_shows_the_market_moving_spares_the_watch() -> None:
+    from ama_tui.core.market import BookTop
+    from ama_tui.engine.safety_floor import tape_tells
+    from ama_tui.venues.base import BookSnapshot, PublicTrade
+
+    def book(trades: list[tuple[float, int]]) -> BookSnapshot:
+        return BookSnapshot(
+            top=BookTop(2_999_000_000, 3_001_000_000),
+            bids=(),
+            asks=(),
+            recent_trades=tuple(PublicTrade(at, price, 10**16) for at, price in trades),
+            timestamp=100.0,
+        )
+
+    moving = [(0.0, 3_000_000_000), (3.0, 3_001_000_000), (6.0, 2_999_000_000), (9.0, 3_002_000_000)]
+    assert tape_tells(book(moving))
+    assert not tape_tells(book(moving[:3]))  # two moves over 6 s: not enough to go on
+    assert not tape_tells(book([(t, 3_000_000_000) for t, _ in moving]))  # trades, no moves
+    assert not tape_tells(book([]))

@@ -131,3 +131,16 @@ def test_the_routes_spellings_classify() -> None:
     assert classify("relay failed: timeout") is ErrorCode.UNAVAILABLE
     assert classify("server misconfigured") is ErrorCode.UNAVAILABLE
     assert ErrorCode.ALL_RELAYERS_INSUFFICIENT_FUNDS in TRANSIENT
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("execution reverted: InvalidAmount()", ErrorCode.ZERO_MARGIN),
+        ("execution reverted: FunctionDoesNotExist()", ErrorCode.DIAMOND_MISSING_SELECTOR),
+    ],
+)
+def test_the_contracts_custom_errors_classify(text: str, code: ErrorCode) -> None:
+    """Reference section 7: dust reverts in the vault with `InvalidAmount()`; a diamond without the
+    function reverts `FunctionDoesNotExist()`."""
+    assert classify(text) is code

@@ -8,7 +8,7 @@ from typing import Final
 from textual.geometry import Region
 from textual.strip import Strip
 
-from ama_tui.engine.snapshot import EngineSnapshot, EngineState
+from ama_tui.engine.snapshot import EngineSnapshot, EngineState, relay_text
 from ama_tui.tui.widgets.line_widget import LineWidget
 from ama_tui.tui.widgets.styled_line import LineBuilder, StyledLine, line_strip
 from ama_tui.tui.widgets.text import format_hms, truncate
@@ -67,6 +67,7 @@ def header_lines(
     line.append(format_hms(snapshot.now - snapshot.started_at))
     line.append("  wallets ", style="dim")
     line.append(str(len(snapshot.wallets)))
+    line.append(f"  {relay_text(snapshot)}", style="dim")
     first = line.build()
 
     line = LineBuilder()

@@ -273,7 +273,7 @@ def build_ladder(snapshot: EngineSnapshot, rows: int, ours: OurLevels | None = N
         best_ask6=top.best_ask6,
         mid6=top.mid6,
         mark6=top.mark6,
-        last_trade6=top.last_trade6,
+        last_trade6=top.traded6,  # a fresh market's placeholder is shown as none
         max_amount18=max(shown, default=0),
     )
 

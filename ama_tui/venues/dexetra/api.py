@@ -43,6 +43,10 @@ transaction's block: allow for a slow one."""
 M = TypeVar("M", bound=BaseModel)
 
 
+MAX_CONNECTIONS: Final = 272
+"""The engine's largest trade concurrency (256) plus room for the reads running beside it."""
+
+
 class DexetraApi:
     def __init__(
         self,
@@ -60,7 +64,9 @@ class DexetraApi:
             transport=transport,
             trust_env=not is_loopback(base_url),
             headers={"accept": "application/json"},
-            limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
+            # as many connections as the engine may have trades in flight (its adaptive limit
+            # grows to 256): the pool must never be the bound (httpx opens them only when needed)
+            limits=httpx.Limits(max_connections=MAX_CONNECTIONS, max_keepalive_connections=64),
         )
 
     def close(self) -> None:

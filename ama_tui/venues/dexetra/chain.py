@@ -33,6 +33,7 @@ from ama_tui.venues.dexetra.codec import (
     GET_USER_ORDERS,
     LAST_TRADE_PRICE,
     MARKET_STATIC,
+    META_NONCE,
     SESSIONS,
     TRADE_TOPIC,
     AbiFunction,
@@ -294,6 +295,12 @@ class ChainReader:
             sid: session_record(fields, shape_of(fields) or shape).active(now_s)
             for sid, fields in zip(session_ids, records, strict=True)
         }
+
+    def meta_nonce(self, registry: str, trader: str) -> int:
+        """The registry's `metaNonce(trader)`: what the next permit must carry (1 round trip)."""
+        results, _ = self.executor.run([Call(registry, META_NONCE.encode(trader))])
+        (nonce,) = _value(META_NONCE, results[0], f"for {trader}")
+        return int(nonce)
 
     def positions(self, static: MarketStatic, traders: Sequence[str]) -> dict[str, Position]:
         calls = [Call(static.vault, GET_POSITION_SUMMARY.encode(t, static.market_id)) for t in traders]

@@ -83,6 +83,7 @@ GET_MARK_PRICE: Final = AbiFunction.of(CORE_VAULT_ABI, "getMarkPrice")
 GET_POSITION_SUMMARY: Final = AbiFunction.of(CORE_VAULT_ABI, "getPositionSummary")
 AGGREGATE3: Final = AbiFunction.of(MULTICALL3_ABI, "aggregate3")
 SESSIONS: Final = AbiFunction.of(SESSION_REGISTRY_ABI, "sessions")
+META_NONCE: Final = AbiFunction.of(SESSION_REGISTRY_ABI, "metaNonce")
 
 _ORDER_WORDS: Final = 9
 _ORDER_WORDS_V10: Final = 10

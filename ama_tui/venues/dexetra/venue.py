@@ -33,7 +33,7 @@ from typing import Any, Final
 import httpx
 
 from ama_tui.core.margin import estimate_margin6
-from ama_tui.core.market import OpenOrder
+from ama_tui.core.market import BookTop, OpenOrder
 from ama_tui.protocol.accounts import checksum
 from ama_tui.protocol.errors import ErrorCode
 from ama_tui.protocol.methods import BYTES32_HEX
@@ -291,6 +291,11 @@ class DexetraVenue:
         )
         return BookSnapshot(top=top, bids=bids, asks=asks, recent_trades=tuple(trades), timestamp=time.time())
 
+    def top(self, order_book: str) -> BookTop:
+        """Best bid and ask, mark and last trade from the chain in one round trip (no relay call)."""
+        _, static = self._market(order_book)
+        return self.chain.top(static)
+
     def open_orders(self, order_book: str, traders: Sequence[str]) -> dict[str, tuple[OpenOrder, ...]]:
         pairs = trader_addresses(traders)
         info, static = self._market(order_book)
@@ -380,7 +385,13 @@ class DexetraVenue:
         return self._api.relayer_set().relayerSetRoot
 
     def session_nonce(self, trader: str) -> int:
-        return self._api.nonce(trader_address(trader))
+        """Read on the chain (what the web app's nonce route reads too, one relay round trip
+        less per session); the route answers when the chain read fails."""
+        address = trader_address(trader)
+        try:
+            return self.chain.meta_nonce(self.settings.session_registry, address)
+        except VenueError:
+            return self._api.nonce(address)
 
     def sessions_active(self, session_ids: Sequence[str]) -> dict[str, bool]:
         """Which of these sessions the registry holds active and unexpired (one batched read)."""
@@ -426,11 +437,15 @@ class DexetraVenue:
             return TradeReceipt(answer.txHash, None, answer.filledAmount)
         if answer.orderId is not None:  # older relays say it
             return TradeReceipt(answer.txHash, answer.orderId, answer.filledAmount)
-        mined, order_id = self._order_from_receipt(answer, info.order_book, trader)
-        if not mined and placing is not None:  # sent, not seen mined: in flight until it is
-            self._in_doubt.note(
-                info.order_book, trader, placing.is_buy, placing.price6, answered=True, tx_hash=answer.txHash
-            )
+        if answer.pending or not answer.blockNumber:
+            # sent, not mined: in flight until a read sees its receipt (the next open-orders read
+            # looks every in-flight transaction up in one batch) or the book shows the order; the
+            # id is learned then (`placement_outcomes`), never waited for here
+            if placing is not None:
+                book, side, price = info.order_book, placing.is_buy, placing.price6
+                self._in_doubt.note(book, trader, side, price, answered=True, tx_hash=answer.txHash)
+            return TradeReceipt(tx_hash=answer.txHash, order_id=None, filled18=answer.filledAmount)
+        _, order_id = self._order_from_receipt(answer, info.order_book, trader)
         return TradeReceipt(tx_hash=answer.txHash, order_id=order_id, filled18=answer.filledAmount)
 
     def _order_from_receipt(

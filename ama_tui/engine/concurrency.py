@@ -1,0 +1,165 @@
+"""How many trades and session requests the fleet has in flight at once: one limit for all of
+them, adapted to what the relay says (additive increase, multiplicative decrease).
+
+Every clean answer (a success, or a refusal that is an answer: 400s) grows the limit: by one
+until the first sign of congestion (slow start: the limit doubles per window of answers), then by
+1/limit (one per window). A sign of congestion (429, 503, a timeout or dropped connection, the
+relayer's own nonce collision `replacement fee too low`) halves it, at most once per `cooldown_s`
+so a burst of rejections from one window counts once, and sets a ceiling just under the number of
+requests that were in flight when it happened: the limit grows back to the ceiling, then probes
+above it only by one step per PROBE_WINDOWS clean windows (a relay that refuses above N settles at
+N or below instead of being pushed over it again and again). A `Retry-After` holds every new
+request back until it has passed. The limit stays within [minimum, maximum].
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+from enum import Enum
+from typing import Final, TypeVar
+
+from ama_tui.protocol.errors import ErrorCode
+from ama_tui.venues.base import RateLimited, TradeRejected, VenueError
+
+T = TypeVar("T")
+
+DECREASE: Final = 0.5
+PROBE_WINDOWS: Final = 32
+DEFAULT_COOLDOWN_S: Final = 1.0
+CONGESTION_CODES: Final = frozenset(
+    {ErrorCode.REPLACEMENT_FEE_TOO_LOW, ErrorCode.NETWORK_ERROR, ErrorCode.UNAVAILABLE}
+)
+
+
+class Answer(Enum):
+    CLEAN = "clean"
+    CONGESTED = "congested"
+    NEUTRAL = "neutral"
+    """Says nothing about the relay's load (e.g. a failure of our own)."""
+
+
+def classify_answer(error: VenueError | None) -> Answer:
+    """What a trade's result says about the relay's load."""
+    if error is None or isinstance(error, TradeRejected):
+        return Answer.CLEAN
+    if isinstance(error, RateLimited):
+        return Answer.CONGESTED
+    code = getattr(error, "code", None)
+    if code in CONGESTION_CODES or code is None or "replacement fee too low" in str(error).lower():
+        return Answer.CONGESTED
+    return Answer.NEUTRAL
+
+
+class AdaptiveLimit:
+    """A counting semaphore whose size follows the relay (thread-safe)."""
+
+    def __init__(
+        self,
+        initial: int,
+        *,
+        minimum: int = 1,
+        maximum: int | None = None,
+        cooldown_s: float = DEFAULT_COOLDOWN_S,
+        monotonic: Callable[[], float] = time.monotonic,
+        holds: bool = True,
+    ) -> None:
+        """`holds`: honour Retry-After by holding requests back in real time (off when the venue
+        runs on a virtual clock: its Retry-After is in virtual seconds, which the packer's own
+        backoff already waits out on that clock)."""
+        if minimum < 1:
+            raise ValueError("minimum must be at least 1")
+        self.maximum = max(minimum, maximum if maximum is not None else initial)
+        self.minimum = minimum
+        self._limit = float(min(self.maximum, max(minimum, initial)))
+        self._cooldown_s = cooldown_s
+        self._monotonic = monotonic
+        self._cond = threading.Condition()
+        self._local = threading.local()
+        """`admitted`: how many were in flight (this one included) when this thread's request got
+        its slot — what a refusal of it says about the relay's capacity."""
+        self._in_flight = 0
+        self._hold_until = float("-inf")
+        self._last_decrease = float("-inf")
+        self.decreases = 0
+        self.peak_in_flight = 0
+        self._slow_start = True
+        self._holds = holds
+        self.ceiling = self.maximum
+        """Just under the concurrency the relay last refused (grows back slowly by probing)."""
+        self._clean_at_ceiling = 0.0
+
+    @property
+    def limit(self) -> int:
+        with self._cond:
+            return int(self._limit)
+
+    @property
+    def in_flight(self) -> int:
+        with self._cond:
+            return self._in_flight
+
+    def acquire(self, stop: threading.Event | None = None) -> bool:
+        """Wait for a free slot (and any Retry-After); False when `stop` was set meanwhile."""
+        with self._cond:
+            while True:
+                if stop is not None and stop.is_set():
+                    return False
+                wait = self._hold_until - self._monotonic()
+                if wait <= 0 and self._in_flight < int(self._limit):
+                    self._in_flight += 1
+                    self.peak_in_flight = max(self.peak_in_flight, self._in_flight)
+                    self._local.admitted = self._in_flight
+                    return True
+                self._cond.wait(timeout=min(max(wait, 0.0), 0.1) if wait > 0 else 0.1)
+
+    def release(self, answer: Answer = Answer.NEUTRAL, retry_after_s: float | None = None) -> None:
+        admitted = getattr(self._local, "admitted", None)
+        self._local.admitted = None
+        with self._cond:
+            self._in_flight = max(0, self._in_flight - 1)
+            now = self._monotonic()
+            if answer is Answer.CLEAN:
+                self._grow()
+            elif answer is Answer.CONGESTED:
+                if now - self._last_decrease >= self._cooldown_s:
+                    self._slow_start = False
+                    self._limit = max(float(self.minimum), math.floor(self._limit * DECREASE))
+                    self._last_decrease = now
+                    self.decreases += 1
+                if admitted is not None:
+                    # refused with `admitted` in flight: no more than one less until probed again
+                    # (never under the halved limit: a lone timeout says little about capacity)
+                    self.ceiling = max(int(self._limit), min(self.ceiling, admitted - 1))
+                    self._clean_at_ceiling = 0.0
+            if retry_after_s and self._holds:
+                self._hold_until = max(self._hold_until, now + retry_after_s)
+            self._cond.notify_all()
+
+    def _grow(self) -> None:
+        if self._limit < self.ceiling:
+            step = 1.0 if self._slow_start else 1.0 / max(1.0, self._limit)
+            self._limit = min(float(self.ceiling), self._limit + step)
+            return
+        self._clean_at_ceiling += 1.0 / max(1.0, self._limit)
+        if self._clean_at_ceiling >= PROBE_WINDOWS and self.ceiling < self.maximum:
+            self.ceiling += 1
+            self._clean_at_ceiling = 0.0
+
+    def run(self, call: Callable[[], T], stop: threading.Event | None = None) -> T | None:
+        """`call()` in a slot; its exception (a VenueError) decides the answer. None when stopped."""
+        if not self.acquire(stop):
+            return None
+        try:
+            result = call()
+        except VenueError as error:
+            retry = getattr(error, "retry_after", None)
+            self.release(classify_answer(error), retry if isinstance(retry, int | float) else None)
+            raise
+        except BaseException:
+            self.release(Answer.NEUTRAL)
+            raise
+        self.release(Answer.CLEAN)
+        return result
