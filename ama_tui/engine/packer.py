@@ -876,8 +876,16 @@ class Packer:
     # the loop
 
     def next_delay_s(self) -> float:
+        """The configured delay (or the backoff); after a cycle in which nothing happened, at least
+        the venue's own refresh interval (`refresh_s`, when it has one): with `minDelayMs=0` a
+        quiet loop would otherwise re-read a book that cannot have changed, many times a second."""
         config = self._params_view.config
         delay = self._rng.randint(config.min_delay_ms, config.max_delay_ms) / 1000
+        last = self._last_cycle
+        if last is not None and not (last.placed or last.cancelled or last.fills or last.errors):
+            refresh = getattr(self.venue, "refresh_s", 0.0)
+            if isinstance(refresh, int | float):
+                delay = max(delay, float(refresh))
         return max(delay, self._backoff_s)
 
     def run(

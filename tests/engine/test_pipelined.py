@@ -188,3 +188,31 @@ def test_the_header_says_the_relays_round_trip_and_the_limit() -> None:
     assert relay_text(base) == "relay 820/950 ms ≤8"
     base.relay_p50_s, base.relay_p95_s, base.concurrency_limit = 1.24, 3.41, 24
     assert relay_text(base) == "relay 1.2/3.4 s ≤24"
+
+
+def test_a_quiet_loop_waits_for_the_venues_refresh(tmp_path: Path) -> None:
+    class Refreshing(Faulty):
+        refresh_s = 0.75
+
+    venue = Refreshing(SimVenue(5, preset="NO_FILLS", clock="virtual"))
+    rig = make_rig(
+        tmp_path,
+        venue=venue,  # type: ignore[arg-type]
+        wallets=2,
+        overrides={"minDelayMs": 0, "maxDelayMs": 0},
+        options=PackerOptions(max_in_flight=1, seed=5),
+    )
+    try:
+        rig.packer.ensure_sessions()
+        busy = rig.packer.cycle()
+        assert busy.placed > 0 and rig.packer.next_delay_s() == 0.0  # work was done: no wait
+        quiet = busy
+        for _ in range(5):  # the book settles: then nothing to do
+            rig.venue.advance(0.1)  # type: ignore[attr-defined]
+            quiet = rig.packer.cycle()
+            if not (quiet.placed or quiet.cancelled or quiet.fills or quiet.errors):
+                break
+        assert not (quiet.placed or quiet.cancelled or quiet.fills or quiet.errors)
+        assert rig.packer.next_delay_s() == 0.75
+    finally:
+        rig.close()

@@ -24,7 +24,7 @@ from starlette.routing import Route
 from ama_tui.core.keys import PrivateKey
 from ama_tui.devnet.catalog import MarketListing
 from ama_tui.devnet.deploy import TX_TIMEOUT_S, DevnetDeployment, DevnetMarket
-from ama_tui.devnet.relay.answers import ApiError
+from ama_tui.devnet.relay.answers import ApiError, route_error
 from ama_tui.devnet.relay.bodies import (
     parse_address,
     parse_json_object,
@@ -121,6 +121,20 @@ class Relay:
         """`handler` behind the fault plan of `route`."""
 
         async def serve(request: Request) -> Response:
+            admitted = self.faults.admit(route) if self.faults is not None else None
+            if admitted is None:
+                return await faulted(request)
+            ok, hold_s, retry_after_s = admitted
+            if not ok:
+                return shaped(route, route_error("rate_limit_exceeded", retry_after=retry_after_s))
+            try:
+                await anyio.sleep(hold_s)
+                return await faulted(request)
+            finally:
+                assert self.faults is not None
+                self.faults.leave(route)
+
+        async def faulted(request: Request) -> Response:
             fault = self.faults.take(route) if self.faults is not None else None
             if fault is not None and not fault.after_submit:
                 if fault.kind is FaultKind.DELAY:

@@ -110,6 +110,42 @@ class FaultPlan:
         self._lock = threading.Lock()
         self._queues: dict[str, deque[Fault]] = {}
         self.served: list[tuple[str, FaultKind]] = []
+        self._capacity: dict[str, tuple[int, float, int]] = {}
+        self._in_flight: dict[str, int] = {}
+        self.over_capacity = 0
+        """Requests refused by `limit_concurrency` (429)."""
+
+    def limit_concurrency(
+        self, route: str, capacity: int, *, hold_s: float = 0.0, retry_after_s: int = 1
+    ) -> FaultPlan:
+        """Make `route` a relay of limited capacity: each request takes at least `hold_s`, and one
+        arriving while `capacity` are in flight is answered 429 `rate_limit_exceeded` with
+        `Retry-After: retry_after_s` (production's relay throttles the same way under load)."""
+        if route not in ROUTES:
+            raise ValueError(f"unknown route {route!r}; expected one of {ROUTES}")
+        if capacity < 1 or hold_s < 0 or retry_after_s < 0:
+            raise ValueError("capacity must be at least 1, hold_s and retry_after_s not negative")
+        with self._lock:
+            self._capacity[route] = (capacity, hold_s, retry_after_s)
+        return self
+
+    def admit(self, route: str) -> tuple[bool, float, int] | None:
+        """For a route with a capacity: (admitted, hold_s, retry_after_s), counting it in flight
+        when admitted (`leave` when done). None for a route without one."""
+        with self._lock:
+            limit = self._capacity.get(route)
+            if limit is None:
+                return None
+            capacity, hold_s, retry_after_s = limit
+            if self._in_flight.get(route, 0) >= capacity:
+                self.over_capacity += 1
+                return False, hold_s, retry_after_s
+            self._in_flight[route] = self._in_flight.get(route, 0) + 1
+            return True, hold_s, retry_after_s
+
+    def leave(self, route: str) -> None:
+        with self._lock:
+            self._in_flight[route] = max(0, self._in_flight.get(route, 0) - 1)
 
     def add(self, route: str, fault: Fault | FaultKind, times: int = 1) -> FaultPlan:
         """Make the next `times` requests of `route` (one of ROUTES) answer with `fault`."""

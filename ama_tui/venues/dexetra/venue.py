@@ -92,12 +92,19 @@ LEARNED_IDS: Final = 4_096
 _ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 
 
+REFRESH_S: Final = 1.0
+"""A block on HyperEVM (about a second); the web app's live book is cached about as long."""
+
+
 class InvalidCursor(VenueError, ValueError):
     """A fills cursor this venue did not hand out (it is a block number)."""
 
 
 class DexetraVenue:
     """Thread-safe. `kind` is DEVNET when pointed at the local devnet, LIVE otherwise."""
+
+    refresh_s: float = REFRESH_S
+    """How often its book can change: a quiet packer loop reads it no more often than this."""
 
     kind: VenueKind
     clock: Clock

@@ -1,0 +1,63 @@
+"""A relay that refuses (429) any trade beyond N in flight, each taking a while: the packer's
+adaptive limit settles at N or below, the 429s never reach the kill switch, and every wallet
+still ends with its book — nothing over its target per side."""
+
+from __future__ import annotations
+
+import re
+from io import StringIO
+from pathlib import Path
+
+import pytest
+
+from ama_tui.devnet.relay.faults import TRADE, FaultPlan
+from ama_tui.devnet.stack import DevnetStack
+from ama_tui.engine.run_setup import StartMode
+from ama_tui.headless import HeadlessArgs, run_headless
+from ama_tui.wiring import VenueChoice
+
+from .devnet_tools import chain_orders
+
+pytestmark = [pytest.mark.devnet, pytest.mark.slow]
+
+WALLETS = 8
+PER_SIDE = 3
+CAPACITY = 4
+
+
+def test_a_throttling_relay_settles_the_limit_below_its_capacity(
+    node_modules: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan = FaultPlan().limit_concurrency(TRADE, CAPACITY, hold_s=0.3, retry_after_s=0)
+    with DevnetStack(wallets=WALLETS, fault_plan=plan) as stack:
+        for key, value in stack.env().items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.chdir(tmp_path)
+        out, err = StringIO(), StringIO()
+        code = run_headless(
+            HeadlessArgs(
+                market="ETH-USD",
+                venue=VenueChoice.DEXETRA,
+                csv=stack.wallets_csv,
+                state_dir=tmp_path / "state",
+                mode=StartMode.FRESH,
+                duration=45.0,
+                max_in_flight=16,  # starts well above what the relay takes
+                set=("minDelayMs=100", "maxDelayMs=200", f"ordersPerSidePerWallet={PER_SIDE}"),
+            ),
+            out=out,
+            err=err,
+        )
+        traders = [wallet.address for wallet in stack.wallets.wallets]
+        held = chain_orders(stack, traders)
+    progress = err.getvalue()
+    assert code == 0, progress
+    assert "kill switch" not in progress
+    assert plan.over_capacity > 0, "the relay never had to refuse: the test would prove nothing"
+    limits = [int(found) for found in re.findall(r"≤(\d+)", progress)]
+    assert limits and limits[-1] <= CAPACITY, limits
+    for trader, orders in held.items():
+        buys = sum(o.is_buy for o in orders)
+        assert (buys, len(orders) - buys) == (PER_SIDE, PER_SIDE), (
+            f"{trader} holds {buys}/{len(orders) - buys}"
+        )
