@@ -63,6 +63,11 @@ log = logging.getLogger(__name__)
 JOURNAL_TAIL: Final = 200
 RECENT_FILLS: Final = 100
 PERSIST_INTERVAL_S: Final = 5.0
+SESSION_PERSIST_S: Final = 0.25
+"""New sessions reach the wallet files and the checkpoint together, at most this often (and all
+of them once the round of creations ends): each one's SESSION_INIT line, fsynced the moment it
+exists, is what a restart trusts (the later expiry wins), so a thousand wallets do not cost a
+thousand checkpoint rewrites."""
 TAKER_CONTEXT_KEEP: Final = 4096
 """Placed orders whose decision tops are remembered, to explain a fill that ends up taker."""
 KILL_SWITCH_PREFIX: Final = "kill switch: "
@@ -205,6 +210,7 @@ class Packer:
         self._notices: deque[str] = deque(start.notes, maxlen=5)
         self._params_view: ParamsView = params.current()
         self._last_persist = float("-inf")
+        self._last_session_persist = float("-inf")
         """When the checkpoint was last saved (monotonic); -inf makes the first `_persist` due."""
         self._stop = threading.Event()
         """The run's stop event (set by `run`); trades not yet sent are skipped once it is set."""
@@ -235,7 +241,7 @@ class Packer:
             now_ms=self._now_ms,
             note_failure=self._note_failure,
             notices=self._notices,
-            persist=lambda wallet: self._persist(force=True, only=wallet),
+            persist=self._persist_session,
             run_all=self._map,
             lock=self._persist_lock,
         )
@@ -777,6 +783,14 @@ class Packer:
 
     # ------------------------------------------------------------------------------------
     # persistence and snapshots
+
+    def _persist_session(self, wallet: WalletRuntime | None) -> None:
+        """A session was created (None: the round of creations is over): save the sessions
+        created since the last save, at most every SESSION_PERSIST_S until the round ends."""
+        if wallet is not None and time.monotonic() - self._last_session_persist < SESSION_PERSIST_S:
+            return
+        self._last_session_persist = time.monotonic()
+        self._persist(force=True)
 
     def _persist(self, *, force: bool = False, only: WalletRuntime | None = None) -> None:
         """Save what changed. Session changes are saved at once; last-action times (which the

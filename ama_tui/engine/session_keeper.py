@@ -67,7 +67,8 @@ class SessionKeeper:
         run_all: Callable[[Callable[[WalletRuntime], WalletOutcome], Sequence[WalletRuntime]], object],
         lock: threading.RLock,
     ) -> None:
-        """`persist(wallet)` saves one wallet's session now (None: everything); `run_all` runs a
+        """`persist(wallet)` says a wallet's session was created (saved soon, with others), and
+        `persist(None)` that the round is over (everything saved now); `run_all` runs a
         function for each wallet on the trade pool; `lock` is the persistence lock (the in-flight
         count changes under it)."""
         self._venue = venue
@@ -151,7 +152,9 @@ class SessionKeeper:
                 with self._lock:
                     self.in_flight -= 1
             if error is None:
-                self._persist(wallet)  # a session that exists is on disk before anything else
+                # its SESSION_INIT line is fsynced already (what a restart trusts); the wallet
+                # files and the checkpoint follow, several sessions at a time
+                self._persist(wallet)
             with count_lock:
                 done += 1
                 failures += error is not None

@@ -67,6 +67,8 @@ def test_notional_sizes_fit_a_60000_dollar_asset(tmp_path: Path) -> None:
 
 
 def test_each_session_is_on_disk_before_the_next_is_created(tmp_path: Path) -> None:
+    """Its SESSION_INIT line (what a restart trusts) is written and fsynced the moment it exists;
+    the wallet files and the checkpoint hold every session once the round of creations ends."""
     sim = SimVenue(3, preset="NO_FILLS", clock="virtual")
     faulty = Faulty(sim)
     rig = make_rig(tmp_path, venue=faulty, wallets=3)
@@ -74,10 +76,8 @@ def test_each_session_is_on_disk_before_the_next_is_created(tmp_path: Path) -> N
     create = sim.create_session
 
     def create_and_look(*args, **kwargs):  # type: ignore[no-untyped-def]
-        checkpoint = (
-            json.loads(rig.store.checkpoint_path.read_text()) if rig.store.checkpoint_path.exists() else {}
-        )
-        seen_on_disk.append(sum(1 for w in checkpoint.get("wallets", {}).values() if w.get("sessionId")))
+        journal = rig.store.journal_path.read_text() if rig.store.journal_path.exists() else ""
+        seen_on_disk.append(journal.count('"action":"SESSION_INIT"'))
         return create(*args, **kwargs)
 
     faulty.inner = type("Spy", (), {"__getattr__": lambda self, n: getattr(sim, n)})()
@@ -85,9 +85,11 @@ def test_each_session_is_on_disk_before_the_next_is_created(tmp_path: Path) -> N
     rig.packer.options = rig.packer.options.__class__(max_in_flight=1, seed=3)
     try:
         assert rig.packer.ensure_sessions() == 0
-        assert seen_on_disk == [0, 1, 2]  # the k-th creation finds k-1 sessions already saved
+        assert seen_on_disk == [0, 1, 2]  # the k-th creation finds k-1 sessions already journaled
         files = sorted(rig.store.wallets_folder.glob("*.json"))
         assert len(files) == 3 and all(json.loads(f.read_text()).get("sessionId") for f in files)
+        checkpoint = json.loads(rig.store.checkpoint_path.read_text())
+        assert all(w.get("sessionId") for w in checkpoint["wallets"].values())
     finally:
         rig.close()
 
