@@ -103,8 +103,6 @@ def test_relay_and_rpc_faults(faulty: tuple[DevnetStack, FaultPlan], tmp_path: P
     plan.add(TRADE, FaultKind.UNAVAILABLE)
     plan.add(TRADE, FaultKind.MALFORMED_JSON)
     plan.add(TRADE, Fault(FaultKind.DELAY, delay_s=TIMEOUT_S + 0.5))
-    plan.add(ORDERBOOK, FaultKind.UNAVAILABLE)
-    plan.add(ORDERBOOK, FaultKind.MALFORMED_JSON)
 
     with CountingProxy(stack.rpc_url) as proxy:
         base = settings_of(stack)
@@ -118,14 +116,23 @@ def test_relay_and_rpc_faults(faulty: tuple[DevnetStack, FaultPlan], tmp_path: P
         runner = threading.Thread(target=lambda: result.append(packer.run(stop, duration_s=180)), daemon=True)
         try:
             runner.start()
+            # the book's faults once the sessions are open (the market is watched while they are
+            # being opened, and a failed look just ends that watch, unjournaled)
             deadline = time.monotonic() + 40
+            while plan.pending(SESSION_INIT) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            plan.add(ORDERBOOK, FaultKind.UNAVAILABLE)
+            plan.add(ORDERBOOK, FaultKind.MALFORMED_JSON)
             while plan.pending() and time.monotonic() < deadline:
                 time.sleep(0.1)
             assert plan.pending() == 0, "the relay faults were not all served"
             time.sleep(1.0)
-            proxy.drop = True  # the node drops every connection until a few reads have failed
+            proxy.drop = True  # the node drops every connection until a read has failed for it
             deadline = time.monotonic() + 30
-            while proxy.dropped < 2 and time.monotonic() < deadline:
+            state = tmp_path / "state"
+            while time.monotonic() < deadline and not any(
+                "cannot reach the node" in e for e in _errors(state)
+            ):
                 time.sleep(0.05)
             proxy.drop = False
             dropped = proxy.dropped
