@@ -4,11 +4,13 @@ them, adapted to what the relay says (additive increase, multiplicative decrease
 Every clean answer (a success, or a refusal that is an answer: 400s) grows the limit: by one
 until the first sign of congestion (slow start: the limit doubles per window of answers), then by
 1/limit (one per window). A sign of congestion (429, 503, a timeout or dropped connection, the
-relayer's own nonce collision `replacement fee too low`) halves it, at most once per `cooldown_s`
-so a burst of rejections from one window counts once, and sets a ceiling just under the number of
-requests that were in flight when it happened: the limit grows back to the ceiling, then probes
-above it only by one step per PROBE_WINDOWS clean windows (a relay that refuses above N settles at
-N or below instead of being pushed over it again and again). A `Retry-After` holds every new
+relayer's own nonce collision `replacement fee too low`) halves it, at most once per window (the
+longer of `cooldown_s` and the recent round trip), so a burst of refusals counts once. Each
+request remembers how many were in flight when it got its slot: a refusal above the most that
+recently went through cleanly is the relay's capacity showing, and sets a ceiling there (the limit
+grows back to it, then probes one above it per PROBE_WINDOWS clean windows); a refusal at or below
+that level is noise (a relay that drops a request now and then whatever the load), tolerated
+unless it is more than LOSS_TOLERANCE of a window's answers. A `Retry-After` holds every new
 request back until it has passed. The limit stays within [minimum, maximum].
 """
 
@@ -27,7 +29,9 @@ from ama_tui.venues.base import RateLimited, TradeRejected, VenueError
 T = TypeVar("T")
 
 DECREASE: Final = 0.5
-PROBE_WINDOWS: Final = 32
+PROBE_WINDOWS: Final = 8
+LOSS_TOLERANCE: Final = 0.3
+EWMA: Final = 0.2
 DEFAULT_COOLDOWN_S: Final = 1.0
 CONGESTION_CODES: Final = frozenset(
     {ErrorCode.REPLACEMENT_FEE_TOO_LOW, ErrorCode.NETWORK_ERROR, ErrorCode.UNAVAILABLE}
@@ -88,8 +92,13 @@ class AdaptiveLimit:
         self._slow_start = True
         self._holds = holds
         self.ceiling = self.maximum
-        """Just under the concurrency the relay last refused (grows back slowly by probing)."""
+        """The most in flight known to go through (grows back slowly by probing)."""
         self._clean_at_ceiling = 0.0
+        self._best_ok = 0
+        """The most in flight at which an answer came back clean since the last decrease."""
+        self._window_answers = 0
+        self._window_failures = 0
+        self._round_trip_s = 0.0
 
     @property
     def limit(self) -> int:
@@ -115,28 +124,47 @@ class AdaptiveLimit:
                     return True
                 self._cond.wait(timeout=min(max(wait, 0.0), 0.1) if wait > 0 else 0.1)
 
-    def release(self, answer: Answer = Answer.NEUTRAL, retry_after_s: float | None = None) -> None:
-        admitted = getattr(self._local, "admitted", None)
+    def release(
+        self,
+        answer: Answer = Answer.NEUTRAL,
+        retry_after_s: float | None = None,
+        round_trip_s: float | None = None,
+    ) -> None:
+        admitted = getattr(self._local, "admitted", None) or 0
         self._local.admitted = None
         with self._cond:
             self._in_flight = max(0, self._in_flight - 1)
             now = self._monotonic()
+            if round_trip_s is not None:
+                self._round_trip_s += EWMA * (round_trip_s - self._round_trip_s)
+            if answer is not Answer.NEUTRAL:
+                self._window_answers += 1
             if answer is Answer.CLEAN:
+                self._best_ok = max(self._best_ok, admitted)
                 self._grow()
             elif answer is Answer.CONGESTED:
-                if now - self._last_decrease >= self._cooldown_s:
-                    self._slow_start = False
-                    self._limit = max(float(self.minimum), math.floor(self._limit * DECREASE))
-                    self._last_decrease = now
-                    self.decreases += 1
-                if admitted is not None:
-                    # refused with `admitted` in flight: no more than one less until probed again
-                    # (never under the halved limit: a lone timeout says little about capacity)
-                    self.ceiling = max(int(self._limit), min(self.ceiling, admitted - 1))
-                    self._clean_at_ceiling = 0.0
+                self._window_failures += 1
+                self._congested(admitted, now)
             if retry_after_s and self._holds:
                 self._hold_until = max(self._hold_until, now + retry_after_s)
             self._cond.notify_all()
+
+    def _congested(self, admitted: int, now: float) -> None:
+        capacity = self._best_ok > 0 and admitted > self._best_ok
+        if capacity:
+            self.ceiling = max(self.minimum, min(self.ceiling, self._best_ok))
+            self._clean_at_ceiling = 0.0
+        lossy = self._window_failures > LOSS_TOLERANCE * max(self._window_answers, 1)
+        if not (capacity or lossy or self._best_ok == 0):
+            return  # a refusal at a load that went through just now: noise, not the relay's limit
+        if now - self._last_decrease < max(self._cooldown_s, self._round_trip_s):
+            return
+        self._slow_start = False
+        self._limit = max(float(self.minimum), math.floor(self._limit * DECREASE))
+        self._last_decrease = now
+        self.decreases += 1
+        self._best_ok = min(self._best_ok, int(self._limit))  # what went through still would
+        self._window_answers = self._window_failures = 0
 
     def _grow(self) -> None:
         if self._limit < self.ceiling:
@@ -149,17 +177,26 @@ class AdaptiveLimit:
             self._clean_at_ceiling = 0.0
 
     def run(self, call: Callable[[], T], stop: threading.Event | None = None) -> T | None:
-        """`call()` in a slot; its exception (a VenueError) decides the answer. None when stopped."""
+        """`call()` in a slot; its exception (a VenueError) decides the answer. None when stopped
+        (before or, when `call` returns None, instead of sending)."""
         if not self.acquire(stop):
             return None
+        started = time.monotonic()
         try:
             result = call()
         except VenueError as error:
             retry = getattr(error, "retry_after", None)
-            self.release(classify_answer(error), retry if isinstance(retry, int | float) else None)
+            self.release(
+                classify_answer(error),
+                retry if isinstance(retry, int | float) else None,
+                time.monotonic() - started,
+            )
             raise
         except BaseException:
             self.release(Answer.NEUTRAL)
             raise
-        self.release(Answer.CLEAN)
+        if result is None:
+            self.release(Answer.NEUTRAL)
+        else:
+            self.release(Answer.CLEAN, round_trip_s=time.monotonic() - started)
         return result

@@ -110,7 +110,7 @@ class WalletTurn:
         emit: Callable[[ActionLogLine], None] = lambda line: None,
         on_latency: Callable[[float], None] = lambda seconds: None,
         clock: Callable[[], float] = lambda: 0.0,
-        send: Callable[[Callable[[], TradeReceipt]], TradeReceipt | None] | None = None,
+        send: Callable[[Callable[[], TradeReceipt | None]], TradeReceipt | None] | None = None,
     ) -> None:
         self.venue, self.order_book, self.wallet, self.plan = venue, order_book, wallet, plan
         self.context, self.now_ms, self.decision_top, self.guard6 = context, now_ms, decision_top, guard6
@@ -195,7 +195,9 @@ class WalletTurn:
             return False, None
         session_id = self.session_id
 
-        def call() -> TradeReceipt:
+        def call() -> TradeReceipt | None:
+            if self.over():  # the turn ended while this trade waited for a slot: not sent
+                return None
             sent_at = self.clock()
             try:
                 return self.venue.submit(self.order_book, session_id, request)
@@ -207,7 +209,7 @@ class WalletTurn:
         except VenueError as exc:
             self._fail(exc, what)
             return False, None
-        if receipt is None:  # stopped while waiting for a slot: not sent
+        if receipt is None:  # stopped, or the turn ended, while waiting for a slot: not sent
             with self._lock:
                 self.out.attempted -= 1
             return False, None

@@ -158,9 +158,12 @@ def test_clean_answers_grow_the_limit_and_congestion_halves_it() -> None:
         limit.acquire()
         limit.release(Answer.CLEAN)
     assert limit.limit == 8
-    for _ in range(7):
+    for _ in range(6):
         limit.acquire()
-    limit.release(Answer.CONGESTED)  # refused with 7 in flight: halved, and at most 6 from now on
+    limit.release(Answer.CLEAN)  # 6 in flight went through
+    limit.acquire()
+    limit.acquire()
+    limit.release(Answer.CONGESTED)  # refused with 7 in flight: the relay's capacity is 6
     assert limit.limit == 4 and limit.ceiling == 6
     for _ in range(6):  # additive: +1 per window of `limit` clean answers, up to the ceiling
         limit.release(Answer.CLEAN)
@@ -168,12 +171,29 @@ def test_clean_answers_grow_the_limit_and_congestion_halves_it() -> None:
     for _ in range(40):
         limit.acquire()
         limit.release(Answer.CLEAN)
-    assert limit.limit == 6  # held just under where the relay refused (probing above is slow)
+    assert limit.limit == 6  # held at what went through (probing above it is slow)
     stop = threading.Event()
     held = [limit.acquire(stop) for _ in range(6)]
     assert all(held) and limit.in_flight == 6
     stop.set()
     assert limit.acquire(stop) is False  # full, and stopping: gives up instead of waiting
+
+
+def test_a_refusal_now_and_then_at_a_load_that_goes_through_is_noise() -> None:
+    """A relay that drops a request now and then whatever the load (not its capacity) does not
+    shrink the limit, unless the drops are a large share of the answers."""
+    limit = AdaptiveLimit(8, maximum=64, cooldown_s=0.0)
+    for _ in range(8):
+        limit.acquire()
+    for _ in range(4):
+        limit.release(Answer.CLEAN)  # 8 in flight went through
+    for _ in range(4):
+        limit.acquire()
+    limit.release(Answer.CONGESTED)  # refused at 8: no more than what just went through
+    assert limit.limit >= 8 and limit.decreases == 0
+    for _ in range(5):  # now most answers fail: that is the relay in trouble
+        limit.release(Answer.CONGESTED)
+    assert limit.decreases >= 1 and limit.limit < 8
 
 
 def test_the_header_says_the_relays_round_trip_and_the_limit() -> None:
