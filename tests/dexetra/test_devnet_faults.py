@@ -116,10 +116,10 @@ def test_relay_and_rpc_faults(faulty: tuple[DevnetStack, FaultPlan], tmp_path: P
         runner = threading.Thread(target=lambda: result.append(packer.run(stop, duration_s=180)), daemon=True)
         try:
             runner.start()
-            # the book's faults once the sessions are open (the market is watched while they are
+            # the book's faults once a cycle has run (the market is watched while the sessions are
             # being opened, and a failed look just ends that watch, unjournaled)
             deadline = time.monotonic() + 40
-            while plan.pending(SESSION_INIT) and time.monotonic() < deadline:
+            while packer.snapshot().totals.cycle < 1 and time.monotonic() < deadline:
                 time.sleep(0.05)
             plan.add(ORDERBOOK, FaultKind.UNAVAILABLE)
             plan.add(ORDERBOOK, FaultKind.MALFORMED_JSON)
