@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 import pytest
 
 from ama_tui.core.margin import estimate_margin6
@@ -80,8 +83,19 @@ def test_resting_order_reserves_exact_margin_and_cancel_releases_it(
     _assert_consistent(side, counts=harness.reports_order_counts)
 
     venue.submit(book, session, CancelOrder(trader, order_id))
-    assert order_id not in {o.order_id for o in venue.open_orders(book, [trader])[trader]}
-    assert venue.available_collateral([trader])[trader] == before
+    # the cancel may be answered `pending` (as production's route does): read until it is mined
+    assert _eventually(lambda: all(o.order_id != order_id for o in venue.open_orders(book, [trader])[trader]))
+    assert _eventually(lambda: venue.available_collateral([trader])[trader] == before)
+
+
+def _eventually(check: Callable[[], bool], timeout_s: float = 10.0) -> bool:
+    """True once `check()` is (asked every 0.1 s of wall time, for at most `timeout_s`)."""
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.1)
+    return True
 
 
 def test_modify_gives_a_new_id_and_the_old_one_vanishes(harness: VenueHarness) -> None:
