@@ -88,10 +88,15 @@ def outside_top(book: BookSnapshot, ours: Iterable[OpenOrder]) -> BookTop:
     return BookTop(_outside_best(book.bids, mine[True]), _outside_best(book.asks, mine[False]))
 
 
+def priced_trades(trades: tuple[PublicTrade, ...]) -> list[tuple[float, int]]:
+    """(timestamp, price6) of the trades with a price, oldest first."""
+    return sorted((t.timestamp, t.price6) for t in trades if t.price6 > 0)
+
+
 def sigma6_from_trades(trades: tuple[PublicTrade, ...]) -> float | None:
     """A first estimate before the mids say anything: the same formula over recent public trades
     (they bounce between bid and ask, so this errs on the wide side, which is the safe side)."""
-    ordered = sorted((t.timestamp, t.price6) for t in trades if t.price6 > 0)
+    ordered = priced_trades(trades)
     if len(ordered) < MIN_SAMPLES or ordered[-1][0] <= ordered[0][0]:
         return None
     squares = sum((b - a) ** 2 for (_, a), (_, b) in itertools.pairwise(ordered))

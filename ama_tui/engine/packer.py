@@ -661,8 +661,8 @@ class Packer:
     def _stop_market(self, why: str) -> None:
         """The venue said this market cannot trade (settled, not deployed, not set up in the vault,
         margin trading off): stop quoting it and say why (the cycle ends with PackerStopped once
-        its totals are counted). Resting orders are left as they are (a
-        cancel would fail the same way); the user decides."""
+        its totals are counted). Resting orders are left as they are (a cancel would fail the
+        same way); the user decides."""
         self._market_closed = True
         self._stop_reason = f"{MARKET_CLOSED_PREFIX}{why}"
         self._notices.append(self._stop_reason)

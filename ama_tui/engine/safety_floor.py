@@ -30,6 +30,7 @@ from ama_tui.engine.market_risk import (
     LatencyTracker,
     MidVolatility,
     outside_top,
+    priced_trades,
     sigma6_from_trades,
 )
 from ama_tui.venues.base import BookSnapshot, Clock, VenueError
@@ -53,7 +54,7 @@ def tape_tells(book: BookSnapshot) -> bool:
     """Do the book's recent public trades already say how the market moves (MIN_MOVES price
     changes over MIN_SPAN_S)? Then their volatility (doubled while cold) stands in for the mids'
     and the first cycle need not watch the market first."""
-    ordered = sorted((t.timestamp, t.price6) for t in book.recent_trades if t.price6 > 0)
+    ordered = priced_trades(book.recent_trades)
     if len(ordered) < 2 or ordered[-1][0] - ordered[0][0] < MIN_SPAN_S:
         return False
     moves = sum(1 for (_, a), (_, b) in itertools.pairwise(ordered) if a != b)

@@ -452,18 +452,16 @@ class DexetraVenue:
                 book, side, price = info.order_book, placing.is_buy, placing.price6
                 self._in_doubt.note(book, trader, side, price, answered=True, tx_hash=answer.txHash)
             return TradeReceipt(tx_hash=answer.txHash, order_id=None, filled18=answer.filledAmount)
-        _, order_id = self._order_from_receipt(answer, info.order_book, trader)
+        order_id = self._order_from_receipt(answer, info.order_book, trader)
         return TradeReceipt(tx_hash=answer.txHash, order_id=order_id, filled18=answer.filledAmount)
 
-    def _order_from_receipt(
-        self, answer: TradeAnswer, order_book: str, trader: str
-    ) -> tuple[bool, int | None]:
-        """(mined, the new order's id) from the transaction's receipt, looked up once (the route
-        never answers the id, and by default answers before mining). A mined revert raises
-        TX_REVERTED: nothing landed."""
+    def _order_from_receipt(self, answer: TradeAnswer, order_book: str, trader: str) -> int | None:
+        """The new order's id from the receipt of a transaction the relay answered as mined (it
+        never answers the id): None when the receipt cannot be read or it placed none. A mined
+        revert raises TX_REVERTED: nothing landed."""
         receipt = self._receipt(answer.txHash)
         if receipt is None:
-            return False, None
+            return None
         if not succeeded(receipt):
             raise TradeRejected(
                 ErrorCode.TX_REVERTED,
@@ -472,7 +470,7 @@ class DexetraVenue:
             )
         outcome = placement_outcome(receipt, order_book, trader)
         self._learn(answer.txHash, outcome)
-        return True, outcome.order_id
+        return outcome.order_id
 
     def placed_order_id(self, tx_hash: str, trader: str, order_book: str) -> int | None:
         """The id of the order a placement or modify sent as `tx_hash` created, once it is mined
