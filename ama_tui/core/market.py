@@ -21,6 +21,16 @@ class OpenOrder:
 
 
 @dataclass(frozen=True, slots=True)
+class InFlightPlacement:
+    """A placement sent but neither seen on the book nor known to have failed (a relay answer of
+    `pending`, or a timeout): it may land at any moment, so it counts as held."""
+
+    is_buy: bool
+    price6: int
+    amount18: int
+
+
+@dataclass(frozen=True, slots=True)
 class BookTop:
     """Top of book. `0` means an empty side (as on-chain), or no mark / no trade yet."""
 

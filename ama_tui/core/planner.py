@@ -24,19 +24,26 @@ Decisions worth knowing:
 - Placements go level by level, and within a level buy before sell: buy 0, sell 0, buy 1, ...
   A side that already holds `n` orders starts at level `n`, so when the cap is tight the emptier
   side is filled first and the collateral spreads over both sides.
-- A price that is already taken on that side (by an open order kept in the book or an earlier
-  placement of this plan) moves one tick further from the anchor, repeatedly, never toward the
-  spread; if that walks off the price range or out of the band the level is skipped.
+- **What may still land counts as held.** A placement sent but not seen on the book yet
+  (`in_flight`: the relay answered `pending`, or the answer was lost) takes its level, its price
+  and its margin as if it rested; an order whose cancel is sent but not yet mined (`cancelling`)
+  keeps its place in the side's count and its margin, and is not cancelled again. So a side never
+  holds more than its target on chain, whichever of the trades is mined first. `WalletPlan.room`
+  says how many more orders each side may take; a placement sent after a cancel answered
+  `pending` uses that room only once the cancel is mined (the executor holds it back).
+- A price that is already taken on that side (by an open order kept in the book, a placement in
+  flight or an earlier placement of this plan) moves one tick further from the anchor, repeatedly,
+  never toward the spread; if that walks off the price range or out of the band the level is skipped.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 from ama_tui.core.margin import BPS_DENOMINATOR, estimate_margin6, reserved_margin6
-from ama_tui.core.market import BookTop, MarketRules, OpenOrder
+from ama_tui.core.market import BookTop, InFlightPlacement, MarketRules, OpenOrder
 from ama_tui.core.models import PackerParams
 from ama_tui.core.pricing import (
     distance_band,
@@ -121,6 +128,9 @@ class WalletPlan:
     anchor6: int
     band: tuple[int, int] = (0, 0)
     """[low, high] ticks from the anchor where this wallet's orders belong."""
+    room: tuple[int, int] = (0, 0)
+    """(buy, sell): how many orders each side may still take after this plan's cancels (its
+    target less what it keeps, in flight included); the placements use at most that."""
 
     @property
     def planned_margin6(self) -> int:
@@ -179,8 +189,15 @@ class _Band:
 
 
 def _cancels(
-    open_orders: Sequence[OpenOrder], target: int, band: _Band | None, cap6: int, max_replace: int
+    open_orders: Sequence[OpenOrder],
+    target: int,
+    band: _Band | None,
+    cap6: int,
+    max_replace: int,
+    cancelling: Collection[int],
 ) -> list[tuple[OpenOrder, CancelReason]]:
+    """The cancels to send; an order whose cancel is already in flight (`cancelling`) is never
+    chosen again, but it still counts toward its side and its margin until it is gone."""
     cancelled: list[tuple[OpenOrder, CancelReason]] = []
 
     def farthest_first(order: OpenOrder) -> tuple[int, int, int]:
@@ -191,7 +208,7 @@ def _cancels(
 
     kept: list[OpenOrder] = []
     for is_buy in (True, False):
-        side = [o for o in open_orders if o.is_buy == is_buy]
+        side = [o for o in open_orders if o.is_buy == is_buy and o.order_id not in cancelling]
         if len(side) > target:
             ordered = sorted(side, key=farthest_first, reverse=True)
             extra = len(side) - target
@@ -199,6 +216,7 @@ def _cancels(
             cancelled.extend((order, CancelReason.OVER_TARGET) for order in extras)
             side = ordered[extra:]
         kept.extend(side)
+    leaving = [o for o in open_orders if o.order_id in cancelling]
 
     if band is not None:
         drifted = [o for o in kept if band.outside6(o.price6, o.is_buy) > 0]
@@ -207,7 +225,7 @@ def _cancels(
             cancelled.append((order, CancelReason.OUT_OF_BAND))
             kept.remove(order)
 
-    held6 = reserved_margin6(kept)
+    held6 = reserved_margin6(kept) + reserved_margin6(leaving)
     if held6 > cap6:
         by_distance = sorted(
             (o for o in kept if o.is_margin_order and o.margin_required6 > 0),
@@ -244,13 +262,21 @@ def plan_wallet(
     size_min18: int | None,
     size_max18: int | None,
     floor_ticks: int = 0,
+    in_flight: Sequence[InFlightPlacement] = (),
+    cancelling: Collection[int] = frozenset(),
 ) -> WalletPlan:
     """Plan one cycle for one wallet. See the module docstring for the rules. `floor_ticks` is the
     safety floor (the move expected over one relay round trip); `size_min18`/`size_max18` None means
-    sizes could not be decided (a notional with no price): nothing is placed."""
+    sizes could not be decided (a notional with no price): nothing is placed. `in_flight`: this
+    wallet's placements that may still land; `cancelling`: ids of its orders whose cancel is sent
+    but not yet mined."""
     target = params.orders_per_side
-    reserved6 = reserved_margin6(open_orders)
-    cap6 = wallet_cap6(available6, reserved6, params)
+    resting6 = reserved_margin6(open_orders)
+    flying6 = sum(estimate_margin6(p.price6, p.amount18, p.is_buy, rules.margin_bps) for p in in_flight)
+    reserved6 = resting6 + flying6
+    # the venue's free collateral does not know the placements in flight yet: the cap is of the
+    # collateral as it stands, and what they will reserve is taken from what is left under it
+    cap6 = wallet_cap6(available6, resting6, params)
     remaining_before = cap6 - reserved6
     anchor6 = choose_anchor6(book, params.reference6)
     tick6 = rules.tick6
@@ -258,7 +284,7 @@ def plan_wallet(
     sound = anchor6 > 0 and tick6 > 0 and not book.is_crossed
     band = _Band(anchor6, low * tick6, high * tick6, params.band_tolerance_ticks * tick6) if sound else None
 
-    chosen = _cancels(open_orders, target, band, cap6, params.max_replace_per_cycle)
+    chosen = _cancels(open_orders, target, band, cap6 - flying6, params.max_replace_per_cycle, cancelling)
     cancels = tuple(
         PlannedCancel(
             order_id=order.order_id,
@@ -274,8 +300,11 @@ def plan_wallet(
     gone = {order.order_id for order, _ in chosen}
     buys_kept = [o for o in open_orders if o.is_buy and o.order_id not in gone]
     sells_kept = [o for o in open_orders if not o.is_buy and o.order_id not in gone]
+    buys_held = len(buys_kept) + sum(1 for p in in_flight if p.is_buy)
+    sells_held = len(sells_kept) + sum(1 for p in in_flight if not p.is_buy)
+    room = (max(0, target - buys_held), max(0, target - sells_held))
 
-    wanted = _missing_levels(len(buys_kept), len(sells_kept), target)
+    wanted = _missing_levels(buys_held, sells_held, target)
     skips: list[Skip] = []
     placements: list[PlannedPlacement] = []
 
@@ -291,6 +320,7 @@ def plan_wallet(
             remaining6_after=remaining_after,
             anchor6=anchor6,
             band=(low, high),
+            room=room,
         )
 
     if not wanted:
@@ -321,8 +351,8 @@ def plan_wallet(
 
     highest6 = max_price6_on_grid(tick6)
     taken: dict[bool, set[int]] = {
-        True: {order.price6 for order in buys_kept},
-        False: {order.price6 for order in sells_kept},
+        True: {order.price6 for order in buys_kept} | {p.price6 for p in in_flight if p.is_buy},
+        False: {order.price6 for order in sells_kept} | {p.price6 for p in in_flight if not p.is_buy},
     }
     remaining = remaining_before
 

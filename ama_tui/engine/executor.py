@@ -18,7 +18,10 @@ Every placement is checked against a top of book read again immediately before i
 read per burst of placements, shared by the wallets sending at that moment): when the other side
 has come within `guard6` of the price (the move expected over one round trip), or the top cannot
 be read, that placement and the wallet's remaining ones are skipped, with the tops at decision and
-now, as a SKIP.
+now, as a SKIP. A cancel the venue answered `pending` leaves its order resting until it is mined,
+so the side's room it was to free (`WalletPlan.room`) is not used this turn: that many of the
+side's placements wait for a later cycle (SKIP `CANCEL_PENDING`), and the side never holds more
+than its target on chain, whichever is mined first.
 """
 
 from __future__ import annotations
@@ -121,6 +124,7 @@ class WalletTurn:
         self._ended = False
         self._lock = threading.Lock()
         self.session_id = wallet.session.session_id if wallet.session else None
+        self._cancels_pending = {True: 0, False: 0}
 
     def over(self) -> bool:
         """The turn has ended (a failure, or a stop request): send nothing more."""
@@ -229,9 +233,35 @@ class WalletTurn:
         )
         if ok:
             with self._lock:
-                self.wallet.cancelled_ids.add(cancel.order_id)
+                self.wallet.cancelled_ids[cancel.order_id] = self.clock()
                 self.out.cancelled += 1
+                if receipt is not None and receipt.pending:
+                    self._cancels_pending[cancel.is_buy] += 1
             self._done(ActionKind.CANCEL_ORDER, params, receipt.tx_hash if receipt else None)
+
+    def sendable(self) -> tuple[PlannedPlacement, ...]:
+        """The plan's placements that may go once its cancels have answered: on a side where a
+        cancel is still pending, the room it frees is not used yet (the rest is skipped, said once)."""
+        with self._lock:
+            waiting = dict(self._cancels_pending)
+        placements = self.plan.placements
+        if not any(waiting.values()):
+            return placements
+        left = {True: self.plan.room[0] - waiting[True], False: self.plan.room[1] - waiting[False]}
+        kept: list[PlannedPlacement] = []
+        for placement in placements:
+            if left[placement.is_buy] > 0:
+                left[placement.is_buy] -= 1
+                kept.append(placement)
+        held = len(placements) - len(kept)
+        if held:
+            self._skip(
+                "CANCEL_PENDING",
+                f"{held} placements wait for {sum(waiting.values())} cancels still being mined "
+                "(their orders rest until then; the side would hold more than its target)",
+                {"cancelsPending": sum(waiting.values()), "count": held},
+            )
+        return tuple(kept)
 
     def check(self, placements: Sequence[PlannedPlacement], now_top: BookTop | None) -> int:
         """How many of `placements` (in order) may go out against `now_top`, the top read again
@@ -304,14 +334,15 @@ def plan_steps(
         turn.cancel(cancel)
     if turn.dry_run:
         fresh_top = None
-    for index, placement in enumerate(plan.placements):
+    placements = turn.sendable()
+    for index, placement in enumerate(placements):
         if turn.over():
             break
         yield
         if turn.over():
             break
         now_top = fresh_top() if fresh_top is not None else None
-        if fresh_top is not None and turn.check(plan.placements[index:], now_top) == 0:
+        if fresh_top is not None and turn.check(placements[index:], now_top) == 0:
             break
         turn.place(placement, now_top)
     return turn.out

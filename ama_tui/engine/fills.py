@@ -98,7 +98,7 @@ class FillLedger:
                     left18 += order.amount18
             elif still.amount18 < order.amount18:
                 left18 += order.amount18 - still.amount18
-        wallet.cancelled_ids.intersection_update(now_by_id)
+        wallet.cancelled_ids = {k: v for k, v in wallet.cancelled_ids.items() if k in now_by_id}
         filled = self._filled_since_read.pop(wallet.key, 0)
         wallet.unexplained18 = max(0, wallet.unexplained18 + left18 - filled)
         if wallet.unexplained18 == 0:

@@ -50,6 +50,7 @@ from ama_tui.store import MarketStore, WalletEntry
 from ama_tui.venues.base import (
     BookSnapshot,
     CancelOrder,
+    InFlightReader,
     MarketInfo,
     RateLimited,
     TopReader,
@@ -69,6 +70,9 @@ of them once the round of creations ends): each one's SESSION_INIT line, fsynced
 exists, is what a restart trusts (the later expiry wins), so a thousand wallets do not cost a
 thousand checkpoint rewrites."""
 TAKER_CONTEXT_KEEP: Final = 4096
+CANCEL_MINED_WITHIN_S: Final = 60.0
+"""An order whose cancel was answered this recently and still rests is taken as leaving (not
+cancelled again, yet counted where it rests); past this the cancel is taken as lost and resent."""
 """Placed orders whose decision tops are remembered, to explain a fill that ends up taker."""
 KILL_SWITCH_PREFIX: Final = "kill switch: "
 MARKET_CLOSED_PREFIX: Final = "market cannot trade: "
@@ -320,7 +324,12 @@ class Packer:
         else:
             orders = self.venue.open_orders(ob, addresses)
             available = self.venue.available_collateral(addresses)
+        if isinstance(self.venue, InFlightReader):  # settled by the open-orders read just made
+            flying = self.venue.placements_in_flight(ob, addresses)
+            for wallet in self.wallets:
+                wallet.in_flight = flying.get(wallet.address, ())
         # before the fills: a taker fill of an order seen mined only now is explained by its tops
+
         mined_lines, landed = self._pending.resolve(self.venue, ob, self.venue.clock.now(), self._line)
         for order_id, decided, sent in landed:
             self._taker_context[order_id] = tops_fields(decided, sent)
@@ -526,6 +535,12 @@ class Packer:
                 size_min18=sizes[0] if sizes else None,
                 size_max18=sizes[1] if sizes else None,
                 floor_ticks=self._safety.floor_ticks,
+                in_flight=wallet.in_flight,
+                cancelling=[
+                    order_id
+                    for order_id, at in wallet.cancelled_ids.items()
+                    if now_s - at < CANCEL_MINED_WITHIN_S
+                ],
             )
             if plan.placements and now_s < wallet.trade_retry_at:
                 wait = wallet.trade_retry_at - now_s

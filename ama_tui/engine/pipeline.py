@@ -3,7 +3,8 @@ the fleet (`AdaptiveLimit`), instead of one trade per wallet at a time.
 
 Per wallet: its cancels go out together; once they have all answered, the top is read again (one
 read shared by the wallets bursting at that moment) and the placements that still keep their
-distance from it go out together. A wallet's plan is already budgeted against its cap and its
+distance from it go out together (less those that wait for a cancel answered `pending`, see
+`WalletTurn.sendable`). A wallet's plan is already budgeted against its cap and its
 target per side, so sending it at once can never exceed either; the venue's in-doubt guard keeps
 a placement that may still land from being sent twice. Nothing here waits on a slot while
 holding a worker that another wallet's next step needs: steps are chained by completion
@@ -60,7 +61,7 @@ def run_pipelined(
         future.add_done_callback(lambda _: after())
 
     def placements(turn: WalletTurn) -> None:
-        plan = turn.plan.placements
+        plan = turn.sendable()
         if not plan or turn.over():
             wallets_left.tick()
             return

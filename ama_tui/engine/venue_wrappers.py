@@ -8,6 +8,9 @@ from typing import Any
 
 from ama_tui.venues.base import Venue
 
+LOCAL = frozenset({"close", "advance", "audit", "placements_in_flight"})
+"""Methods that answer from the venue object's memory: no call is counted and no latency added."""
+
 
 class CountingVenue:
     """Counts every venue call (thread-safe); with `latency_s` each call first sleeps that long,
@@ -28,7 +31,7 @@ class CountingVenue:
 
     def __getattr__(self, name: str) -> Any:
         attribute = getattr(self._inner, name)
-        if not callable(attribute) or name.startswith("_") or name in {"close", "advance", "audit"}:
+        if not callable(attribute) or name.startswith("_") or name in LOCAL:
             return attribute
 
         def counted(*args: Any, **kwargs: Any) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ama_tui.core.market import OpenOrder
+from ama_tui.core.market import InFlightPlacement, OpenOrder
 from ama_tui.core.pnl import PositionBook
 from ama_tui.engine.sessions import SessionState
 from ama_tui.store import WalletEntry
@@ -34,8 +34,11 @@ class WalletRuntime:
     position_known: bool = False
     """True once the venue's position has seeded `position` (then fills keep it current)."""
     initial_equity6: int | None = None
-    cancelled_ids: set[int] = field(default_factory=set)
-    """Orders we cancelled, so their disappearance is not mistaken for a fill."""
+    cancelled_ids: dict[int, float] = field(default_factory=dict)
+    """Orders we cancelled (venue time the cancel was answered), so their disappearance is not
+    mistaken for a fill, and one still resting (its cancel not mined yet) is not cancelled again."""
+    in_flight: tuple[InFlightPlacement, ...] = ()
+    """Placements the venue sent that may still land (see `venues.base.InFlightReader`)."""
     unexplained18: int = 0
     """Volume that left our orders without a matching fill (reconciliation balance)."""
     unexplained_cycles: int = 0

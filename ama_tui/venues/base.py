@@ -16,7 +16,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
-from ama_tui.core.market import BookTop, OpenOrder
+from ama_tui.core.market import BookTop, InFlightPlacement, OpenOrder
 from ama_tui.core.models import MarketRef
 from ama_tui.core.units import price6
 from ama_tui.protocol.errors import ErrorCode
@@ -217,6 +217,9 @@ class TradeReceipt:
     order_id: int | None = None
     """The new order's id for a placement or a modify, when the venue tells it."""
     filled18: int | None = None
+    pending: bool = False
+    """Sent, not mined yet (the production route's default answer): a cancel answered so may
+    still leave its order resting for a few blocks."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -349,6 +352,18 @@ class PlacementResolver(Protocol):
 
 # ---------------------------------------------------------------------------------------------
 # The protocol
+
+
+@runtime_checkable
+class InFlightReader(Protocol):
+    """A venue whose placements can be sent before they are mined (or whose answer was lost): it
+    tells which may still land, as of its last open-orders read, so a plan counts them as held."""
+
+    def placements_in_flight(
+        self, order_book: str, traders: Sequence[str]
+    ) -> dict[str, tuple[InFlightPlacement, ...]]:
+        """For each trader as given: its placements that may still land (none: absent or empty)."""
+        ...
 
 
 @runtime_checkable

@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from ama_tui.core.market import OpenOrder
+from ama_tui.core.market import InFlightPlacement, OpenOrder
 from ama_tui.protocol.errors import ErrorCode
 from ama_tui.venues.base import RateLimited, TradeRejected, VenueError
 from ama_tui.venues.dexetra.api_errors import RelayRefused
@@ -48,6 +48,8 @@ class _Doubt:
     """The transaction of a `pending` answer, watched until it is mined."""
     held: bool = False
     """The last read saw the node hold `tx_hash` as pending: the window does not end the doubt."""
+    amount18: int = 0
+    """The placement's size (what it reserves once it lands)."""
 
 
 def outcome_unknown(error: VenueError) -> bool:
@@ -84,12 +86,25 @@ class InDoubtPlacements:
         *,
         answered: bool,
         tx_hash: str | None = None,
+        amount18: int = 0,
     ) -> None:
         """A placement whose outcome is unknown; with `tx_hash`, one the relay sent (`pending`)."""
         window = self.window_s if tx_hash is not None or not answered else self.answered_window_s
         key = (order_book.lower(), trader.lower(), is_buy, price6)
+        tx = tx_hash.lower() if tx_hash else None
         with self._lock:
-            self._pending[key] = _Doubt(self._monotonic() + window, tx_hash.lower() if tx_hash else None)
+            self._pending[key] = _Doubt(self._monotonic() + window, tx, amount18=amount18)
+
+    def placements(self, order_book: str, traders: Sequence[str]) -> dict[str, tuple[InFlightPlacement, ...]]:
+        """Each trader's placements on this book that may still land, keyed as given."""
+        book = order_book.lower()
+        now = self._monotonic()
+        by_trader: dict[str, list[InFlightPlacement]] = {}
+        with self._lock:
+            for (key_book, trader, is_buy, price6), doubt in self._pending.items():
+                if key_book == book and (doubt.held or now < doubt.until):
+                    by_trader.setdefault(trader, []).append(InFlightPlacement(is_buy, price6, doubt.amount18))
+        return {given: tuple(by_trader.get(given.lower(), ())) for given in traders}
 
     def check(self, order_book: str, trader: str, is_buy: bool, price6: int) -> None:
         """Raise when an earlier placement at this side and price may still land."""

@@ -33,7 +33,7 @@ from typing import Any, Final
 import httpx
 
 from ama_tui.core.margin import estimate_margin6
-from ama_tui.core.market import BookTop, OpenOrder
+from ama_tui.core.market import BookTop, InFlightPlacement, OpenOrder
 from ama_tui.protocol.accounts import checksum
 from ama_tui.protocol.errors import ErrorCode
 from ama_tui.protocol.methods import BYTES32_HEX
@@ -331,6 +331,14 @@ class DexetraVenue:
             )
         return {given: read.orders[address] for given, address in pairs}
 
+    def placements_in_flight(
+        self, order_book: str, traders: Sequence[str]
+    ) -> dict[str, tuple[InFlightPlacement, ...]]:
+        """Placements sent (answered `pending`) or whose answer was lost, not yet seen on the book
+        nor mined, as of the last open-orders read (which settles them against the same block)."""
+        info, _ = self._market(order_book)
+        return self._in_doubt.placements(info.order_book, traders)
+
     def available_collateral(self, traders: Sequence[str]) -> dict[str, int]:
         pairs = trader_addresses(traders)
         unique = _unique_addresses(pairs)
@@ -431,7 +439,12 @@ class DexetraVenue:
         except VenueError as exc:
             if placing is not None and outcome_unknown(exc):
                 self._in_doubt.note(
-                    info.order_book, trader, placing.is_buy, placing.price6, answered=answered(exc)
+                    info.order_book,
+                    trader,
+                    placing.is_buy,
+                    placing.price6,
+                    answered=answered(exc),
+                    amount18=placing.amount18,
                 )
             if placing is not None and isinstance(exc, TradeRejected):
                 _explain_shortfall(exc, placing, static.margin_bps)
@@ -439,7 +452,8 @@ class DexetraVenue:
         finally:
             self._coalescer.invalidate()  # a read racing the trade may have cached the old values
         if isinstance(request, CancelOrder):
-            return TradeReceipt(answer.txHash, request.order_id, answer.filledAmount)
+            pending = bool(answer.pending)  # the order rests until the cancel is mined
+            return TradeReceipt(answer.txHash, request.order_id, answer.filledAmount, pending=pending)
         if not isinstance(request, PlaceLimit | ModifyOrder):  # a market order rests nowhere
             return TradeReceipt(answer.txHash, None, answer.filledAmount)
         if answer.orderId is not None:  # older relays say it
@@ -450,7 +464,9 @@ class DexetraVenue:
             # id is learned then (`placement_outcomes`), never waited for here
             if placing is not None:
                 book, side, price = info.order_book, placing.is_buy, placing.price6
-                self._in_doubt.note(book, trader, side, price, answered=True, tx_hash=answer.txHash)
+                self._in_doubt.note(
+                    book, trader, side, price, answered=True, tx_hash=answer.txHash, amount18=placing.amount18
+                )
             return TradeReceipt(tx_hash=answer.txHash, order_id=None, filled18=answer.filledAmount)
         order_id = self._order_from_receipt(answer, info.order_book, trader)
         return TradeReceipt(tx_hash=answer.txHash, order_id=order_id, filled18=answer.filledAmount)

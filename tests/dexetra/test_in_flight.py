@@ -1,0 +1,60 @@
+"""What the production venue says may still land: placements answered `pending` or whose answer
+was lost are reported in flight (with their size, so a plan counts their margin) until the book
+shows them or the doubt ends; a cancel answered `pending` says so on its receipt."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+
+from ama_tui.core.market import InFlightPlacement
+from ama_tui.venues.base import CancelOrder, InFlightReader, PlaceLimit, VenueUnavailable
+
+from .fakes import ALICE, BOOK, FakeApp, make_venue, order_words
+
+TRADE = "/api/gasless/trade"
+SESSION = "0x" + "42" * 32
+PENDING = {"txHash": "0x" + "33" * 32, "pending": True}
+
+
+def test_a_pending_placement_is_in_flight_until_the_book_shows_it() -> None:
+    app = FakeApp(routes={TRADE: lambda request: httpx.Response(200, json=PENDING)})
+    venue, chain, _ = make_venue(app=app)
+    assert isinstance(venue, InFlightReader)
+    receipt = venue.submit(BOOK, SESSION, PlaceLimit(ALICE, 2_999_510_000, 3 * 10**16, True))
+    assert receipt.order_id is None
+    assert venue.placements_in_flight(BOOK, [ALICE]) == {
+        ALICE: (InFlightPlacement(True, 2_999_510_000, 3 * 10**16),)
+    }
+    assert venue.placements_in_flight(BOOK, [ALICE.lower()])[ALICE.lower()] != ()  # any spelling
+    chain.user_orders[ALICE] = [9]
+    chain.orders[9] = order_words(9, ALICE, 2_999_510_000, 3 * 10**16, True)
+    venue.open_orders(BOOK, [ALICE])
+    assert venue.placements_in_flight(BOOK, [ALICE]) == {ALICE: ()}
+
+
+def test_a_placement_whose_answer_was_lost_is_in_flight_for_its_window() -> None:
+    def trade(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("the relay is still mining")
+
+    venue, _, _ = make_venue(app=FakeApp(routes={TRADE: trade}), in_doubt_window_s=0.2)
+    with pytest.raises(VenueUnavailable):
+        venue.submit(BOOK, SESSION, PlaceLimit(ALICE, 2_999_500_000, 10**16, False))
+    assert venue.placements_in_flight(BOOK, [ALICE])[ALICE] == (
+        InFlightPlacement(False, 2_999_500_000, 10**16),
+    )
+    time.sleep(0.25)
+    assert venue.placements_in_flight(BOOK, [ALICE])[ALICE] == ()
+
+
+@pytest.mark.parametrize(
+    ("answer", "pending"),
+    [(PENDING, True), ({"txHash": "0x" + "44" * 32, "blockNumber": 7, "mined": True}, False)],
+)
+def test_a_cancel_receipt_says_whether_it_is_mined(answer: dict[str, object], pending: bool) -> None:
+    app = FakeApp(routes={TRADE: lambda request: httpx.Response(200, json=answer)})
+    venue, _, _ = make_venue(app=app)
+    receipt = venue.submit(BOOK, SESSION, CancelOrder(ALICE, 9))
+    assert receipt.pending is pending and receipt.order_id == 9
