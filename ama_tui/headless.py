@@ -24,7 +24,7 @@ from ama_tui.engine.run_setup import ResumeError, StartMode, prepare_run
 from ama_tui.engine.snapshot import EngineSnapshot, relay_text
 from ama_tui.engine.venue_state import VenueStateError, attach_venue_state
 from ama_tui.store import StateStore, StoreError
-from ama_tui.venues.base import VenueError, VenueKind
+from ama_tui.venues.base import StartWarmer, VenueError, VenueKind
 from ama_tui.wiring import SetupError, VenueChoice, find_market, load_fleet, open_venue
 
 EXIT_KILL_SWITCH = 4
@@ -95,17 +95,22 @@ def run_headless(
         return 2
     try:
         overrides = parse_assignments(list(args.set))
-        setup = open_venue(args.venue, seed=args.seed, preset=args.preset, virtual_time=args.virtual_time)
+        setup = open_venue(
+            args.venue, seed=args.seed, preset=args.preset, virtual_time=args.virtual_time, probe=False
+        )
     except (SetupError, ParamsError) as exc:
         print(f"ama-tui: {exc}", file=err)
         return 2
     venue = setup.venue
+    if isinstance(venue, StartWarmer):
+        venue.warm_start()  # the sessions' first read, while the market is looked up
     print(f"venue: {setup.description}", file=err, flush=True)
     try:
         wallets, warnings = load_fleet(setup.kind, csv=args.csv, count=args.wallets, seed=args.seed)
         for warning in warnings:
             print(f"warning: {warning}", file=err)
-        row, info = find_market(venue, args.market)
+        app_url = setup.settings.app_url if setup.settings is not None else None
+        row, info = find_market(venue, args.market, app_url=app_url)
         store = StateStore(args.state_dir).market(info.chain_id, info.order_book)
         with store:
             start = prepare_run(

@@ -93,19 +93,29 @@ class LatencyProxy:
         self._http.close()
 
 
-def _held(stack: DevnetStack, traders: list[str]) -> dict[str, tuple[int, int]]:
-    book = order_book_contract(client(stack.rpc_url), stack.deployment, "ETH-USD")
-    out = {}
-    for trader in traders:
-        buys = sells = 0
-        for order_id in book.functions.getUserOrders(trader).call():
-            order = book.functions.getOrder(order_id).call()
-            if int(str(order[1]), 16) == 0:
-                continue
-            buys += bool(order[4])
-            sells += not order[4]
-        out[trader] = (buys, sells)
-    return out
+class BookWatcher:
+    """Counts every wallet's resting orders per side in one batched chain read (the venue's
+    Multicall reader): polling with one web3 call per order would take the GIL from the relay
+    running in this process and slow what is measured."""
+
+    def __init__(self, stack: DevnetStack) -> None:
+        from ama_tui.settings import LiveSettings
+        from ama_tui.venues.base import VenueKind
+        from ama_tui.venues.dexetra import DexetraVenue
+
+        deployment = stack.deployment
+        settings = LiveSettings(stack.rpc_url, deployment.registry, deployment.chain_id, stack.app_url)
+        self._venue = DexetraVenue(settings, kind=VenueKind.DEVNET)
+        self._book = deployment.market("ETH-USD").order_book
+
+    def held(self, traders: list[str]) -> dict[str, tuple[int, int]]:
+        orders = self._venue.open_orders(self._book, traders)
+        return {
+            t: (sum(o.is_buy for o in held), sum(not o.is_buy for o in held)) for t, held in orders.items()
+        }
+
+    def close(self) -> None:
+        self._venue.close()
 
 
 def _sessions(stack: DevnetStack, traders: list[str], before: dict[str, int]) -> int:
@@ -113,7 +123,9 @@ def _sessions(stack: DevnetStack, traders: list[str], before: dict[str, int]) ->
     return sum(int(registry.functions.metaNonce(t).call()) > before[t] for t in traders)
 
 
-def one_run(stack: DevnetStack, proxy: LatencyProxy, per_side: int, pipelined: bool) -> tuple[float, float]:
+def one_run(
+    stack: DevnetStack, proxy: LatencyProxy, watcher: BookWatcher, per_side: int, pipelined: bool
+) -> tuple[float, float]:
     """(launch to the last session on chain, launch to full pack) for a fresh run."""
     traders = [w.address for w in stack.wallets.wallets]
     registry = registry_contract(client(stack.rpc_url), stack.deployment)
@@ -144,11 +156,11 @@ def one_run(stack: DevnetStack, proxy: LatencyProxy, per_side: int, pipelined: b
                 now = time.monotonic() - started
                 if sessions_s != sessions_s and _sessions(stack, traders, nonces) == len(traders):
                     sessions_s = now
-                held = _held(stack, traders)
+                held = watcher.held(traders)
                 if all(b >= per_side and s >= per_side for b, s in held.values()):
                     packed_s = time.monotonic() - started
                     break
-                time.sleep(0.2)
+                time.sleep(0.1)
         finally:
             process.send_signal(signal.SIGINT)
             try:
@@ -195,10 +207,11 @@ def main() -> None:
         with DevnetStack(wallets=wallets, takers=args.takers > 0, taker_interval=1.0) as stack:
             time.sleep(args.takers)
             proxy = LatencyProxy(stack.app_url, args.latency_s)
+            watcher = BookWatcher(stack)
             try:
                 results = {}
                 for pipelined in (True, False):
-                    runs = [one_run(stack, proxy, per_side, pipelined) for _ in range(args.repeat)]
+                    runs = [one_run(stack, proxy, watcher, per_side, pipelined) for _ in range(args.repeat)]
                     sessions = statistics.median(r[0] for r in runs)
                     packed = statistics.median(r[1] for r in runs)
                     results[pipelined] = packed
@@ -209,6 +222,7 @@ def main() -> None:
                     )
                 print(f"{fleet:>7} {'ratio (one/pipelined)':>22} {results[False] / results[True]:>30.1f}x")
             finally:
+                watcher.close()
                 proxy.close()
 
 

@@ -79,8 +79,12 @@ MARKET_CLOSED_PREFIX: Final = "market cannot trade: "
 MAX_IN_FLIGHT_CAP: Final = 256
 
 
-def fleet_limit(wallets: int) -> int:
-    """The starting limit for a fleet: a trade per wallet, at least 8, at most 64 (it grows)."""
+def fleet_limit(wallets: int, orders_per_side: int = 0, *, pipelined: bool = False) -> int:
+    """The starting limit for a fleet (it adapts from there): pipelined, the first cycle's whole
+    pack at once (every wallet's orders on both sides, MAX_IN_FLIGHT_CAP at most); one trade per
+    wallet at a time, a trade per wallet (64 at most). 8 at the least."""
+    if pipelined:
+        return max(8, min(MAX_IN_FLIGHT_CAP, wallets * 2 * orders_per_side))
     return max(8, min(64, wallets))
 
 
@@ -191,7 +195,9 @@ class Packer:
         ]
         self._rng = random.Random(self.options.seed)
         asked = self.options.max_in_flight
-        start_limit = 1 if self.options.sequential else asked or fleet_limit(len(wallets))
+        per_side = params.current().packer.orders_per_side
+        sized = fleet_limit(len(wallets), per_side, pipelined=self.options.pipeline)
+        start_limit = 1 if self.options.sequential else asked or sized
         self._pipelined = start_limit > 1 and self.options.pipeline
         self._limit = AdaptiveLimit(
             start_limit,
@@ -392,7 +398,7 @@ class Packer:
         if book is not None:
             self._book = book
             ours = [order for held in orders.values() for order in held]
-            self._safety.update(book, ours, float(view.packer.safety_sigmas), self._stop)
+            self._safety.update(book, ours, float(view.packer.safety_sigmas))
             self._absorb(orders, available, book)
             if self.params.paused:
                 self._state = EngineState.PAUSED

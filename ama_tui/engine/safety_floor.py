@@ -4,10 +4,12 @@ liquidity (`safetySigmas x sigma x sqrt(latency)`, `core.pricing.safety_floor_ti
 
 Updated once a cycle from the market's mid as the cycle reads it — the book without our own quotes,
 which would otherwise hold the mid still — and the latency of its own trades. Until the market has
-been seen to move, the first cycle watches it (WARM_UP_MAX_S at most: a few quiet seconds are not
-taken for a still market; the watch starts while the run's sessions are being opened) — unless
-the book's recent public trades already show it moving; until its moves cover a minute, the
-measured volatility is doubled.
+been seen to move (MIN_MOVES over MIN_SPAN_S, or its recent public trades show it), nothing is
+waited for: the floor assumes a volatility far above any ordinary market's (PRIOR_SIGMA_REL of the
+mid per square-root second), so the first orders go out at once, wide, and come in as soon as the
+moves are measured (sampling starts while the run's sessions are being opened). A market that has
+not moved once in MIN_SPAN_S is still: its floor is what its trades say. Until the moves cover a
+minute, the measured volatility is doubled.
 The floor rises at once and falls only once the measure is clearly lower (below FLOOR_STEP_DOWN of
 it), in one step: a floor that crept down a little every cycle would slide the band under the
 orders and have them replaced cycle after cycle.
@@ -38,7 +40,12 @@ from ama_tui.venues.base import BookSnapshot, Clock, VenueError
 FLOOR_STEP_DOWN: Final = 0.7
 PLAN_HEADROOM: Final = 1.5
 WARM_UP_MAX_S: Final = 15.0
+"""Past this much watching, a market with a move or two is measured, however few."""
 WARM_UP_SPACING_S: Final = 0.5
+PRIOR_SIGMA_REL: Final = 0.008
+"""The volatility assumed (relative to the mid, per square-root second) while the market's is not
+measured yet: some 60 times an ordinary day of ETH's and above the sim's CHAOTIC preset's (~0.006),
+so a first order sent before anything is known keeps off a move of that size."""
 MIN_MOVES: Final = 3
 MIN_SPAN_S: Final = 8.0
 """The mid must have changed MIN_MOVES times over MIN_SPAN_S before its volatility means anything:
@@ -85,6 +92,8 @@ class SafetyFloor:
         self.guard_ticks = 0
         """The move expected over one round trip (smoothed): what the other side must stay off a
         price when it is sent."""
+        self.on_prior = False
+        """The floor is the prior's (the market's moves are not measured yet)."""
         self.fresh_top = FreshTop(read_top, max_age_s=top_max_age_s)
 
     def sample(self, book: BookSnapshot, ours: Iterable[OpenOrder]) -> None:
@@ -96,16 +105,18 @@ class SafetyFloor:
         span = self.volatility.span_s()
         return (self.volatility.moves() >= MIN_MOVES and span >= MIN_SPAN_S) or span >= COLD_START_S
 
-    def update(
-        self, book: BookSnapshot, ours: Iterable[OpenOrder], sigmas: float, stop: threading.Event
-    ) -> None:
+    def measured(self, book: BookSnapshot) -> bool:
+        """Are the market's moves known well enough to size the floor on (or is it still)?"""
+        if self._known() or tape_tells(book):
+            return True
+        span = self.volatility.span_s()
+        return span >= WARM_UP_MAX_S or (span >= MIN_SPAN_S and self.volatility.moves() == 0)
+
+    def update(self, book: BookSnapshot, ours: Iterable[OpenOrder], sigmas: float) -> None:
         """The floor for this cycle, from the cycle's book and our open orders (to leave them out of
-        the mid); the market is watched for a moment first while its moves are unknown and latency
-        is to be feared."""
+        the mid); while the market's moves are not measured yet, from the prior."""
         mine = tuple(ours)
         self.sample(book, mine)
-        if not self._known() and not tape_tells(book) and self.latency.estimate_s() > 0:
-            self._warm_up(mine, stop)
         # the larger of two measures: the mids' and the recent trades' (which bounce between bid
         # and ask): erring wide is erring safe
         measures = [
@@ -114,10 +125,17 @@ class SafetyFloor:
         self.sigma6 = max(measures) if measures else None
         if self.sigma6 is not None and self.volatility.span_s() < COLD_START_S:
             self.sigma6 *= COLD_START_FACTOR
+        prior = not self.measured(book)
+        if prior:
+            mid6 = outside_top(book, mine).mid6 or book.top.mark6
+            self.sigma6 = max(self.sigma6 or 0.0, PRIOR_SIGMA_REL * mid6) or None
         floor = safety_floor_ticks(self.sigma6, self.latency.estimate_s(), sigmas, self._tick6)
         cold = self.volatility.span_s() < COLD_START_S
-        if floor > self.guard_ticks or (not cold and floor < self.guard_ticks * FLOOR_STEP_DOWN):
+        if prior or self.on_prior:
+            self.guard_ticks = floor  # the prior is no measure: the first measure replaces it
+        elif floor > self.guard_ticks or (not cold and floor < self.guard_ticks * FLOOR_STEP_DOWN):
             self.guard_ticks = floor  # (in the first minute it only rises)
+        self.on_prior = prior
         self.floor_ticks = math.ceil(self.guard_ticks * PLAN_HEADROOM)
 
     def guard6(self, min_distance_ticks: int, max_distance_ticks: int) -> int:
@@ -125,24 +143,9 @@ class SafetyFloor:
         low, _ = distance_band(min_distance_ticks, max_distance_ticks, self.floor_ticks)
         return max(buffer_ticks(low), self.guard_ticks) * self._tick6
 
-    def _warm_up(self, ours: tuple[OpenOrder, ...], stop: threading.Event) -> None:
-        """Read the book every WARM_UP_SPACING_S until the mid has moved MIN_MOVES times over
-        MIN_SPAN_S (watching WARM_UP_MAX_S at most, counted from the first sample, which `prewarm`
-        may have taken while the sessions were being opened). A market that has not moved by then
-        is slow, not safe: the floor keeps what the trades say, doubled."""
-        while self.volatility.span_s() < WARM_UP_MAX_S and not self._known():
-            if self.volatility.span_s() >= MIN_SPAN_S and self.volatility.moves() == 0:
-                return  # not a move in MIN_SPAN_S: a still market (its floor stays what trades say)
-            if self._clock.wait(stop, WARM_UP_SPACING_S):
-                return
-            try:
-                self.sample(self._read_book(), ours)
-            except VenueError:
-                return
-
     def prewarm(self, done: threading.Event, read_ours: Callable[[], Iterable[OpenOrder]]) -> None:
-        """Watch the market until `done` is set (the run's sessions are open): the first cycle's
-        warm-up then starts with what was seen meanwhile. Our resting orders (a resumed run's),
+        """Watch the market until `done` is set (the run's sessions are open): the first cycle
+        then starts with what was seen meanwhile. Our resting orders (a resumed run's),
         read once — nothing of ours is placed before the sessions are open — are left out of the
         mid, which they would otherwise hold still."""
         try:

@@ -367,6 +367,14 @@ class InFlightReader(Protocol):
 
 
 @runtime_checkable
+class StartWarmer(Protocol):
+    """A venue that can begin, in the background, the reads a run needs first (so they overlap
+    the market look-up instead of following it)."""
+
+    def warm_start(self) -> None: ...
+
+
+@runtime_checkable
 class Venue(Protocol):
     kind: VenueKind
     clock: Clock

@@ -378,6 +378,31 @@ def test_relayer_root_and_nonce() -> None:
     assert sent.url.params["trader"] == ALICE
 
 
+def test_the_relayer_set_read_early_is_used_once() -> None:
+    venue, _, app = make_venue()
+    venue.warm_start()
+    venue.warm_start()  # one read in flight at a time
+    assert venue.relayer_set_root() == "0x" + "ab" * 32
+    assert venue.relayer_set_root() == "0x" + "ab" * 32  # a later session reads afresh
+    reads = [r for r in app.seen if r.url.path == "/api/gasless/session/relayer-set"]
+    assert len(reads) == 2
+
+
+def test_a_failed_early_read_of_the_relayer_set_is_read_again() -> None:
+    calls: list[int] = []
+
+    def relayer_set(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        if len(calls) == 1:
+            return httpx.Response(503, json={"error": "circuit open"})
+        return httpx.Response(200, json={"relayerAddresses": [], "relayerSetRoot": "0x" + "cd" * 32})
+
+    venue, _, _ = make_venue(app=FakeApp(routes={"/api/gasless/session/relayer-set": relayer_set}))
+    venue.warm_start()
+    assert venue.relayer_set_root() == "0x" + "cd" * 32
+    assert len(calls) == 2
+
+
 def test_bad_nonce_answer_is_named() -> None:
     app = FakeApp(routes={"/api/gasless/session/nonce": json_response(200, {"nonce": "1.5"})})
     venue, _, _ = make_venue(app=app)

@@ -202,6 +202,23 @@ def test_open_venue_says_what_is_wrong(
         open_venue(VenueChoice.DEXETRA, env_dir=tmp_path)
 
 
+def test_a_headless_run_names_an_unreachable_web_app(
+    stack: DevnetStack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run skips the venue's probe (its market look-up asks the web app first) and says the
+    same thing."""
+    for key, value in {**stack.env(), "APP_URL": "http://127.0.0.1:9"}.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.chdir(tmp_path)
+    err = StringIO()
+    args = HeadlessArgs(
+        market="ETH-USD", venue=VenueChoice.DEXETRA, csv=stack.wallets_csv, state_dir=tmp_path / "s", cycles=1
+    )
+    assert run_headless(args, out=StringIO(), err=err) == 2
+    assert "cannot use the exchange's web app at http://127.0.0.1:9" in err.getvalue()
+    assert "Traceback" not in err.getvalue()
+
+
 def test_open_venue_auto_picks_dexetra_on_the_devnet(
     stack: DevnetStack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

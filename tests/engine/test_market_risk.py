@@ -126,22 +126,21 @@ def _walk(floor: SafetyFloor, start: float, step6: int, seconds: int) -> None:
 
 def test_the_floor_is_doubled_until_a_minute_of_mids_rises_at_once_and_falls_in_clear_steps() -> None:
     floor = _floor()
-    stop = threading.Event()
     _walk(floor, 0.0, 100_000, 10)  # 0.10 a second: sigma 100_000 price6 per sqrt(s)
     book = BookSnapshot(BookTop(0, 0))
-    floor.update(book, (), 4.0, stop)
+    floor.update(book, (), 4.0)
     cold = floor.guard_ticks
     assert cold == math.ceil(COLD_START_FACTOR * 4 * floor.volatility.sigma6() / 10_000)  # type: ignore[operator]
     assert floor.floor_ticks == math.ceil(cold * PLAN_HEADROOM)
     _walk(floor, 10.0, 100_000, int(COLD_START_S) + 5)
-    floor.update(book, (), 4.0, stop)
+    floor.update(book, (), 4.0)
     warm = math.ceil(4 * floor.volatility.sigma6() / 10_000)  # type: ignore[operator]
     assert warm < cold * FLOOR_STEP_DOWN and floor.guard_ticks == warm  # clearly lower: one step down
     _walk(floor, 75.0, 80_000, 4)  # a little calmer: within the step, the floor stays
-    floor.update(book, (), 4.0, stop)
+    floor.update(book, (), 4.0)
     assert floor.guard_ticks == warm
     _walk(floor, 80.0, 2_000_000, 5)  # a burst
-    floor.update(book, (), 4.0, stop)
+    floor.update(book, (), 4.0)
     assert floor.guard_ticks > cold  # rises at once
     assert floor.guard6(10, 120) == floor.guard_ticks * 10_000
 
@@ -165,3 +164,45 @@ def test_a_tape_that_shows_the_market_moving_spares_the_watch() -> None:
     assert not tape_tells(book(moving[:3]))  # two moves over 6 s: not enough to go on
     assert not tape_tells(book([(t, 3_000_000_000) for t, _ in moving]))  # trades, no moves
     assert not tape_tells(book([]))
+
+
+def _two_sided(mid6: int) -> BookSnapshot:
+    return BookSnapshot(BookTop(mid6 - 500_000, mid6 + 500_000))
+
+
+def test_an_unmeasured_market_is_quoted_wide_at_once_and_tightened_once_measured() -> None:
+    from ama_tui.engine.safety_floor import PRIOR_SIGMA_REL
+
+    floor = _floor()
+    book = _two_sided(3_000_000_000)
+    floor.update(book, (), 4.0)  # nothing seen yet: no wait, the prior's floor
+    prior = math.ceil(4 * PRIOR_SIGMA_REL * 3_000_000_000 * 1.0 / 10_000)
+    assert floor.on_prior and floor.guard_ticks == prior
+    assert floor.floor_ticks == math.ceil(prior * PLAN_HEADROOM)
+    _walk(floor, 0.0, 100_000, 10)  # moves over 10 s: measured (doubled while cold)
+    floor.update(book, (), 4.0)
+    measured = math.ceil(COLD_START_FACTOR * 4 * floor.volatility.sigma6() / 10_000)  # type: ignore[operator]
+    assert not floor.on_prior and floor.guard_ticks == measured < prior  # in the first minute too
+
+
+def test_a_still_market_leaves_the_prior_after_a_quiet_span() -> None:
+    from ama_tui.engine.safety_floor import MIN_SPAN_S
+
+    floor = _floor()
+    for t in range(int(MIN_SPAN_S) + 1):
+        floor.volatility.add(float(t), 3_000_000_000)  # not one move
+    floor.update(_two_sided(3_000_000_000), (), 4.0)
+    assert not floor.on_prior and floor.guard_ticks == 0  # what its (absent) trades say
+
+
+def test_on_a_clock_that_is_not_realtime_nothing_moves_during_a_call() -> None:
+    floor = SafetyFloor(
+        read_top=lambda: BookTop(0, 0),
+        read_book=lambda: BookSnapshot(BookTop(0, 0)),
+        clock=_floor()._clock,
+        tick6=10_000,
+        latency_prior_s=0.0,
+        top_max_age_s=0.0,
+    )
+    floor.update(_two_sided(3_000_000_000), (), 4.0)
+    assert floor.guard_ticks == 0

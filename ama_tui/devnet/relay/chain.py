@@ -1,8 +1,8 @@
 """The relay's side of the chain: read views, and submit session transactions from its own keys.
 
 A trade is checked the way production's route checks it (the session, then the placement with
-an estimated fee; `trade_checks`), then run with `eth_call` and `eth_estimateGas` from the relayer
-that will send it: a revert there is answered with the route's code for its reason and nothing is
+an estimated fee; `trade_checks`), then run with `eth_estimateGas` from the relayer that will
+send it: a revert there is answered with the route's code for its reason and nothing is
 sent, so a bad request leaves the chain untouched. Then the relay signs and sends, and answers
 `{txHash, pending: true}` at once, or, when it waits for mining, `{txHash, blockNumber, mined}`
 (a mined revert: 500 `tx_reverted`). Each relayer key has a lock held from that pre-check until
@@ -402,8 +402,7 @@ class RelayChain:
         try:
             rpc = relayer.rpc
             data = calldata(relayer.address)
-            try:
-                rpc.call(to, data, sender=relayer.address)
+            try:  # the estimate runs the transaction: a revert comes back with its reason
                 gas = rpc.estimate_gas(to, data, sender=relayer.address)
             except RpcError as error:
                 if _out_of_funds(error.message):

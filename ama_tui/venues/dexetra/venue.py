@@ -27,7 +27,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from typing import Any, Final
 
 import httpx
@@ -152,6 +152,7 @@ class DexetraVenue:
         self._infos: dict[str, MarketInfo] = {}
         self._vault: str | None = None
         self._learned: OrderedDict[str, PlacementOutcome] = OrderedDict()
+        self._relayer_root: Future[str] | None = None
         self._closed = False
         try:
             if multicall is None:
@@ -396,7 +397,21 @@ class DexetraVenue:
     def session_domain(self) -> SessionDomain:
         return SessionDomain(chain_id=self.settings.chain_id, registry=self.settings.session_registry)
 
+    def warm_start(self) -> None:
+        """Start reading, in the background, what the run's first sessions need (the relayer
+        set): one relay round trip taken while the market is being looked up."""
+        with self._lock:
+            if self._relayer_root is None and not self._closed:
+                self._relayer_root = self._pool.submit(lambda: self._api.relayer_set().relayerSetRoot)
+
     def relayer_set_root(self) -> str:
+        """The relayer set's root; the one `warm_start` read, once (a later session reads afresh:
+        the set may change over a long run), or a new read if that one failed."""
+        with self._lock:
+            early, self._relayer_root = self._relayer_root, None
+        if early is not None:
+            with contextlib.suppress(VenueError, CancelledError):
+                return early.result()
         return self._api.relayer_set().relayerSetRoot
 
     def session_nonce(self, trader: str) -> int:
