@@ -70,6 +70,10 @@ of them once the round of creations ends): each one's SESSION_INIT line, fsynced
 exists, is what a restart trusts (the later expiry wins), so a thousand wallets do not cost a
 thousand checkpoint rewrites."""
 TAKER_CONTEXT_KEEP: Final = 4096
+WATCH_JOIN_S: Final = 5.0
+"""How long the first cycle waits for the market watch's read in flight (else it reads anew)."""
+FIRST_BOOK_MAX_AGE_S: Final = 1.5
+"""The oldest (from when its read began) the watch's book may be for the first cycle to use it."""
 CANCEL_MINED_WITHIN_S: Final = 60.0
 """An order whose cancel was answered this recently and still rests is taken as leaving (not
 cancelled again, yet counted where it rests); past this the cancel is taken as lost and resent."""
@@ -238,6 +242,8 @@ class Packer:
         self._skips = SkipLog(self.context)
         self._taker_context: dict[int, dict[str, str]] = {}
         self._pending = PendingPlacements()
+        self._watcher: threading.Thread | None = None
+        """The market watch run while the sessions are opened (its last book may start cycle 1)."""
         """Placements answered `pending` (no order id yet), until a read says what became of them."""
         self._persist_lock = threading.RLock()
         self._sessions = SessionKeeper(
@@ -316,9 +322,19 @@ class Packer:
     # ------------------------------------------------------------------------------------
     # reads
 
+    def _first_book(self) -> BookSnapshot | None:
+        """The book the market watch read while the sessions were opened (it ends its read in
+        flight first), if that read is recent: one relay round trip less before the first
+        placements (each is checked against the top read again just before it is sent)."""
+        watcher, self._watcher = self._watcher, None
+        if watcher is None:
+            return None
+        watcher.join(WATCH_JOIN_S)
+        return None if watcher.is_alive() else self._safety.watched_book(FIRST_BOOK_MAX_AGE_S)
+
     def _read(self) -> tuple[BookSnapshot, dict[str, tuple[OpenOrder, ...]], dict[str, int]]:
         ob = self.market.order_book
-        book = self.venue.book(ob, self.options.depth_levels)
+        book = self._first_book() or self.venue.book(ob, self.options.depth_levels)
         addresses = self.addresses
         if self.options.sequential:
             orders: dict[str, tuple[OpenOrder, ...]] = {}
@@ -1000,6 +1016,7 @@ class Packer:
             target=self._safety.prewarm, args=(done, ours), name="packer-prewarm", daemon=True
         )
         watcher.start()
+        self._watcher = watcher
         try:
             return self.ensure_sessions(progress)
         finally:

@@ -94,12 +94,26 @@ class SafetyFloor:
         price when it is sent."""
         self.on_prior = False
         """The floor is the prior's (the market's moves are not measured yet)."""
+        self._sampled: BookSnapshot | None = None
+        self._latest: tuple[float, BookSnapshot] | None = None
+        """(when its read began, the book) of the watch's last read."""
         self.fresh_top = FreshTop(read_top, max_age_s=top_max_age_s)
 
     def sample(self, book: BookSnapshot, ours: Iterable[OpenOrder]) -> None:
+        if book is self._sampled:
+            return  # the watch's last read, handed to the first cycle: sampled already
+        self._sampled = book
         mid = outside_top(book, ours).mid6
         if mid > 0:
             self.volatility.add(self._clock.now(), mid)
+
+    def watched_book(self, max_age_s: float) -> BookSnapshot | None:
+        """The book the watch (`prewarm`) read last, once, if that read began at most `max_age_s`
+        ago: the first cycle plans on it rather than wait a round trip for the same."""
+        latest, self._latest = self._latest, None
+        if latest is None or self._clock.now() - latest[0] > max_age_s:
+            return None
+        return latest[1]
 
     def _known(self) -> bool:
         span = self.volatility.span_s()
@@ -153,9 +167,12 @@ class SafetyFloor:
         except VenueError:
             return
         while not done.is_set() and not self._known():
+            began = self._clock.now()
             try:
-                self.sample(self._read_book(), ours)
+                book = self._read_book()
             except VenueError:
                 return
+            self.sample(book, ours)
+            self._latest = (began, book)
             if self._clock.wait(done, WARM_UP_SPACING_S):
                 return

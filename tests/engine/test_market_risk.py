@@ -206,3 +206,52 @@ def test_on_a_clock_that_is_not_realtime_nothing_moves_during_a_call() -> None:
     )
     floor.update(_two_sided(3_000_000_000), (), 4.0)
     assert floor.guard_ticks == 0
+
+
+def test_the_watchs_last_book_starts_the_first_cycle_once_and_only_while_recent() -> None:
+    clock_now = [0.0]
+    done = threading.Event()
+    reads: list[BookSnapshot] = []
+
+    def read_book() -> BookSnapshot:
+        clock_now[0] += 1.0  # a read takes a second
+        reads.append(_two_sided(3_000_000_000 + len(reads) * 100_000))
+        if len(reads) == 2:
+            done.set()  # the sessions are open while the second read is in flight
+        return reads[-1]
+
+    class Clock:
+        def now(self) -> float:
+            return clock_now[0]
+
+        def wait(self, stop: threading.Event, seconds: float) -> bool:
+            clock_now[0] += seconds
+            return stop.is_set()
+
+    floor = SafetyFloor(
+        read_top=lambda: BookTop(0, 0),
+        read_book=read_book,
+        clock=Clock(),
+        tick6=10_000,
+        latency_prior_s=1.0,
+        top_max_age_s=0.0,
+    )
+    floor.prewarm(done, lambda: ())
+    assert len(reads) == 2 and floor.volatility.moves() == 1
+    assert floor.watched_book(1.5) is reads[-1]  # began 1 s ago
+    assert floor.watched_book(1.5) is None  # once
+    floor.update(reads[-1], (), 4.0)
+    assert floor.volatility.moves() == 1  # not sampled twice
+    stale = SafetyFloor(
+        read_top=lambda: BookTop(0, 0),
+        read_book=read_book,
+        clock=Clock(),
+        tick6=10_000,
+        latency_prior_s=1.0,
+        top_max_age_s=0.0,
+    )
+    done.clear()
+    reads.clear()
+    stale.prewarm(done, lambda: ())
+    clock_now[0] += 2.0  # the sessions took two more seconds
+    assert stale.watched_book(1.5) is None
