@@ -228,28 +228,24 @@ def test_the_watchs_last_book_starts_the_first_cycle_once_and_only_while_recent(
             clock_now[0] += seconds
             return stop.is_set()
 
-    floor = SafetyFloor(
-        read_top=lambda: BookTop(0, 0),
-        read_book=read_book,
-        clock=Clock(),
-        tick6=10_000,
-        latency_prior_s=1.0,
-        top_max_age_s=0.0,
-    )
+    def watch() -> SafetyFloor:
+        return SafetyFloor(
+            read_top=lambda: BookTop(0, 0),
+            read_book=read_book,
+            clock=Clock(),
+            tick6=10_000,
+            latency_prior_s=1.0,
+            top_max_age_s=0.0,
+        )
+
+    floor = watch()
     floor.prewarm(done, lambda: ())
     assert len(reads) == 2 and floor.volatility.moves() == 1
     assert floor.watched_book(1.5) is reads[-1]  # began 1 s ago
     assert floor.watched_book(1.5) is None  # once
     floor.update(reads[-1], (), 4.0)
     assert floor.volatility.moves() == 1  # not sampled twice
-    stale = SafetyFloor(
-        read_top=lambda: BookTop(0, 0),
-        read_book=read_book,
-        clock=Clock(),
-        tick6=10_000,
-        latency_prior_s=1.0,
-        top_max_age_s=0.0,
-    )
+    stale = watch()
     done.clear()
     reads.clear()
     stale.prewarm(done, lambda: ())
