@@ -36,6 +36,12 @@ LOOPBACK = "127.0.0.1"
 TIMEOUT_S = 180.0
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 512  # the listen backlog: set before the socket listens (the default 5
+    # drops most of a burst of new connections, which the client sees as failed trades)
+
+
 class LatencyProxy:
     """Forwards every request to `upstream` after sleeping `latency_s` (each request on its own
     thread, so concurrent requests wait side by side, as they would on a slow relay)."""
@@ -78,9 +84,7 @@ class LatencyProxy:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer((LOOPBACK, 0), Handler)
-        self._server.daemon_threads = True
-        self._server.request_queue_size = 512
+        self._server = _Server((LOOPBACK, 0), Handler)
         threading.Thread(target=self._server.serve_forever, name="latency-proxy", daemon=True).start()
 
     @property

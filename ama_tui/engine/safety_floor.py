@@ -145,8 +145,12 @@ class SafetyFloor:
             self.sigma6 = max(self.sigma6 or 0.0, PRIOR_SIGMA_REL * mid6) or None
         floor = safety_floor_ticks(self.sigma6, self.latency.estimate_s(), sigmas, self._tick6)
         cold = self.volatility.span_s() < COLD_START_S
-        if prior or self.on_prior:
-            self.guard_ticks = floor  # the prior is no measure: the first measure replaces it
+        if prior:
+            # on the prior the floor only rises (a latency estimate that settles would otherwise
+            # pull the band in cycle after cycle and replace every order each time)
+            self.guard_ticks = max(self.guard_ticks, floor) if self.on_prior else floor
+        elif self.on_prior:
+            self.guard_ticks = floor  # the prior was no measure: the first measure replaces it
         elif floor > self.guard_ticks or (not cold and floor < self.guard_ticks * FLOOR_STEP_DOWN):
             self.guard_ticks = floor  # (in the first minute it only rises)
         self.on_prior = prior

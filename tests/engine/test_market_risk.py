@@ -251,3 +251,16 @@ def test_the_watchs_last_book_starts_the_first_cycle_once_and_only_while_recent(
     stale.prewarm(done, lambda: ())
     clock_now[0] += 2.0  # the sessions took two more seconds
     assert stale.watched_book(1.5) is None
+
+
+def test_on_the_prior_the_floor_only_rises_as_the_latency_estimate_settles() -> None:
+    floor = _floor()
+    book = _two_sided(3_000_000_000)
+    for seconds in (2.0, 2.0, 2.0):
+        floor.latency.add(seconds)
+    floor.update(book, (), 4.0)
+    wide = floor.guard_ticks
+    for _ in range(50):
+        floor.latency.add(0.05)  # the relay turns out fast
+    floor.update(book, (), 4.0)
+    assert floor.on_prior and floor.guard_ticks == wide  # no band pulled in while unmeasured
