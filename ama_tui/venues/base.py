@@ -293,8 +293,10 @@ class VenueUnavailable(VenueError):
 
     retryable = True
 
-    def __init__(self, message: str, *, code: ErrorCode | str | None = None):
+    def __init__(self, message: str, *, code: ErrorCode | str | None = None, unsent: bool = False):
         self.code = code
+        self.unsent = unsent
+        """The request never left (no connection was made): nothing of it can land."""
         super().__init__(message)
 
 

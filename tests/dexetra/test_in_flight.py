@@ -58,3 +58,25 @@ def test_a_cancel_receipt_says_whether_it_is_mined(answer: dict[str, object], pe
     venue, _, _ = make_venue(app=app)
     receipt = venue.submit(BOOK, SESSION, CancelOrder(ALICE, 9))
     assert receipt.pending is pending and receipt.order_id == 9
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [httpx.ConnectError("refused"), httpx.ConnectTimeout("no connection"), httpx.PoolTimeout("full")],
+)
+def test_a_request_that_never_left_leaves_no_doubt(failure: httpx.HTTPError) -> None:
+    sent: list[int] = []
+
+    def trade(request: httpx.Request) -> httpx.Response:
+        sent.append(1)
+        if len(sent) == 1:
+            raise failure
+        return httpx.Response(200, json=PENDING)
+
+    venue, _, _ = make_venue(app=FakeApp(routes={TRADE: trade}))
+    order = PlaceLimit(ALICE, 2_999_500_000, 10**16, True)
+    with pytest.raises(VenueUnavailable, match="not sent"):
+        venue.submit(BOOK, SESSION, order)
+    assert venue.placements_in_flight(BOOK, [ALICE])[ALICE] == ()
+    venue.submit(BOOK, SESSION, order)  # the same price again: nothing of the first can land
+    assert len(sent) == 2

@@ -163,7 +163,17 @@ class _NotFound(VenueUnavailable):
         )
 
 
+NEVER_SENT: Final = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+"""Failures before the request was written: no connection, or no free one in the pool."""
+
+
 def _network(what: str, exc: httpx.HTTPError, timeout: float | None = None) -> VenueUnavailable:
+    if isinstance(exc, NEVER_SENT):
+        return VenueUnavailable(
+            f"{what}: cannot reach the web app ({type(exc).__name__}; not sent)",
+            code=ErrorCode.NETWORK_ERROR,
+            unsent=True,
+        )
     if isinstance(exc, httpx.TimeoutException):
         return VenueUnavailable(
             f"{what}: no answer within {timeout:g} s (a trade may still land)"

@@ -53,8 +53,10 @@ class _Doubt:
 
 
 def outcome_unknown(error: VenueError) -> bool:
-    """Did this failure leave the trade possibly landed? Only a refusal (400, 429, 503) and a mined
-    revert (500 `tx_reverted`, a TradeRejected) say no."""
+    """Did this failure leave the trade possibly landed? A refusal (400, 429, 503), a mined revert
+    (500 `tx_reverted`, a TradeRejected) and a request that never left (no connection) say no."""
+    if getattr(error, "unsent", False):
+        return False
     return not isinstance(error, TradeRejected | RateLimited | RelayRefused)
 
 
