@@ -368,6 +368,35 @@ class InFlightReader(Protocol):
         ...
 
 
+class OrderState(StrEnum):
+    OPEN = "open"
+    PARTIALLY_FILLED = "partially_filled"
+    """Resting, part of it filled."""
+    FILLED = "filled"
+    CANCELLED = "cancelled"
+    """Gone without being filled in full (what was filled before stays filled)."""
+    UNKNOWN = "unknown"
+    """Never seen, or too old for the venue to remember."""
+
+
+@dataclass(frozen=True, slots=True)
+class OrderStatus:
+    order_id: int
+    state: OrderState
+    filled18: int = 0
+    remaining18: int = 0
+    """What still rests (0 unless the order is open)."""
+
+
+@runtime_checkable
+class OrderStatusReader(Protocol):
+    """A venue that can say what became of orders by id (what a strategy's `get_order_status` asks)."""
+
+    def order_status(self, order_book: str, order_ids: Sequence[int]) -> dict[int, OrderStatus]:
+        """For each id: its state and how much of it filled, in one read."""
+        ...
+
+
 @runtime_checkable
 class StartWarmer(Protocol):
     """A venue that can begin, in the background, the reads a run needs first (so they overlap

@@ -19,6 +19,7 @@ from ama_tui.core.units import MAX_PRICE6
 from ama_tui.venues.base import PublicTrade
 from ama_tui.venues.sim.book import BookOrder, BookSnapshot, OrderBook, Trade
 from ama_tui.venues.sim.markets import SimMarket
+from ama_tui.venues.sim.order_fates import OrderFates
 from ama_tui.venues.sim.participants import MarketParticipants
 from ama_tui.venues.sim.plain import as_bool, as_dict, as_float, as_int, as_list, as_str
 from ama_tui.venues.sim.price_path import RandomWalk
@@ -53,6 +54,8 @@ class MarketState:
         self.venue = venue
         self.market = market
         self.book = OrderBook(margin_bps=market.margin_bps)
+        self.fates = OrderFates()
+        """What became of the session traders' orders (`order_status`)."""
         self.rng = random.Random(market_seed(venue.seed, market.symbol))
         self.records: list[TradeRecord] = []
         """Trades with a non-participant on a side, by seq (what `fills_since` reads)."""

@@ -65,6 +65,7 @@ from ama_tui.venues.base import (
     MarketInfo,
     MarketPage,
     ModifyOrder,
+    OrderStatus,
     PlaceLimit,
     PlaceMarket,
     PlacementOutcome,
@@ -552,6 +553,15 @@ class SimVenue:
                 out[tx_hash] = PlacementOutcome(PlacementState.LANDED, order_id if mine else None)
             return out
 
+    def order_status(self, order_book: str, order_ids: Sequence[int]) -> dict[int, OrderStatus]:
+        """What became of these orders (`OrderStatusReader`): resting ones from the book, the
+        session traders' others from what the sim saw of them (UNKNOWN: never placed, a liquidity
+        provider's, or older than the latest `order_fates.KEPT` that left the book)."""
+        with self._lock:
+            self._catch_up()
+            state = self._state(order_book)
+            return {order_id: state.fates.status(state.book, order_id) for order_id in order_ids}
+
     def placed_order_id(self, tx_hash: str, trader: str, order_book: str) -> int | None:
         """The id of the order `trader` placed on this book in the transaction `tx_hash` (a limit or
         market order, or a modify's new order); None when it placed none or is not known."""
@@ -661,7 +671,7 @@ class SimVenue:
     def _cancel(self, state: MarketState, trader: str, request: CancelOrder) -> TradeReceipt:
         self._owned(state, trader, request.order_id)
         tx_seq = self._next_tx()
-        state.book.cancel(request.order_id)
+        state.fates.cancelled(state.book.cancel(request.order_id))
         self._events.append("cancel", self._now_ms, state.market.symbol, request.order_id, trader)
         self._audit.cancels += 1
         tx_hash = self._tx_hash(tx_seq)
@@ -788,9 +798,13 @@ class SimVenue:
         """Book what a session trader's placement, modify or market order did (its event is logged)."""
         self._remember(self._tx_hash(tx_seq), state.market.symbol, trader, result.order_id)
         self._on_self_cancels(state, result)
+        fates = state.fates
+        for order in (*result.self_cancelled, *((result.replaced,) if result.replaced else ())):
+            fates.cancelled(order)
         if result.trades:
             self._audit.taker_fill(result.order_id)
             self._on_trades(state, result.trades, tx_seq)
+        fates.placed(result.order_id, result.resting)
 
     def _on_self_cancels(self, state: MarketState, result: PlaceResult) -> None:
         """Log the resting orders self-trade prevention cancelled (their margin is free at once: the
@@ -828,6 +842,12 @@ class SimVenue:
                 continue
             state.records.append(TradeRecord(trade, now_ms, tx_seq))
             state.record_seqs.append(trade.seq)
+            if maker_outside:
+                state.fates.fill(trade.maker_order_id, trade.amount18)
+                if not trade.maker_remaining18:
+                    state.fates.filled_out(trade.maker_order_id)
+            if taker_outside:
+                state.fates.fill(trade.taker_order_id, trade.amount18)
             if maker_outside:
                 self._vault.apply_fill(
                     trade.maker, symbol, not trade.taker_is_buy, trade.price6, trade.amount18
