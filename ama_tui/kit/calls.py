@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Final, Literal
+from typing import Final, Literal, get_args
 
 from ama_tui.kit.models import ORDER_TYPES, OrderType, Side
 
@@ -24,17 +24,7 @@ Method = Literal[
     "get_available_balance",
     "get_portfolio",
 ]
-METHODS: Final[tuple[Method, ...]] = (
-    "buy",
-    "sell",
-    "cancel",
-    "get_order_status",
-    "get_current_price",
-    "get_position",
-    "get_open_orders",
-    "get_available_balance",
-    "get_portfolio",
-)
+METHODS: Final[tuple[Method, ...]] = get_args(Method)
 INTENTS: Final[frozenset[Method]] = frozenset({"buy", "sell", "cancel"})
 """Calls that ask the engine to act (the rest only read)."""
 
