@@ -69,7 +69,7 @@ def test_a_crossing_limit_filled_at_once_a_modify_and_self_trade_prevention(quie
     assert taker is not None
     assert _state(venue, book, taker) == OrderStatus(taker, OrderState.FILLED, ONE, 0)
     old = venue.submit(book, sa, PlaceLimit(alice, 4_700_000, ONE, True)).order_id
-    new = venue.submit(book, sa, ModifyOrder(alice, old, 4_750_000, 2 * ONE)).order_id  # type: ignore[arg-type]
+    new = venue.submit(book, sa, ModifyOrder(alice, old, 4_750_000, 2 * ONE)).order_id
     assert old is not None and new is not None and new != old
     assert _state(venue, book, old).state is OrderState.CANCELLED
     assert _state(venue, book, new) == OrderStatus(new, OrderState.OPEN, 0, 2 * ONE)

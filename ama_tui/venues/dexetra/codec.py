@@ -67,6 +67,7 @@ class AbiFunction:
 GET_USER_ORDERS: Final = AbiFunction.of(ORDER_BOOK_ABI, "getUserOrders")
 GET_ORDER: Final = AbiFunction.of(ORDER_BOOK_ABI, "getOrder")
 GET_ORDER_V10: Final = AbiFunction.of(ORDER_BOOK_ABI_V10, "getOrder")
+GET_FILLED_AMOUNT: Final = AbiFunction.of(ORDER_BOOK_ABI, "getFilledAmount")
 GET_BEST_PRICES: Final = AbiFunction.of(ORDER_BOOK_ABI, "getBestPrices")
 LAST_TRADE_PRICE: Final = AbiFunction.of(ORDER_BOOK_ABI, "lastTradePrice")
 MARKET_STATIC: Final = AbiFunction.of(ORDER_BOOK_ABI, "marketStatic")
@@ -75,6 +76,7 @@ GET_LEVERAGE_INFO: Final = AbiFunction.of(ORDER_BOOK_ABI, "getLeverageInfo")
 TRADE_TOPIC: Final = event_topic(find(ORDER_BOOK_ABI, "TradeExecutionCompleted", "event"))
 ORDER_PLACED_TOPIC: Final = event_topic(find(ORDER_BOOK_ABI, "OrderPlaced", "event"))
 ORDER_MODIFIED_TOPIC: Final = event_topic(find(ORDER_BOOK_ABI, "OrderModified", "event"))
+ORDER_CANCELLED_TOPIC: Final = event_topic(find(ORDER_BOOK_ABI, "OrderCancelled", "event"))
 
 # --- CoreVault, Multicall3 --------------------------------------------------------------
 
@@ -131,6 +133,11 @@ def decode_order(data: bytes) -> RawOrder:
         is_margin_order=bool(fields[8]),
         prev_order_id=int(fields[9]) if len(fields) > _ORDER_WORDS else None,
     )
+
+
+def uint_topic(value: int) -> str:
+    """An unsigned integer as an indexed event topic (`0x` + 64 hex digits)."""
+    return "0x" + format(value, "064x")
 
 
 def address_topic(address: str) -> str:

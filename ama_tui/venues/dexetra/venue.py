@@ -49,6 +49,7 @@ from ama_tui.venues.base import (
     MarketPage,
     MarketRow,
     ModifyOrder,
+    OrderStatus,
     PlaceLimit,
     PlacementOutcome,
     PlacementState,
@@ -79,6 +80,7 @@ from ama_tui.venues.dexetra.in_doubt import (
     answered,
     outcome_unknown,
 )
+from ama_tui.venues.dexetra.order_status import read_order_status
 from ama_tui.venues.dexetra.receipts import placement_outcome, succeeded
 from ama_tui.venues.dexetra.rpc import DEFAULT_MAX_BATCH, JsonRpcClient
 from ama_tui.venues.dexetra.trade_requests import trade_body
@@ -502,6 +504,11 @@ class DexetraVenue:
         outcome = placement_outcome(receipt, order_book, trader)
         self._learn(answer.txHash, outcome)
         return outcome.order_id
+
+    def order_status(self, order_book: str, order_ids: Sequence[int]) -> dict[int, OrderStatus]:
+        """What became of these orders (`OrderStatusReader`), from the chain in two round trips."""
+        info, _ = self._market(order_book)
+        return read_order_status(self.chain.executor, info.order_book, order_ids, self.chain.head())
 
     def placed_order_id(self, tx_hash: str, trader: str, order_book: str) -> int | None:
         """The id of the order a placement or modify sent as `tx_hash` created, once it is mined
