@@ -177,6 +177,9 @@ def _run_app(args: argparse.Namespace) -> int:
         )
     )
     app.run()
+    summary = app.exit_summary()
+    if summary:
+        print(summary)
     return app.return_code or 0
 
 

@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from ama_tui.core.market import OpenOrder
 from ama_tui.core.models import ActionLogLine, PackerParams, RunConfig
+from ama_tui.core.units import format_usdc6
 from ama_tui.venues.base import BookSnapshot, Fill, MarketInfo
 
 
@@ -106,3 +107,23 @@ def relay_text(snapshot: EngineSnapshot) -> str:
     else:
         times = f"{p50:.1f}/{p95:.1f} s"
     return f"relay {times} ≤{snapshot.concurrency_limit}"
+
+
+def run_summary_text(snapshot: EngineSnapshot, state_folder: object | None = None) -> str:
+    """A few lines for the terminal once the dashboard has closed: what the run did and where its
+    state is (nothing secret: no key, no session id)."""
+    totals = snapshot.totals
+    pnl6 = sum(w.pnl6 for w in snapshot.wallets)
+    realized6 = sum(w.realized_pnl6 for w in snapshot.wallets)
+    sign = "+" if pnl6 > 0 else "-" if pnl6 < 0 else ""
+    rsign = "+" if realized6 > 0 else "-" if realized6 < 0 else ""
+    lines = [
+        f"ama-tui: run {snapshot.run_id} on {snapshot.market.symbol}: {totals.cycle} cycles, "
+        f"{totals.placed} placed, {totals.cancelled} cancelled, {totals.fills} fills, "
+        f"PnL {sign}{format_usdc6(abs(pnl6))} USDC (realized {rsign}{format_usdc6(abs(realized6))})",
+    ]
+    if snapshot.stop_reason:
+        lines.append(f"stopped: {snapshot.stop_reason}")
+    if state_folder is not None:
+        lines.append(f"state: {state_folder}")
+    return "\n".join(lines)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, ClassVar, Final, cast
 
 from textual import work
@@ -20,6 +21,7 @@ from ama_tui.core.models import MarketCheckpoint, PackerParams, RunConfig
 from ama_tui.engine.live_params import LiveParams
 from ama_tui.engine.packer import PackerOptions, RunSummary, SessionProgress
 from ama_tui.engine.run_setup import StartMode
+from ama_tui.engine.snapshot import run_summary_text
 from ama_tui.store import MarketStore, StateStore, StoreError, WalletEntry, derive_wallets
 from ama_tui.tui.app_options import AppOptions
 from ama_tui.tui.engine_handle import EngineHandle
@@ -79,7 +81,7 @@ class AmaApp(App[int], inherit_bindings=False):
         # ctrl+q / f1 do the same.
         Binding("q,ctrl+q", "quit_app", "Quit", priority=True),
         Binding("question_mark,f1", "help", "Help", priority=True),
-        Binding("ctrl+c", "help_quit", show=False, system=True),
+        Binding("ctrl+c", "quit_app", show=False, priority=True),  # as every terminal program
     ]
 
     def __init__(
@@ -98,6 +100,8 @@ class AmaApp(App[int], inherit_bindings=False):
         self.warnings = list(warnings)
         self.setup_error = setup_error
         self.handle: EngineHandle | None = None
+        self.state_folder: Path | None = None
+        """The market's state folder of the run started here (for the summary printed at exit)."""
         self.summary: RunSummary | None = None
         self.engine_error: str | None = None
         self._store: MarketStore | None = None
@@ -239,6 +243,7 @@ class AmaApp(App[int], inherit_bindings=False):
         self._show_only(self._sessions)
         store, self._store = self._store, None
         self._engine_running = True
+        self.state_folder = store.folder
         self._run_engine(request, self._fleet(result.wallets), store, handle)
 
     def _show_only(self, screen: Screen[Any]) -> None:
@@ -339,6 +344,13 @@ class AmaApp(App[int], inherit_bindings=False):
             return
         self._release_market()
         self.exit(self._exit_code, return_code=self._exit_code)
+
+    def exit_summary(self) -> str | None:
+        """What the run did, for the terminal once the app has closed (None if none ran)."""
+        snapshot = self.handle.latest if self.handle is not None else None
+        if snapshot is None:
+            return None
+        return run_summary_text(snapshot, self.state_folder)
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):

@@ -91,6 +91,9 @@ def test_ama_tui_in_a_terminal(tmp_path: Path) -> None:
             )
             time.sleep(0.2)
         child.send("q")
+        # once the dashboard has closed, the terminal says what the run did and where its state is
+        child.expect(r"ama-tui: run \S+ on ETH-USD: \d+ cycles, \d+ placed", timeout=STEP_TIMEOUT_S)
+        child.expect(r"state: \S+", timeout=STEP_TIMEOUT_S)
         child.expect(pexpect.EOF)
     finally:
         child.close(force=True)

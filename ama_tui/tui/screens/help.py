@@ -18,7 +18,7 @@ KEYS: Final[tuple[tuple[str, tuple[tuple[str, str], ...]], ...]] = (
         (
             ("?  f1", "this help (again to close)"),
             ("q", "quit; during a run: stop, save the checkpoint, then quit"),
-            ("ctrl+q", "the same, even while typing in a field"),
+            ("ctrl+q, ctrl+c", "the same, even while typing in a field"),
         ),
     ),
     (
