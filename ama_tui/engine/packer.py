@@ -625,7 +625,9 @@ class Packer:
             if outcome.last_action_ms is not None:
                 wallet.last_action_at = outcome.last_action_ms
             if outcome.last_error is not None:
-                wallet.last_error = outcome.last_error
+                wallet.note_error(outcome.last_error, now_s)
+            elif outcome.placed or outcome.cancelled:
+                wallet.clear_error()
             if outcome.session_lost:
                 wallet.session = None
             for reason, message, params in outcome.skips:
@@ -869,6 +871,7 @@ class Packer:
 
     def snapshot(self) -> EngineSnapshot:
         mark = self._mark6()
+        now = self.venue.clock.now()
         views = tuple(
             WalletView(
                 index=w.index,
@@ -886,6 +889,7 @@ class Packer:
                 session_expiry=w.session.expiry if w.session else None,
                 last_action_at=w.last_action_at,
                 last_error=w.last_error,
+                last_error_age_s=None if w.last_error_at is None else max(0.0, now - w.last_error_at),
                 orders=w.orders,
                 skip_reason=w.skip_reason,
             )

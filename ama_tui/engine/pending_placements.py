@@ -87,7 +87,7 @@ class PendingPlacements:
                 lines.append(line(ActionKind.PLACE_MINED, params=params, tx_hash=tx_hash, **who))
             elif state is PlacementState.REVERTED:
                 error = f"place {what} reverted on chain: nothing was placed"
-                sent.wallet.last_error = error
+                sent.wallet.note_error(error, now_s)
                 lines.append(line(ActionKind.ERROR, error=error, tx_hash=tx_hash, **who))
             elif now_s - sent.since_s >= self.give_up_s:
                 error = f"place {what} not mined after {self.give_up_s:.0f} s; no longer watched"

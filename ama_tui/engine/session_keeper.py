@@ -127,7 +127,7 @@ class SessionKeeper:
             except VenueError as exc:
                 delay = self._backoff(wallet, exc)
                 error = f"session not created: {exc} (next try in {delay:.1f} s)"
-                wallet.last_error = error
+                wallet.note_error(error, self._venue.clock.now())
                 out.lines.append(
                     self._line(
                         ActionKind.ERROR, trader=wallet.address, nickname=wallet.entry.nickname, error=error
@@ -135,6 +135,7 @@ class SessionKeeper:
                 )
             else:
                 wallet.session = SessionState(grant.session_id, grant.expiry)
+                wallet.clear_error()
                 wallet.session_failures = 0
                 wallet.session_retry_at = 0.0
                 wallet.last_action_at = self._now_ms()

@@ -39,6 +39,8 @@ class WalletView:
     """Unix ms, as the journal's `ts`."""
     last_error: str | None
     orders: tuple[OpenOrder, ...] = ()
+    last_error_age_s: float | None = None
+    """How long ago `last_error` happened (None with no error)."""
     skip_reason: str | None = None
     """Why the wallet is not placing what it wants (None when it is)."""
 

@@ -17,6 +17,8 @@ class WalletRuntime:
     session: SessionState | None = None
     last_action_at: int | None = None
     last_error: str | None = None
+    last_error_at: float | None = None
+    """Venue time of `last_error`; both are cleared once the wallet trades cleanly again."""
     skip_reason: str | None = None
     """Why the wallet's last wanted placement was not made (cleared when a plan places everything)."""
     session_failures: int = 0
@@ -42,6 +44,14 @@ class WalletRuntime:
     unexplained18: int = 0
     """Volume that left our orders without a matching fill (reconciliation balance)."""
     unexplained_cycles: int = 0
+
+    def note_error(self, error: str, at: float) -> None:
+        self.last_error, self.last_error_at = error, at
+
+    def clear_error(self) -> None:
+        """The wallet recovered (a trade or a session went through): the error is history (the
+        journal keeps it)."""
+        self.last_error = self.last_error_at = None
 
     @property
     def address(self) -> str:

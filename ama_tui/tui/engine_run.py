@@ -17,6 +17,7 @@ from ama_tui.engine.snapshot import EngineSnapshot
 from ama_tui.engine.venue_state import VenueStateError, attach_venue_state
 from ama_tui.store import MarketStore, StoreError, WalletEntry
 from ama_tui.tui.engine_handle import EngineHandle
+from ama_tui.tui.widgets.text import ago_text
 from ama_tui.venues.base import Clock, MarketRow, Venue, VenueError
 from ama_tui.wiring import SetupError
 
@@ -134,17 +135,6 @@ class CheckpointSummary:
     config: str
 
 
-def _ago(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    if seconds < 60:
-        return f"{seconds} s ago"
-    if seconds < 3600:
-        return f"{seconds // 60} min ago"
-    if seconds < 86_400:
-        return f"{seconds // 3600} h {seconds % 3600 // 60} min ago"
-    return f"{seconds // 86_400} d ago"
-
-
 def describe_params(config: RunConfig, packer: PackerParams) -> str:
     return (
         f"delay {config.min_delay_ms}–{config.max_delay_ms} ms · size {config.size_min}–{config.size_max} · "
@@ -160,7 +150,7 @@ def summarize_checkpoint(checkpoint: MarketCheckpoint, now: float) -> Checkpoint
     last_action = None
     if stamps:
         newest = max(stamps)
-        last_action = f"{iso_now(newest / 1000)} ({_ago(now - newest / 1000)})"
+        last_action = f"{iso_now(newest / 1000)} ({ago_text(now - newest / 1000)})"
     return CheckpointSummary(
         symbol=checkpoint.market.symbol,
         run_id=checkpoint.run.run_id,

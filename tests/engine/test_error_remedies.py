@@ -208,3 +208,29 @@ def test_pending_placements_get_their_order_ids_from_later_reads(tmp_path: Path)
         assert len(again) == len(set(again)) > len(mined)  # each said once, the newer ones too
     finally:
         rig.close()
+
+
+def test_a_wallets_last_error_shows_its_age_and_clears_once_it_trades_cleanly(tmp_path: Path) -> None:
+    faulty = Faulty(SimVenue(7, preset="PERFECT_EXECUTION", clock="virtual"))
+    rig = make_rig(tmp_path, venue=faulty, wallets=1, overrides={"ordersPerSidePerWallet": 3})  # type: ignore[arg-type]
+    try:
+        rig.packer.ensure_sessions()
+        faulty.faults["submit"] = [TradeRejected(ErrorCode.ORDER_NOT_FOUND, "moved")]
+        rig.packer.cycle()
+        (view,) = rig.packer.snapshot().wallets
+        assert view.last_error is not None and "moved" in view.last_error
+        assert view.last_error_age_s == 0.0
+        rig.venue.advance(5.0)  # type: ignore[attr-defined]
+        (view,) = rig.packer.snapshot().wallets
+        assert view.last_error_age_s == 5.0
+        for _ in range(10):  # the skipped level is placed on a later cycle: a clean trade
+            stats = rig.packer.cycle()
+            if stats.placed:
+                break
+            rig.venue.advance(1.0)  # type: ignore[attr-defined]
+        assert stats.placed and stats.errors == 0
+        (view,) = rig.packer.snapshot().wallets
+        assert view.last_error is None and view.last_error_age_s is None
+        assert any(line.action == ActionKind.ERROR for line in rig.store.iter_journal())  # history kept
+    finally:
+        rig.close()

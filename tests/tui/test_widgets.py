@@ -202,6 +202,18 @@ def test_status_shows_the_skip_and_keeps_the_error() -> None:
     assert status_segments(both, STATUS_MIN_WIDTH) == [("skip: below min size", "yellow")]
 
 
+def test_the_wallets_details_say_how_old_its_error_is() -> None:
+    from ama_tui.tui.dashboard.wallet_status import wallet_status
+    from ama_tui.tui.widgets.text import ago_text
+
+    assert [ago_text(s) for s in (0, 59, 61, 3_725, 90_000, -3)] == [
+        "0 s ago", "59 s ago", "1 min ago", "1 h 2 min ago", "1 d ago", "0 s ago"
+    ]  # fmt: skip
+    (line,) = wallet_status(wallet(last_error=RELAY_DOWN, last_error_age_s=125.0), "0.20").lines
+    assert line.text.endswith("(2 min ago)") and "503" in line.text
+    assert wallet_status(wallet(), "0.20").lines == ()  # recovered: no error line
+
+
 def test_status_takes_the_width_the_panel_leaves() -> None:
     assert status_width_for(0) == STATUS_MIN_WIDTH
     assert table_width(status_width_for(150)) == 150

@@ -18,7 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ama_tui.engine.snapshot import EngineSnapshot, WalletView
-from ama_tui.tui.widgets.text import code_label, price_text, usdc_text, utc_clock
+from ama_tui.tui.widgets.text import ago_text, code_label, price_text, usdc_text, utc_clock
 
 EVERYTHING_PLACED: Final = "Every wallet places what it wants, and none has an error."
 
@@ -52,7 +52,8 @@ def wallet_status(wallet: WalletView, utilization: str) -> WalletStatus:
     if wallet.skip_reason:
         lines.append(StatusLine("skip", " ".join(wallet.skip_reason.split()), "yellow"))
     if wallet.last_error:
-        lines.append(StatusLine("error", " ".join(wallet.last_error.split()), "red"))
+        when = f" ({ago_text(wallet.last_error_age_s)})" if wallet.last_error_age_s is not None else ""
+        lines.append(StatusLine("error", " ".join(wallet.last_error.split()) + when, "red"))
     summary = (
         f"B/S {wallet.open_buys}/{wallet.open_sells} · {cap_text(wallet, utilization)}"
         f" · util {wallet.utilization_bps // 100}%"

@@ -47,6 +47,18 @@ def format_hms(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}"
 
 
+def ago_text(seconds: float) -> str:
+    """`12 s ago`, `4 min ago`, `2 h 5 min ago`, `3 d ago`."""
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds} s ago"
+    if seconds < 3600:
+        return f"{seconds // 60} min ago"
+    if seconds < 86_400:
+        return f"{seconds // 3600} h {seconds % 3600 // 60} min ago"
+    return f"{seconds // 86_400} d ago"
+
+
 def utc_clock(unix_seconds: float) -> str:
     """HH:MM:SS in UTC, so every screen (and every test) shows the same time for the same event."""
     return _utc_clock(int(unix_seconds // 1))
