@@ -90,7 +90,7 @@ def test_ama_tui_in_a_terminal(tmp_path: Path) -> None:
                 f"but the journal placed at {sorted(set(placed))}"
             )
             time.sleep(0.2)
-        child.send("q")
+        child.sendcontrol("c")  # as in any terminal program: the run stops, saves and quits
         # once the dashboard has closed, the terminal says what the run did and where its state is
         child.expect(r"ama-tui: run \S+ on ETH-USD: \d+ cycles, \d+ placed", timeout=STEP_TIMEOUT_S)
         child.expect(r"state: \S+", timeout=STEP_TIMEOUT_S)
