@@ -499,6 +499,7 @@ class Packer:
             self._fills.reconcile(wallet, current, self.context, self._now_ms, self._journal)
             wallet.orders = current
             wallet.available6 = available.get(wallet.address, 0)
+            wallet.balances_known = wallet.address in available
             wallet.reserved6 = reserved_margin6(current)
             wallet.cap6 = wallet_cap6(wallet.available6, wallet.reserved6, packer_params)
             if wallet.initial_equity6 is None:
@@ -890,6 +891,7 @@ class Packer:
                 last_action_at=w.last_action_at,
                 last_error=w.last_error,
                 last_error_age_s=None if w.last_error_at is None else max(0.0, now - w.last_error_at),
+                balances_known=w.balances_known,
                 orders=w.orders,
                 skip_reason=w.skip_reason,
             )

@@ -41,6 +41,8 @@ class WalletView:
     orders: tuple[OpenOrder, ...] = ()
     last_error_age_s: float | None = None
     """How long ago `last_error` happened (None with no error)."""
+    balances_known: bool = True
+    """False until the venue's collateral has been read for this wallet (its 0s mean "not yet")."""
     skip_reason: str | None = None
     """Why the wallet is not placing what it wants (None when it is)."""
 

@@ -33,6 +33,8 @@ class WalletRuntime:
     cap6: int = 0
     reserved6: int = 0
     position: PositionBook = field(default_factory=PositionBook)
+    balances_known: bool = False
+    """Its collateral has been read at least once (before that, its 0s mean "not yet")."""
     position_known: bool = False
     """True once the venue's position has seeded `position` (then fills keep it current)."""
     initial_equity6: int | None = None

@@ -399,3 +399,17 @@ def test_each_trade_is_in_the_journal_file_before_the_next_is_sent(tmp_path: Pat
         assert seen and all(done == on_disk for done, on_disk in seen)
     finally:
         rig.close()
+
+
+def test_a_wallets_balances_read_as_unknown_until_the_first_read(tmp_path: Path) -> None:
+    rig = make_rig(tmp_path, wallets=2)
+    try:
+        before = rig.packer.snapshot()
+        assert before.state is EngineState.STARTING
+        assert [w.balances_known for w in before.wallets] == [False, False]
+        rig.packer.ensure_sessions()
+        rig.packer.cycle()
+        after = rig.packer.snapshot().wallets
+        assert all(w.balances_known and w.available6 > 0 for w in after)
+    finally:
+        rig.close()

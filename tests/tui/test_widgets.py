@@ -202,6 +202,28 @@ def test_status_shows_the_skip_and_keeps_the_error() -> None:
     assert status_segments(both, STATUS_MIN_WIDTH) == [("skip: below min size", "yellow")]
 
 
+def test_balances_not_read_yet_show_a_dash_not_zero() -> None:
+    from ama_tui.tui.dashboard.wallet_status import wallet_status
+
+    starting = wallet(available6=0, cap6=0, reserved6=0, utilization_bps=0, balances_known=False)
+    cells = wallet_cells(starting, T0)
+    assert [text for text, _ in cells[6:9]] == ["—", "—", "—"] and cells[2][0] == "—"
+    assert "0.00" not in " ".join(text for text, _ in cells[6:9])
+    assert "not read yet" in wallet_status(starting, "0.20").summary
+    known = wallet_cells(wallet(), T0)
+    assert "—" not in {text for text, _ in known[6:9]}
+
+
+def test_a_pnl_that_reads_zero_has_one_form() -> None:
+    from ama_tui.tui.widgets.text import pnl_style, signed_usdc6, signed_usdc_fit
+
+    for tiny in (0, 3, -3, 4_999, -4_999):
+        assert signed_usdc6(tiny) == "0.00" and signed_usdc_fit(tiny, 10).strip() == "0.00"
+        assert pnl_style(tiny) == "dim"
+    assert (signed_usdc6(10_000), signed_usdc6(-10_000)) == ("+0.01", "-0.01")
+    assert (pnl_style(10_000), pnl_style(-10_000)) == ("green", "red")
+
+
 def test_the_wallets_details_say_how_old_its_error_is() -> None:
     from ama_tui.tui.dashboard.wallet_status import wallet_status
     from ama_tui.tui.widgets.text import ago_text

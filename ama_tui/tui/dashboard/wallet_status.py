@@ -57,6 +57,8 @@ def wallet_status(wallet: WalletView, utilization: str) -> WalletStatus:
     summary = (
         f"B/S {wallet.open_buys}/{wallet.open_sells} · {cap_text(wallet, utilization)}"
         f" · util {wallet.utilization_bps // 100}%"
+        if wallet.balances_known
+        else f"B/S {wallet.open_buys}/{wallet.open_sells} · collateral not read yet"
     )
     return WalletStatus(wallet.nickname, summary, tuple(lines))
 

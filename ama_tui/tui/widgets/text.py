@@ -134,8 +134,16 @@ def amount_fit(value18: int, width: int) -> str:
     return text if len(text) <= width else fit_quantity(amount_human(value18), 4, width)
 
 
+def shows_zero(value6: int) -> bool:
+    """Does this amount read as 0.00 at the dashboard's precision? (Then it is shown as zero:
+    one form, never `+0.00` or `-0.00`.)"""
+    return usdc_text(abs(value6)) == usdc_text(0)
+
+
 def signed_usdc6(value6: int) -> str:
     """USDC with an explicit sign for non-zero values (PnL reads better as +1.20 / -0.35)."""
+    if shows_zero(value6):
+        return usdc_text(0)
     text = usdc_text(value6)
     return f"+{text}" if value6 > 0 else text
 
@@ -148,6 +156,8 @@ def short_address(address: str) -> str:
 
 
 def pnl_style(value6: int) -> str:
+    if shows_zero(value6):
+        return "dim"
     if value6 > 0:
         return "green"
     if value6 < 0:
@@ -157,6 +167,8 @@ def pnl_style(value6: int) -> str:
 
 def signed_usdc_fit(value6: int, width: int) -> str:
     """`signed_usdc6` in at most `width` characters (a shorter form rather than a cut)."""
+    if shows_zero(value6):
+        return usdc_fit(0, width)
     if value6 > 0:
         return "+" + usdc_fit(value6, width - 1)
     return usdc_fit(value6, width)

@@ -48,6 +48,8 @@ STATUS_MIN_WIDTH: Final = 20
 SKIP_PREFIX: Final = "skip: "
 ERROR_PREFIX: Final = "err: "
 STATUS_SEPARATOR: Final = " · "
+NOT_KNOWN: Final = "—"
+"""What a figure not read yet shows (a starting run's balances)."""
 SKIP_STYLE: Final = "yellow"
 ERROR_STYLE: Final = "red"
 
@@ -135,16 +137,21 @@ def wallet_cells(wallet: WalletView, now: float) -> tuple[Cell, ...]:
     """The cells of a wallet's row, in `COLUMNS` order. Numbers too wide for their column are
     shown shorter (`1.2M`), never cut."""
     position_style = "" if wallet.position18 else "dim"
-    return (
-        (wallet.nickname, "bold"),
-        (f"{wallet.open_buys}/{wallet.open_sells}", ""),
-        utilization_cell(wallet.utilization_bps),
-        (amount_fit(wallet.position18, WIDTHS["position"]), position_style),
-        (signed_usdc_fit(wallet.pnl6, WIDTHS["pnl"]), pnl_style(wallet.pnl6)),
-        expiry_cell(wallet.session_expiry, now),
+    money: tuple[Cell, ...] = (
         (usdc_fit(wallet.available6, WIDTHS["available"]), ""),
         (usdc_fit(wallet.reserved6, WIDTHS["reserved"]), ""),
         (usdc_fit(wallet.cap6, WIDTHS["cap"]), "dim"),
+    )
+    if not wallet.balances_known:  # not read yet (the run is starting): not 0.00
+        money = ((NOT_KNOWN, "dim"),) * 3
+    return (
+        (wallet.nickname, "bold"),
+        (f"{wallet.open_buys}/{wallet.open_sells}", ""),
+        utilization_cell(wallet.utilization_bps) if wallet.balances_known else (NOT_KNOWN, "dim"),
+        (amount_fit(wallet.position18, WIDTHS["position"]), position_style),
+        (signed_usdc_fit(wallet.pnl6, WIDTHS["pnl"]), pnl_style(wallet.pnl6)),
+        expiry_cell(wallet.session_expiry, now),
+        *money,
         status_cell(wallet.skip_reason, wallet.last_error),
     )
 
