@@ -18,8 +18,9 @@ Every placement is checked against a top of book read again immediately before i
 read per burst of placements, shared by the wallets sending at that moment): when the other side
 has come within `guard6` of the price (the move expected over one round trip), or the top cannot
 be read, that placement and the wallet's remaining ones are skipped, with the tops at decision and
-now, as a SKIP. A cancel the venue answered `pending` leaves its order resting until it is mined,
-so the side's room it was to free (`WalletPlan.room`) is not used this turn: that many of the
+now, as a SKIP. A cancel the venue answered `pending` leaves its order resting until it is mined
+(its receipt is looked up once the turn's cancels have answered), so the side's room it was to
+free (`WalletPlan.room`) is not used this turn while it is not mined: that many of the
 side's placements wait for a later cycle (SKIP `CANCEL_PENDING`), and the side never holds more
 than its target on chain, whichever is mined first.
 """
@@ -40,6 +41,8 @@ from ama_tui.protocol.errors import SESSION_INVALID, Remedy, remedy
 from ama_tui.venues.base import (
     CancelOrder,
     PlaceLimit,
+    PlacementResolver,
+    PlacementState,
     RateLimited,
     TradeReceipt,
     TradeRejected,
@@ -124,7 +127,8 @@ class WalletTurn:
         self._ended = False
         self._lock = threading.Lock()
         self.session_id = wallet.session.session_id if wallet.session else None
-        self._cancels_pending = {True: 0, False: 0}
+        self._cancels_pending: list[tuple[bool, str]] = []
+        """(side, tx hash) of this turn's cancels answered `pending`."""
 
     def over(self) -> bool:
         """The turn has ended (a failure, or a stop request): send nothing more."""
@@ -235,16 +239,15 @@ class WalletTurn:
             with self._lock:
                 self.wallet.cancelled_ids[cancel.order_id] = self.clock()
                 self.out.cancelled += 1
-                if receipt is not None and receipt.pending:
-                    self._cancels_pending[cancel.is_buy] += 1
+                if receipt is not None and receipt.pending and receipt.tx_hash:
+                    self._cancels_pending.append((cancel.is_buy, receipt.tx_hash))
             self._done(ActionKind.CANCEL_ORDER, params, receipt.tx_hash if receipt else None)
 
     def sendable(self) -> tuple[PlannedPlacement, ...]:
         """The plan's placements that may go once its cancels have answered: on a side where a
         cancel is still pending, the room it frees is not used yet (the rest is skipped, said once)."""
-        with self._lock:
-            waiting = dict(self._cancels_pending)
         placements = self.plan.placements
+        waiting = self._still_pending()
         if not any(waiting.values()):
             return placements
         left = {True: self.plan.room[0] - waiting[True], False: self.plan.room[1] - waiting[False]}
@@ -262,6 +265,29 @@ class WalletTurn:
                 {"cancelsPending": sum(waiting.values()), "count": held},
             )
         return tuple(kept)
+
+    def _still_pending(self) -> dict[bool, int]:
+        """Per side, this turn's cancels answered `pending` that are not mined yet: their receipts
+        are looked up once, together (one read); a cancel the venue cannot say of counts as pending,
+        and so does one that reverted (its order may still rest)."""
+        with self._lock:
+            sent = list(self._cancels_pending)
+        waiting = {True: 0, False: 0}
+        if not sent:
+            return waiting
+        mined: set[str] = set()
+        if isinstance(self.venue, PlacementResolver):
+            try:
+                outcomes = self.venue.placement_outcomes(
+                    self.order_book, [(tx, self.wallet.address) for _, tx in sent]
+                )
+            except VenueError:
+                outcomes = {}
+            mined = {tx for tx, outcome in outcomes.items() if outcome.state is PlacementState.LANDED}
+        for is_buy, tx in sent:
+            if tx not in mined:
+                waiting[is_buy] += 1
+        return waiting
 
     def check(self, placements: Sequence[PlannedPlacement], now_top: BookTop | None) -> int:
         """How many of `placements` (in order) may go out against `now_top`, the top read again

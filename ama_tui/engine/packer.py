@@ -1029,8 +1029,23 @@ class Packer:
             done.set()
             watcher.join()
 
+    def _settle_pending(self) -> None:
+        """Before the run's last line: what became of the placements still answered only `pending`
+        (one batched receipt read), so a clean stop leaves the journal naming every order it
+        placed. One not mined yet stays as it is (the next start finds it on the book)."""
+        if not len(self._pending):
+            return
+        try:
+            lines, _ = self._pending.resolve(
+                self.venue, self.market.order_book, self.venue.clock.now(), self._line
+            )
+        except VenueError:
+            return
+        self._journal(lines)
+
     def _finish(self) -> None:
         try:
+            self._settle_pending()
             self._journal(
                 [self._line(ActionKind.RUN_STOP, params={"reason": self._stop_reason or "stopped"})]
             )

@@ -121,5 +121,6 @@ class SlowChain:
     def placement_outcomes(
         self, order_book: str, sent: Sequence[tuple[str, str]]
     ) -> dict[str, PlacementOutcome]:
+        self.mine()  # a receipt shows what is mined by now
         with self._lock:
             return {tx: self._outcomes.get(tx, PlacementOutcome(PlacementState.PENDING)) for tx, _ in sent}

@@ -234,3 +234,24 @@ def test_a_wallets_last_error_shows_its_age_and_clears_once_it_trades_cleanly(tm
         assert any(line.action == ActionKind.ERROR for line in rig.store.iter_journal())  # history kept
     finally:
         rig.close()
+
+
+def test_a_clean_stop_journals_the_ids_of_placements_answered_pending(tmp_path: Path) -> None:
+    venue = SimVenue(7, preset="PERFECT_EXECUTION", clock="virtual", relay_answers="pending")
+    rig = make_rig(tmp_path, venue=venue, wallets=2)
+    try:
+        summary = rig.packer.run(threading.Event(), max_cycles=1)  # stops right after placing
+        assert summary.placed > 0
+        lines = list(rig.store.iter_journal())
+        pending = {line.tx_hash for line in lines if line.action == ActionKind.PLACE_LIMIT}
+        mined = {
+            line.tx_hash: (line.params or {}).get("orderId")
+            for line in lines
+            if line.action == ActionKind.PLACE_MINED
+        }
+        assert pending and set(mined) == pending and all(mined.values())
+        assert lines[-1].action == ActionKind.RUN_STOP  # named before the run's last line
+        resting = rig.venue.open_orders(rig.info.order_book, [w.address for w in rig.wallets])
+        assert {str(o.order_id) for held in resting.values() for o in held} <= set(mined.values())
+    finally:
+        rig.close()

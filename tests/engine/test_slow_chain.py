@@ -87,6 +87,30 @@ def test_virtual_clock_a_side_never_holds_more_than_its_target(tmp_path: Path) -
     assert held_back, "no placement ever waited for a cancel still being mined"
 
 
+def test_a_cancel_answered_pending_but_already_mined_holds_nothing_back(tmp_path: Path) -> None:
+    """The relay answers `pending`, the chain has mined it by the time the receipt is asked for
+    (a local node mines at once): the replacement goes out in the same turn."""
+    # PERFECT_EXECUTION: no relay failures underneath (a cancel that reverted is rightly held)
+    chain = SlowChain(SimVenue(11, preset="PERFECT_EXECUTION", clock="virtual"), mine_s=0.0, seed=11)
+    rig = _rig(tmp_path, chain, max_in_flight=1)
+    try:
+        rig.packer.ensure_sessions()
+        for _ in range(60):
+            rig.packer.cycle()
+            chain.inner.advance(max(0.2, rig.packer.next_delay_s()))  # type: ignore[attr-defined]
+        cancelled = _actions(rig, ActionKind.CANCEL_ORDER)
+        held_back = [
+            line
+            for line in rig.store.iter_journal()
+            if line.action == ActionKind.SKIP and "CANCEL_PENDING" in str(line.params)
+        ]
+    finally:
+        rig.close()
+    assert cancelled >= 10
+    assert held_back == []
+    assert chain.most_per_side <= TARGET and chain.doubles == []
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(240)
 def test_wall_clock_with_latency_a_side_never_holds_more_than_its_target(tmp_path: Path) -> None:
