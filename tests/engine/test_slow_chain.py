@@ -51,6 +51,15 @@ def _actions(rig: Rig, action: str) -> int:
     return sum(1 for line in rig.store.iter_journal() if line.action == action)
 
 
+def _held_back(rig: Rig) -> list[object]:
+    """The SKIP lines of placements that waited for a cancel still being mined."""
+    return [
+        line
+        for line in rig.store.iter_journal()
+        if line.action == ActionKind.SKIP and "CANCEL_PENDING" in str(line.params)
+    ]
+
+
 def _cancelled_twice(rig: Rig) -> list[str]:
     """Orders whose cancel was sent again while the first was still being mined."""
     ids = Counter(
@@ -72,11 +81,7 @@ def test_virtual_clock_a_side_never_holds_more_than_its_target(tmp_path: Path) -
         chain.mine(everything=True)
         placed, cancelled = _actions(rig, ActionKind.PLACE_LIMIT), _actions(rig, ActionKind.CANCEL_ORDER)
         twice = _cancelled_twice(rig)
-        held_back = [
-            line
-            for line in rig.store.iter_journal()
-            if line.action == ActionKind.SKIP and "CANCEL_PENDING" in str(line.params)
-        ]
+        held_back = _held_back(rig)
     finally:
         rig.close()
     assert chain.doubles == []
@@ -99,11 +104,7 @@ def test_a_cancel_answered_pending_but_already_mined_holds_nothing_back(tmp_path
             rig.packer.cycle()
             chain.inner.advance(max(0.2, rig.packer.next_delay_s()))  # type: ignore[attr-defined]
         cancelled = _actions(rig, ActionKind.CANCEL_ORDER)
-        held_back = [
-            line
-            for line in rig.store.iter_journal()
-            if line.action == ActionKind.SKIP and "CANCEL_PENDING" in str(line.params)
-        ]
+        held_back = _held_back(rig)
     finally:
         rig.close()
     assert cancelled >= 10
