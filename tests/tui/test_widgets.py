@@ -224,6 +224,14 @@ def test_a_pnl_that_reads_zero_has_one_form() -> None:
     assert (pnl_style(10_000), pnl_style(-10_000)) == ("green", "red")
 
 
+def test_times_ahead_read_as_a_duration() -> None:
+    from ama_tui.tui.widgets.text import in_text
+
+    assert [in_text(s) for s in (-5, 0, 20, 2_700, 86_397, 3 * 86_400)] == [
+        "now", "now", "in 1 min", "in 45 min", "in 24 h", "in 3 d"
+    ]  # fmt: skip
+
+
 def test_the_wallets_details_say_how_old_its_error_is() -> None:
     from ama_tui.tui.dashboard.wallet_status import wallet_status
     from ama_tui.tui.widgets.text import ago_text
@@ -537,7 +545,8 @@ def test_log_lines_are_compact() -> None:
     )
     assert log_line_text(params, TICK6).plain == "00:00:03 ·       PARAMS  ordersPerSidePerWallet 6→4"
     session = journal_line("SESSION_INIT", params={"expiry": 1_767_312_000})
-    assert log_line_text(session, TICK6).plain.endswith("SESSION expires 00:00:00")
+    # logged at 00:00:03 for the next day's midnight: a clock time alone read as already expired
+    assert log_line_text(session, TICK6).plain.endswith("SESSION expires in 24 h (2026-01-02 00:00 UTC)")
     dry = journal_line(
         "DRY_RUN", params={"wouldDo": "PLACE_LIMIT", "isBuy": True, "price6": "100000000", "level": 1}
     )

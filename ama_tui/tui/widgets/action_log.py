@@ -17,7 +17,16 @@ from ama_tui.core.models import ActionKind, ActionLogLine, canonical_action
 from ama_tui.core.units import UnitError, amount18, price6
 from ama_tui.tui.widgets.line_list import LineList
 from ama_tui.tui.widgets.styled_line import LineBuilder, StyledLine
-from ama_tui.tui.widgets.text import amount_text, code_label, price_text, short_address, truncate, utc_clock
+from ama_tui.tui.widgets.text import (
+    amount_text,
+    code_label,
+    in_text,
+    price_text,
+    short_address,
+    truncate,
+    utc_clock,
+    utc_minute,
+)
 
 MAX_LINES: Final = 2_000
 DETAIL_WIDTH: Final = 160
@@ -131,7 +140,7 @@ def _value(value: Any) -> str:
     return str(value)
 
 
-def log_detail(action: str, params: Mapping[str, Any] | None, tick6: int) -> str:
+def log_detail(action: str, params: Mapping[str, Any] | None, tick6: int, at_s: float | None = None) -> str:
     """The key parameters of an action, in a few words (either spelling of an action)."""
     action = canonical_action(action)
     p: Mapping[str, Any] = params or {}
@@ -159,7 +168,11 @@ def log_detail(action: str, params: Mapping[str, Any] | None, tick6: int) -> str
         return _order_text(p, tick6)
     if action == ActionKind.SESSION_INIT:
         expiry = p.get("expiry")
-        return f"expires {utc_clock(expiry)}" if isinstance(expiry, int | float) else ""
+        if not isinstance(expiry, int | float):
+            return ""
+        when = f"{utc_minute(expiry)} UTC"
+        # a clock time alone, logged at that same time of day, reads as already expired
+        return f"expires {in_text(expiry - at_s)} ({when})" if at_s is not None else f"expires {when}"
     if action == ActionKind.PARAMS_CHANGED:
         before = p.get("before") or {}
         after = p.get("after") or {}
@@ -194,7 +207,7 @@ def log_line_text(line: ActionLogLine, tick6: int) -> StyledLine:
     text.append(" ")
     action = canonical_action(line.action)  # the original's CANCEL_ORDER and our old CANCEL alike
     text.append(ACTION_LABELS.get(action, action).ljust(7), style=ACTION_STYLES.get(action, ""))
-    detail = log_detail(line.action, line.params, tick6)
+    detail = log_detail(line.action, line.params, tick6, line.ts / 1000)
     if detail:
         text.append(" ")
         text.append(truncate(detail, DETAIL_WIDTH))

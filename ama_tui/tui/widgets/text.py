@@ -59,6 +59,23 @@ def ago_text(seconds: float) -> str:
     return f"{seconds // 86_400} d ago"
 
 
+def in_text(ahead_s: float) -> str:
+    """`in 45 min`, `in 24 h`, `in 3 d` (rounded to the unit); `now` when not ahead."""
+    seconds = round(ahead_s)
+    if seconds <= 0:
+        return "now"
+    if seconds < 3600:
+        return f"in {max(1, round(seconds / 60))} min"
+    if seconds < 2 * 86_400:
+        return f"in {round(seconds / 3600)} h"
+    return f"in {round(seconds / 86_400)} d"
+
+
+def utc_minute(unix_seconds: float) -> str:
+    """`2026-01-02 00:00` (UTC)."""
+    return datetime.fromtimestamp(int(unix_seconds), UTC).strftime("%Y-%m-%d %H:%M")
+
+
 def utc_clock(unix_seconds: float) -> str:
     """HH:MM:SS in UTC, so every screen (and every test) shows the same time for the same event."""
     return _utc_clock(int(unix_seconds // 1))
