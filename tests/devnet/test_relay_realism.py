@@ -20,6 +20,7 @@ import httpx
 import pytest
 from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
+from eth_typing import HexStr
 from starlette.applications import Starlette
 
 from ama_tui.devnet.catalog import UNDEPLOYED_MARKETS
@@ -269,11 +270,19 @@ def test_session_errors(api: httpx.Client, chain: Chain, wallet: WalletEntry, ot
         ({"max_notional_per_session": 5_000 * 10**6}, "session_session_cap"),
     ):
         permit = build_session_permit(**_capped(chain, trader, **caps))
-        assert api.post(SESSION_INIT, json=init_body(chain, permit, wallet.key)).status_code == 200
+        init = api.post(SESSION_INIT, json=init_body(chain, permit, wallet.key))
+        assert init.status_code == 200
+        landed = [init.json()["txHash"]]
         if code == "session_session_cap":  # 2999 of 5000 used: the next 2999 passes the cap
-            sent(
-                api.post(TRADE, json=trade_body(chain, "sessionPlaceMarginLimit", permit.session_id, **good))
+            landed.append(
+                sent(
+                    api.post(
+                        TRADE, json=trade_body(chain, "sessionPlaceMarginLimit", permit.session_id, **good)
+                    )
+                )
             )
+        for tx_hash in landed:  # answered before they are mined: let them land before checking
+            chain.w3.eth.wait_for_transaction_receipt(HexStr(tx_hash), timeout=HTTP_TIMEOUT_S)
         reply = refused(permit.session_id)
         assert reply["error"] == code and reply["notional6"] == str(BID6), reply
         assert classify(reply) in (ErrorCode.SESSION_TRADE_CAP, ErrorCode.SESSION_SESSION_CAP)
