@@ -15,6 +15,7 @@ from typing import Any, Final
 
 from ama_tui.venues.base import OrderState, OrderStatus, VenueUnavailable
 from ama_tui.venues.dexetra.calls import Call, CallExecutor
+from ama_tui.venues.dexetra.chain import MAX_LOG_CHUNKS, MAX_LOG_RANGE
 from ama_tui.venues.dexetra.codec import (
     GET_FILLED_AMOUNT,
     GET_ORDER,
@@ -27,9 +28,8 @@ from ama_tui.venues.dexetra.codec import (
 )
 from ama_tui.venues.dexetra.rpc import RpcReply, RpcRequest
 
-LOG_RANGE: Final = 2_000
-LOOKBACK_BLOCKS: Final = 50_000
-"""How far back a cancel is looked for (25 ranges of LOG_RANGE, what most nodes allow per read)."""
+LOOKBACK_BLOCKS: Final = MAX_LOG_RANGE * MAX_LOG_CHUNKS
+"""How far back a cancel is looked for: as many ranges as the fill reader reads at once."""
 
 
 def read_order_status(
@@ -70,7 +70,7 @@ def _cancel_log_requests(order_book: str, ids: Sequence[int], head: int) -> list
     start = max(0, head - LOOKBACK_BLOCKS + 1)
     requests = []
     while start <= head:
-        stop = min(head, start + LOG_RANGE - 1)
+        stop = min(head, start + MAX_LOG_RANGE - 1)
         query = {"address": order_book, "fromBlock": hex(start), "toBlock": hex(stop), "topics": topics}
         requests.append(RpcRequest("eth_getLogs", (query,)))
         start = stop + 1
