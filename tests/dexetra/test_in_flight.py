@@ -80,3 +80,31 @@ def test_a_request_that_never_left_leaves_no_doubt(failure: httpx.HTTPError) -> 
     assert venue.placements_in_flight(BOOK, [ALICE])[ALICE] == ()
     venue.submit(BOOK, SESSION, order)  # the same price again: nothing of the first can land
     assert len(sent) == 2
+
+
+@pytest.mark.parametrize("still_resting", [True, False])
+def test_a_placement_mined_while_the_read_ran_counts_as_resting(still_resting: bool) -> None:
+    """A batch's requests need not run at one block: the order ids can be read just before the
+    pending placement is mined and its receipt just after. The receipt ends the doubt, so the
+    order it created must be in the read (when it still rests), or the next plan places that
+    level again at the same price."""
+    app = FakeApp(routes={TRADE: lambda request: httpx.Response(200, json=PENDING)})
+    venue, chain, _ = make_venue(app=app)
+    venue.submit(BOOK, SESSION, PlaceLimit(ALICE, 2_999_510_000, 3 * 10**16, True))
+    # mined as the read ran: the receipt is there, getUserOrders has not caught it
+    chain.add_placement(
+        tx=str(PENDING["txHash"]),
+        order_id=9,
+        trader=ALICE,
+        price6=2_999_510_000,
+        amount18=3 * 10**16,
+        is_buy=True,
+        index=0,
+    )
+    if still_resting:
+        chain.orders[9] = order_words(9, ALICE, 2_999_510_000, 3 * 10**16, True)
+    held = venue.open_orders(BOOK, [ALICE])[ALICE]
+    assert venue.placements_in_flight(BOOK, [ALICE]) == {ALICE: ()}
+    assert [(o.order_id, o.is_buy, o.price6) for o in held] == (
+        [(9, True, 2_999_510_000)] if still_resting else []
+    )

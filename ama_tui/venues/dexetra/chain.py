@@ -6,8 +6,8 @@ Each public method costs a fixed number of HTTP round trips whatever the number 
 - `market_static`: 1, then cached
 - `top`: 1 (best prices, last trade, mark)
 - `read_orders`: 2 (round 1: every wallet's order ids, optionally their collateral, the state of
-  watched transactions, and the head block; round 2: every order, optionally the fill logs up to
-  that head)
+  watched transactions, and the head block; round 2: every order, those the mined watched
+  transactions created included, optionally the fill logs up to that head)
 - `collateral`, `positions`, `head`, `trade_logs`: 1 each
 """
 
@@ -44,7 +44,7 @@ from ama_tui.venues.dexetra.codec import (
     hex_int,
 )
 from ama_tui.venues.dexetra.fills import TradeLog, parse_trade_log
-from ama_tui.venues.dexetra.receipts import TxState
+from ama_tui.venues.dexetra.receipts import TxState, created_order_ids
 from ama_tui.venues.dexetra.rpc import JsonRpcClient, RpcReply, RpcRequest
 from ama_tui.venues.dexetra.sessions import RegistryShape, session_record, shape_of
 
@@ -230,7 +230,12 @@ class ChainReader:
         if vault is not None:
             collateral = _collateral_of(traders, results[len(traders) :])
 
-        unique_ids = sorted({i for ids in ids_of.values() for i in ids})
+        # A watched transaction mined while round 1 ran can show its receipt but not yet its order
+        # in `getUserOrders` (a batch's requests need not run at one block). Its receipt settles
+        # the doubt, so its orders are read in round 2 (which runs after it is mined) and count
+        # as resting if they are: else the plan would place that level a second time.
+        landed = {i for receipt in receipts.values() for i in created_order_ids(receipt, order_book)}
+        unique_ids = sorted({i for ids in ids_of.values() for i in ids} | landed)
         log_requests = (
             _log_requests(order_book, traders, fills_after, head) if fills_after is not None else []
         )
@@ -259,7 +264,7 @@ class ChainReader:
         for trader in traders:
             mine: list[OpenOrder] = []
             seen: set[int] = set()
-            for order_id in ids_of[trader]:
+            for order_id in (*ids_of[trader], *sorted(landed)):
                 held = orders_by_id.get(order_id)
                 if held is None or held.deleted or order_id in seen:
                     continue  # filled or cancelled (getUserOrders may still list it)

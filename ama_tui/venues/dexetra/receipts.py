@@ -102,3 +102,17 @@ def placement_outcome(receipt: Mapping[str, Any], order_book: str, trader: str) 
     if not succeeded(receipt):
         return PlacementOutcome(PlacementState.REVERTED)
     return PlacementOutcome(PlacementState.LANDED, placed_order_id(receipt, order_book, trader))
+
+
+def created_order_ids(receipt: Mapping[str, Any], order_book: str) -> list[int]:
+    """Every order a mined transaction created on this book (its `OrderPlaced` ids and the new ids
+    of its `OrderModified`), whoever placed them; none for a reverted or unreadable receipt."""
+    if not succeeded(receipt):
+        return []
+    try:
+        modified = [
+            int(str(raw["topics"][2]), 16) for raw in _book_logs(receipt, order_book, ORDER_MODIFIED_TOPIC, 4)
+        ]
+        return [p.order_id for p in placements(receipt, order_book)] + modified
+    except (MalformedChainData, ValueError, KeyError, IndexError):
+        return []
