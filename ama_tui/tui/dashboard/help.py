@@ -6,7 +6,7 @@ from typing import ClassVar, Final
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -41,7 +41,8 @@ class DashboardHelp(ModalScreen[None]):
     ]
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="dashboard-help"):
+        # scrolls (arrows, pgup/pgdn) where the screen is shorter than the text (80x24)
+        with VerticalScroll(id="dashboard-help"):
             yield Static(HELP_TEXT)
 
     def action_close(self) -> None:

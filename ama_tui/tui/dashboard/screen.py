@@ -43,7 +43,7 @@ CANCEL_ALL_QUESTION: Final = "Cancel every open order of our wallets, then stop 
 
 class DashboardScreen(Screen[None]):
     CSS_PATH = "dashboard.tcss"
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]  # noqa: RUF012 (typed by Screen)
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide"), (160, "-xwide")]  # noqa: RUF012 (typed by Screen)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p", "toggle_pause", "Pause/Resume"),
         Binding("x", "cancel_all", "Cancel all"),

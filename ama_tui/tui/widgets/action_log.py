@@ -19,11 +19,11 @@ from ama_tui.tui.widgets.line_list import LineList
 from ama_tui.tui.widgets.styled_line import LineBuilder, StyledLine
 from ama_tui.tui.widgets.text import (
     amount_text,
+    clip_words,
     code_label,
     in_text,
     price_text,
     short_address,
-    truncate,
     utc_clock,
     utc_minute,
 )
@@ -210,10 +210,10 @@ def log_line_text(line: ActionLogLine, tick6: int) -> StyledLine:
     detail = log_detail(line.action, line.params, tick6, line.ts / 1000)
     if detail:
         text.append(" ")
-        text.append(truncate(detail, DETAIL_WIDTH))
+        text.append(clip_words(detail, DETAIL_WIDTH))
     if line.error:
         text.append(" ")
-        text.append(truncate(line.error, DETAIL_WIDTH), style="red")
+        text.append(clip_words(line.error, DETAIL_WIDTH), style="red")
     return text.build()
 
 

@@ -15,7 +15,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ama_tui.tui.widgets.line_widget import LineWidget
-from ama_tui.tui.widgets.styled_line import StyledLine, line_strip
+from ama_tui.tui.widgets.styled_line import StyledLine, clip_line, line_strip
 
 
 class LineList(LineWidget, ScrollView, can_focus=True):
@@ -116,7 +116,8 @@ class LineList(LineWidget, ScrollView, can_focus=True):
         key = (self.item_key(index), width)
         strip = self._strip_cache.get(key)
         if strip is None:
-            strip = line_strip(self.item_text(index), width, base, self.app.console)
+            # cut between words with an ellipsis, never inside a number
+            strip = line_strip(clip_line(self.item_text(index), width), width, base, self.app.console)
             self._strip_cache[key] = strip
         return strip
 

@@ -10,6 +10,7 @@ segment costs again in Textual's filters and in the compositor's cuts.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 from rich.cells import cell_len
 from rich.console import Console
@@ -87,3 +88,41 @@ def line_strip(line: StyledLine, width: int, base: Style, console: Console) -> S
         segments.append(Segment(" " * (width - length), base))
         return Strip(segments, width)
     return Strip(segments, length).adjust_cell_length(width, base)
+
+
+ELLIPSIS: Final = "…"
+
+
+def clip_line(line: StyledLine, width: int) -> StyledLine:
+    """`line` in at most `width` cells: as it is when it fits, else cut at the last space that
+    leaves room for an ellipsis, so a price or an amount is never cut in two (a cut `3,000.9` of
+    3,000.91 reads as a plausible wrong price). A line without such a space is cut hard, still
+    with the ellipsis."""
+    plain = line.plain
+    if cell_len(plain) <= width:
+        return line
+    if width <= 0:
+        return StyledLine()
+    room = width - 1
+    # a character per cell up to `room` (the dashboard's lines are narrow characters but for a
+    # few symbols; `cell_len` below keeps a wide one from overflowing)
+    cut = room
+    while cut > 0 and cell_len(plain[:cut]) > room:
+        cut -= 1
+    if plain[cut : cut + 1] != " ":
+        space = plain.rfind(" ", 0, cut)
+        if space > 0:
+            cut = space
+    kept = plain[:cut].rstrip()
+    cut = len(kept)
+    builder = LineBuilder()
+    start = 0
+    last_style = ""
+    for text, style in line.pieces:
+        if start >= cut:
+            break
+        builder.append(text[: cut - start], style)
+        last_style = style
+        start += len(text)
+    builder.append(ELLIPSIS, last_style or "dim")
+    return builder.build()

@@ -180,6 +180,8 @@ GAP: Final = 1
 """Spaces before every column (and after the last): one, so that Status gets room at 120 columns."""
 FIXED_WIDTH: Final = sum(column.width + GAP for column in COLUMNS[:-1])
 """Every column but Status, with its gap."""
+PINNED_WIDTH: Final = GAP + COLUMNS[0].width
+"""The Wallet column (with its gap): it stays in place while the rest scrolls sideways."""
 
 
 def table_width(status_width: int) -> int:
@@ -376,7 +378,11 @@ class WalletsTable(ScrollView, can_focus=True):
                 return Strip.blank(width, base)
             style = odd if index % 2 else base
             strip = self._row_strip(self._cells[self._order[index]], style, "row")
-        return strip.crop_extend(scroll_x, scroll_x + width, base)
+        if scroll_x <= 0 or width <= PINNED_WIDTH:
+            return strip.crop_extend(scroll_x, scroll_x + width, base)
+        # scrolled sideways: the wallet's name stays, the columns after it scroll under it
+        rest = strip.crop_extend(PINNED_WIDTH + scroll_x, scroll_x + width, base)
+        return Strip.join([strip.crop(0, PINNED_WIDTH), rest])
 
     def on_mount(self) -> None:
         self.virtual_size = Size(table_width(self.status_width), len(self._order) + 1)
