@@ -236,6 +236,10 @@ class ActionKind(StrEnum):
     PLACE_MINED = "PLACE_MINED"
     """A placement the relay answered `pending` (no order id yet), now mined: its `orderId` and
     `placeTx`, so every order in the journal has its id even when the route never says it."""
+    PAUSE = "PAUSE"
+    """The user paused quoting from the dashboard (no new orders; resting orders stay)."""
+    RESUME = "RESUME"
+    """The user resumed quoting from the dashboard."""
 
 
 LEGACY_ACTION_NAMES: Final[Mapping[str, ActionKind]] = MappingProxyType(

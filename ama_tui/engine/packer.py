@@ -1053,3 +1053,25 @@ class Packer:
         finally:
             self._pool.shutdown(wait=True)
             self._publish()
+
+    def carry_out(self, commands: Sequence[object]) -> int:
+        """The dashboard's commands (`order_commands`: cancel some of our orders, journal a pause),
+        between cycles on the engine thread; returns how many orders were cancelled."""
+        from ama_tui.engine.order_commands import carry_out
+
+        done = carry_out(
+            commands,
+            venue=self.venue,
+            order_book=self.market.order_book,
+            wallets=self.wallets,
+            line=self._line,
+            now=self.venue.clock.now,
+            dry_run=self.options.dry_run,
+        )
+        self._journal(done.lines)
+        self._totals = replace(
+            self._totals,
+            cancelled=self._totals.cancelled + done.cancelled,
+            errors=self._totals.errors + done.errors,
+        )
+        return done.cancelled

@@ -5,10 +5,12 @@ touched from the worker thread."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ama_tui.core.models import ActionKind
 from ama_tui.engine.live_params import LiveParams, ParamsChange
+from ama_tui.engine.order_commands import CancelOrders, CommandInbox, JournalNote
 from ama_tui.engine.snapshot import EngineSnapshot
 from ama_tui.venues.base import VenueKind
 
@@ -19,6 +21,8 @@ class EngineHandle:
         self.venue_kind = venue_kind
         self.dry_run = dry_run
         self.stop_event = threading.Event()
+        self.commands = CommandInbox()
+        """What the engine thread carries out after its current cycle (`order_commands`)."""
         self._lock = threading.Lock()
         self._latest: EngineSnapshot | None = None
         self._version = 0
@@ -55,7 +59,16 @@ class EngineHandle:
         self.stop_event.set()
 
     def toggle_pause(self) -> bool:
-        return self.params.toggle_pause()
+        """Pause or resume from the next cycle; the journal says so (`PAUSE` / `RESUME`)."""
+        paused = self.params.toggle_pause()
+        self.commands.put(JournalNote(ActionKind.PAUSE if paused else ActionKind.RESUME))
+        return paused
+
+    def request_cancel(self, trader: str, order_ids: Sequence[int]) -> None:
+        """Cancel these orders of one wallet after the engine's current cycle (the packer may
+        place new ones at its next cycle unless paused)."""
+        if order_ids:
+            self.commands.put(CancelOrders(trader, tuple(order_ids)))
 
     def request_cancel_all(self) -> None:
         """The engine cancels every order of ours at its next cycle start, then stops."""

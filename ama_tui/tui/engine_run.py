@@ -13,7 +13,7 @@ from ama_tui.core.models import MarketCheckpoint, PackerParams, RunConfig
 from ama_tui.engine.live_params import ParamsError
 from ama_tui.engine.packer import Packer, PackerOptions, RunSummary, SessionProgress
 from ama_tui.engine.run_setup import ResumeError, StartMode, iso_now, prepare_run
-from ama_tui.engine.snapshot import EngineSnapshot
+from ama_tui.engine.snapshot import EngineSnapshot, EngineState
 from ama_tui.engine.venue_state import VenueStateError, attach_venue_state
 from ama_tui.store import MarketStore, StoreError, WalletEntry
 from ama_tui.tui.engine_handle import EngineHandle
@@ -101,12 +101,24 @@ def run_packer(
     info = venue.market_info(request.row.market_address)
     save_venue = attach_venue_state(venue, store, resumed=start.resumed)
     started = threading.Event()
+    carrying_out = False
 
     def on_snapshot(snapshot: EngineSnapshot) -> None:
+        """On the engine thread, after each cycle: publish, then carry out what the dashboard
+        asked meanwhile (cancels, pause notes) and publish again so it shows at once."""
+        nonlocal carrying_out
         handle.publish(snapshot)
         if not started.is_set():
             started.set()
             on_started(snapshot.run_id)
+        if carrying_out or not len(handle.commands) or snapshot.state is EngineState.STOPPED:
+            return
+        carrying_out = True
+        try:
+            packer.carry_out(handle.commands.take())
+            handle.publish(packer.snapshot())
+        finally:
+            carrying_out = False
 
     packer = Packer(
         venue=venue,

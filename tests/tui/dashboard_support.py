@@ -81,14 +81,27 @@ def fresh_handle(snapshot: EngineSnapshot | None, *, kind: VenueKind = VenueKind
     return handle
 
 
+class FakeClock:
+    """The screen's monotonic clock, moved by the test (the uptime counts on by it)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 class DashboardApp(App[None]):
     """Just the dashboard, on a handle the test feeds. Repaints are not paced by CPU time
-    (`cpu_budget=None`), so a published snapshot shows at the next pull on any machine."""
+    (`cpu_budget=None`), so a published snapshot shows at the next pull on any machine; the
+    screen's clock stands still unless the test moves it (`clock`), so screenshots do not depend
+    on how long a pause took."""
 
     def __init__(self, handle: EngineHandle, **screen_options: Any) -> None:
         super().__init__()
         self.handle = handle
-        self.screen_options = {"cpu_budget": None, **screen_options}
+        self.clock = FakeClock()
+        self.screen_options = {"cpu_budget": None, "clock": self.clock, **screen_options}
 
     def on_mount(self) -> None:
         self.push_screen(DashboardScreen(self.handle, **self.screen_options))

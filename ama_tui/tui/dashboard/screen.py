@@ -6,23 +6,28 @@ however busy the engine is, and nothing at all while it sleeps. The widgets repa
 that changed. A `RefreshBudget` (a safety valve that does not kick in at 10 Hz on a normal machine)
 keeps the UI thread under half a core on a starved one by skipping a pull (the next one shows the
 latest snapshot). Every time shown comes from the
-snapshot (`now`, `started_at`), never from the wall clock, so a screen is a pure function of
-its snapshots. Nothing here runs on a worker thread.
+snapshot (`now`, `started_at`), never from the wall clock, but for one: between two snapshots of a
+live run the uptime counts on by the time since the last one arrived (`clock`, monotonic), so it
+ticks every second rather than when a cycle ends; it never goes back. Nothing here runs on a
+worker thread.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import ClassVar, Final
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input
 
 from ama_tui.engine.live_params import ParamsChange
-from ama_tui.engine.snapshot import EngineSnapshot
+from ama_tui.engine.snapshot import EngineSnapshot, EngineState
 from ama_tui.tui.dashboard.help import DashboardHelp
 from ama_tui.tui.dashboard.params_editor import ParamsEditor, describe_change
 from ama_tui.tui.dashboard.refresh_budget import DEFAULT_FRACTION, RefreshBudget
@@ -39,6 +44,8 @@ from ama_tui.tui.widgets.wallets_table import WalletsTable
 
 REFRESH_INTERVAL_S: Final = 0.1
 CANCEL_ALL_QUESTION: Final = "Cancel every open order of our wallets, then stop the run?"
+TICKING_STATES: Final = frozenset({EngineState.STARTING, EngineState.RUNNING, EngineState.PAUSED})
+"""States in which the uptime counts on between snapshots (a stopping run's clock stands)."""
 
 
 class DashboardScreen(Screen[None]):
@@ -59,6 +66,7 @@ class DashboardScreen(Screen[None]):
         *,
         refresh_interval: float = REFRESH_INTERVAL_S,
         cpu_budget: float | None = DEFAULT_FRACTION,
+        clock: Callable[[], float] = time.monotonic,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -73,6 +81,11 @@ class DashboardScreen(Screen[None]):
         """How many snapshots were shown (tests and the benchmark read it)."""
         self._seen_version = 0
         self._timer: Timer | None = None
+        self.clock = clock
+        """Monotonic seconds: how long since the last snapshot arrived (the uptime's tick)."""
+        self._received_at = 0.0
+        self._uptime_shown = -1
+        """Whole seconds of uptime on screen (it only moves forward within a run)."""
 
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")
@@ -111,6 +124,7 @@ class DashboardScreen(Screen[None]):
             return False
         version, snapshot = self.handle.latest_if_newer(self._seen_version)
         if snapshot is None:
+            self._tick_uptime()
             return False
         self._seen_version = version
         if self.budget is not None:
@@ -119,7 +133,11 @@ class DashboardScreen(Screen[None]):
         return True
 
     def show(self, snapshot: EngineSnapshot) -> None:
+        previous = self.snapshot
+        if previous is not None and previous.run_id != snapshot.run_id:
+            self._uptime_shown = -1
         self.snapshot = snapshot
+        self._received_at = self.clock()
         self.repaints += 1
         with self.app.batch_update():
             self._show_header()
@@ -129,25 +147,50 @@ class DashboardScreen(Screen[None]):
             self.log_view.tick6 = snapshot.market.tick6
             self.log_view.follow(snapshot.journal_tail)
 
+    def uptime_s(self) -> float:
+        """The snapshot's uptime, counted on since it arrived while the run is live; never less
+        than what the screen showed already."""
+        snapshot = self.snapshot
+        if snapshot is None:
+            return 0.0
+        uptime = snapshot.now - snapshot.started_at
+        if snapshot.state in TICKING_STATES:
+            uptime += max(0.0, self.clock() - self._received_at)
+        return max(uptime, float(self._uptime_shown))
+
+    def _tick_uptime(self) -> None:
+        """Between snapshots: repaint the header's first line when the uptime's second changed."""
+        if self.snapshot is not None and int(self.uptime_s()) != self._uptime_shown:
+            self._show_header()
+
     def _show_header(self) -> None:
         if self.snapshot is None:
             return
         params = self.handle.params
+        uptime = self.uptime_s()
+        self._uptime_shown = int(uptime)
         self.header.show(
             self.snapshot,
             self.handle.badge,
             pause_requested=params.paused,
             cancel_requested=params.cancel_all_requested,
+            uptime_s=uptime,
         )
+
+    def toast(self, message: str, *, title: str, severity: SeverityLevel = "information") -> None:
+        """One toast at a time: a new one replaces what the dashboard showed (six presses of `p`
+        leave one toast, not six stacked)."""
+        self.app.clear_notifications()
+        self.notify(message, title=title, severity=severity)
 
     # -- actions -----------------------------------------------------------------------------------
 
     def action_toggle_pause(self) -> None:
-        paused = self.handle.toggle_pause()
+        paused = self.handle.toggle_pause()  # journaled as PAUSE / RESUME after the current cycle
         if paused:
-            self.notify("No new orders from the next cycle; resting orders stay.", title="Pausing")
+            self.toast("No new orders from the next cycle; resting orders stay.", title="Pausing")
         else:
-            self.notify("Packing again from the next cycle.", title="Resuming")
+            self.toast("Packing again from the next cycle.", title="Resuming")
         self._show_header()
 
     def action_cancel_all(self) -> None:
@@ -155,7 +198,7 @@ class DashboardScreen(Screen[None]):
             if not yes:
                 return
             self.handle.request_cancel_all()
-            self.notify(
+            self.toast(
                 "Cancelling every order of ours at the next cycle, then stopping.",
                 title="Cancel all",
                 severity="warning",
@@ -168,7 +211,7 @@ class DashboardScreen(Screen[None]):
         def done(change: ParamsChange | None) -> None:
             if change is None or not change.after:
                 return
-            self.notify(f"{describe_change(change)} — applies at the next cycle.", title="Parameters changed")
+            self.toast(f"{describe_change(change)} — applies at the next cycle.", title="Parameters changed")
 
         self.app.push_screen(ParamsEditor(self.handle), done)
 
@@ -189,7 +232,7 @@ class DashboardScreen(Screen[None]):
             await self.app.run_action("quit_app")
             return
         self.handle.request_stop()
-        self.notify("Stopping after the current cycle.", title="Stopping")
+        self.toast("Stopping after the current cycle.", title="Stopping")
 
     def on_wallets_table_details_requested(self, event: WalletsTable.DetailsRequested) -> None:
         event.stop()

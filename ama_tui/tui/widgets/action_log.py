@@ -44,6 +44,8 @@ ACTION_LABELS: Final[dict[str, str]] = {
     ActionKind.DRY_RUN: "DRY-RUN",
     ActionKind.SKIP: "SKIP",
     ActionKind.PLACE_MINED: "MINED",
+    ActionKind.PAUSE: "PAUSE",
+    ActionKind.RESUME: "RESUME",
 }
 ACTION_STYLES: Final[dict[str, str]] = {
     ActionKind.SESSION_INIT: "cyan",
@@ -58,6 +60,8 @@ ACTION_STYLES: Final[dict[str, str]] = {
     ActionKind.DRY_RUN: "dim",
     ActionKind.SKIP: "yellow",
     ActionKind.PLACE_MINED: "blue",
+    ActionKind.PAUSE: "bold yellow",
+    ActionKind.RESUME: "bold green",
 }
 
 

@@ -52,9 +52,11 @@ def header_lines(
     *,
     pause_requested: bool = False,
     cancel_requested: bool = False,
+    uptime_s: float | None = None,
 ) -> tuple[StyledLine, StyledLine]:
     """Two lines: identity and state, then counters and the latest notice or stop reason.
-    Times come from the snapshot (`now - started_at`), never from the wall clock."""
+    The uptime is the snapshot's (`now - started_at`) unless the screen counts it on between
+    snapshots (`uptime_s`)."""
     line = LineBuilder()
     line.append(f" {snapshot.market.symbol} ", style="bold")
     line.append(f" {badge} ", style=BADGE_STYLES.get(badge, "bold reverse"))
@@ -64,7 +66,7 @@ def header_lines(
     line.append("  run ", style="dim")
     line.append(short_run_id(snapshot.run_id))
     line.append("  up ", style="dim")
-    line.append(format_hms(snapshot.now - snapshot.started_at))
+    line.append(format_hms(snapshot.now - snapshot.started_at if uptime_s is None else uptime_s))
     line.append("  wallets ", style="dim")
     line.append(str(len(snapshot.wallets)))
     line.append(f"  {relay_text(snapshot)}", style="dim")
@@ -134,10 +136,17 @@ class HeaderBar(LineWidget):
         *,
         pause_requested: bool = False,
         cancel_requested: bool = False,
+        uptime_s: float | None = None,
     ) -> None:
         self.set_class(badge == "LIVE", "-live")
         self.set_lines(
-            header_lines(snapshot, badge, pause_requested=pause_requested, cancel_requested=cancel_requested)
+            header_lines(
+                snapshot,
+                badge,
+                pause_requested=pause_requested,
+                cancel_requested=cancel_requested,
+                uptime_s=uptime_s,
+            )
         )
 
     def render_line(self, y: int) -> Strip:
