@@ -93,7 +93,13 @@ def build_parser(*, devnet: bool = True) -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="name=value",
-        help="override a run or packer parameter by its checkpoint name (repeatable)",
+        help="override a run, packer or strategy parameter by its checkpoint name (repeatable)",
+    )
+    run.add_argument(
+        "--strategy",
+        default=None,
+        metavar="NAME",
+        help="the built-in strategy to run: packer (default), skewed-packer; a resumed run keeps its own",
     )
     run.add_argument(
         "--max-in-flight",
@@ -150,6 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 dry_run=args.dry_run,
                 max_in_flight=args.max_in_flight,
                 pipeline=not args.one_trade_per_wallet,
+                strategy=args.strategy,
             )
         )
     if args.command == "devnet":

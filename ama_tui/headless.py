@@ -24,6 +24,7 @@ from ama_tui.engine.run_setup import ResumeError, StartMode, prepare_run
 from ama_tui.engine.snapshot import EngineSnapshot, relay_text
 from ama_tui.engine.venue_state import VenueStateError, attach_venue_state
 from ama_tui.store import StateStore, StoreError
+from ama_tui.strategies import DEFAULT_STRATEGY
 from ama_tui.venues.base import StartWarmer, VenueError, VenueKind
 from ama_tui.wiring import SetupError, VenueChoice, find_market, load_fleet, open_venue
 
@@ -49,6 +50,8 @@ class HeadlessArgs:
     max_in_flight: int | None = None
     pipeline: bool = True
     """False: one trade per wallet at a time (the benchmark's comparison)."""
+    strategy: str | None = None
+    """A built-in strategy's name; None: the resumed run's own, or the packer."""
 
 
 class _Progress:
@@ -120,6 +123,7 @@ def run_headless(
                 mode=args.mode,
                 now=venue.clock.now(),
                 overrides=overrides,
+                strategy=args.strategy,
             )
             print(
                 f"{'resuming' if start.resumed else 'starting'} run {start.checkpoint.run.run_id} "
@@ -127,10 +131,14 @@ def run_headless(
                 file=err,
                 flush=True,
             )
+            if start.strategy is not None and start.strategy.info.name != DEFAULT_STRATEGY:
+                print(f"strategy: {start.strategy.info.name} ({start.strategy.info.summary})", file=err)
             for note in start.notes:
                 print(f"note: {note}", file=err, flush=True)
             save_venue = attach_venue_state(venue, store, resumed=start.resumed)
-            params = LiveParams(start.checkpoint.config, start.checkpoint.packer_params)
+            params = LiveParams(
+                start.checkpoint.config, start.checkpoint.packer_params, start.strategy_params
+            )
             progress = _Progress(err)
             packer = Packer(
                 venue=venue,

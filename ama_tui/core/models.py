@@ -191,6 +191,13 @@ class WalletCheckpoint(_Model):
     last_action_at: int | None = Field(default=None, alias="lastActionAt")
 
 
+class StrategyRecord(_Model):
+    """The strategy a run uses and its own parameters (JSON names), so `--resume` runs the same."""
+
+    name: str
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
 class MarketCheckpoint(_Model):
     """`checkpoint.json`: one market's run, resumable."""
 
@@ -202,6 +209,8 @@ class MarketCheckpoint(_Model):
     config: RunConfig
     wallets: dict[str, WalletCheckpoint] = Field(default_factory=dict)
     packer: PackerParams | None = None
+    strategy: StrategyRecord | None = None
+    """Absent for the packer (the file stays as the original tool writes it)."""
 
     @field_validator("wallets")
     @classmethod

@@ -51,6 +51,7 @@ from ama_tui.core.pricing import (
     pick_non_crossing_price,
     size_for_level,
 )
+from ama_tui.core.skew import BPS, Skew
 from ama_tui.core.units import format_amount18, format_usdc6
 
 SCALE_DOWN_NUM = 9
@@ -82,6 +83,9 @@ class SkipReason(StrEnum):
     """Nothing is left under the cap."""
     NO_SIZE = "NO_SIZE"
     """Sizes are a notional and there is no price to convert them at."""
+    RISK_GUARD = "RISK_GUARD"
+    """The engine's guard refused what a strategy asked for (it would cross, break the cap, exceed
+    the orders per side, or is not a valid order)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +194,7 @@ class _Band:
 
 def _cancels(
     open_orders: Sequence[OpenOrder],
-    target: int,
+    targets: tuple[int, int],
     band: _Band | None,
     cap6: int,
     max_replace: int,
@@ -207,7 +211,7 @@ def _cancels(
         return (out, distance6(order.price6, order.is_buy, band.anchor6), -order.order_id)
 
     kept: list[OpenOrder] = []
-    for is_buy in (True, False):
+    for is_buy, target in ((True, targets[0]), (False, targets[1])):
         side = [o for o in open_orders if o.is_buy == is_buy and o.order_id not in cancelling]
         if len(side) > target:
             ordered = sorted(side, key=farthest_first, reverse=True)
@@ -241,13 +245,13 @@ def _cancels(
     return cancelled
 
 
-def _missing_levels(n_buys: int, n_sells: int, target: int) -> list[tuple[bool, int]]:
+def _missing_levels(n_buys: int, n_sells: int, targets: tuple[int, int]) -> list[tuple[bool, int]]:
     """(is_buy, level) for every missing level: level by level, buy before sell."""
     return [
         (is_buy, level)
-        for level in range(min(n_buys, n_sells), target)
-        for is_buy, held in ((True, n_buys), (False, n_sells))
-        if level >= held
+        for level in range(min(n_buys, n_sells), max(targets))
+        for is_buy, held, target in ((True, n_buys, targets[0]), (False, n_sells, targets[1]))
+        if held <= level < target
     ]
 
 
@@ -264,13 +268,17 @@ def plan_wallet(
     floor_ticks: int = 0,
     in_flight: Sequence[InFlightPlacement] = (),
     cancelling: Collection[int] = frozenset(),
+    skew: Skew | None = None,
 ) -> WalletPlan:
     """Plan one cycle for one wallet. See the module docstring for the rules. `floor_ticks` is the
     safety floor (the move expected over one relay round trip); `size_min18`/`size_max18` None means
     sizes could not be decided (a notional with no price): nothing is placed. `in_flight`: this
     wallet's placements that may still land; `cancelling`: ids of its orders whose cancel is sent
-    but not yet mined."""
+    but not yet mined; `skew`: how the wallet's position bends its quotes (`core.skew`), None for
+    none (the packer)."""
     target = params.orders_per_side
+    skew = skew or Skew()
+    targets = (target if skew.buys_allowed else 0, target if skew.sells_allowed else 0)
     resting6 = reserved_margin6(open_orders)
     flying6 = sum(estimate_margin6(p.price6, p.amount18, p.is_buy, rules.margin_bps) for p in in_flight)
     reserved6 = resting6 + flying6
@@ -280,11 +288,13 @@ def plan_wallet(
     remaining_before = cap6 - reserved6
     anchor6 = choose_anchor6(book, params.reference6)
     tick6 = rules.tick6
+    if anchor6 > 0 and skew.shift6:
+        anchor6 = max(tick6, anchor6 + skew.shift6)
     low, high = distance_band(params.min_distance_ticks, params.max_distance_ticks, floor_ticks)
     sound = anchor6 > 0 and tick6 > 0 and not book.is_crossed
     band = _Band(anchor6, low * tick6, high * tick6, params.band_tolerance_ticks * tick6) if sound else None
 
-    chosen = _cancels(open_orders, target, band, cap6 - flying6, params.max_replace_per_cycle, cancelling)
+    chosen = _cancels(open_orders, targets, band, cap6 - flying6, params.max_replace_per_cycle, cancelling)
     cancels = tuple(
         PlannedCancel(
             order_id=order.order_id,
@@ -302,9 +312,9 @@ def plan_wallet(
     sells_kept = [o for o in open_orders if not o.is_buy and o.order_id not in gone]
     buys_held = len(buys_kept) + sum(1 for p in in_flight if p.is_buy)
     sells_held = len(sells_kept) + sum(1 for p in in_flight if not p.is_buy)
-    room = (max(0, target - buys_held), max(0, target - sells_held))
+    room = (max(0, targets[0] - buys_held), max(0, targets[1] - sells_held))
 
-    wanted = _missing_levels(buys_held, sells_held, target)
+    wanted = _missing_levels(buys_held, sells_held, targets)
     skips: list[Skip] = []
     placements: list[PlannedPlacement] = []
 
@@ -394,6 +404,9 @@ def plan_wallet(
             continue
 
         amount18 = size_for_level(wallet_index, level, size_min18, size_max18)
+        scale = skew.buy_scale_bps if is_buy else skew.sell_scale_bps
+        if scale != BPS:
+            amount18 = max(size_min18, amount18 * scale // BPS)
         margin6 = estimate_margin6(price6, amount18, is_buy, rules.margin_bps)
         if margin6 > remaining:
             required6 = margin6

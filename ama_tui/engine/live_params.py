@@ -69,19 +69,33 @@ def apply_changes(
     config: RunConfig, packer: PackerParams, changes: Mapping[str, Any]
 ) -> tuple[RunConfig, PackerParams]:
     """New (config, packer) with `changes` applied by JSON name, or ParamsError for all problems."""
-    unknown = [name for name in changes if name not in RUN_PARAM_NAMES and name not in PACKER_PARAM_NAMES]
+    new_config, new_packer, _ = apply_all_changes(config, packer, None, changes)
+    return new_config, new_packer
+
+
+def apply_all_changes(
+    config: RunConfig, packer: PackerParams, strategy: BaseModel | None, changes: Mapping[str, Any]
+) -> tuple[RunConfig, PackerParams, BaseModel | None]:
+    """As `apply_changes`, with the strategy's own parameters (`strategy`, None: it has none)."""
+    strategy_names = json_names(type(strategy)) if strategy is not None else ()
+    known_names = (*RUN_PARAM_NAMES, *PACKER_PARAM_NAMES, *strategy_names)
+    unknown = [name for name in changes if name not in known_names]
     if unknown:
-        known = ", ".join((*RUN_PARAM_NAMES, *PACKER_PARAM_NAMES))
+        known = ", ".join(known_names)
         raise ParamsError({name: f"unknown parameter (known: {known})" for name in unknown})
     run_changes = {k: v for k, v in changes.items() if k in RUN_PARAM_NAMES}
     packer_changes = {k: v for k, v in changes.items() if k in PACKER_PARAM_NAMES}
+    strategy_changes = {k: v for k, v in changes.items() if k in strategy_names}
     new_config, run_problems = _merge(config, run_changes)
     new_packer, packer_problems = _merge(packer, packer_changes)
-    problems = {**run_problems, **packer_problems}
+    new_strategy, strategy_problems = (
+        _merge(strategy, strategy_changes) if strategy is not None else (None, {})
+    )
+    problems = {**run_problems, **packer_problems, **strategy_problems}
     if problems:
         raise ParamsError(problems)
     assert isinstance(new_config, RunConfig) and isinstance(new_packer, PackerParams)
-    return new_config, new_packer
+    return new_config, new_packer, new_strategy
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +103,16 @@ class ParamsView:
     config: RunConfig
     packer: PackerParams
     version: int
+    strategy: BaseModel | None = None
+    """The strategy's own parameters (None when it has none)."""
+
+
+def _dump_all(*models: BaseModel | None) -> dict[str, Any]:
+    dumped: dict[str, Any] = {}
+    for model in models:
+        if model is not None:
+            dumped.update(model.model_dump(by_alias=True, mode="json"))
+    return dumped
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,9 +127,9 @@ class ParamsChange:
 class LiveParams:
     """Thread-safe holder of the run config and packer params, plus pause / stop requests."""
 
-    def __init__(self, config: RunConfig, packer: PackerParams) -> None:
+    def __init__(self, config: RunConfig, packer: PackerParams, strategy: BaseModel | None = None) -> None:
         self._lock = threading.Lock()
-        self._view = ParamsView(config, packer, 0)
+        self._view = ParamsView(config, packer, 0, strategy)
         self._pending: list[ParamsChange] = []
         self._paused = threading.Event()
         self._cancel_all = threading.Event()
@@ -118,22 +142,16 @@ class LiveParams:
         """Validate and accept `changes` (JSON names); raises ParamsError and changes nothing."""
         with self._lock:
             view = self._view
-            config, packer = apply_changes(view.config, view.packer, changes)
-            before_all = {
-                **view.config.model_dump(by_alias=True, mode="json"),
-                **view.packer.model_dump(by_alias=True, mode="json"),
-            }
-            after_all = {
-                **config.model_dump(by_alias=True, mode="json"),
-                **packer.model_dump(by_alias=True, mode="json"),
-            }
+            config, packer, strategy = apply_all_changes(view.config, view.packer, view.strategy, changes)
+            before_all = _dump_all(view.config, view.packer, view.strategy)
+            after_all = _dump_all(config, packer, strategy)
             changed = [name for name in after_all if after_all[name] != before_all.get(name)]
             change = ParamsChange(
                 version=view.version + 1,
                 before={name: before_all.get(name) for name in changed},
                 after={name: after_all[name] for name in changed},
             )
-            self._view = ParamsView(config, packer, change.version)
+            self._view = ParamsView(config, packer, change.version, strategy)
             if changed:
                 self._pending.append(change)
             return change

@@ -22,8 +22,7 @@ from typing import Final
 from ama_tui.core.margin import reserved_margin6
 from ama_tui.core.market import BookTop, MarketRules, OpenOrder
 from ama_tui.core.models import ActionKind, ActionLogLine, MarketCheckpoint
-from ama_tui.core.planner import WalletPlan, choose_anchor6, plan_wallet, wallet_cap6
-from ama_tui.core.sizing import size_range18
+from ama_tui.core.planner import WalletPlan, wallet_cap6
 from ama_tui.engine.concurrency import AdaptiveLimit
 from ama_tui.engine.executor import WalletOutcome, WalletTurn, plan_steps, tops_fields
 from ama_tui.engine.fills import FillLedger
@@ -32,6 +31,7 @@ from ama_tui.engine.live_params import LiveParams, ParamsView
 from ama_tui.engine.market_risk import LATENCY_PRIOR_S
 from ama_tui.engine.pending_placements import PendingPlacements
 from ama_tui.engine.pipeline import run_pipelined
+from ama_tui.engine.planning import guarded_plans, tick_view
 from ama_tui.engine.run_setup import RunStart, iso_now
 from ama_tui.engine.safety_floor import SafetyFloor
 from ama_tui.engine.session_keeper import (
@@ -47,6 +47,8 @@ from ama_tui.engine.snapshot import CycleStats, EngineSnapshot, EngineState, Wal
 from ama_tui.engine.venue_wrappers import CountingVenue
 from ama_tui.engine.wallet_state import WalletRuntime
 from ama_tui.store import MarketStore, WalletEntry
+from ama_tui.strategies.packer import PackerStrategy
+from ama_tui.strategy import Strategy
 from ama_tui.venues.base import (
     BookSnapshot,
     CancelOrder,
@@ -74,9 +76,6 @@ WATCH_JOIN_S: Final = 5.0
 """How long the first cycle waits for the market watch's read in flight (else it reads anew)."""
 FIRST_BOOK_MAX_AGE_S: Final = 1.5
 """The oldest (from when its read began) the watch's book may be for the first cycle to use it."""
-CANCEL_MINED_WITHIN_S: Final = 60.0
-"""An order whose cancel was answered this recently and still rests is taken as leaving (not
-cancelled again, yet counted where it rests); past this the cancel is taken as lost and resent."""
 """Placed orders whose decision tops are remembered, to explain a fill that ends up taker."""
 KILL_SWITCH_PREFIX: Final = "kill switch: "
 MARKET_CLOSED_PREFIX: Final = "market cannot trade: "
@@ -181,6 +180,7 @@ class Packer:
         self.params = params
         self.on_snapshot = on_snapshot
         self.checkpoint: MarketCheckpoint = start.checkpoint
+        self.strategy: Strategy = start.strategy or PackerStrategy()
         self.context = JournalContext(
             run_id=self.checkpoint.run.run_id,
             chain_id=self.checkpoint.chain_id,
@@ -482,9 +482,12 @@ class Packer:
             )
         view = self.params.current()
         if view.version != self._params_view.version:
-            self.checkpoint = self.checkpoint.model_copy(
-                update={"config": view.config, "packer": view.packer}
-            )
+            update: dict[str, object] = {"config": view.config, "packer": view.packer}
+            if view.strategy is not None and self.checkpoint.strategy is not None:
+                update["strategy"] = self.checkpoint.strategy.model_copy(
+                    update={"params": view.strategy.model_dump(by_alias=True, mode="json")}
+                )
+            self.checkpoint = self.checkpoint.model_copy(update=update)
         self._params_view = view
 
     def _absorb(
@@ -537,54 +540,18 @@ class Packer:
             self._journal(lines)
 
     def _plans(self, view: ParamsView, top: BookTop) -> list[tuple[WalletRuntime, WalletPlan]]:
-        sizes = size_range18(view.config, choose_anchor6(top, view.packer.reference6))
-        plans = []
-        skip_lines: list[ActionLogLine] = []
-        now_s = self.venue.clock.now()
-        for wallet in self.wallets:
-            if wallet.session is None and not self.options.dry_run:
-                line = self._skips.note(
-                    wallet, "NO_SESSION", "the wallet has no session yet", now_s=now_s, now_ms=self._now_ms
-                )
-                skip_lines.extend([line] if line else [])
-                continue
-            plan = plan_wallet(
-                wallet_index=wallet.index,
-                open_orders=wallet.orders,
-                available6=wallet.available6,
-                book=top,
-                rules=self.rules,
-                params=view.packer,
-                size_min18=sizes[0] if sizes else None,
-                size_max18=sizes[1] if sizes else None,
-                floor_ticks=self._safety.floor_ticks,
-                in_flight=wallet.in_flight,
-                cancelling=[
-                    order_id
-                    for order_id, at in wallet.cancelled_ids.items()
-                    if now_s - at < CANCEL_MINED_WITHIN_S
-                ],
-            )
-            if plan.placements and now_s < wallet.trade_retry_at:
-                wait = wallet.trade_retry_at - now_s
-                line = self._skips.note(
-                    wallet,
-                    "BACKOFF",
-                    f"{len(plan.placements)} placements held back {wait:.1f} s after relay failures",
-                    now_s=now_s,
-                    now_ms=self._now_ms,
-                    count=len(plan.placements),
-                )
-                skip_lines.extend([line] if line else [])
-                plan = replace(plan, placements=())
-            elif plan.skips:
-                skip_lines.extend(
-                    self._skips.plan_skips(wallet, plan.skips, now_s=now_s, now_ms=self._now_ms)
-                )
-            else:
-                wallet.skip_reason = None
-            if plan.cancels or plan.placements:
-                plans.append((wallet, plan))
+        """Ask the run's strategy, then hold its plans to the engine's guards (`engine.planning`)."""
+        tick = tick_view(
+            view,
+            top,
+            self.rules,
+            self.wallets,
+            now_s=self.venue.clock.now(),
+            floor_ticks=self._safety.floor_ticks,
+        )
+        plans, skip_lines = guarded_plans(
+            self.strategy, tick, self.wallets, self._skips, dry_run=self.options.dry_run, now_ms=self._now_ms
+        )
         self._journal(skip_lines)
         return plans
 

@@ -23,6 +23,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Final
 
+from pydantic import BaseModel, ValidationError
+
 from ama_tui.core.models import (
     ActionKind,
     ActionLogLine,
@@ -31,11 +33,14 @@ from ama_tui.core.models import (
     PackerParams,
     RunConfig,
     RunInfo,
+    StrategyRecord,
     WalletCheckpoint,
 )
-from ama_tui.engine.live_params import apply_changes
+from ama_tui.engine.live_params import ParamsError, apply_all_changes
 from ama_tui.engine.sessions import SessionState
 from ama_tui.store import JournalReadReport, MarketStore, SavedPacker, WalletEntry
+from ama_tui.strategies import DEFAULT_STRATEGY, UnknownStrategy, built_in
+from ama_tui.strategy import Strategy
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +77,10 @@ class RunStart:
     """Orders the journal has a PLACE_LIMIT line for (empty for the original tool's journal)."""
     notes: tuple[str, ...] = ()
     """What the start did that the user should hear of (e.g. packer settings restored)."""
+    strategy: Strategy | None = None
+    """The strategy the run uses (None: the packer)."""
+    strategy_params: BaseModel | None = None
+    """Its own parameters, when it has any."""
 
 
 @dataclass(slots=True)
@@ -168,6 +177,7 @@ def prepare_run(
     packer: PackerParams | None = None,
     overrides: Mapping[str, Any] | None = None,
     run_id: str | None = None,
+    strategy: str | None = None,
 ) -> RunStart:
     """The checkpoint this run starts from (not yet saved), resumed or fresh.
 
@@ -175,6 +185,9 @@ def prepare_run(
     `--set`) are applied last and validated. Raises `ResumeError` for `--resume` without a
     checkpoint, `ParamsError` for bad overrides, `StateFileError` for an unreadable checkpoint.
     `run_id` fixes a fresh run's id (deterministic tests); by default it is a random UUID.
+    `strategy` names a built-in strategy; by default a resumed run keeps its own, a fresh one is
+    the packer. Resuming a run under another strategy is a `ResumeError`; an unknown name a
+    `ParamsError`.
     """
     existing = store.load_checkpoint()  # packer params restored from packer.json if it lost them
     restored = store.restored_packer if existing is not None else None
@@ -188,8 +201,11 @@ def prepare_run(
 
     base_config = config or (existing.config if existing else RunConfig())
     base_packer = packer or (existing.packer_params if existing else PackerParams())
+    chosen, strategy_params = _strategy_for(existing.strategy if existing else None, strategy, resumed, store)
     if overrides:
-        base_config, base_packer = apply_changes(base_config, base_packer, overrides)
+        base_config, base_packer, strategy_params = apply_all_changes(
+            base_config, base_packer, strategy_params, overrides
+        )
 
     stamp = iso_now(now)
     if resumed and existing is not None:
@@ -227,6 +243,12 @@ def prepare_run(
         "packer": base_packer.model_dump(by_alias=True),
         "wallets": {address: w.model_dump(by_alias=True) for address, w in stored_wallets.items()},
     }
+    document.pop("strategy", None)
+    if chosen.info.name != DEFAULT_STRATEGY or strategy_params is not None:
+        document["strategy"] = StrategyRecord(
+            name=chosen.info.name,
+            params=strategy_params.model_dump(by_alias=True, mode="json") if strategy_params else {},
+        ).model_dump(by_alias=True)
     checkpoint = MarketCheckpoint.model_validate(document)
     notes: tuple[str, ...] = ()
     if restored is not None:
@@ -241,7 +263,37 @@ def prepare_run(
         last_action_at={a: w.last_action_at for a, w in checkpoint.wallets.items() if w.last_action_at},
         journal_report=report,
         notes=notes,
+        strategy=chosen,
+        strategy_params=strategy_params,
     )
+
+
+def _strategy_for(
+    recorded: StrategyRecord | None, requested: str | None, resumed: bool, store: MarketStore
+) -> tuple[Strategy, BaseModel | None]:
+    """The run's strategy and its parameters (the recorded ones when it is the recorded strategy)."""
+    kept = recorded if resumed else None
+    running = (kept.name if kept else DEFAULT_STRATEGY) if resumed else None
+    name = (requested or "").strip() or running or DEFAULT_STRATEGY
+    if running is not None and running != name:
+        raise ResumeError(
+            f"the run in {store.folder} uses the strategy {running!r}, not {name!r}: resume it with "
+            f"--strategy {running}, or start a fresh run"
+        )
+    try:
+        chosen = built_in(name)
+    except UnknownStrategy as exc:
+        raise ParamsError({"strategy": str(exc)}) from None
+    model = chosen.info.params_model
+    if model is None:
+        return chosen, None
+    stored = kept.params if kept is not None else {}
+    try:
+        return chosen, model.model_validate(stored)
+    except ValidationError as exc:
+        raise ParamsError(
+            {f"strategy {name}": f"its stored parameters do not read: {exc.errors()[0]['msg']}"}
+        ) from None
 
 
 def _note_restored(

@@ -47,6 +47,7 @@ def make_rig(
     config: RunConfig | None = None,
     packer: PackerParams | None = None,
     run_id: str | None = None,
+    strategy: str | None = None,
 ) -> Rig:
     venue = venue or SimVenue(seed, preset=preset, clock="virtual")
     row, info = find_market(venue, symbol)
@@ -64,8 +65,9 @@ def make_rig(
         config=config,
         packer=packer,
         run_id=run_id,
+        strategy=strategy,
     )
-    params = LiveParams(start.checkpoint.config, start.checkpoint.packer_params)
+    params = LiveParams(start.checkpoint.config, start.checkpoint.packer_params, start.strategy_params)
     rig_snapshots: list[EngineSnapshot] = []
     engine = Packer(
         venue=venue,

@@ -1,0 +1,113 @@
+"""One tick's plans: the strategy decides from a read-only view, the engine guards what it decided.
+
+The engine builds a `TickView` of every wallet from what the cycle just read, asks the run's
+strategy for a plan per wallet, and then holds every plan to the rules no strategy may bend: the
+risk guard (`strategy.risk_guard`: own orders only, valid orders, orders per side, the cap,
+maker-only never crossing), a wallet without a session does nothing, and a wallet backing off
+after relay failures still cancels but places nothing. Skips are journaled by the caller's
+`SkipLog` (rate-limited per reason)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Final
+
+from ama_tui.core.market import BookTop, MarketRules
+from ama_tui.core.models import ActionLogLine
+from ama_tui.core.planner import WalletPlan, choose_anchor6
+from ama_tui.core.sizing import size_range18
+from ama_tui.engine.live_params import ParamsView
+from ama_tui.engine.skips import SkipLog
+from ama_tui.engine.wallet_state import WalletRuntime
+from ama_tui.strategy import Strategy, TickView, WalletSlot
+from ama_tui.strategy.risk_guard import guard_plan
+
+CANCEL_MINED_WITHIN_S: Final = 60.0
+"""An order whose cancel was answered this recently and still rests is taken as leaving (not
+cancelled again, yet counted where it rests); past this the cancel is taken as lost and resent."""
+
+
+def wallet_slot(wallet: WalletRuntime, now_s: float) -> WalletSlot:
+    return WalletSlot(
+        index=wallet.index,
+        address=wallet.address,
+        orders=wallet.orders,
+        in_flight=wallet.in_flight,
+        cancelling=frozenset(
+            order_id for order_id, at in wallet.cancelled_ids.items() if now_s - at < CANCEL_MINED_WITHIN_S
+        ),
+        available6=wallet.available6,
+        position18=wallet.position.size18,
+        entry6=wallet.position.entry6,
+    )
+
+
+def tick_view(
+    params: ParamsView,
+    top: BookTop,
+    rules: MarketRules,
+    wallets: Sequence[WalletRuntime],
+    *,
+    now_s: float,
+    floor_ticks: int,
+) -> TickView:
+    return TickView(
+        now_s=now_s,
+        top=top,
+        rules=rules,
+        packer=params.packer,
+        params=params.strategy,
+        sizes18=size_range18(params.config, choose_anchor6(top, params.packer.reference6)),
+        floor_ticks=floor_ticks,
+        wallets=tuple(wallet_slot(wallet, now_s) for wallet in wallets),
+    )
+
+
+def guarded_plans(
+    strategy: Strategy,
+    view: TickView,
+    wallets: Sequence[WalletRuntime],
+    skips: SkipLog,
+    *,
+    dry_run: bool,
+    now_ms: Callable[[], int],
+) -> tuple[list[tuple[WalletRuntime, WalletPlan]], list[ActionLogLine]]:
+    """The plans to carry out this tick (wallets with nothing to do left out) and the skip lines to
+    journal."""
+    decided = strategy.decide(view)
+    policy = strategy.info.risk
+    slots = {slot.index: slot for slot in view.wallets}
+    plans: list[tuple[WalletRuntime, WalletPlan]] = []
+    lines: list[ActionLogLine] = []
+
+    def note(wallet: WalletRuntime, reason: str, message: str, count: int = 1) -> None:
+        line = skips.note(wallet, reason, message, now_s=view.now_s, now_ms=now_ms, count=count)
+        lines.extend([line] if line else [])
+
+    for wallet in wallets:
+        if wallet.session is None and not dry_run:
+            note(wallet, "NO_SESSION", "the wallet has no session yet")
+            continue
+        plan = decided.get(wallet.index)
+        if plan is None:
+            continue
+        plan = guard_plan(
+            plan, slots[wallet.index], top=view.top, rules=view.rules, packer=view.packer, policy=policy
+        )
+        if plan.placements and view.now_s < wallet.trade_retry_at:
+            wait = wallet.trade_retry_at - view.now_s
+            note(
+                wallet,
+                "BACKOFF",
+                f"{len(plan.placements)} placements held back {wait:.1f} s after relay failures",
+                len(plan.placements),
+            )
+            plan = replace(plan, placements=())
+        elif plan.skips:
+            lines.extend(skips.plan_skips(wallet, plan.skips, now_s=view.now_s, now_ms=now_ms))
+        else:
+            wallet.skip_reason = None
+        if plan.cancels or plan.placements:
+            plans.append((wallet, plan))
+    return plans, lines

@@ -1,0 +1,46 @@
+"""What a strategy sees each tick: the market, every wallet it trades, its parameters, the clock.
+
+Immutable and built by the engine from what it just read, so a strategy decides on one consistent
+picture and cannot change anything by holding on to it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+
+from ama_tui.core.market import BookTop, InFlightPlacement, MarketRules, OpenOrder
+from ama_tui.core.models import PackerParams
+
+
+@dataclass(frozen=True, slots=True)
+class WalletSlot:
+    """One wallet as a strategy sees it (no key, no session: those stay in the engine)."""
+
+    index: int
+    address: str
+    orders: tuple[OpenOrder, ...]
+    in_flight: tuple[InFlightPlacement, ...]
+    """Placements that may still land: they hold their level, price and margin."""
+    cancelling: frozenset[int]
+    """Ids of its orders whose cancel is sent but not mined yet."""
+    available6: int
+    position18: int
+    """Signed: positive long."""
+    entry6: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class TickView:
+    now_s: float
+    top: BookTop
+    rules: MarketRules
+    packer: PackerParams
+    """The run's common parameters: distances, orders per side, the cap, the kill switch."""
+    params: BaseModel | None
+    """The strategy's own parameters (its `StrategyInfo.params_model`), None when it has none."""
+    sizes18: tuple[int, int] | None
+    """(min, max) order size this tick; None when sizes are a notional with no price to convert."""
+    floor_ticks: int
+    """The safety floor: the move expected over one relay round trip."""
+    wallets: tuple[WalletSlot, ...]
