@@ -138,6 +138,12 @@ class LiveParams:
         with self._lock:
             return self._view
 
+    def adopt_strategy(self, strategy: BaseModel | None) -> None:
+        """Set the strategy's own parameters before the run starts (a resumed run's, read from its
+        checkpoint after these params were made); not a change to journal."""
+        with self._lock:
+            self._view = ParamsView(self._view.config, self._view.packer, self._view.version, strategy)
+
     def update(self, changes: Mapping[str, Any]) -> ParamsChange:
         """Validate and accept `changes` (JSON names); raises ParamsError and changes nothing."""
         with self._lock:

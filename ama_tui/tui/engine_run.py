@@ -17,6 +17,7 @@ from ama_tui.engine.snapshot import EngineSnapshot, EngineState
 from ama_tui.engine.venue_state import VenueStateError, attach_venue_state
 from ama_tui.store import MarketStore, StoreError, WalletEntry
 from ama_tui.tui.engine_handle import EngineHandle
+from ama_tui.tui.fill_totals import FillCounter
 from ama_tui.tui.widgets.text import ago_text
 from ama_tui.venues.base import Clock, MarketRow, Venue, VenueError
 from ama_tui.wiring import SetupError
@@ -98,16 +99,19 @@ def run_packer(
         packer=request.packer,
         run_id=run_id,
     )
+    handle.params.adopt_strategy(start.strategy_params)
     info = venue.market_info(request.row.market_address)
     save_venue = attach_venue_state(venue, store, resumed=start.resumed)
     started = threading.Event()
     carrying_out = False
+    fills = FillCounter()
 
     def on_snapshot(snapshot: EngineSnapshot) -> None:
-        """On the engine thread, after each cycle: publish, then carry out what the dashboard
-        asked meanwhile (cancels, pause notes) and publish again so it shows at once."""
+        """On the engine thread, after each cycle: publish (with the run's fills added up), then
+        carry out what the dashboard asked meanwhile (cancels, pause notes) and publish again so
+        it shows at once."""
         nonlocal carrying_out
-        handle.publish(snapshot)
+        handle.publish(fills.see(snapshot))
         if not started.is_set():
             started.set()
             on_started(snapshot.run_id)
@@ -116,7 +120,7 @@ def run_packer(
         carrying_out = True
         try:
             packer.carry_out(handle.commands.take())
-            handle.publish(packer.snapshot())
+            handle.publish(fills.see(packer.snapshot()))
         finally:
             carrying_out = False
 
