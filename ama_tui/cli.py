@@ -1,4 +1,5 @@
-"""Command line: `ama-tui` (the dashboard), `ama-tui run` (headless packer), `ama-tui devnet`.
+"""Command line: `ama-tui` (the dashboard), `ama-tui run` (headless packer), `ama-tui devnet`,
+`ama-tui report` and `ama-tui export` (journal analytics).
 
 Start-up time matters (issue 13: launch to the first session request under a second), so this
 module imports only the standard library; each command imports what it needs when it runs, and
@@ -111,6 +112,9 @@ def build_parser(*, devnet: bool = True) -> argparse.ArgumentParser:
     )
     # the earlier engine's way, for benchmarks/bench_pack_devnet.py's comparison only
     run.add_argument("--one-trade-per-wallet", action="store_true", help=argparse.SUPPRESS)
+    from ama_tui.analytics.cli_args import add_analytics_parsers  # standard library only
+
+    add_analytics_parsers(sub)
     if devnet:
         from ama_tui.devnet.command import add_devnet_parser
 
@@ -163,6 +167,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ama_tui.devnet.command import run_devnet_command
 
         return run_devnet_command(args)
+    if args.command in ("report", "export"):
+        from ama_tui.analytics.command import run_export, run_report
+
+        return run_report(args) if args.command == "report" else run_export(args)
     return _run_app(args)
 
 

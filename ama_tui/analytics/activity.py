@@ -1,0 +1,130 @@
+"""Counts over the journal: actions, errors (by code and by wallet), session and run history,
+and per-market and per-run totals."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Final
+
+import duckdb
+
+from ama_tui.analytics.error_codes import error_code
+from ama_tui.analytics.model import Count, RunRow, SessionEvent
+from ama_tui.core.models import ActionKind
+
+SESSION_ACTIONS: Final = (
+    ActionKind.RUN_START.value,
+    ActionKind.SESSION_PENDING.value,
+    ActionKind.SESSION_INIT.value,
+    ActionKind.RUN_STOP.value,
+)
+SESSION_EVENTS_KEPT: Final = 100
+NO_WALLET: Final = "(no wallet)"
+
+
+def _in_list(values: tuple[str, ...]) -> str:
+    return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
+
+
+def wallet_label(trader: str | None, nickname: str | None) -> str:
+    if nickname:
+        return nickname
+    if not trader or trader == "unknown":
+        return NO_WALLET
+    return f"{trader[:6]}…{trader[-4:]}" if len(trader) > 12 else trader
+
+
+def action_counts(con: duckdb.DuckDBPyConnection) -> tuple[Count, ...]:
+    rows = con.execute("SELECT action, count(*) FROM journal GROUP BY 1 ORDER BY 2 DESC, 1").fetchall()
+    return tuple(Count(str(a), int(n)) for a, n in rows)
+
+
+def span(con: duckdb.DuckDBPyConnection) -> tuple[int, int | None, int | None]:
+    row = con.execute("SELECT count(*), min(ts), max(ts) FROM journal").fetchone()
+    assert row is not None
+    return int(row[0]), row[1], row[2]
+
+
+def errors(con: duckdb.DuckDBPyConnection) -> tuple[tuple[Count, ...], tuple[Count, ...]]:
+    """(by code, by wallet), most frequent first. Messages are grouped in SQL, coded here."""
+    rows = con.execute(
+        """
+        SELECT error, trader, any_value(nickname), count(*) FROM journal
+        WHERE action = 'ERROR' GROUP BY error, trader
+        """
+    ).fetchall()
+    by_code: Counter[str] = Counter()
+    by_wallet: Counter[str] = Counter()
+    for message, trader, nickname, n in rows:
+        by_code[error_code(message)] += int(n)
+        by_wallet[wallet_label(trader, nickname)] += int(n)
+    return _ranked(by_code), _ranked(by_wallet)
+
+
+def _ranked(counter: Counter[str]) -> tuple[Count, ...]:
+    return tuple(Count(k, n) for k, n in sorted(counter.items(), key=lambda item: (-item[1], item[0])))
+
+
+def _utc(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _detail(action: str, expiry: int | None, reason: str | None, wallets: int | None) -> str:
+    if action in (ActionKind.SESSION_INIT, ActionKind.SESSION_PENDING) and expiry is not None:
+        return f"expires {_utc(expiry)}"
+    if action == ActionKind.RUN_STOP and reason:
+        return reason
+    if action == ActionKind.RUN_START and wallets is not None:
+        return f"{wallets} wallets"
+    return ""
+
+
+def sessions(con: duckdb.DuckDBPyConnection) -> tuple[tuple[Count, ...], tuple[SessionEvent, ...]]:
+    """(count per kind, the latest `SESSION_EVENTS_KEPT` events oldest first)."""
+    kinds = _in_list(SESSION_ACTIONS)
+    counts = con.execute(
+        f"SELECT action, count(*) FROM journal WHERE action IN {kinds} GROUP BY 1 ORDER BY 1"
+    ).fetchall()
+    rows = con.execute(
+        f"""
+        SELECT ts, run_id, action, trader, nickname, expiry, reason, wallets FROM journal
+        WHERE action IN {kinds} ORDER BY ts DESC, seq DESC LIMIT {SESSION_EVENTS_KEPT}
+        """
+    ).fetchall()
+    events = tuple(
+        SessionEvent(int(ts), str(run), str(action), wallet_label(trader, nick), _detail(action, exp, why, n))
+        for ts, run, action, trader, nick, exp, why, n in reversed(rows)
+    )
+    return tuple(Count(str(a), int(n)) for a, n in counts), events
+
+
+def runs(con: duckdb.DuckDBPyConnection) -> tuple[RunRow, ...]:
+    rows = con.execute(
+        """
+        SELECT run_id, min(ts), max(ts), count(*),
+            count(*) FILTER (WHERE action = 'PLACE_LIMIT'),
+            count(*) FILTER (WHERE action = 'FILL'),
+            count(*) FILTER (WHERE action = 'ERROR'),
+            arg_max(reason, seq) FILTER (WHERE action = 'RUN_STOP')
+        FROM journal GROUP BY run_id ORDER BY 2, 1
+        """
+    ).fetchall()
+    return tuple(
+        RunRow(str(r), int(a), int(b), int(n), int(p), int(f), int(e), s) for r, a, b, n, p, f, e, s in rows
+    )
+
+
+def market_counts(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str, int, int, int, int, int]]:
+    """(chain id, order book, lines, placements, fills, cancels, errors) per market."""
+    rows = con.execute(
+        """
+        SELECT any_value(chain_id), order_book, count(*),
+            count(*) FILTER (WHERE action = 'PLACE_LIMIT'),
+            count(*) FILTER (WHERE action = 'FILL'),
+            count(*) FILTER (WHERE action = 'CANCEL_ORDER'),
+            count(*) FILTER (WHERE action = 'ERROR')
+        FROM journal GROUP BY order_book ORDER BY order_book
+        """
+    ).fetchall()
+    return [(int(c), str(b), int(n), int(p), int(f), int(x), int(e)) for c, b, n, p, f, x, e in rows]

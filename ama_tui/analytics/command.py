@@ -1,0 +1,100 @@
+"""`ama-tui report` and `ama-tui export`: read the options, run, print. A problem with what the
+user asked for (a time, a folder, a market, a target) is one line on stderr and exit code 2."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Final
+
+from ama_tui.analytics.sources import JournalSource, SourceError, find_journals
+from ama_tui.analytics.timespec import TimeSpecError, parse_window
+
+USAGE_ERROR: Final = 2
+DEFAULT_STATE_DIR: Final = Path("state")
+
+
+def _fail(message: str) -> int:
+    print(f"ama-tui: {message}", file=sys.stderr)
+    return USAGE_ERROR
+
+
+def _sources(args: argparse.Namespace) -> list[JournalSource]:
+    return find_journals(getattr(args, "state_dir", None) or DEFAULT_STATE_DIR, args.market)
+
+
+def run_report(args: argparse.Namespace) -> int:
+    try:
+        window = parse_window(args.since, args.until, int(time.time() * 1000))
+        sources = _sources(args)
+    except (TimeSpecError, SourceError) as exc:
+        return _fail(str(exc))
+    from ama_tui.analytics.render_json import render_json
+    from ama_tui.analytics.render_markdown import render_markdown
+    from ama_tui.analytics.render_text import render_text
+    from ama_tui.analytics.report import build_report
+
+    labels = {s.order_book: s.label for s in sources}
+    report = build_report([s.path for s in sources], window, labels)
+    charts: list[tuple[str, str]] = []
+    if args.out is not None:
+        from ama_tui.analytics.charts import write_charts
+
+        out: Path = args.out
+        if out.exists() and not out.is_dir():
+            return _fail(f"--out {out} is not a folder")
+        try:
+            charts = write_charts(report, out)
+            (out / "report.md").write_text(render_markdown(report, charts), encoding="utf-8")
+            (out / "report.json").write_text(render_json(report) + "\n", encoding="utf-8")
+        except OSError as exc:
+            return _fail(f"cannot write the report to {out}: {exc.strerror or exc}")
+    if args.format == "json":
+        print(render_json(report))
+    elif args.format == "md":
+        print(render_markdown(report, charts))
+    else:
+        print(render_text(report))
+    if args.out is not None:
+        print(f"wrote report.md, report.json and {len(charts)} chart(s) to {args.out}", file=sys.stderr)
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    kind, target = args.to
+    if kind not in ("parquet", "clickhouse"):
+        return _fail(f"--to {kind}: choose parquet OUT_FILE or clickhouse URL")
+    try:
+        sources = _sources(args)
+    except SourceError as exc:
+        return _fail(str(exc))
+    paths = [s.path for s in sources]
+    if kind == "parquet":
+        from ama_tui.analytics.export_parquet import export_parquet
+
+        out = Path(target)
+        if out.is_dir():
+            return _fail(f"--to parquet {out}: is a folder, give a file name")
+        try:
+            staged = export_parquet(paths, out)
+        except OSError as exc:
+            return _fail(f"cannot write {out}: {exc.strerror or exc}")
+        print(
+            f"{staged.rows:,} lines from {staged.files} journal(s) to {out} "
+            f"({staged.malformed:,} malformed, kept and flagged)"
+        )
+        return 0
+    from ama_tui.analytics.export_clickhouse import connect, export_clickhouse
+
+    try:
+        client = connect(target)
+    except Exception as exc:  # the client raises many kinds for a bad URL or an unreachable server
+        return _fail(f"--to clickhouse {target}: cannot connect ({exc})")
+    result = export_clickhouse(paths, client)
+    print(
+        f"{result.inserted:,} lines from {result.staged.files} journal(s) sent, {result.already_stored:,} "
+        f"already stored, {result.staged.malformed:,} malformed (not sent)"
+    )
+    return 0

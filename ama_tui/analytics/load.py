@@ -1,0 +1,129 @@
+"""Journals into DuckDB: one table of typed lines, read straight from the JSONL files.
+
+Every line becomes a row (DuckDB's `ignore_errors` turns a line it cannot read into a row of
+NULLs), so malformed lines are counted, never fatal: a line is a journal record when it has the
+fields every record has (`ts`, `runId`, `chainId`, `orderBook`, `action`), as the store's reader
+requires. Blank lines are skipped, as the store's reader skips them.
+
+Figures read the view `journal`: the valid lines inside the window, with money and sizes as
+integers (`price6`, `amount18`, `margin6`; the original tool's human numbers are converted from
+their JSON text, exactly) and actions under their one name (`CANCEL` -> `CANCEL_ORDER`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import duckdb
+
+from ama_tui.analytics.timespec import Window
+from ama_tui.core.models import LEGACY_ACTION_NAMES
+from ama_tui.store.journal_reader import MAX_LINE_BYTES
+
+PARAMS_TYPE: Final = (
+    "STRUCT(isBuy BOOLEAN, price VARCHAR, price6 VARCHAR, amount VARCHAR, amount18 VARCHAR, "
+    "estMarginRequired VARCHAR, margin6 VARCHAR, orderId VARCHAR, isMaker BOOLEAN, reason VARCHAR, "
+    "expiry VARCHAR, placeTx VARCHAR, wallets VARCHAR, dryRun BOOLEAN)"
+)
+"""The params fields the figures use. Numbers are read as their JSON text (no float on the way)."""
+COLUMNS: Final = {
+    "ts": "BIGINT",
+    "runId": "VARCHAR",
+    "chainId": "BIGINT",
+    "orderBook": "VARCHAR",
+    "trader": "VARCHAR",
+    "nickname": "VARCHAR",
+    "action": "VARCHAR",
+    "params": PARAMS_TYPE,
+    "txHash": "VARCHAR",
+    "error": "VARCHAR",
+}
+_E18: Final = "1000000000000000000::HUGEINT"
+
+
+def _scaled(text: str, decimals: int) -> str:
+    """SQL for an exact decimal text times 10**decimals, as an integer (NULL if unreadable)."""
+    value = f"TRY_CAST({text} AS DECIMAL(38,{decimals}))"
+    scale = f"{10**decimals}::HUGEINT"
+    return (
+        f"(CAST(floor({value}) AS HUGEINT) * {scale} + CAST(({value} - floor({value})) * {scale} AS HUGEINT))"
+    )
+
+
+def _canonical_action_sql() -> str:
+    cases = " ".join(f"WHEN '{old}' THEN '{new.value}'" for old, new in LEGACY_ACTION_NAMES.items())
+    return f"CASE action {cases} ELSE action END"
+
+
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _columns_sql() -> str:
+    return "{" + ", ".join(f"{_sql_string(k)}: {_sql_string(v)}" for k, v in COLUMNS.items()) + "}"
+
+
+@dataclass(frozen=True)
+class FileStats:
+    path: str
+    lines: int
+    """Non-blank lines."""
+    malformed: int
+
+
+def load_journals(paths: Sequence[Path], window: Window, con: duckdb.DuckDBPyConnection) -> list[FileStats]:
+    """Read `paths` into the table `lines` and define the view `journal` (valid lines inside
+    `window`). Returns what each file held."""
+    files = [str(path) for path in paths]
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE lines AS
+        SELECT
+            filename AS source,
+            (ts IS NOT NULL AND runId IS NOT NULL AND chainId IS NOT NULL AND orderBook IS NOT NULL
+                AND action IS NOT NULL) AS valid,
+            ts,
+            runId AS run_id,
+            chainId AS chain_id,
+            lower(orderBook) AS order_book,
+            lower(coalesce(trader, 'unknown')) AS trader,
+            nickname,
+            {_canonical_action_sql()} AS action,
+            params.isBuy AS is_buy,
+            coalesce(TRY_CAST(params.price6 AS BIGINT), TRY_CAST({_scaled("params.price", 6)} AS BIGINT))
+                AS price6,
+            coalesce(TRY_CAST(params.amount18 AS HUGEINT), {_scaled("params.amount", 18)}) AS amount18,
+            coalesce(TRY_CAST(params.margin6 AS BIGINT),
+                TRY_CAST({_scaled("params.estMarginRequired", 6)} AS BIGINT)) AS margin6,
+            params.orderId AS order_id,
+            params.isMaker AS is_maker,
+            params.reason AS reason,
+            TRY_CAST(params.expiry AS BIGINT) AS expiry,
+            params.placeTx AS place_tx,
+            TRY_CAST(params.wallets AS BIGINT) AS wallets,
+            lower(txHash) AS tx_hash,
+            error
+        FROM read_json(
+            $files, format = 'newline_delimited', columns = {_columns_sql()}, ignore_errors = true,
+            filename = true, maximum_object_size = {MAX_LINE_BYTES + 1}
+        )
+        """,
+        {"files": files},
+    )
+    bounds = []
+    if window.since_ms is not None:
+        bounds.append(f"ts >= {int(window.since_ms)}")
+    if window.until_ms is not None:
+        bounds.append(f"ts <= {int(window.until_ms)}")
+    where = " AND ".join(["valid", *bounds])
+    con.execute(f"CREATE OR REPLACE TEMP VIEW journal AS SELECT rowid AS seq, * FROM lines WHERE {where}")
+    counted = dict(
+        (str(source), (int(total), int(bad)))
+        for source, total, bad in con.execute(
+            "SELECT source, count(*), count(*) FILTER (WHERE NOT valid) FROM lines GROUP BY source"
+        ).fetchall()
+    )
+    return [FileStats(path, *counted.get(path, (0, 0))) for path in files]

@@ -1,0 +1,165 @@
+"""`build_report`: every figure of the journal report, from a list of journal files."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+
+from ama_tui.analytics import activity
+from ama_tui.analytics.buckets import bucket_width_ms
+from ama_tui.analytics.load import load_journals
+from ama_tui.analytics.model import MakerTaker, MarketRow, MarketSeries, Point, Report
+from ama_tui.analytics.orders import lifetimes, order_figures, resting_margin6
+from ama_tui.analytics.positions import MarketBooks, PnlPoint, fill_rows, pnl_series, unusable_fills
+from ama_tui.analytics.timespec import Window
+from ama_tui.core.units import amount_human, price_human, usdc_human
+
+ALL_TIME = Window()
+
+
+def _maker_taker(con: duckdb.DuckDBPyConnection) -> MakerTaker:
+    rows = con.execute(
+        """
+        SELECT is_maker, count(*), coalesce(sum(amount18), 0) FROM journal WHERE action = 'FILL'
+        GROUP BY is_maker
+        """
+    ).fetchall()
+    by = {maker: (int(n), amount_human(int(volume))) for maker, n, volume in rows}
+    zero = (0, Decimal(0))
+    return MakerTaker(
+        maker_fills=by.get(True, zero)[0],
+        taker_fills=by.get(False, zero)[0],
+        unknown_fills=by.get(None, zero)[0],
+        maker_volume=by.get(True, zero)[1],
+        taker_volume=by.get(False, zero)[1],
+        unknown_volume=by.get(None, zero)[1],
+    )
+
+
+def _series(
+    order_book: str,
+    label: str,
+    margin: list[tuple[int, int]],
+    pnl: list[PnlPoint],
+) -> MarketSeries:
+    return MarketSeries(
+        order_book=order_book,
+        label=label,
+        resting_margin=tuple(Point(ts, usdc_human(m)) for ts, m in margin),
+        position=tuple(Point(p.ts_ms, amount_human(p.size18)) for p in pnl),
+        realized_pnl=tuple(Point(p.ts_ms, usdc_human(p.realized6)) for p in pnl),
+        total_pnl=tuple(Point(p.ts_ms, usdc_human(p.total6)) for p in pnl),
+    )
+
+
+def _notes(report_parts: dict[str, int], window: Window) -> tuple[str, ...]:
+    notes: list[str] = []
+    if report_parts["malformed"]:
+        notes.append(f"{report_parts['malformed']} malformed line(s) counted and skipped")
+    if report_parts["lines"] == 0:
+        notes.append("no journal lines in the window" if window != Window() else "no journal lines")
+        return tuple(notes)
+    if report_parts["placements"] == 0:
+        notes.append("no placements recorded: fill rate and churn are not defined")
+    if report_parts["fills"] == 0:
+        notes.append(
+            "no fills recorded (the original tool's journals have none): no PnL, positions "
+            "or maker/taker split"
+        )
+    if report_parts["placements"] and report_parts["orders"] == 0:
+        notes.append(
+            "no placement names its order id (the original tool's journals do not): order "
+            "lifetimes and resting margin cannot be measured"
+        )
+    if report_parts["unusable_fills"]:
+        notes.append(
+            f"{report_parts['unusable_fills']} fill line(s) without side, price or size left out of PnL"
+        )
+    if window != Window():
+        notes.append("only the lines inside the window count: positions and PnL start flat at its start")
+    return tuple(notes)
+
+
+def build_report(
+    paths: Sequence[Path],
+    window: Window = ALL_TIME,
+    labels: Mapping[str, str] | None = None,
+    *,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> Report:
+    """The report over `paths` (journal files), restricted to `window`. `labels` names markets
+    by lower-case order book (e.g. their symbols)."""
+    labels = labels or {}
+    own = con is None
+    db = duckdb.connect() if con is None else con
+    try:
+        files = load_journals(paths, window, db)
+        lines, first_ms, last_ms = activity.span(db)
+        width = bucket_width_ms(first_ms, last_ms)
+        orders = order_figures(db)
+        life = lifetimes(db)
+        margin = resting_margin6(db, width)
+        pnl = pnl_series(fill_rows(db), width)
+        errors_by_code, errors_by_wallet = activity.errors(db)
+        session_counts, session_events = activity.sessions(db)
+        markets: list[MarketRow] = []
+        series: list[MarketSeries] = []
+        for chain_id, book, n, placed, filled, cancelled, failed in activity.market_counts(db):
+            label = labels.get(book, book)
+            points, books = pnl.get(book, ([], MarketBooks()))
+            last = points[-1] if points else PnlPoint(0, 0, 0, 0)
+            markets.append(
+                MarketRow(
+                    chain_id=chain_id,
+                    order_book=book,
+                    label=label,
+                    lines=n,
+                    placements=placed,
+                    fills=filled,
+                    cancels=cancelled,
+                    errors=failed,
+                    position=amount_human(last.size18),
+                    realized_pnl=usdc_human(last.realized6),
+                    total_pnl=usdc_human(last.total6),
+                    last_price=price_human(books.mark6) if books.mark6 else None,
+                )
+            )
+            series.append(_series(book, label, margin.get(book, []), points))
+        malformed = sum(f.malformed for f in files)
+        notes = _notes(
+            {
+                "malformed": malformed,
+                "lines": lines,
+                "placements": orders.placements,
+                "fills": orders.fills,
+                "orders": life.orders,
+                "unusable_fills": unusable_fills(db),
+            },
+            window,
+        )
+        return Report(
+            files=tuple(files),
+            window=window,
+            lines=lines,
+            first_ms=first_ms,
+            last_ms=last_ms,
+            actions=activity.action_counts(db),
+            orders=orders,
+            lifetimes=life,
+            maker_taker=_maker_taker(db),
+            errors_by_code=errors_by_code,
+            errors_by_wallet=errors_by_wallet,
+            session_counts=session_counts,
+            sessions=session_events,
+            runs=activity.runs(db),
+            markets=tuple(markets),
+            series=tuple(series),
+            bucket_ms=width,
+            notes=notes,
+        )
+    finally:
+        if own:
+            db.close()
