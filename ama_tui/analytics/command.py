@@ -92,7 +92,10 @@ def run_export(args: argparse.Namespace) -> int:
         client = connect(target)
     except Exception as exc:  # the client raises many kinds for a bad URL or an unreachable server
         return _fail(f"--to clickhouse {target}: cannot connect ({exc})")
-    result = export_clickhouse(paths, client)
+    try:
+        result = export_clickhouse(paths, client)
+    finally:
+        client.close()
     print(
         f"{result.inserted:,} lines from {result.staged.files} journal(s) sent, {result.already_stored:,} "
         f"already stored, {result.staged.malformed:,} malformed (not sent)"

@@ -74,13 +74,14 @@ def export_clickhouse(paths: Sequence[Path], client: Any) -> ClickHouseExport:
             CREATE OR REPLACE TEMP VIEW to_send AS
             SELECT runId, ts, coalesce(trader, 'unknown') AS trader, action, coalesce(txHash, '') AS txHash,
                 lineHash, occurrence, chainId, orderBook, marketIdBytes32, nickname, role, params, error,
-                line, source, lineNo
+                line, source, lineNo, file_index
             FROM export_lines WHERE NOT malformed
             """
         )
         keys = ", ".join(KEY_COLUMNS)
         pending = con.execute(
-            f"SELECT * FROM to_send ANTI JOIN stored_keys USING ({keys}) ORDER BY source, lineNo"
+            f"SELECT * EXCLUDE (file_index) FROM to_send ANTI JOIN stored_keys USING ({keys}) "
+            "ORDER BY file_index, lineNo"
         )
         inserted = 0
         while batch := pending.fetchmany(BATCH_ROWS):

@@ -61,19 +61,22 @@ class StagedLines:
 
 
 def _read_lines(paths: Sequence[Path]) -> dict[str, np.ndarray]:
+    indexes: list[int] = []
     sources: list[str] = []
     numbers: list[int] = []
     texts: list[str] = []
-    for path in paths:
+    for index, path in enumerate(paths):
         name = str(path)
         with open(path, "rb") as handle:
             for number, raw in enumerate(handle, start=1):
                 if not raw.strip():
                     continue
+                indexes.append(index)
                 sources.append(name)
                 numbers.append(number)
                 texts.append(raw.rstrip(b"\n").decode("utf-8", errors="backslashreplace"))
     return {
+        "file_index": np.array(indexes, dtype=np.int64),
         "source": np.array(sources, dtype=object),
         "line_no": np.array(numbers, dtype=np.int64),
         "line": np.array(texts, dtype=object),
@@ -85,7 +88,8 @@ def _paths_sql() -> str:
 
 
 def stage_lines(paths: Sequence[Path], con: duckdb.DuckDBPyConnection) -> StagedLines:
-    """Fill the table `export_lines` (columns `EXPORT_COLUMNS`) from `paths`."""
+    """Fill the table `export_lines` (columns `EXPORT_COLUMNS`, and `file_index`: the file's
+    place in `paths`, for order) from `paths`."""
     raw_lines = _read_lines(paths)  # noqa: F841  (read by DuckDB below, by name)
     get = {name: f"v[{index}]" for index, (name, _) in enumerate(FIELDS, start=1)}
     kind = {name: f"t[{index}]" for index, (name, _) in enumerate(FIELDS, start=1)}
@@ -98,11 +102,11 @@ def stage_lines(paths: Sequence[Path], con: duckdb.DuckDBPyConnection) -> Staged
         f"""
         CREATE OR REPLACE TEMP TABLE export_lines AS
         WITH parsed AS (
-            SELECT source, line_no, line,
+            SELECT file_index, source, line_no, line,
                 CASE WHEN json_valid(line) THEN json_type(line) = 'OBJECT' ELSE false END AS is_object
             FROM raw_lines
         ), typed AS (
-            SELECT source, line_no, line,
+            SELECT file_index, source, line_no, line,
                 CASE WHEN is_object THEN json_extract_string(line, {_paths_sql()}) END AS v,
                 CASE WHEN is_object THEN json_type(line, {_paths_sql()}) END AS t,
                 CASE WHEN is_object THEN json_extract(line, '$.params')::VARCHAR END AS p
@@ -111,6 +115,7 @@ def stage_lines(paths: Sequence[Path], con: duckdb.DuckDBPyConnection) -> Staged
             SELECT *, coalesce({whole}, false) AS ok FROM typed
         )
         SELECT
+            file_index,
             source,
             line_no AS lineNo,
             line,

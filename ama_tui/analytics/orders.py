@@ -71,7 +71,9 @@ SELECT p.order_book, p.order_id, p.placed_ts, p.margin6, c.cancel_ts, f.full_ts,
         WHEN f.full_ts IS NULL OR c.cancel_ts <= f.full_ts THEN 'cancel'
         ELSE 'fill'
     END AS ended_by,
-    greatest(least(c.cancel_ts, f.full_ts) - p.placed_ts, 0) AS life_ms
+    CASE WHEN least(c.cancel_ts, f.full_ts) IS NOT NULL  -- greatest() skips NULLs: an open order has none
+        THEN greatest(least(c.cancel_ts, f.full_ts) - p.placed_ts, 0)
+    END AS life_ms
 FROM placed p
 LEFT JOIN cancels c USING (order_book, order_id)
 LEFT JOIN full_fills f USING (order_book, order_id)
