@@ -65,6 +65,33 @@ class CycleStats:
 
 
 @dataclass(frozen=True, slots=True)
+class FillTotals:
+    """What our wallets' fills add up to since this process started the run (the dashboard's
+    totals strip)."""
+
+    fills: int = 0
+    volume18: int = 0
+    """Base amount traded, both sides together."""
+    notional6: int = 0
+    """USDC value traded (price × amount of each fill)."""
+    maker: int = 0
+    taker: int = 0
+    """Fills whose role the venue did not say count in neither."""
+    fees6: int | None = None
+    """None: the venue reports no fee for a fill (neither the sim nor the relay's feed does)."""
+
+    def add(self, fill: Fill) -> FillTotals:
+        return FillTotals(
+            fills=self.fills + 1,
+            volume18=self.volume18 + fill.amount18,
+            notional6=self.notional6 + fill.price6 * fill.amount18 // 10**18,
+            maker=self.maker + (fill.is_maker is True),
+            taker=self.taker + (fill.is_maker is False),
+            fees6=self.fees6,
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class EngineSnapshot:
     run_id: str
     state: EngineState
@@ -97,6 +124,8 @@ class EngineSnapshot:
     relay_p50_s: float | None = None
     """Median relay round trip of the recent trades (None before any)."""
     relay_p95_s: float | None = None
+    fill_totals: FillTotals | None = None
+    """The run's fills added up (None: not counted by whoever built this snapshot)."""
 
 
 def relay_text(snapshot: EngineSnapshot) -> str:

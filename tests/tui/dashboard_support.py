@@ -22,6 +22,7 @@ from ama_tui.engine.live_params import LiveParams
 from ama_tui.engine.snapshot import EngineSnapshot
 from ama_tui.tui.dashboard import DashboardScreen
 from ama_tui.tui.engine_handle import EngineHandle
+from ama_tui.tui.fill_totals import FillCounter
 from ama_tui.venues.base import VenueKind
 from tests.engine.helpers import Rig, make_rig
 
@@ -54,9 +55,10 @@ def make_dashboard_rig(
     rig = make_rig(state_dir, seed=seed, preset=preset, wallets=wallets, run_id=RUN_ID, overrides=OVERRIDES)
     rig.packer.ensure_sessions()
     snapshots = []
+    fills = FillCounter()  # as the app's engine thread adds them up
     for _ in range(cycles):
         rig.packer.cycle()
-        snapshots.append(steady(rig.snapshots[-1]))
+        snapshots.append(steady(fills.see(rig.snapshots[-1])))
         rig.venue.advance(step_s)
     return rig, snapshots
 

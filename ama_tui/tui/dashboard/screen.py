@@ -40,6 +40,7 @@ from ama_tui.tui.widgets.header_bar import HeaderBar
 from ama_tui.tui.widgets.ladder import Ladder
 from ama_tui.tui.widgets.log_filter import LogFilterInput
 from ama_tui.tui.widgets.styled_line import LineBuilder
+from ama_tui.tui.widgets.totals_strip import TotalsStrip
 from ama_tui.tui.widgets.wallets_table import WalletsTable
 
 REFRESH_INTERVAL_S: Final = 0.1
@@ -89,6 +90,7 @@ class DashboardScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")
+        yield TotalsStrip(id="totals")
         with Horizontal(id="top"):
             yield Ladder(id="ladder")
             with Vertical(id="activity"):
@@ -99,7 +101,8 @@ class DashboardScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.header = self.query_one(HeaderBar)
+        self.header = self.query_one("#header", HeaderBar)
+        self.totals = self.query_one(TotalsStrip)
         self.ladder = self.query_one(Ladder)
         self.log_view = self.query_one(ActionLog)
         self.fills = self.query_one(FillsPanel)
@@ -141,6 +144,7 @@ class DashboardScreen(Screen[None]):
         self.repaints += 1
         with self.app.batch_update():
             self._show_header()
+            self.totals.show_totals(snapshot)
             self.ladder.show(snapshot)
             self.wallets.show(snapshot.wallets, snapshot.now)
             self.fills.show(snapshot)

@@ -78,6 +78,8 @@ COLUMNS: Final[tuple[tuple[str, str], ...]] = (
         "the most margin our open orders may hold: maxWalletUtilization × (Available + Reserved); "
         "margin locked in positions shrinks it",
     ),
+    ("Realized", "profit and loss locked in by closing fills, USDC"),
+    ("Unreal.", "what the open position would make or lose at the mark price, USDC"),
     (
         "Status",
         "skip: why the wallet is not placing what it wants (below min size: an order of the minimum "

@@ -76,6 +76,8 @@ COLUMNS: Final = (
     Column("available", "Available", 10),
     Column("reserved", "Reserved", 9),
     Column("cap", "Cap", 9),
+    Column("realized", "Realized", 9),
+    Column("unrealized", "Unreal.", 9),
     Column("status", "Status", STATUS_MIN_WIDTH, right=False),
 )
 COLUMN_KEYS: Final = tuple(column.key for column in COLUMNS)
@@ -152,6 +154,8 @@ def wallet_cells(wallet: WalletView, now: float) -> tuple[Cell, ...]:
         (signed_usdc_fit(wallet.pnl6, WIDTHS["pnl"]), pnl_style(wallet.pnl6)),
         expiry_cell(wallet.session_expiry, now),
         *money,
+        (signed_usdc_fit(wallet.realized_pnl6, WIDTHS["realized"]), pnl_style(wallet.realized_pnl6)),
+        (signed_usdc_fit(wallet.unrealized_pnl6, WIDTHS["unrealized"]), pnl_style(wallet.unrealized_pnl6)),
         status_cell(wallet.skip_reason, wallet.last_error),
     )
 

@@ -1,0 +1,59 @@
+"""The fleet's totals in one line under the header: net position, PnL (realized and unrealized),
+fills with their maker/taker split, volume and fees. Cut between words at the screen's width,
+most telling first."""
+
+from __future__ import annotations
+
+from textual.strip import Strip
+
+from ama_tui.engine.snapshot import EngineSnapshot
+from ama_tui.tui.widgets.header_bar import HeaderBar
+from ama_tui.tui.widgets.styled_line import LineBuilder, StyledLine, clip_line, line_strip
+from ama_tui.tui.widgets.text import NONE, amount_text, pnl_style, signed_usdc6, usdc_text
+
+
+def totals_line(snapshot: EngineSnapshot) -> StyledLine:
+    """` net -0.4723  PnL +0.54 (realized +0.60, unrealized -0.06)  fills 76 (70 maker, 6 taker)
+    volume 2.5000 = 7,501.00 USDC  fees —`. Figures the snapshot does not have show `—`."""
+    wallets = snapshot.wallets
+    net18 = sum(w.position18 for w in wallets)
+    realized6 = sum(w.realized_pnl6 for w in wallets)
+    unrealized6 = sum(w.unrealized_pnl6 for w in wallets)
+    pnl6 = realized6 + unrealized6
+    totals = snapshot.fill_totals
+    line = LineBuilder()
+    line.append(" net ", "dim").append(amount_text(net18), "" if net18 else "dim")
+    line.append("  PnL ", "dim").append(signed_usdc6(pnl6), "bold " + pnl_style(pnl6))
+    line.append(" (realized ", "dim").append(signed_usdc6(realized6), pnl_style(realized6))
+    line.append(", unrealized ", "dim").append(signed_usdc6(unrealized6), pnl_style(unrealized6))
+    line.append(")", "dim")
+    line.append("  fills ", "dim").append(str(totals.fills if totals else snapshot.totals.fills))
+    if totals is not None:
+        line.append(f" ({totals.maker} maker, {totals.taker} taker)", "dim")
+        line.append("  volume ", "dim").append(amount_text(totals.volume18))
+        line.append(" = ", "dim").append(usdc_text(totals.notional6)).append(" USDC", "dim")
+    else:
+        line.append("  volume ", "dim").append(NONE, "dim")
+    fees = totals.fees6 if totals is not None else None
+    line.append("  fees ", "dim")
+    line.append(NONE, "dim") if fees is None else line.append(usdc_text(fees))
+    return line.build()
+
+
+class TotalsStrip(HeaderBar):
+    """One line on the Line API, repainted only when its text changes."""
+
+    def show_totals(self, snapshot: EngineSnapshot) -> None:
+        self.set_lines([totals_line(snapshot)])
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        if width != self._width:
+            self._strips.clear()
+            self._width = width
+        strip = self._strips.get(y)
+        if strip is None:
+            line = self._lines[y] if 0 <= y < len(self._lines) else StyledLine()
+            strip = line_strip(clip_line(line, width), width, self.base_style, self.app.console)
+            self._strips[y] = strip
+        return strip
