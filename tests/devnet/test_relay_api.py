@@ -478,6 +478,53 @@ def test_concurrent_trades_get_distinct_nonces(api: httpx.Client, chain: Chain, 
     assert sorted(chain.order(i)["price"] for i in ids) == sorted(prices)
 
 
+def _nothing_queued(chain: Chain) -> bool:
+    """No relayer transaction waits in the node's pool (a nonce gap would strand one there)."""
+    return all(
+        chain.w3.eth.get_transaction_count(relayer, "pending") == chain.w3.eth.get_transaction_count(relayer)
+        for relayer in chain.stack.deployment.relayers
+    )
+
+
+def test_refused_and_reverted_trades_leave_no_nonce_gap(
+    api: httpx.Client, chain: Chain, wallet: WalletEntry
+) -> None:
+    trader = wallet.address
+    session_id = open_session(api, chain, wallet)
+    place(api, chain, session_id, trader, 2_990_000_000, UNIT // 10, True)
+    balances = {r: chain.w3.eth.get_balance(r) for r in chain.stack.deployment.relayers}
+    for relayer in balances:  # the node refuses what the relayers cannot pay for
+        chain.rpc("anvil_setBalance", relayer, "0x0")
+    body = trade_body(
+        chain, "sessionPlaceMarginLimit", session_id, **limit(trader, 2_980_000_000, UNIT, True)
+    )
+    assert api.post(TRADE, json=body).status_code == 503
+    for relayer, balance in balances.items():
+        chain.rpc("anvil_setBalance", relayer, hex(balance))
+    unknown = trade_body(
+        chain, "sessionPlaceMarginLimit", "0x" + "11" * 32, **limit(trader, 2_980_000_000, 1, True)
+    )
+    assert api.post(TRADE, json=unknown).status_code == 400  # reverted in the pre-check: nothing sent
+    ids = [
+        place(api, chain, session_id, trader, 2_970_000_000 - i * 10_000, UNIT // 10, True) for i in range(4)
+    ]
+    assert len(set(ids)) == 4 and _nothing_queued(chain)
+
+
+def test_trades_land_after_the_chain_is_reverted(
+    api: httpx.Client, chain: Chain, wallet: WalletEntry
+) -> None:
+    trader = wallet.address
+    session_id = open_session(api, chain, wallet)
+    snapshot = chain.rpc("evm_snapshot")
+    for i in range(3):  # both relayers' nonces move on, then go back with the chain
+        place(api, chain, session_id, trader, 2_990_000_000 - i * 10_000, UNIT // 10, True)
+    assert chain.rpc("evm_revert", snapshot) is True and chain.orders(trader) == []
+    place(api, chain, session_id, trader, 2_950_000_000, UNIT // 10, True)
+    place(api, chain, session_id, trader, 2_940_000_000, UNIT // 10, True)
+    assert len(chain.orders(trader)) == 2 and _nothing_queued(chain)
+
+
 # --- session init errors -------------------------------------------------------------------------
 
 

@@ -250,7 +250,9 @@ class Relay:
         try:
             body = parse_json_object(await read_capped_body(request))
             parsed = parse_trade(body)
-            market = await self._in_thread(self.chain.trade_market, parsed.order_book)
+            market = self.chain.market_for_book(parsed.order_book)  # a lookup: no thread for it
+            if market is None:
+                market = await self._in_thread(self.chain.trade_market, parsed.order_book)
             answer = await self._in_thread(self.chain.trade, parsed, market)
         except ApiError as error:
             log.debug("trade refused: %s", error.error)

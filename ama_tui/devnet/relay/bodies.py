@@ -11,6 +11,7 @@ the code, not the prose.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Mapping
@@ -85,11 +86,17 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
     return data
 
 
+@functools.lru_cache(maxsize=4096)
+def _checksummed(value: str) -> str:
+    """`checksum` (a keccak a call) remembered: a fleet sends the same few addresses every trade."""
+    return checksum(value)
+
+
 def parse_address(value: Any, field: str, *, error: str = INVALID_REQUEST) -> str:
     if not isinstance(value, str):
         raise ApiError(error, f"{field} is required (a 0x address)")
     try:
-        return checksum(value)
+        return _checksummed(value)
     except InvalidAddress:
         raise ApiError(error, f"{field} is not a 20-byte hex address") from None
 

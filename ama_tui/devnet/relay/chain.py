@@ -1,13 +1,15 @@
 """The relay's side of the chain: read views, and submit session transactions from its own keys.
 
 A trade is checked the way production's route checks it (the session, then the placement with
-an estimated fee; `trade_checks`), then run with `eth_estimateGas` from the relayer that will
-send it: a revert there is answered with the route's code for its reason and nothing is
-sent, so a bad request leaves the chain untouched. Then the relay signs and sends, and answers
-`{txHash, pending: true}` at once, or, when it waits for mining, `{txHash, blockNumber, mined}`
-(a mined revert: 500 `tx_reverted`). Each relayer key has a lock held from that pre-check until
-its transaction is sent (until it is mined, when waiting) and reads its nonce from the node under
-the lock, so concurrent trades never reuse a nonce (and the relay survives an `evm_revert`).
+an estimated fee; `trade_checks`), then run once from the relayer that will send it (gas is what
+that run used, with a margin): a revert there is answered with the route's code for its reason
+and nothing is sent, so a bad request leaves the chain untouched. Then the relay signs and sends,
+and answers `{txHash, pending: true}` at once, or, when it waits for mining, `{txHash,
+blockNumber, mined}` (a mined revert: 500 `tx_reverted`). Each relayer key has a lock held from
+that pre-check until its transaction is sent (until it is mined, when waiting) and reads its nonce
+from the node under the lock, in the pre-check's round trip, so concurrent trades never reuse a
+nonce, a refused transaction leaves no gap, and the relay survives an `evm_revert` (a nonce kept
+locally would not: anvil accepts a nonce past a gap silently and mines it whenever the gap fills).
 
 Synchronous: the ASGI routes call in here from worker threads. Each relayer owns one JSON-RPC
 connection (used only under its lock); reads use one connection per thread.
@@ -22,8 +24,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
-from eth_account import Account
-
 from ama_tui.core.keys import PrivateKey
 from ama_tui.devnet.deploy import MAX_FEE_PER_GAS, TX_TIMEOUT_S, DevnetDeployment, DevnetMarket
 from ama_tui.devnet.relay.answers import ApiError, route_error
@@ -37,6 +37,7 @@ from ama_tui.devnet.relay.bodies import (
 from ama_tui.devnet.relay.contracts import BOOK, MULTICALL, REGISTRY, VAULT, Read, b32, read_many
 from ama_tui.devnet.relay.live_book import MAX_DEPTH_LEVELS, read_live_book
 from ama_tui.devnet.relay.rpc import JsonRpc, Reverted, RpcError
+from ama_tui.devnet.relay.signing import DynamicFeeTx, TransactionSigner
 from ama_tui.devnet.relay.tape import TradeTape
 from ama_tui.devnet.relay.trade_checks import (
     AMOUNT_SCALE,
@@ -97,9 +98,11 @@ class _ThreadRpc(threading.local):
 
 @dataclass
 class _Relayer:
-    key: PrivateKey = field(repr=False)
+    signer: TransactionSigner = field(repr=False)
     address: str
     rpc: JsonRpc
+    proof: tuple[bytes, ...]
+    """This relayer's proof of membership in the relayer set, as the contracts take it."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -127,7 +130,15 @@ class RelayChain:
             address = address_of(key)
             if address.lower() not in members:
                 raise ValueError(f"relayer {address} is not in the deployment's relayer set")
-            self._relayers.append(_Relayer(key=key, address=address, rpc=JsonRpc(deployment.rpc_url)))
+            proof = tuple(b32(node) for node in relayer_proof(deployment.relayers, address))
+            self._relayers.append(
+                _Relayer(
+                    signer=TransactionSigner(key),
+                    address=address,
+                    rpc=JsonRpc(deployment.rpc_url),
+                    proof=proof,
+                )
+            )
         self._turn = itertools.count()
         self._receipt_timeout = receipt_timeout
         self._lock_timeout = lock_timeout
@@ -206,7 +217,7 @@ class RelayChain:
         )
         data = REGISTRY.encode("createSession", args, request.signature)
         try:
-            tx_hash, receipt = self._submit(self.deployment.registry, lambda relayer: data, wait=True)
+            tx_hash, receipt = self._submit(self.deployment.registry, lambda proof: data, wait=True)
         except Reverted as revert:
             raise self._init_refusal(revert.reason, request) from None
         except OutOfGasFunds:
@@ -246,8 +257,8 @@ class RelayChain:
     def trade(self, request: TradeRequest, market: DevnetMarket) -> dict[str, Any]:
         self._check_trade(request, market)
 
-        def calldata(relayer: str) -> bytes:
-            proof = [b32(node) for node in relayer_proof(self.deployment.relayers, relayer)]
+        def calldata(membership: tuple[bytes, ...]) -> bytes:
+            proof = list(membership)
             head = (b32(request.session_id), request.trader)
             method = request.method
             if method in LIMIT_METHODS:
@@ -392,34 +403,33 @@ class RelayChain:
         )
 
     def _submit(
-        self, to: str, calldata: Callable[[str], bytes], *, wait: bool
+        self, to: str, calldata: Callable[[tuple[bytes, ...]], bytes], *, wait: bool
     ) -> tuple[str, dict[str, Any] | None]:
         """Pre-check, sign, send and (when `wait`) wait: (txHash, receipt, or None when not mined).
-        `calldata(relayer_address)` gives the data (a relayer proof depends on who sends).
+        `calldata(proof)` gives the data (a relayer proof depends on who sends).
         Raises Reverted (the pre-check reverted: nothing sent), MinedRevert, OutOfGasFunds, or
         ApiError 500 when the node refuses the transaction."""
         relayer = self._acquire()
         try:
             rpc = relayer.rpc
-            data = calldata(relayer.address)
-            try:  # the estimate runs the transaction: a revert comes back with its reason
-                gas = rpc.estimate_gas(to, data, sender=relayer.address)
+            data = calldata(relayer.proof)
+            try:  # the pre-check runs the transaction: a revert comes back with its reason
+                gas, nonce = rpc.gas_used_and_nonce(to, data, sender=relayer.address)
             except RpcError as error:
                 if _out_of_funds(error.message):
                     raise OutOfGasFunds from None
                 raise
-            tx = {
-                "type": 2,
-                "chainId": self.deployment.chain_id,
-                "nonce": rpc.nonce(relayer.address),
-                "to": to,
-                "data": data,
-                "value": 0,
-                "gas": gas * 5 // 4 + 50_000,
-                "maxFeePerGas": MAX_FEE_PER_GAS,
-                "maxPriorityFeePerGas": 0,
-            }
-            raw = self._sign(tx, relayer.key)
+            tx = DynamicFeeTx(
+                chain_id=self.deployment.chain_id,
+                nonce=nonce,
+                max_priority_fee_per_gas=0,
+                max_fee_per_gas=MAX_FEE_PER_GAS,
+                gas=gas * 5 // 4 + 50_000,
+                to=to,
+                value=0,
+                data=data,
+            )
+            raw = self._sign(tx, relayer.signer)
             try:
                 tx_hash = rpc.send_raw(raw)
             except (RpcError, Reverted) as refused:
@@ -439,8 +449,8 @@ class RelayChain:
             relayer.lock.release()
 
     @staticmethod
-    def _sign(tx: dict[str, Any], key: PrivateKey) -> bytes:
+    def _sign(tx: DynamicFeeTx, signer: TransactionSigner) -> bytes:
         try:
-            return bytes(Account.sign_transaction(tx, key.reveal()).raw_transaction)
+            return signer.sign(tx)
         except Exception as error:  # never let a library message carry the key
             raise ApiError("signing_failed", type(error).__name__, status=500) from None

@@ -3,17 +3,20 @@
 web3's contract objects cost tens of milliseconds of CPU per call (ABI lookup and validation on
 every call); the relay serves a polling dashboard and concurrent trades on a 2-core machine, so it
 encodes with eth_abi from the committed artifacts' ABIs and speaks JSON-RPC over one keep-alive
-httpx connection per thread.
+connection per thread. The connection is the standard library's `http.client`: httpx spends about
+0.6 ms of CPU on a request to a local node, http.client about 0.15 ms, and a trade makes several.
 """
 
 from __future__ import annotations
 
+import http.client
 import itertools
+import json
 import time
 from collections.abc import Sequence
 from typing import Any, Final
+from urllib.parse import urlsplit
 
-import httpx
 from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
 from eth_utils import keccak
@@ -47,6 +50,10 @@ class RpcError(RuntimeError):
         self.method = method
         self.code = code
         self.message = message
+
+
+class NodeUnreachable(ConnectionError):
+    """The node could not be reached, or answered something that is not a JSON-RPC reply."""
 
 
 class Reverted(RuntimeError):
@@ -86,30 +93,103 @@ def revert_reason_of(data: bytes, message: str = "") -> str:
     return text or "execution reverted"
 
 
+_STALE_CONNECTION: Final = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
+"""What sending on a keep-alive connection the node has since closed raises: the request was not
+served, so it is sent again once on a new connection."""
+
+
+def _raise_error(method: str, error: Any) -> None:
+    message = str(error.get("message", error)) if isinstance(error, dict) else str(error)
+    data = error.get("data") if isinstance(error, dict) else None
+    if "revert" in message.lower():
+        raise Reverted(revert_reason_of(from_hex(data) if isinstance(data, str) else b"", message))
+    raise RpcError(method, error.get("code") if isinstance(error, dict) else None, message)
+
+
 class JsonRpc:
-    """JSON-RPC over HTTP to one node; use from one thread at a time."""
+    """JSON-RPC over HTTP to one node, on one keep-alive connection; use from one thread at a time."""
 
     def __init__(self, url: str, *, timeout: float = RPC_TIMEOUT_S) -> None:
         self.url = url
-        self._http = httpx.Client(trust_env=False, timeout=timeout)
+        parts = urlsplit(url)
+        if parts.scheme != "http" or not parts.hostname:
+            raise ValueError("the devnet node's URL must be http://host:port")
+        self._host, self._port = parts.hostname, parts.port or 80
+        self._path = parts.path or "/"
+        self._timeout = timeout
+        self._connection: http.client.HTTPConnection | None = None
         self._ids = itertools.count(1)
 
     def close(self) -> None:
-        self._http.close()
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.close()
+
+    def _post(self, body: bytes) -> Any:
+        """POST `body` and decode the JSON answer, reconnecting once if the node closed an idle
+        connection. Raises NodeUnreachable for every transport failure and non-JSON answer."""
+        for attempt in (0, 1):
+            reused = self._connection is not None
+            if self._connection is None:
+                self._connection = http.client.HTTPConnection(self._host, self._port, timeout=self._timeout)
+            connection = self._connection
+            try:
+                connection.request(
+                    "POST", self._path, body, {"Content-Type": "application/json", "Connection": "keep-alive"}
+                )
+                response = connection.getresponse()
+                payload = response.read()
+            except _STALE_CONNECTION as error:
+                self.close()
+                if reused and attempt == 0:
+                    continue
+                raise NodeUnreachable(f"the node closed the connection ({type(error).__name__})") from None
+            except (OSError, http.client.HTTPException) as error:
+                self.close()
+                raise NodeUnreachable(f"the node did not answer ({type(error).__name__})") from None
+            if response.will_close:
+                self.close()
+            if response.status != 200:
+                raise NodeUnreachable(f"the node answered HTTP {response.status}")
+            try:
+                return json.loads(payload)
+            except ValueError:
+                raise NodeUnreachable("the node answered something that is not JSON") from None
+        raise AssertionError("unreachable")
 
     def request(self, method: str, params: Sequence[Any] = ()) -> Any:
         body = {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": list(params)}
-        response = self._http.post(self.url, json=body)
-        response.raise_for_status()
-        reply = response.json()
-        error = reply.get("error") if isinstance(reply, dict) else None
+        reply = self._post(json.dumps(body).encode())
+        if not isinstance(reply, dict):
+            raise NodeUnreachable("the node's answer is not a JSON-RPC reply")
+        error = reply.get("error")
         if error is not None:
-            message = str(error.get("message", error)) if isinstance(error, dict) else str(error)
-            data = error.get("data") if isinstance(error, dict) else None
-            if "revert" in message.lower():
-                raise Reverted(revert_reason_of(from_hex(data) if isinstance(data, str) else b"", message))
-            raise RpcError(method, error.get("code") if isinstance(error, dict) else None, message)
+            _raise_error(method, error)
         return reply.get("result")
+
+    def batch(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]:
+        """The results of `calls` ((method, params) pairs) sent in one JSON-RPC batch, in the order
+        of `calls`; if any failed, the error of the first of them is raised."""
+        ids = [next(self._ids) for _ in calls]
+        body = [
+            {"jsonrpc": "2.0", "id": i, "method": method, "params": list(params)}
+            for i, (method, params) in zip(ids, calls, strict=True)
+        ]
+        replies = self._post(json.dumps(body).encode())
+        if not isinstance(replies, list):
+            if isinstance(replies, dict) and replies.get("error") is not None:
+                _raise_error(calls[0][0], replies["error"])
+            raise NodeUnreachable("the node's answer to a batch is not a list")
+        by_id = {reply.get("id"): reply for reply in replies if isinstance(reply, dict)}
+        results = []
+        for i, (method, _) in zip(ids, calls, strict=True):
+            reply = by_id.get(i)
+            if reply is None:
+                raise NodeUnreachable(f"the node's batch answer has no reply to {method}")
+            if reply.get("error") is not None:
+                _raise_error(method, reply["error"])
+            results.append(reply.get("result"))
+        return results
 
     # --- conveniences ------------------------------------------------------------------------------
 
@@ -121,6 +201,21 @@ class JsonRpc:
 
     def estimate_gas(self, to: str, data: bytes, *, sender: str) -> int:
         return int(self.request("eth_estimateGas", [{"from": sender, "to": to, "data": _hex(data)}]), 16)
+
+    def gas_used_and_nonce(self, to: str, data: bytes, *, sender: str) -> tuple[int, int]:
+        """Run the transaction from `sender` once and read `sender`'s pending nonce, in one round
+        trip: (gas it used, nonce). A revert raises Reverted with its reason, as eth_estimateGas
+        does; eth_createAccessList runs it once where anvil's estimate runs it a dozen times
+        (1.7 ms of the node's CPU against 0.4 ms)."""
+        tx = {"from": sender, "to": to, "data": _hex(data)}
+        listed, nonce = self.batch(
+            [("eth_createAccessList", [tx, "latest"]), ("eth_getTransactionCount", [sender, "pending"])]
+        )
+        if not isinstance(listed, dict) or not isinstance(listed.get("gasUsed"), str):
+            raise RpcError("eth_createAccessList", None, "the node's answer has no gasUsed")
+        if listed.get("error"):  # geth reports a revert inside the answer
+            raise Reverted(revert_reason_of(b"", str(listed["error"])))
+        return int(listed["gasUsed"], 16), int(nonce, 16)
 
     def block(self, number: int | str = "latest") -> dict[str, Any]:
         tag = number if isinstance(number, str) else hex(number)
@@ -136,15 +231,18 @@ class JsonRpc:
         return str(self.request("eth_sendRawTransaction", [_hex(raw)]))
 
     def receipt(self, tx_hash: str, *, timeout: float, poll: float = 0.01) -> dict[str, Any] | None:
-        """The receipt once mined, None if it is not mined within `timeout`."""
+        """The receipt once mined, None if it is not mined within `timeout`. Polls after 1 ms, then
+        doubling up to `poll` (anvil mines a few milliseconds after answering the send)."""
         deadline = time.monotonic() + timeout
+        wait = min(0.001, poll)
         while True:
             receipt = self.request("eth_getTransactionReceipt", [tx_hash])
             if isinstance(receipt, dict):
                 return receipt
             if time.monotonic() > deadline:
                 return None
-            time.sleep(poll)
+            time.sleep(wait)
+            wait = min(wait * 2, poll)
 
     def mined_revert_reason(self, tx_hash: str, block_number: int) -> str:
         """Why a mined transaction reverted: replay it on the state before its block."""
