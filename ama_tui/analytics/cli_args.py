@@ -32,6 +32,12 @@ def add_analytics_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParse
     report.add_argument(
         "--out", type=Path, metavar="DIR", help="also write report.md, report.json and PNG charts here"
     )
+    report.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="parse every journal in full (by default parsed journals are kept in ~/.cache/ama-tui, "
+        "and a report parses only the lines added since)",
+    )
     export = sub.add_parser("export", help=EXPORT_HELP, description=EXPORT_HELP.capitalize() + ".")
     _add_source(export)
     export.add_argument(

@@ -31,13 +31,15 @@ def run_report(args: argparse.Namespace) -> int:
         sources = _sources(args)
     except (TimeSpecError, SourceError) as exc:
         return _fail(str(exc))
+    from ama_tui.analytics.journal_cache import default_cache_dir
     from ama_tui.analytics.render_json import render_json
     from ama_tui.analytics.render_markdown import render_markdown
     from ama_tui.analytics.render_text import render_text
     from ama_tui.analytics.report import build_report
 
     labels = {s.order_book: s.label for s in sources}
-    report = build_report([s.path for s in sources], window, labels)
+    cache = None if args.no_cache else default_cache_dir()
+    report = build_report([s.path for s in sources], window, labels, cache_dir=cache)
     charts: list[tuple[str, str]] = []
     if args.out is not None:
         from ama_tui.analytics.charts import write_charts

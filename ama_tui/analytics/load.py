@@ -5,14 +5,15 @@ NULLs), so malformed lines are counted, never fatal: a line is a journal record 
 fields every record has (`ts`, `runId`, `chainId`, `orderBook`, `action`), as the store's reader
 requires. Blank lines are skipped, as the store's reader skips them.
 
-Figures read the view `journal`: the valid lines inside the window, with money and sizes as
+Each file is parsed into its own table (or taken from `journal_cache`, which keeps them parsed
+between runs). Figures read the view `journal`: the valid lines inside the window, with money and sizes as
 integers (`price6`, `amount18`, `margin6`; the original tool's human numbers are converted from
 their JSON text, exactly) and actions under their one name (`CANCEL` -> `CANCEL_ORDER`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -74,15 +75,10 @@ class FileStats:
     malformed: int
 
 
-def load_journals(paths: Sequence[Path], window: Window, con: duckdb.DuckDBPyConnection) -> list[FileStats]:
-    """Read `paths` into the table `lines` and define the view `journal` (valid lines inside
-    `window`). Returns what each file held."""
-    files = [str(path) for path in paths]
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE lines AS
+def parse_sql(file_parameter: str) -> str:
+    """A SELECT of one JSONL file's lines as typed rows (`$<file_parameter>` names the file)."""
+    return f"""
         SELECT
-            filename AS source,
             (ts IS NOT NULL AND runId IS NOT NULL AND chainId IS NOT NULL AND orderBook IS NOT NULL
                 AND action IS NOT NULL) AS valid,
             ts,
@@ -98,7 +94,7 @@ def load_journals(paths: Sequence[Path], window: Window, con: duckdb.DuckDBPyCon
             coalesce(TRY_CAST(params.amount18 AS HUGEINT), {_scaled("params.amount", 18)}) AS amount18,
             coalesce(TRY_CAST(params.margin6 AS BIGINT),
                 TRY_CAST({_scaled("params.estMarginRequired", 6)} AS BIGINT)) AS margin6,
-            params.orderId AS order_id,
+            TRY_CAST(params.orderId AS HUGEINT) AS order_id,
             params.isMaker AS is_maker,
             params.reason AS reason,
             TRY_CAST(params.expiry AS BIGINT) AS expiry,
@@ -107,23 +103,49 @@ def load_journals(paths: Sequence[Path], window: Window, con: duckdb.DuckDBPyCon
             lower(txHash) AS tx_hash,
             error
         FROM read_json(
-            $files, format = 'newline_delimited', columns = {_columns_sql()}, ignore_errors = true,
-            filename = true, maximum_object_size = {MAX_LINE_BYTES + 1}
+            ${file_parameter}, format = 'newline_delimited', columns = {_columns_sql()}, ignore_errors = true,
+            maximum_object_size = {MAX_LINE_BYTES + 1}
         )
-        """,
-        {"files": files},
-    )
+        """
+
+
+TableFinder = Callable[[Path, int, duckdb.DuckDBPyConnection], str | None]
+"""Where a journal's parsed lines already are (a cache), or None to parse the file now."""
+
+
+def load_journals(
+    paths: Sequence[Path],
+    window: Window,
+    con: duckdb.DuckDBPyConnection,
+    cached: TableFinder | None = None,
+) -> list[FileStats]:
+    """Parse `paths` (or take their lines from `cached`), define the view `lines` (every line,
+    with `seq`: journal order) and the view `journal` (valid lines inside `window`). Returns what
+    each file held."""
+    if not paths:
+        raise ValueError("no journal to read")
+    tables: list[str] = []
+    for index, path in enumerate(paths):
+        table = cached(path, index, con) if cached is not None else None
+        if table is None:
+            table = f"parsed_{index}"
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {parse_sql('file')}", {"file": str(path)})
+        tables.append(table)
+    members = [
+        f"SELECT ({index}::BIGINT << 40) + rowid AS seq, {_sql_string(str(path))} AS source, * FROM {table}"
+        for index, (path, table) in enumerate(zip(paths, tables, strict=True))
+    ]
+    con.execute(f"CREATE OR REPLACE TEMP VIEW lines AS {' UNION ALL '.join(members)}")
     bounds = []
     if window.since_ms is not None:
         bounds.append(f"ts >= {int(window.since_ms)}")
     if window.until_ms is not None:
         bounds.append(f"ts <= {int(window.until_ms)}")
     where = " AND ".join(["valid", *bounds])
-    con.execute(f"CREATE OR REPLACE TEMP VIEW journal AS SELECT rowid AS seq, * FROM lines WHERE {where}")
-    counted = dict(
-        (str(source), (int(total), int(bad)))
-        for source, total, bad in con.execute(
-            "SELECT source, count(*), count(*) FILTER (WHERE NOT valid) FROM lines GROUP BY source"
-        ).fetchall()
-    )
-    return [FileStats(path, *counted.get(path, (0, 0))) for path in files]
+    con.execute(f"CREATE OR REPLACE TEMP VIEW journal AS SELECT * FROM lines WHERE {where}")
+    stats: list[FileStats] = []
+    for path, table in zip(paths, tables, strict=True):
+        row = con.execute(f"SELECT count(*), count(*) FILTER (WHERE NOT valid) FROM {table}").fetchone()
+        total, bad = (int(row[0]), int(row[1])) if row else (0, 0)
+        stats.append(FileStats(str(path), total, bad))
+    return stats

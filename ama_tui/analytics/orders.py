@@ -3,7 +3,8 @@ and the margin our resting orders hold over time.
 
 A placement answered `pending` gets its order id from the PLACE_MINED line that follows; its
 lifetime starts at the PLACE_LIMIT line (matched by `placeTx`). An order ends at its first
-cancel or at the fill that brings its filled size to its placed size, whichever comes first; a
+cancel or at its last fill once its fills add up to its placed size (an order of unknown size: at
+its first fill), whichever comes first; a
 partly filled order keeps all its margin until then (the journal does not say how the exchange
 releases it).
 """
@@ -39,7 +40,8 @@ WITH placed_lines AS (
     UNION ALL
     SELECT m.order_book, m.order_id, coalesce(p.ts, m.ts), m.amount18, m.margin6
     FROM journal m LEFT JOIN journal p
-        ON p.action = 'PLACE_LIMIT' AND p.tx_hash = lower(m.place_tx) AND p.order_book = m.order_book
+        ON p.action = 'PLACE_LIMIT' AND p.order_id IS NULL AND p.tx_hash = lower(m.place_tx)
+        AND p.order_book = m.order_book
     WHERE m.action = 'PLACE_MINED' AND m.order_id IS NOT NULL
 ),
 placed AS (
@@ -47,18 +49,16 @@ placed AS (
     FROM placed_lines GROUP BY order_book, order_id
 ),
 fill_totals AS (
-    SELECT order_book, order_id, ts,
-        sum(amount18) OVER (
-            PARTITION BY order_book, order_id ORDER BY ts, seq
-            ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-        ) AS filled18
-    FROM journal WHERE action = 'FILL' AND order_id IS NOT NULL
+    SELECT order_book, order_id, sum(amount18) AS filled18, min(ts) AS first_ts, max(ts) AS last_ts
+    FROM journal WHERE action = 'FILL' AND order_id IS NOT NULL GROUP BY order_book, order_id
 ),
 full_fills AS (
-    SELECT f.order_book, f.order_id,
-        min(f.ts) FILTER (WHERE p.amount18 IS NULL OR f.filled18 >= p.amount18) AS full_ts
+    SELECT order_book, order_id,
+        CASE
+            WHEN p.amount18 IS NULL THEN f.first_ts
+            WHEN f.filled18 >= p.amount18 THEN f.last_ts
+        END AS full_ts
     FROM fill_totals f JOIN placed p USING (order_book, order_id)
-    GROUP BY f.order_book, f.order_id
 ),
 cancels AS (
     SELECT order_book, order_id, min(ts) AS cancel_ts
@@ -86,7 +86,10 @@ def order_figures(con: duckdb.DuckDBPyConnection) -> OrderFigures:
         SELECT count(*) FILTER (WHERE action = 'PLACE_LIMIT'),
             count(*) FILTER (WHERE action = 'FILL'),
             count(*) FILTER (WHERE action = 'CANCEL_ORDER'),
-            count(DISTINCT (order_book, order_id)) FILTER (WHERE action = 'FILL' AND order_id IS NOT NULL)
+            (SELECT count(*) FROM (
+                SELECT DISTINCT order_book, order_id FROM journal
+                WHERE action = 'FILL' AND order_id IS NOT NULL
+            ))
         FROM journal
         """
     ).fetchone() or (0, 0, 0, 0)

@@ -1,7 +1,7 @@
 """Positions and PnL over time, from FILL lines, with the engine's own integer arithmetic
-(`core.pnl.PositionBook`: average entry, realized on reductions). The open position is marked to
-the market's last fill price (the journal records no book); a fill line without a side, price or
-size is left out and counted."""
+(`core.pnl.PositionBook`: average entry, realized on reductions), fills applied in journal order
+as the engine applied them. The open position is marked to the market's last fill price (the
+journal records no book). A fill line without a side, price or size is left out and counted."""
 
 from __future__ import annotations
 
@@ -13,10 +13,15 @@ import duckdb
 from ama_tui.analytics.buckets import bucket_end
 from ama_tui.core.pnl import PositionBook
 
-FILLS_SQL = """
-SELECT order_book, trader, ts, is_buy, price6, amount18 FROM journal
+_SPLIT = 10**12
+"""amount18 leaves DuckDB as two BIGINTs (quotient and remainder by this): numpy has no 128-bit int."""
+
+FILLS_SQL = f"""
+SELECT order_book, trader, ts, is_buy, price6,
+    (amount18 // {_SPLIT})::BIGINT AS amount_high, (amount18 % {_SPLIT})::BIGINT AS amount_low
+FROM journal
 WHERE action = 'FILL' AND is_buy IS NOT NULL AND price6 > 0 AND amount18 > 0
-ORDER BY order_book, ts, seq
+ORDER BY seq
 """
 
 
@@ -36,11 +41,6 @@ class MarketBooks:
     books: dict[str, PositionBook] = field(default_factory=dict)
     mark6: int = 0
 
-    def apply(self, trader: str, is_buy: bool, price6: int, amount18: int) -> None:
-        book = self.books.get(trader, PositionBook())
-        self.books[trader] = book.apply_fill(is_buy, price6, amount18)
-        self.mark6 = price6
-
     def point(self, ts_ms: int) -> PnlPoint:
         size = sum(b.size18 for b in self.books.values())
         realized = sum(b.realized6 for b in self.books.values())
@@ -48,31 +48,63 @@ class MarketBooks:
         return PnlPoint(ts_ms, size, realized, realized + unrealized)
 
 
-def pnl_series(
-    fills: Iterable[tuple[str, str, int, bool, int, int]], width_ms: int
-) -> dict[str, tuple[list[PnlPoint], MarketBooks]]:
-    """Per order book, a point at the end of every bucket with fills, and the books at the end."""
-    out: dict[str, tuple[list[PnlPoint], MarketBooks]] = {}
-    points: list[PnlPoint] = []
-    market: MarketBooks | None = None
-    current: tuple[str, int] | None = None  # (order book, bucket end) of the pending point
+Fill = tuple[str, str, int, bool, int, int]
+"""(order book, trader, ts, is_buy, price6, amount18)."""
+
+
+@dataclass
+class _Tracker:
+    """A market's books and the bucket of its pending point."""
+
+    market: MarketBooks = field(default_factory=MarketBooks)
+    points: list[PnlPoint] = field(default_factory=list)
+    bucket: int = -1
+    latest: int = 0
+
+
+def pnl_series(fills: Iterable[Fill], width_ms: int) -> dict[str, tuple[list[PnlPoint], MarketBooks]]:
+    """Per order book: a point at the end of every bucket that had fills, and the books at the end.
+    `fills` in journal order."""
+    trackers: dict[str, _Tracker] = {}
+    empty = PositionBook()
     for order_book, trader, ts, is_buy, price6, amount18 in fills:
-        end = bucket_end(ts, width_ms)
-        if current is not None and market is not None and current != (order_book, end):
-            points.append(market.point(current[1]))
-        if order_book not in out:
-            points, market = [], MarketBooks()
-            out[order_book] = (points, market)
-        assert market is not None
-        market.apply(trader, bool(is_buy), int(price6), int(amount18))
-        current = (order_book, end)
-    if current is not None and market is not None:
-        points.append(market.point(current[1]))
-    return out
+        tracker = trackers.get(order_book)
+        if tracker is None:
+            tracker = trackers[order_book] = _Tracker(latest=ts)
+        tracker.latest = latest = max(tracker.latest, ts)  # a line a little out of time order stays put
+        here = latest // width_ms
+        market = tracker.market
+        if here != tracker.bucket:
+            if tracker.bucket >= 0:
+                tracker.points.append(market.point(bucket_end(tracker.bucket * width_ms, width_ms)))
+            tracker.bucket = here
+        books = market.books
+        books[trader] = books.get(trader, empty).apply_fill(is_buy, price6, amount18)
+        market.mark6 = price6
+    for tracker in trackers.values():
+        if tracker.bucket >= 0:
+            tracker.points.append(tracker.market.point(bucket_end(tracker.bucket * width_ms, width_ms)))
+    return {book: (t.points, t.market) for book, t in trackers.items()}
 
 
-def fill_rows(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int, bool, int, int]]:
-    return con.execute(FILLS_SQL).fetchall()
+def fill_rows(con: duckdb.DuckDBPyConnection) -> list[Fill]:
+    """The usable FILL lines in journal order (fetched as columns: far faster than as rows)."""
+    columns = con.execute(FILLS_SQL).fetchnumpy()
+    amounts = [
+        high * _SPLIT + low
+        for high, low in zip(columns["amount_high"].tolist(), columns["amount_low"].tolist(), strict=True)
+    ]
+    return list(
+        zip(
+            columns["order_book"].tolist(),
+            columns["trader"].tolist(),
+            columns["ts"].tolist(),
+            columns["is_buy"].tolist(),
+            columns["price6"].tolist(),
+            amounts,
+            strict=True,
+        )
+    )
 
 
 def unusable_fills(con: duckdb.DuckDBPyConnection) -> int:

@@ -10,6 +10,7 @@ import duckdb
 
 from ama_tui.analytics import activity
 from ama_tui.analytics.buckets import bucket_width_ms
+from ama_tui.analytics.journal_cache import JournalCache
 from ama_tui.analytics.load import load_journals
 from ama_tui.analytics.model import MakerTaker, MarketRow, MarketSeries, Point, Report
 from ama_tui.analytics.orders import lifetimes, order_figures, resting_margin6
@@ -88,15 +89,17 @@ def build_report(
     window: Window = ALL_TIME,
     labels: Mapping[str, str] | None = None,
     *,
+    cache_dir: Path | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
 ) -> Report:
     """The report over `paths` (journal files), restricted to `window`. `labels` names markets
-    by lower-case order book (e.g. their symbols)."""
+    by lower-case order book (e.g. their symbols). With `cache_dir`, journals parsed by an earlier
+    report are read from there and only what they gained since is parsed (`journal_cache`)."""
     labels = labels or {}
     own = con is None
     db = duckdb.connect() if con is None else con
     try:
-        files = load_journals(paths, window, db)
+        files = load_journals(paths, window, db, JournalCache(cache_dir) if cache_dir is not None else None)
         lines, first_ms, last_ms = activity.span(db)
         width = bucket_width_ms(first_ms, last_ms)
         orders = order_figures(db)

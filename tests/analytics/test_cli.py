@@ -121,3 +121,17 @@ def test_building_the_parser_loads_no_analytics_library() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
     )
     assert completed.stdout.strip() == "[]"
+
+
+def test_report_keeps_parsed_journals_in_the_cache_unless_told(
+    state: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cache = tmp_path / "xdg-cache" / "ama-tui" / "journal-tables"
+    assert main(["report", "--state-dir", str(state), "--no-cache", "--format", "json"]) == 0
+    assert not cache.exists()
+    fresh = json.loads(capsys.readouterr().out)
+    assert main(["report", "--state-dir", str(state), "--format", "json"]) == 0
+    assert len(list(cache.glob("*.duckdb"))) == 1
+    assert main(["report", "--state-dir", str(state), "--format", "json"]) == 0
+    first, second = capsys.readouterr().out.split("\n}\n", 1)
+    assert json.loads(first + "}") == json.loads(second) == fresh
