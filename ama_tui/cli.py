@@ -100,7 +100,8 @@ def build_parser(*, devnet: bool = True) -> argparse.ArgumentParser:
         "--strategy",
         default=None,
         metavar="NAME",
-        help="the built-in strategy to run: packer (default), skewed-packer; a resumed run keeps its own",
+        help="the built-in strategy to run: packer (default), skewed-packer, taker-flow; "
+        "a resumed run keeps its own",
     )
     run.add_argument(
         "--max-in-flight",

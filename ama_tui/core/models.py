@@ -249,6 +249,8 @@ class ActionKind(StrEnum):
     """The user paused quoting from the dashboard (no new orders; resting orders stay)."""
     RESUME = "RESUME"
     """The user resumed quoting from the dashboard."""
+    PLACE_MARKET = "PLACE_MARKET"
+    """A market order of a taker strategy (the packer never sends one)."""
 
 
 LEGACY_ACTION_NAMES: Final[Mapping[str, ActionKind]] = MappingProxyType(

@@ -120,6 +120,17 @@ class PlannedPlacement:
 
 
 @dataclass(frozen=True, slots=True)
+class PlannedTake:
+    """An order meant to trade at once against the book (a taker strategy's; never the packer's).
+    `limit6` is the worst price it may trade at (a crossing limit order, which rests there if not
+    all of it fills); 0 makes it a market order."""
+
+    is_buy: bool
+    amount18: int
+    limit6: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class WalletPlan:
     wallet_index: int
     cancels: tuple[PlannedCancel, ...]
@@ -135,6 +146,8 @@ class WalletPlan:
     room: tuple[int, int] = (0, 0)
     """(buy, sell): how many orders each side may still take after this plan's cancels (its
     target less what it keeps, in flight included); the placements use at most that."""
+    takes: tuple[PlannedTake, ...] = ()
+    """Orders that trade at once, sent after the placements (taker strategies only)."""
 
     @property
     def planned_margin6(self) -> int:

@@ -23,6 +23,10 @@ now, as a SKIP. A cancel the venue answered `pending` leaves its order resting u
 free (`WalletPlan.room`) is not used this turn while it is not mined: that many of the
 side's placements wait for a later cycle (SKIP `CANCEL_PENDING`), and the side never holds more
 than its target on chain, whichever is mined first.
+
+A taker strategy's takes (`WalletPlan.takes`, passed by the engine's risk guard) go last: they
+are meant to trade at once, so they are not held to the top's distance; a crossing limit is
+journaled as PLACE_LIMIT marked `taker`, a market order as PLACE_MARKET.
 """
 
 from __future__ import annotations
@@ -34,13 +38,14 @@ from typing import Any
 
 from ama_tui.core.market import BookTop
 from ama_tui.core.models import ActionKind, ActionLogLine
-from ama_tui.core.planner import PlannedCancel, PlannedPlacement, WalletPlan
+from ama_tui.core.planner import PlannedCancel, PlannedPlacement, PlannedTake, WalletPlan
 from ama_tui.engine.journaling import JournalContext, amount_fields, margin_fields, price_fields
 from ama_tui.engine.wallet_state import WalletRuntime
 from ama_tui.protocol.errors import SESSION_INVALID, Remedy, remedy
 from ama_tui.venues.base import (
     CancelOrder,
     PlaceLimit,
+    PlaceMarket,
     PlacementResolver,
     PlacementState,
     RateLimited,
@@ -73,6 +78,8 @@ class WalletOutcome:
     """(reason, message, params) of placements not sent; journaled as SKIP by the caller."""
     placed_tops: list[tuple[int, BookTop, BookTop | None]] = field(default_factory=list)
     """(order id, top at decision, top just before sending) of each placed order."""
+    taken_ids: list[int] = field(default_factory=list)
+    """Order ids of the takes sent (their taker fills are on purpose)."""
 
 
 def tops_fields(decision: BookTop, now: BookTop | None) -> dict[str, Any]:
@@ -345,6 +352,34 @@ class WalletTurn:
                 self.out.pending.append((tx_hash, dict(params), self.decision_top, now_top))
         self._done(ActionKind.PLACE_LIMIT, params, tx_hash)
 
+    def take(self, take: PlannedTake) -> None:
+        if self.over():
+            return
+        side = "buy" if take.is_buy else "sell"
+        params: dict[str, Any] = {"isBuy": take.is_buy, **amount_fields(take.amount18), "taker": True}
+        request: TradeRequest
+        if take.limit6:
+            request = PlaceLimit(self.wallet.address, take.limit6, take.amount18, take.is_buy)
+            params |= price_fields(take.limit6)
+            kind = ActionKind.PLACE_LIMIT
+        else:
+            request = PlaceMarket(self.wallet.address, take.amount18, take.is_buy)
+            kind = ActionKind.PLACE_MARKET
+        ok, receipt = self._submit(request, f"take {side}")
+        if not ok:
+            return
+        tx_hash = receipt.tx_hash if receipt else None
+        order_id = receipt.order_id if receipt else None
+        with self._lock:
+            self.out.placed += 1
+            if order_id is not None:
+                params["orderId"] = str(order_id)
+                self.out.taken_ids.append(order_id)
+            elif tx_hash is not None and kind is ActionKind.PLACE_LIMIT and not self.dry_run:
+                params["pending"] = True
+                self.out.pending.append((tx_hash, dict(params), self.decision_top, None))
+        self._done(kind, params, tx_hash)
+
 
 def plan_steps(
     turn: WalletTurn, fresh_top: Callable[[], BookTop | None] | None
@@ -371,4 +406,9 @@ def plan_steps(
         if fresh_top is not None and turn.check(placements[index:], now_top) == 0:
             break
         turn.place(placement, now_top)
+    for take in plan.takes:
+        if turn.over():
+            break
+        yield
+        turn.take(take)
     return turn.out

@@ -31,7 +31,7 @@ from ama_tui.engine.live_params import LiveParams, ParamsView
 from ama_tui.engine.market_risk import LATENCY_PRIOR_S
 from ama_tui.engine.pending_placements import PendingPlacements
 from ama_tui.engine.pipeline import run_pipelined
-from ama_tui.engine.planning import guarded_plans, tick_view
+from ama_tui.engine.planning import TakerWindow, guarded_plans, tick_view
 from ama_tui.engine.run_setup import RunStart, iso_now
 from ama_tui.engine.safety_floor import SafetyFloor
 from ama_tui.engine.session_keeper import (
@@ -181,6 +181,7 @@ class Packer:
         self.on_snapshot = on_snapshot
         self.checkpoint: MarketCheckpoint = start.checkpoint
         self.strategy: Strategy = start.strategy or PackerStrategy()
+        self._takers = TakerWindow()
         self.context = JournalContext(
             run_id=self.checkpoint.run.run_id,
             chain_id=self.checkpoint.chain_id,
@@ -550,7 +551,13 @@ class Packer:
             floor_ticks=self._safety.floor_ticks,
         )
         plans, skip_lines = guarded_plans(
-            self.strategy, tick, self.wallets, self._skips, dry_run=self.options.dry_run, now_ms=self._now_ms
+            self.strategy,
+            tick,
+            self.wallets,
+            self._skips,
+            dry_run=self.options.dry_run,
+            now_ms=self._now_ms,
+            takers=self._takers,
         )
         self._journal(skip_lines)
         return plans
@@ -605,6 +612,8 @@ class Packer:
                 skip_lines.extend([line] if line else [])
             for order_id, decided, sent in outcome.placed_tops:
                 self._taker_context[order_id] = tops_fields(decided, sent)
+            for order_id in outcome.taken_ids:
+                self._taker_context[order_id] = {"takerWhy": "taken on purpose (a taker strategy's take)"}
             for tx_hash, params, decided, sent in outcome.pending:
                 self._pending.add(tx_hash, wallet, params, decided, sent, now_s)
         while len(self._taker_context) > TAKER_CONTEXT_KEEP:

@@ -60,10 +60,19 @@ def run_pipelined(
         future: Future[None] = pool.submit(guarded(step))
         future.add_done_callback(lambda _: after())
 
+    def takes(turn: WalletTurn) -> None:
+        """A taker strategy's takes, once the placements have answered (the packer has none)."""
+        if not turn.plan.takes or turn.over():
+            wallets_left.tick()
+            return
+        sent = _Countdown(len(turn.plan.takes), wallets_left.tick)
+        for take in turn.plan.takes:
+            submit(partial(turn.take, take), sent.tick)
+
     def placements(turn: WalletTurn) -> None:
         plan = turn.sendable()
         if not plan or turn.over():
-            wallets_left.tick()
+            takes(turn)
             return
         now_top: BookTop | None = None
         count = len(plan)
@@ -75,9 +84,9 @@ def run_pipelined(
                 now_top = None
             count = turn.check(plan, now_top)
         if count == 0:
-            wallets_left.tick()
+            takes(turn)
             return
-        sent = _Countdown(count, wallets_left.tick)
+        sent = _Countdown(count, lambda: takes(turn))
         for placement in plan[:count]:
             submit(partial(turn.place, placement, now_top), sent.tick)
 

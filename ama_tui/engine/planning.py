@@ -9,7 +9,8 @@ after relay failures still cancels but places nothing. Skips are journaled by th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Final
 
@@ -21,11 +22,31 @@ from ama_tui.engine.live_params import ParamsView
 from ama_tui.engine.skips import SkipLog
 from ama_tui.engine.wallet_state import WalletRuntime
 from ama_tui.strategy import Strategy, TickView, WalletSlot
-from ama_tui.strategy.risk_guard import guard_plan
+from ama_tui.strategy.base import risk_of
+from ama_tui.strategy.risk_guard import guard_plan, take_notional6
 
 CANCEL_MINED_WITHIN_S: Final = 60.0
 """An order whose cancel was answered this recently and still rests is taken as leaving (not
 cancelled again, yet counted where it rests); past this the cancel is taken as lost and resent."""
+
+
+class TakerWindow:
+    """The notional a taker strategy traded over the last minute (venue time), for its cap."""
+
+    WINDOW_S: Final = 60.0
+
+    def __init__(self) -> None:
+        self._spent: deque[tuple[float, int]] = deque()
+
+    def left6(self, cap6: int, now_s: float) -> int | None:
+        """What the cap leaves now (None: no cap)."""
+        while self._spent and now_s - self._spent[0][0] >= self.WINDOW_S:
+            self._spent.popleft()
+        return None if cap6 <= 0 else cap6 - sum(notional for _, notional in self._spent)
+
+    def spend(self, notional6: int, now_s: float) -> None:
+        if notional6 > 0:
+            self._spent.append((now_s, notional6))
 
 
 def wallet_slot(wallet: WalletRuntime, now_s: float) -> WalletSlot:
@@ -64,6 +85,21 @@ def tick_view(
     )
 
 
+def _fleet_prices(view: TickView, decided: Mapping[int, WalletPlan], but: int) -> list[tuple[bool, int]]:
+    """(is_buy, price6) of every order of the other wallets that rests, may still land, or is
+    planned this tick: what a take must never reach."""
+    prices: list[tuple[bool, int]] = []
+    for slot in view.wallets:
+        if slot.index == but:
+            continue
+        prices.extend((o.is_buy, o.price6) for o in slot.orders)
+        prices.extend((p.is_buy, p.price6) for p in slot.in_flight)
+        plan = decided.get(slot.index)
+        if plan is not None:
+            prices.extend((p.is_buy, p.price6) for p in plan.placements)
+    return prices
+
+
 def guarded_plans(
     strategy: Strategy,
     view: TickView,
@@ -72,11 +108,14 @@ def guarded_plans(
     *,
     dry_run: bool,
     now_ms: Callable[[], int],
+    takers: TakerWindow | None = None,
 ) -> tuple[list[tuple[WalletRuntime, WalletPlan]], list[ActionLogLine]]:
     """The plans to carry out this tick (wallets with nothing to do left out) and the skip lines to
-    journal."""
+    journal. `takers` keeps the notional a taker strategy traded over the last minute (the takes
+    that pass the guard are counted as spent: they may trade)."""
     decided = strategy.decide(view)
-    policy = strategy.info.risk
+    policy = risk_of(strategy, view.params)
+    takers = takers or TakerWindow()
     slots = {slot.index: slot for slot in view.wallets}
     plans: list[tuple[WalletRuntime, WalletPlan]] = []
     lines: list[ActionLogLine] = []
@@ -93,21 +132,26 @@ def guarded_plans(
         if plan is None:
             continue
         plan = guard_plan(
-            plan, slots[wallet.index], top=view.top, rules=view.rules, packer=view.packer, policy=policy
+            plan,
+            slots[wallet.index],
+            top=view.top,
+            rules=view.rules,
+            packer=view.packer,
+            policy=policy,
+            others=_fleet_prices(view, decided, wallet.index) if plan.takes else (),
+            minute_left6=takers.left6(policy.max_minute_notional6, view.now_s),
         )
-        if plan.placements and view.now_s < wallet.trade_retry_at:
+        for take in plan.takes:
+            takers.spend(take_notional6(take, view.top), view.now_s)
+        if (plan.placements or plan.takes) and view.now_s < wallet.trade_retry_at:
             wait = wallet.trade_retry_at - view.now_s
-            note(
-                wallet,
-                "BACKOFF",
-                f"{len(plan.placements)} placements held back {wait:.1f} s after relay failures",
-                len(plan.placements),
-            )
-            plan = replace(plan, placements=())
+            held = len(plan.placements) + len(plan.takes)
+            note(wallet, "BACKOFF", f"{held} placements held back {wait:.1f} s after relay failures", held)
+            plan = replace(plan, placements=(), takes=())
         elif plan.skips:
             lines.extend(skips.plan_skips(wallet, plan.skips, now_s=view.now_s, now_ms=now_ms))
         else:
             wallet.skip_reason = None
-        if plan.cancels or plan.placements:
+        if plan.cancels or plan.placements or plan.takes:
             plans.append((wallet, plan))
     return plans, lines

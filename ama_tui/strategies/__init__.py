@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from ama_tui.strategies.packer import PackerStrategy
 from ama_tui.strategies.skewed_packer import SkewedPackerStrategy
+from ama_tui.strategies.taker_flow import TakerFlowStrategy
 from ama_tui.strategy import Strategy
 
 DEFAULT_STRATEGY = "packer"
@@ -13,6 +14,7 @@ DEFAULT_STRATEGY = "packer"
 BUILT_INS: dict[str, Callable[[], Strategy]] = {
     "packer": PackerStrategy,
     "skewed-packer": SkewedPackerStrategy,
+    "taker-flow": TakerFlowStrategy,
 }
 
 

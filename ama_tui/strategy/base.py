@@ -35,8 +35,21 @@ class StrategyInfo:
     """The strategy's own parameters beyond the run's (`PackerParams`), by their JSON names."""
 
 
+def risk_of(strategy: object, params: BaseModel | None) -> RiskPolicy:
+    """The policy a strategy is held to with these parameters: its `risk_for(params)` when it sets
+    its limits from its parameters (a taker's notional caps), else its declared `info.risk`."""
+    risk_for = getattr(strategy, "risk_for", None)
+    if callable(risk_for):
+        policy = risk_for(params)
+        if isinstance(policy, RiskPolicy):
+            return policy
+    info = getattr(strategy, "info", None)
+    return info.risk if isinstance(info, StrategyInfo) else RiskPolicy()
+
+
 class Strategy(Protocol):
-    """Decides, each tick, what every wallet should cancel and place."""
+    """Decides, each tick, what every wallet should cancel and place. A strategy whose limits
+    depend on its parameters also has `risk_for(params) -> RiskPolicy` (see `risk_of`)."""
 
     @property
     def info(self) -> StrategyInfo: ...

@@ -5,6 +5,7 @@ the kill switch stops it, and a resumed run keeps its strategy and parameters.""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 from ama_tui.engine.packer import PackerOptions, PackerStopped
 from ama_tui.engine.run_setup import ResumeError, StartMode
 from ama_tui.strategies import BUILT_INS
+from ama_tui.strategies.taker_flow import taker_count
 from ama_tui.venues.base import VenueUnavailable
 from ama_tui.venues.sim import SimVenue
 from tests.engine.cap_spy import CapSpy
@@ -23,6 +25,7 @@ OWN_PARAMS: dict[str, dict[str, Any]] = {
     "packer": {},
     # a small maximum position, so the fills of a busy market push wallets to it
     "skewed-packer": {"maxPosition": 0.08, "skewTicksPerUnit": 200, "sizeSkewBps": 5000},
+    "taker-flow": {"takerShare": 0.25, "takerVolumePerMinute": 2, "takeSize": 0.02, "maxSlippageTicks": 3},
 }
 RUN = {"minDelayMs": 200, "maxDelayMs": 1500, "maxWalletUtilization": 0.5, "sizeMin": 0.01, "sizeMax": 0.05}
 
@@ -62,18 +65,29 @@ def test_never_takes_and_holds_the_cap(tmp_path: Path, name: str, preset: str) -
     assert spy.placements >= 8 * target, "the strategy must actually place orders"
     if rig.packer.strategy.info.risk.maker_only:
         assert audit.taker_fills == 0, f"taker fills: {audit.taker_fill_order_ids}"
-    assert audit.self_matches == 0
+    else:
+        assert audit.taker_fills > 0, "a taker strategy takes"
+    assert audit.self_matches == 0, "no wallet of the fleet trades with another"
     assert worst_side <= target
     assert spy.violations == []
     assert rig.packer.snapshot().totals.fills > 0, "a busy preset fills some of the orders"
+    lines = [line for line in rig.store.iter_journal() if line.action == "FILL"]
+    fills = [line.params or {} for line in lines]
+    assert fills and all("orderId" in f and f["side"] in ("BUY", "SELL") for f in fills), (
+        "every fill is journaled with its order and side"
+    )
+    taking = {line.nickname for line in lines if (line.params or {}).get("isMaker") is False}
+    if rig.packer.strategy.info.risk.maker_only:
+        assert taking == set()
+    else:  # only the taker wallets (the last share of the fleet) ever take
+        count = taker_count(len(rig.wallets), Decimal(str(OWN_PARAMS[name]["takerShare"])))
+        assert taking and taking <= {w.nickname for w in rig.wallets[-count:]}
 
 
 @pytest.mark.parametrize("name", STRATEGIES)
 def test_the_kill_switch_stops_it(tmp_path: Path, name: str) -> None:
     faulty = Faulty(SimVenue(3, preset="PERFECT_EXECUTION", clock="virtual"))
-    rig = make_rig(
-        tmp_path, venue=faulty, seed=3, wallets=2, strategy=name, overrides={"maxFailedCycles": 3}
-    )
+    rig = make_rig(tmp_path, venue=faulty, seed=3, wallets=2, strategy=name, overrides={"maxFailedCycles": 3})
     try:
         rig.packer.cycle()
         faulty.faults["open_orders"] = [VenueUnavailable("the node is down")] * 10
