@@ -7,7 +7,8 @@ one writer, as everything else the engine does. A cancel goes through the wallet
 packer's own cancels do, is journaled as a `CANCEL_ORDER` with reason `user`, and is remembered in
 the wallet's `cancelled_ids` (its order's disappearance is then not mistaken for a fill). Only an
 order the wallet holds as of the last read is cancelled: one filled or cancelled since is left
-alone. Nothing is sent in a dry run (a `DRY_RUN` line says what would have been).
+alone (a `SKIP` line with reason `ORDER_GONE` says so). Nothing is sent in a dry run (a `DRY_RUN`
+line says what would have been).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from ama_tui.venues.base import CancelOrder, Venue, VenueError
 
 USER_REASON: Final = "user"
 """The `reason` of a cancel the user asked for (the packer's own say why it moved an order)."""
+ORDER_GONE: Final = "ORDER_GONE"
+GONE_MESSAGE: Final = "no longer resting (filled or cancelled since the dashboard showed it)"
 NOTE_ACTIONS: Final = frozenset({ActionKind.PAUSE, ActionKind.RESUME})
 
 
@@ -121,7 +124,14 @@ def _cancel(
     for order_id in dict.fromkeys(order_ids):
         order = held.get(order_id)
         if order is None or order_id in wallet.cancelled_ids:
-            continue  # filled or cancelled since the dashboard showed it
+            # filled or cancelled since the dashboard showed it: say so (the user asked)
+            gone = {
+                "reason": ORDER_GONE,
+                "message": f"cancel {order_id}: {GONE_MESSAGE}",
+                "orderId": str(order_id),
+            }
+            out.lines.append(line(ActionKind.SKIP, params=gone, **who))
+            continue
         params = {
             "orderId": str(order_id),
             "isBuy": order.is_buy,

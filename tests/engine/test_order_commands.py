@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ama_tui.core.models import ActionKind
-from ama_tui.engine.order_commands import USER_REASON, CancelOrders, CommandInbox, JournalNote
+from ama_tui.engine.order_commands import ORDER_GONE, USER_REASON, CancelOrders, CommandInbox, JournalNote
 
 from .helpers import Rig, make_rig
 
@@ -52,9 +52,12 @@ def test_orders_gone_or_of_no_wallet_of_ours_are_left_alone(tmp_path: Path) -> N
         _two_cycles(rig)
         wallet = rig.packer.wallets[0]
         tail = len(rig.packer.snapshot().journal_tail)
-        assert rig.packer.carry_out([CancelOrders(wallet.address, (10**9,))]) == 0
         assert rig.packer.carry_out([CancelOrders("0x" + "ab" * 20, (wallet.orders[0].order_id,))]) == 0
         assert len(rig.packer.snapshot().journal_tail) == tail
+        assert rig.packer.carry_out([CancelOrders(wallet.address, (10**9,))]) == 0
+        line = rig.packer.snapshot().journal_tail[-1]
+        assert line.action == ActionKind.SKIP and line.params is not None
+        assert line.params["reason"] == ORDER_GONE and line.params["orderId"] == str(10**9)
     finally:
         rig.close()
 

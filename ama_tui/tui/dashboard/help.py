@@ -24,6 +24,13 @@ HELP_TEXT: Final = """\
         log stops following: End follows again (Home in the fills)
   [b]Enter[/b] on the wallets: why each one skips, and its last error, in full
 
+[b]Orders panel[/b] (Tab to it)
+
+  [b]↑ ↓[/b] move the cursor   [b]s[/b] sort by the next column   [b]r[/b] reverse
+  [b]c[/b]   cancel the order under the cursor (asks first)
+  [b]a[/b]   cancel every order of that order's wallet (asks first)
+  [b]/[/b]   filter the orders: wallet, side or status
+
 The ladder marks our orders with [b]●n[/b]: how many of them rest at that price;
 under it, the safety floor every order keeps from the mid and the other
 side (safetySigmas × σ × √latency).

@@ -39,7 +39,9 @@ from ama_tui.tui.widgets.fills_panel import FillsPanel
 from ama_tui.tui.widgets.header_bar import HeaderBar
 from ama_tui.tui.widgets.ladder import Ladder
 from ama_tui.tui.widgets.log_filter import LogFilterInput
+from ama_tui.tui.widgets.orders_table import OrdersTable
 from ama_tui.tui.widgets.styled_line import LineBuilder
+from ama_tui.tui.widgets.text import amount_text, price_text
 from ama_tui.tui.widgets.totals_strip import TotalsStrip
 from ama_tui.tui.widgets.wallets_table import WalletsTable
 
@@ -95,6 +97,7 @@ class DashboardScreen(Screen[None]):
             yield Ladder(id="ladder")
             with Vertical(id="activity"):
                 yield ActionLog(id="log")
+                yield OrdersTable(id="orders")
                 yield FillsPanel(id="fills")
         yield WalletsTable(id="wallets")
         yield LogFilterInput(id="log-filter")
@@ -106,6 +109,9 @@ class DashboardScreen(Screen[None]):
         self.ladder = self.query_one(Ladder)
         self.log_view = self.query_one(ActionLog)
         self.fills = self.query_one(FillsPanel)
+        self.orders = self.query_one(OrdersTable)
+        self._filtering: ActionLog | OrdersTable = self.log_view
+        """What the filter box filters: the orders when they had the focus, else the log."""
         self.wallets = self.query_one(WalletsTable)
         self.filter_box = self.query_one(LogFilterInput)
         self.filter_box.display = False
@@ -148,6 +154,7 @@ class DashboardScreen(Screen[None]):
             self.ladder.show(snapshot)
             self.wallets.show(snapshot.wallets, snapshot.now)
             self.fills.show(snapshot)
+            self.orders.show(snapshot)
             self.log_view.tick6 = snapshot.market.tick6
             self.log_view.follow(snapshot.journal_tail)
 
@@ -220,9 +227,44 @@ class DashboardScreen(Screen[None]):
         self.app.push_screen(ParamsEditor(self.handle), done)
 
     def action_filter_log(self) -> None:
-        self.filter_box.value = self.log_view.filter_text
+        """`/`: filter the orders when they have the focus, else the log."""
+        self._filtering = self.orders if self.focused is self.orders else self.log_view
+        self.filter_box.value = self._filtering.filter_text
         self.filter_box.display = True
         self.filter_box.focus()
+
+    def on_orders_table_cancel_requested(self, event: OrdersTable.CancelRequested) -> None:
+        """`c` / `a` on the orders: ask, then hand the order ids to the engine."""
+        event.stop()
+        rows = event.rows
+        if not rows:
+            return
+        first = rows[0]
+        tick6 = self.snapshot.market.tick6 if self.snapshot is not None else 0
+        if event.whole_wallet:
+            question = (
+                f"Cancel all {len(rows)} open orders of {first.nickname}? The packer places new ones "
+                "at its next cycle unless paused."
+            )
+        else:
+            question = (
+                f"Cancel {first.nickname}'s {first.side} {amount_text(first.amount18)} @ "
+                f"{price_text(first.price6, tick6)} (order #{first.order_id})? The packer "
+                "may place a new one at its next cycle unless paused."
+            )
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            ids = [row.order_id for row in rows]
+            self.handle.request_cancel(first.trader, ids)
+            self.orders.mark_cancelling(ids)
+            what = (
+                f"{len(ids)} orders of {first.nickname}" if event.whole_wallet else f"order #{first.order_id}"
+            )
+            self.toast(f"Cancelling {what} after the current cycle.", title="Cancel", severity="warning")
+
+        self.app.push_screen(ConfirmScreen(question), answered)
 
     async def action_help(self) -> None:
         if hasattr(self.app, "action_help"):
@@ -249,14 +291,14 @@ class DashboardScreen(Screen[None]):
         if event.input is not self.filter_box:
             return
         event.stop()
-        self.log_view.set_filter(event.value)
+        self._filtering.set_filter(event.value)
         self._hide_filter()
 
     def on_log_filter_input_cleared(self, event: LogFilterInput.Cleared) -> None:
         event.stop()
-        self.log_view.set_filter("")
+        self._filtering.set_filter("")
         self._hide_filter()
 
     def _hide_filter(self) -> None:
         self.filter_box.display = False
-        self.log_view.focus()
+        self._filtering.focus()

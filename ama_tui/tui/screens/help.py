@@ -42,10 +42,19 @@ KEYS: Final[tuple[tuple[str, tuple[tuple[str, str], ...]], ...]] = (
             ("p", "pause / resume quoting"),
             ("x", "cancel all our orders, then stop (asks first)"),
             ("e", "edit the parameters of the running packer"),
-            ("/", "filter"),
+            ("/", "filter the log (the orders when they have the focus)"),
             ("tab", "next panel; ↑ ↓ pgup pgdn scroll it"),
             ("enter", "on the wallets: why each one skips, and its last error, in full"),
             ("end  home", "log: follow the newest again; fills: back to the newest"),
+        ),
+    ),
+    (
+        "Orders panel",
+        (
+            ("↑ ↓", "move the cursor"),
+            ("s  r", "sort by the next column (the header marks it); reverse"),
+            ("c", "cancel the order under the cursor (asks first)"),
+            ("a", "cancel every order of that order's wallet (asks first)"),
         ),
     ),
 )
