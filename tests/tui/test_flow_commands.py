@@ -4,6 +4,7 @@ PAUSE and RESUME, `c` on the orders panel cancels the order (journaled with reas
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,18 +40,30 @@ async def test_pause_and_a_cancel_reach_the_journal(app_options: AppOptions) -> 
         log = screen.query_one(ActionLog)
         await wait_for(pilot, lambda: any(line.action == "PAUSE" for line in log.visible_lines))
 
+        handle = app.handle
+        assert handle is not None
+        asked: list[tuple[str, list[int]]] = []
+        request_cancel = handle.request_cancel
+
+        def recording(trader: str, order_ids: Sequence[int]) -> None:
+            asked.append((trader, list(order_ids)))
+            request_cancel(trader, order_ids)
+
+        handle.request_cancel = recording  # type: ignore[method-assign]
         table.focus()
-        row = table.selected
-        assert row is not None
         await pilot.press("c")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
+        await wait_for(pilot, lambda: bool(asked))
+        # the order under the cursor when `c` was pressed (the panel moves with every snapshot)
+        ((trader, (order_id,)),) = asked
+        nickname = next(w.nickname for w in handle.latest.wallets if w.address == trader)  # type: ignore[union-attr]
 
         def answered() -> bool:
             """The engine said what became of the order (an outside taker may have filled it
             since the panel showed it: then the log says it is gone)."""
             return any(
-                (line.params or {}).get("orderId") == str(row.order_id)
+                (line.params or {}).get("orderId") == str(order_id)
                 and (line.params or {}).get("reason") in ("user", "ORDER_GONE")
                 for line in log.visible_lines
             )
@@ -64,6 +77,6 @@ async def test_pause_and_a_cancel_reach_the_journal(app_options: AppOptions) -> 
     (answer,) = [
         line for line in journal if (line.get("params") or {}).get("reason") in ("user", "ORDER_GONE")
     ]
-    assert answer["params"]["orderId"] == str(row.order_id)
-    assert answer["nickname"] == row.nickname
+    assert answer["params"]["orderId"] == str(order_id)
+    assert answer["nickname"] == nickname
     assert answer["action"] in ("CANCEL_ORDER", "SKIP")
