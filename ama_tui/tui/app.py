@@ -308,7 +308,9 @@ class AmaApp(App[int], inherit_bindings=False):
         from ama_tui.tui.dashboard.screen import DashboardScreen
 
         self._sessions = None
-        self._show_only(DashboardScreen(self.handle))
+        self._show_only(
+            DashboardScreen(self.handle, bell=self.options.alert_bell, state_folder=self.state_folder)
+        )
 
     def on_engine_finished(self, message: EngineFinished) -> None:
         self._engine_running = False

@@ -21,6 +21,8 @@ class AppOptions:
     max_in_flight: int | None = None
     env_dir: Path | None = None
     """Where `.env` / `.env.local` are read from (default: the working directory)."""
+    alert_bell: bool = True
+    """Ring the terminal bell when the dashboard raises an alert (`b` on the dashboard toggles it)."""
 
     # -- for tests: deterministic screens ------------------------------------------------------
     virtual_time: bool = False

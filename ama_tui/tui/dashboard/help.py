@@ -18,6 +18,7 @@ HELP_TEXT: Final = """\
   [b]e[/b]   edit the live parameters (applied at the next cycle)
   [b]/[/b]   filter the log: wallet and/or action, e.g. [i]Sim001 FILL[/i]
         Enter applies, Esc clears
+  [b]b[/b]   the terminal bell on alerts: on / off
   [b]?[/b]   this help
   [b]q[/b]   stop the run
   [b]Tab[/b] next panel; arrows and PgUp/PgDn scroll it. Scrolled back, the
@@ -37,6 +38,8 @@ side (safetySigmas × σ × √latency).
 Cap = maxWalletUtilization × (free collateral + margin held by our open
 orders); Util = margin held by our open orders / Cap: green below 70 %,
 yellow below 90 %, red above. Status: why a wallet skips, its last error.
+Alerts (banner, log line, bell): kill switch, a wallet over its cap, 5 errors
+within 30 s, a running wallet without a session.
 
 Esc, q or ? closes this help."""
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import ClassVar, Final
 
 from textual.app import ComposeResult
@@ -28,13 +29,15 @@ from textual.widgets import Footer, Input
 
 from ama_tui.engine.live_params import ParamsChange
 from ama_tui.engine.snapshot import EngineSnapshot, EngineState
+from ama_tui.tui.alerts import AlertWatch
 from ama_tui.tui.dashboard.help import DashboardHelp
 from ama_tui.tui.dashboard.params_editor import ParamsEditor, describe_change
 from ama_tui.tui.dashboard.refresh_budget import DEFAULT_FRACTION, RefreshBudget
 from ama_tui.tui.dashboard.wallet_status import WalletStatusScreen
 from ama_tui.tui.engine_handle import EngineHandle
 from ama_tui.tui.screens.confirm import ConfirmScreen
-from ama_tui.tui.widgets.action_log import ActionLog
+from ama_tui.tui.widgets.action_log import ActionLog, alert_line
+from ama_tui.tui.widgets.alert_banner import AlertBanner
 from ama_tui.tui.widgets.fills_panel import FillsPanel
 from ama_tui.tui.widgets.header_bar import HeaderBar
 from ama_tui.tui.widgets.ladder import Ladder
@@ -59,6 +62,7 @@ class DashboardScreen(Screen[None]):
         Binding("x", "cancel_all", "Cancel all"),
         Binding("e", "edit_params", "Params"),
         Binding("slash", "filter_log", "Filter"),
+        Binding("b", "toggle_bell", "Bell", show=False),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit_engine", "Quit"),
     ]
@@ -70,6 +74,8 @@ class DashboardScreen(Screen[None]):
         refresh_interval: float = REFRESH_INTERVAL_S,
         cpu_budget: float | None = DEFAULT_FRACTION,
         clock: Callable[[], float] = time.monotonic,
+        bell: bool = True,
+        state_folder: Path | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -89,9 +95,15 @@ class DashboardScreen(Screen[None]):
         self._received_at = 0.0
         self._uptime_shown = -1
         """Whole seconds of uptime on screen (it only moves forward within a run)."""
+        self.bell_on = bell
+        """Ring the terminal bell when an alert comes up (`b` turns it on and off)."""
+        self.alert_watch = AlertWatch()
+        self.state_folder = state_folder
+        """The market's state folder (exports are written next to it; the journal is in it)."""
 
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")
+        yield AlertBanner(id="alerts")
         yield TotalsStrip(id="totals")
         with Horizontal(id="top"):
             yield Ladder(id="ladder")
@@ -106,6 +118,7 @@ class DashboardScreen(Screen[None]):
     def on_mount(self) -> None:
         self.header = self.query_one("#header", HeaderBar)
         self.totals = self.query_one(TotalsStrip)
+        self.banner = self.query_one(AlertBanner)
         self.ladder = self.query_one(Ladder)
         self.log_view = self.query_one(ActionLog)
         self.fills = self.query_one(FillsPanel)
@@ -157,6 +170,18 @@ class DashboardScreen(Screen[None]):
             self.orders.show(snapshot)
             self.log_view.tick6 = snapshot.market.tick6
             self.log_view.follow(snapshot.journal_tail)
+            self._show_alerts(snapshot)
+
+    def _show_alerts(self, snapshot: EngineSnapshot) -> None:
+        """The banner shows what is wrong now; what came up since the last snapshot also rings
+        the bell (when on) and gets a line in the log."""
+        active, new = self.alert_watch.update(snapshot)
+        self.banner.show_alerts(active)
+        if not new:
+            return
+        self.log_view.add_lines(alert_line(snapshot, alert) for alert in new)
+        if self.bell_on:
+            self.app.bell()
 
     def uptime_s(self) -> float:
         """The snapshot's uptime, counted on since it arrived while the run is live; never less
@@ -203,6 +228,13 @@ class DashboardScreen(Screen[None]):
         else:
             self.toast("Packing again from the next cycle.", title="Resuming")
         self._show_header()
+
+    def action_toggle_bell(self) -> None:
+        self.bell_on = not self.bell_on
+        if self.bell_on:
+            self.toast("The terminal bell rings when an alert comes up.", title="Bell on")
+        else:
+            self.toast("Alerts show in the banner and the log, without the bell.", title="Bell off")
 
     def action_cancel_all(self) -> None:
         def answered(yes: bool | None) -> None:

@@ -46,6 +46,7 @@ KEYS: Final[tuple[tuple[str, tuple[tuple[str, str], ...]], ...]] = (
             ("tab", "next panel; ↑ ↓ pgup pgdn scroll it"),
             ("enter", "on the wallets: why each one skips, and its last error, in full"),
             ("end  home", "log: follow the newest again; fills: back to the newest"),
+            ("b", "the terminal bell on alerts: on / off"),
         ),
     ),
     (
@@ -62,6 +63,11 @@ KEYS: Final[tuple[tuple[str, tuple[tuple[str, str], ...]], ...]] = (
 CAP_RULE: Final = (
     "Cap = maxWalletUtilization × (free collateral + margin held by our open orders); "
     "Util = margin held by our open orders / Cap."
+)
+ALERT_RULE: Final = (
+    "Alerts (a red banner under the header, a line in the log, the terminal bell): the kill switch "
+    "tripped, a wallet holding more than its cap, a burst of errors (5 within 30 s), a wallet of a "
+    "running packer without a live session."
 )
 FLOOR_RULE: Final = (
     "Safety floor (under the book: floor N ticks) = safetySigmas × σ × √latency, σ the mid's "
@@ -116,6 +122,7 @@ class HelpScreen(ModalScreen[None]):
                 yield Static(Content(CAP_RULE), classes="help-rule")
                 yield from self._rows(COLUMNS)
                 yield Static(Content(FLOOR_RULE), classes="help-rule")
+                yield Static(Content(ALERT_RULE), classes="help-rule")
             yield Static("escape closes", id="help-hint")
         yield Footer()
 

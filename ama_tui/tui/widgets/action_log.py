@@ -15,6 +15,8 @@ from typing import Any, Final
 
 from ama_tui.core.models import ActionKind, ActionLogLine, canonical_action
 from ama_tui.core.units import UnitError, amount18, price6
+from ama_tui.engine.snapshot import EngineSnapshot
+from ama_tui.tui.alerts import Alert
 from ama_tui.tui.widgets.line_list import LineList
 from ama_tui.tui.widgets.styled_line import LineBuilder, StyledLine
 from ama_tui.tui.widgets.text import (
@@ -28,6 +30,8 @@ from ama_tui.tui.widgets.text import (
     utc_minute,
 )
 
+ALERT_ACTION: Final = "ALERT"
+"""A line the dashboard adds to its log when an alert comes up (not a journal action)."""
 MAX_LINES: Final = 2_000
 DETAIL_WIDTH: Final = 160
 
@@ -46,6 +50,7 @@ ACTION_LABELS: Final[dict[str, str]] = {
     ActionKind.PLACE_MINED: "MINED",
     ActionKind.PAUSE: "PAUSE",
     ActionKind.RESUME: "RESUME",
+    ALERT_ACTION: "ALERT",
 }
 ACTION_STYLES: Final[dict[str, str]] = {
     ActionKind.SESSION_INIT: "cyan",
@@ -62,6 +67,7 @@ ACTION_STYLES: Final[dict[str, str]] = {
     ActionKind.PLACE_MINED: "blue",
     ActionKind.PAUSE: "bold yellow",
     ActionKind.RESUME: "bold green",
+    ALERT_ACTION: "bold reverse red",
 }
 
 
@@ -219,6 +225,18 @@ def log_line_text(line: ActionLogLine, tick6: int) -> StyledLine:
         text.append(" ")
         text.append(clip_words(line.error, DETAIL_WIDTH), style="red")
     return text.build()
+
+
+def alert_line(snapshot: EngineSnapshot, alert: Alert) -> ActionLogLine:
+    """The log's line for an alert that came up (at the snapshot's venue time)."""
+    return ActionLogLine(
+        ts=int(snapshot.now * 1000),
+        run_id=snapshot.run_id,
+        chain_id=snapshot.market.chain_id,
+        order_book=snapshot.market.order_book,
+        action=ALERT_ACTION,
+        error=alert.text,
+    )
 
 
 # -- filtering --------------------------------------------------------------------------------

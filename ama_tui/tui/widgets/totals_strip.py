@@ -40,11 +40,9 @@ def totals_line(snapshot: EngineSnapshot) -> StyledLine:
     return line.build()
 
 
-class TotalsStrip(HeaderBar):
-    """One line on the Line API, repainted only when its text changes."""
-
-    def show_totals(self, snapshot: EngineSnapshot) -> None:
-        self.set_lines([totals_line(snapshot)])
+class ClippedLines(HeaderBar):
+    """Lines on the Line API, repainted only when their text changes, cut between words with an
+    ellipsis where the screen is narrower."""
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
@@ -57,3 +55,8 @@ class TotalsStrip(HeaderBar):
             strip = line_strip(clip_line(line, width), width, self.base_style, self.app.console)
             self._strips[y] = strip
         return strip
+
+
+class TotalsStrip(ClippedLines):
+    def show_totals(self, snapshot: EngineSnapshot) -> None:
+        self.set_lines([totals_line(snapshot)])
