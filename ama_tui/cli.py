@@ -99,9 +99,9 @@ def build_parser(*, devnet: bool = True) -> argparse.ArgumentParser:
     run.add_argument(
         "--strategy",
         default=None,
-        metavar="NAME",
-        help="the built-in strategy to run: packer (default), skewed-packer, taker-flow; "
-        "a resumed run keeps its own",
+        metavar="NAME|PATH",
+        help="what to run: a built-in (packer, the default; skewed-packer; taker-flow), an example "
+        "(ema-cross) or a strategy file (PATH.py, run sandboxed); a resumed run keeps its own",
     )
     run.add_argument(
         "--max-in-flight",

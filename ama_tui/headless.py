@@ -30,6 +30,7 @@ from ama_tui.wiring import SetupError, VenueChoice, find_market, load_fleet, ope
 
 EXIT_KILL_SWITCH = 4
 EXIT_MARKET_CLOSED = 5
+EXIT_STRATEGY_STOPPED = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,9 +176,12 @@ def run_headless(
 
 
 def exit_code(summary: RunSummary) -> int:
-    """0 the run ended as asked; 4 the kill switch; 5 the market cannot trade."""
+    """0 the run ended as asked; 4 the kill switch; 5 the market cannot trade; 6 a user strategy
+    was stopped for what it did."""
     if summary.market_closed:
         return EXIT_MARKET_CLOSED
+    if summary.strategy_stopped:
+        return EXIT_STRATEGY_STOPPED
     return EXIT_KILL_SWITCH if summary.kill_switch else 0
 
 

@@ -77,3 +77,39 @@ def test_mistakes_get_one_line_and_change_nothing(tmp_path: Path) -> None:
     assert switched.returncode == 2
     assert "uses the strategy 'packer', not 'skewed-packer'" in switched.stderr
     assert (next((tmp_path / "st").rglob("checkpoint.json"))).read_text() == before
+
+
+def test_the_ema_cross_example_runs_sandboxed_from_its_short_name(tmp_path: Path) -> None:
+    result = ama(
+        *RUN,
+        "--cycles",
+        "60",
+        "--strategy",
+        "ema-cross",
+        "--set",
+        "fast=2",
+        "--set",
+        "slow=5",
+        "--set",
+        "size=0.01",
+        "--preset",
+        "CHAOTIC",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "strategy: file:" in result.stderr and "ema_cross.py" in result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1])["placed"] > 0, "its crosses traded"
+    record = _checkpoint(tmp_path / "st").strategy
+    assert record is not None and record.name.endswith("ema_cross.py")
+    assert record.params["slow"] == "5"
+
+
+def test_a_strategy_file_that_fails_exits_6_with_its_reason(tmp_path: Path) -> None:
+    source = "from ama_tui.kit import Trading\n\nclass Bad(Trading):\n    def analyze(self, data):\n"
+    (tmp_path / "bad.py").write_text(source + "        1 / 0\n")
+    result = ama(*RUN, "--cycles", "5", "--strategy", "bad.py", cwd=tmp_path)
+    assert result.returncode == 6, result.stderr
+    assert "strategy stopped" in result.stderr and "ZeroDivisionError" in result.stderr
+    assert "Traceback" not in result.stderr
+    missing = ama(*RUN, "--cycles", "1", "--fresh", "--strategy", "nowhere.py", cwd=tmp_path)
+    assert missing.returncode == 2 and "no strategy file at" in missing.stderr

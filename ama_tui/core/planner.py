@@ -117,6 +117,8 @@ class PlannedPlacement:
     amount18: int
     margin6: int
     """`estimate_margin6(price6, amount18, is_buy, margin_bps)`: what the contract will reserve."""
+    tag: str = ""
+    """A strategy's own name for the order, handed back with its id once placed (`WalletOutcome.tagged`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +130,7 @@ class PlannedTake:
     is_buy: bool
     amount18: int
     limit6: int = 0
+    tag: str = ""
 
 
 @dataclass(frozen=True, slots=True)

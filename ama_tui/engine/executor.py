@@ -80,6 +80,9 @@ class WalletOutcome:
     """(order id, top at decision, top just before sending) of each placed order."""
     taken_ids: list[int] = field(default_factory=list)
     """Order ids of the takes sent (their taker fills are on purpose)."""
+    tagged: list[tuple[str, int | None, str | None]] = field(default_factory=list)
+    """(tag, order id, tx hash) of each tagged placement or take that went out (the id None while
+    the venue has not said it)."""
 
 
 def tops_fields(decision: BookTop, now: BookTop | None) -> dict[str, Any]:
@@ -344,6 +347,8 @@ class WalletTurn:
         order_id = receipt.order_id if receipt else None
         with self._lock:
             self.out.placed += 1
+            if placement.tag:
+                self.out.tagged.append((placement.tag, order_id, tx_hash))
             if order_id is not None:
                 params["orderId"] = str(order_id)
                 self.out.placed_tops.append((order_id, self.decision_top, now_top))
@@ -372,6 +377,8 @@ class WalletTurn:
         order_id = receipt.order_id if receipt else None
         with self._lock:
             self.out.placed += 1
+            if take.tag:
+                self.out.tagged.append((take.tag, order_id, tx_hash))
             if order_id is not None:
                 params["orderId"] = str(order_id)
                 self.out.taken_ids.append(order_id)

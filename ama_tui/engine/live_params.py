@@ -79,6 +79,10 @@ def apply_all_changes(
     """As `apply_changes`, with the strategy's own parameters (`strategy`, None: it has none)."""
     strategy_names = json_names(type(strategy)) if strategy is not None else ()
     known_names = (*RUN_PARAM_NAMES, *PACKER_PARAM_NAMES, *strategy_names)
+    if strategy is not None and type(strategy).model_config.get("extra") == "allow":
+        # a user strategy's own parameters: any name the run and the packer do not use
+        strategy_names = (*strategy_names, *(n for n in changes if n not in known_names))
+        known_names = (*known_names, *strategy_names)
     unknown = [name for name in changes if name not in known_names]
     if unknown:
         known = ", ".join(known_names)

@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Callable, Generator, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Final
+from typing import Final, NoReturn
 
 from ama_tui.core.margin import reserved_margin6
 from ama_tui.core.market import BookTop, MarketRules, OpenOrder
@@ -46,6 +46,7 @@ from ama_tui.engine.skips import SkipLog
 from ama_tui.engine.snapshot import CycleStats, EngineSnapshot, EngineState, WalletView
 from ama_tui.engine.venue_wrappers import CountingVenue
 from ama_tui.engine.wallet_state import WalletRuntime
+from ama_tui.sandbox import StrategyStopped
 from ama_tui.store import MarketStore, WalletEntry
 from ama_tui.strategies.packer import PackerStrategy
 from ama_tui.strategy import Strategy
@@ -78,6 +79,11 @@ FIRST_BOOK_MAX_AGE_S: Final = 1.5
 """The oldest (from when its read began) the watch's book may be for the first cycle to use it."""
 """Placed orders whose decision tops are remembered, to explain a fill that ends up taker."""
 KILL_SWITCH_PREFIX: Final = "kill switch: "
+STRATEGY_STOPPED_PREFIX: Final = "strategy stopped: "
+SETTLE_PENDING_S: Final = 10.0
+"""At a clean stop, how long to wait for placements answered `pending` to be mined (a block or
+a few), so the journal names their orders."""
+SETTLE_POLL_S: Final = 0.25
 MARKET_CLOSED_PREFIX: Final = "market cannot trade: "
 MAX_IN_FLIGHT_CAP: Final = 256
 
@@ -146,6 +152,8 @@ class RunSummary:
     """The run was stopped by the kill switch (not by the user or its budget)."""
     market_closed: bool = False
     """The run stopped because the venue said the market cannot trade."""
+    strategy_stopped: bool = False
+    """A user strategy was stopped for what it did (the reason says what)."""
 
     @property
     def cancels_per_cycle(self) -> float:
@@ -230,6 +238,7 @@ class Packer:
         self._stop = threading.Event()
         """The run's stop event (set by `run`); trades not yet sent are skipped once it is set."""
         self._killed = False
+        self._strategy_failed = False
         self._market_closed = False
         realtime = is_realtime(self.venue.clock)
         self._safety = SafetyFloor(
@@ -421,7 +430,10 @@ class Packer:
                 self._state = EngineState.PAUSED
             else:
                 self._state = EngineState.RUNNING
-                plans = self._plans(view, book.top)
+                try:
+                    plans = self._plans(view, book.top)
+                except StrategyStopped as exc:
+                    self._strategy_stopped(exc, view)
                 outcomes = self._execute(plans, view)
                 for outcome in outcomes:
                     placed += outcome.placed
@@ -549,6 +561,8 @@ class Packer:
             self.wallets,
             now_s=self.venue.clock.now(),
             floor_ticks=self._safety.floor_ticks,
+            book=self._book,
+            fills=self._fills.recent(),
         )
         plans, skip_lines = guarded_plans(
             self.strategy,
@@ -616,6 +630,10 @@ class Packer:
                 self._taker_context[order_id] = {"takerWhy": "taken on purpose (a taker strategy's take)"}
             for tx_hash, params, decided, sent in outcome.pending:
                 self._pending.add(tx_hash, wallet, params, decided, sent, now_s)
+        learn = getattr(self.strategy, "learn", None)
+        if callable(learn):
+            for (wallet, _), outcome in zip(plans, outcomes, strict=True):
+                learn(wallet.index, outcome.tagged)
         while len(self._taker_context) > TAKER_CONTEXT_KEEP:
             del self._taker_context[next(iter(self._taker_context))]
         self._journal(skip_lines)
@@ -981,6 +999,7 @@ class Packer:
             skipped=self._totals.skipped,
             kill_switch=self._killed,
             market_closed=self._market_closed,
+            strategy_stopped=self._strategy_failed,
         )
 
     def _sessions_while_watching(self, progress: Callable[[SessionProgress], None] | None) -> int:
@@ -1007,19 +1026,36 @@ class Packer:
 
     def _settle_pending(self) -> None:
         """Before the run's last line: what became of the placements still answered only `pending`
-        (one batched receipt read), so a clean stop leaves the journal naming every order it
-        placed. One not mined yet stays as it is (the next start finds it on the book)."""
-        if not len(self._pending):
-            return
-        try:
-            lines, _ = self._pending.resolve(
-                self.venue, self.market.order_book, self.venue.clock.now(), self._line
-            )
-        except VenueError:
-            return
-        self._journal(lines)
+        (batched receipt reads, for up to SETTLE_PENDING_S while some are not mined yet), so a clean
+        stop leaves the journal naming every order it placed. One still not mined stays as it is
+        (the next start finds it on the book and journals it)."""
+        clock = self.venue.clock
+        deadline = clock.now() + SETTLE_PENDING_S
+        pause = threading.Event()
+        while len(self._pending):
+            try:
+                lines, _ = self._pending.resolve(self.venue, self.market.order_book, clock.now(), self._line)
+            except VenueError:
+                return
+            self._journal(lines)
+            if not len(self._pending) or clock.now() >= deadline or not is_realtime(clock):
+                return
+            clock.wait(pause, SETTLE_POLL_S)
+
+    def _strategy_stopped(self, exc: StrategyStopped, view: ParamsView) -> NoReturn:
+        """A user strategy broke a limit or failed: the run stops, saying what it did; its open
+        orders are cancelled or left as its `onStop` parameter says (left by default)."""
+        self._strategy_failed = True
+        self._stop_reason = f"{STRATEGY_STOPPED_PREFIX}{exc}"
+        self._journal([self._line(ActionKind.ERROR, error=self._stop_reason)])
+        if getattr(view.strategy, "on_stop", "leave") == "cancel":
+            self.cancel_all()
+        raise PackerStopped(self._stop_reason)
 
     def _finish(self) -> None:
+        stop_strategy = getattr(self.strategy, "stop", None)
+        if callable(stop_strategy):
+            stop_strategy()
         try:
             self._settle_pending()
             self._journal(

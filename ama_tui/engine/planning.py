@@ -21,9 +21,10 @@ from ama_tui.core.sizing import size_range18
 from ama_tui.engine.live_params import ParamsView
 from ama_tui.engine.skips import SkipLog
 from ama_tui.engine.wallet_state import WalletRuntime
-from ama_tui.strategy import Strategy, TickView, WalletSlot
+from ama_tui.strategy import FillView, Strategy, TickView, WalletSlot
 from ama_tui.strategy.base import risk_of
 from ama_tui.strategy.risk_guard import guard_plan, take_notional6
+from ama_tui.venues.base import BookSnapshot, Fill
 
 CANCEL_MINED_WITHIN_S: Final = 60.0
 """An order whose cancel was answered this recently and still rests is taken as leaving (not
@@ -72,8 +73,29 @@ def tick_view(
     *,
     now_s: float,
     floor_ticks: int,
+    book: BookSnapshot | None = None,
+    fills: Sequence[Fill] = (),
 ) -> TickView:
+    """The view a strategy decides from; `fills` newest first (as the fill ledger keeps them)."""
+    index = {wallet.key: wallet.index for wallet in wallets}
     return TickView(
+        bids=tuple((level.price6, level.amount18) for level in book.bids) if book else (),
+        asks=tuple((level.price6, level.amount18) for level in book.asks) if book else (),
+        fills=tuple(
+            FillView(
+                fill_id=fill.fill_id,
+                wallet_index=index[fill.trader.lower()],
+                is_buy=fill.is_buy,
+                price6=fill.price6,
+                amount18=fill.amount18,
+                timestamp=fill.timestamp,
+                order_id=fill.order_id,
+                is_maker=fill.is_maker,
+                tx_hash=fill.tx_hash,
+            )
+            for fill in reversed(fills)
+            if fill.trader.lower() in index
+        ),
         now_s=now_s,
         top=top,
         rules=rules,

@@ -38,8 +38,10 @@ from ama_tui.core.models import (
 )
 from ama_tui.engine.live_params import ParamsError, apply_all_changes
 from ama_tui.engine.sessions import SessionState
+from ama_tui.engine.user_strategy import FILE_PREFIX, UserStrategy, file_of, is_strategy_file
 from ama_tui.store import JournalReadReport, MarketStore, SavedPacker, WalletEntry
-from ama_tui.strategies import DEFAULT_STRATEGY, UnknownStrategy, built_in
+from ama_tui.strategies import BUILT_INS, DEFAULT_STRATEGY, UnknownStrategy, built_in
+from ama_tui.strategies.examples import EXAMPLES
 from ama_tui.strategy import Strategy
 
 log = logging.getLogger(__name__)
@@ -201,7 +203,9 @@ def prepare_run(
 
     base_config = config or (existing.config if existing else RunConfig())
     base_packer = packer or (existing.packer_params if existing else PackerParams())
-    chosen, strategy_params = _strategy_for(existing.strategy if existing else None, strategy, resumed, store)
+    chosen, strategy_params = _strategy_for(
+        existing.strategy if existing else None, strategy, resumed, store, market.symbol
+    )
     if overrides:
         base_config, base_packer, strategy_params = apply_all_changes(
             base_config, base_packer, strategy_params, overrides
@@ -269,19 +273,20 @@ def prepare_run(
 
 
 def _strategy_for(
-    recorded: StrategyRecord | None, requested: str | None, resumed: bool, store: MarketStore
+    recorded: StrategyRecord | None, requested: str | None, resumed: bool, store: MarketStore, symbol: str
 ) -> tuple[Strategy, BaseModel | None]:
-    """The run's strategy and its parameters (the recorded ones when it is the recorded strategy)."""
+    """The run's strategy and its parameters (the recorded ones when it is the recorded strategy).
+    A name ending in `.py` (or `file:PATH`) is a user's strategy file, run sandboxed."""
     kept = recorded if resumed else None
     running = (kept.name if kept else DEFAULT_STRATEGY) if resumed else None
-    name = (requested or "").strip() or running or DEFAULT_STRATEGY
+    name = _full_name((requested or "").strip()) or running or DEFAULT_STRATEGY
     if running is not None and running != name:
         raise ResumeError(
             f"the run in {store.folder} uses the strategy {running!r}, not {name!r}: resume it with "
             f"--strategy {running}, or start a fresh run"
         )
     try:
-        chosen = built_in(name)
+        chosen = _user_strategy(name, symbol) if is_strategy_file(name) else built_in(name)
     except UnknownStrategy as exc:
         raise ParamsError({"strategy": str(exc)}) from None
     model = chosen.info.params_model
@@ -329,6 +334,28 @@ def _note_restored(
             )
         )
     return note
+
+
+def _full_name(name: str) -> str:
+    """A strategy's name as the checkpoint records it: a file as `file:` and its absolute path (an
+    example file by its short name too: `ema-cross`), a built-in as itself."""
+    if not name:
+        return name
+    if is_strategy_file(name):
+        return f"{FILE_PREFIX}{file_of(name).resolve()}"
+    example = EXAMPLES / f"{name.replace('-', '_')}.py"
+    if name not in BUILT_INS and example.is_file():
+        return f"{FILE_PREFIX}{example}"
+    return name
+
+
+def _user_strategy(name: str, symbol: str) -> Strategy:
+    path = file_of(name)
+    if path.suffix != ".py":
+        raise UnknownStrategy(f"a strategy file is a .py file, not {path.name!r}")
+    if not path.is_file():
+        raise UnknownStrategy(f"no strategy file at {path}")
+    return UserStrategy(path, symbol)
 
 
 class ResumeError(RuntimeError):

@@ -4,6 +4,6 @@ and the guard the engine applies to every answer whatever the strategy. A strate
 a venue, a key or a file; the engine carries its plans out."""
 
 from ama_tui.strategy.base import RiskPolicy, Strategy, StrategyInfo
-from ama_tui.strategy.view import TickView, WalletSlot
+from ama_tui.strategy.view import FillView, TickView, WalletSlot
 
-__all__ = ["RiskPolicy", "Strategy", "StrategyInfo", "TickView", "WalletSlot"]
+__all__ = ["FillView", "RiskPolicy", "Strategy", "StrategyInfo", "TickView", "WalletSlot"]

@@ -31,6 +31,21 @@ class WalletSlot:
 
 
 @dataclass(frozen=True, slots=True)
+class FillView:
+    """A fill of one of the fleet's wallets (`order_id` None when the venue did not say)."""
+
+    fill_id: str
+    wallet_index: int
+    is_buy: bool
+    price6: int
+    amount18: int
+    timestamp: float
+    order_id: int | None = None
+    is_maker: bool | None = None
+    tx_hash: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class TickView:
     now_s: float
     top: BookTop
@@ -44,3 +59,8 @@ class TickView:
     floor_ticks: int
     """The safety floor: the move expected over one relay round trip."""
     wallets: tuple[WalletSlot, ...]
+    bids: tuple[tuple[int, int], ...] = ()
+    """(price6, amount18) of the book's bid levels, best first (as deep as the engine reads)."""
+    asks: tuple[tuple[int, int], ...] = ()
+    fills: tuple[FillView, ...] = ()
+    """The fleet's recent fills, oldest first (a strategy tells new ones by `fill_id`)."""
