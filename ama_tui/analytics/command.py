@@ -94,8 +94,16 @@ def run_export(args: argparse.Namespace) -> int:
         client = connect(target)
     except Exception as exc:  # the client raises many kinds for a bad URL or an unreachable server
         return _fail(f"--to clickhouse {target}: cannot connect ({exc})")
+    from clickhouse_connect.driver.exceptions import ClickHouseError
+
     try:
         result = export_clickhouse(paths, client)
+    except ClickHouseError as exc:
+        print(
+            f"ama-tui: export to {target} failed: {str(exc).splitlines()[0] if str(exc) else exc!r}",
+            file=sys.stderr,
+        )
+        return 1
     finally:
         client.close()
     print(

@@ -10,7 +10,9 @@ row's identity survives re-export from any host. A malformed line (not a JSON ob
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -53,6 +55,11 @@ EXPORT_COLUMNS: Final = (
 )
 
 
+CHUNK_LINES: Final = 100_000
+_RAW_COLUMNS: Final = ("file_index", "source", "line_no", "line", "line_hash", "occurrence")
+_INTEGER_COLUMNS: Final = frozenset({"file_index", "line_no", "occurrence"})
+
+
 @dataclass(frozen=True)
 class StagedLines:
     files: int
@@ -60,37 +67,66 @@ class StagedLines:
     malformed: int
 
 
-def _read_lines(paths: Sequence[Path]) -> dict[str, np.ndarray]:
-    indexes: list[int] = []
-    sources: list[str] = []
-    numbers: list[int] = []
-    texts: list[str] = []
+class _Chunker:
+    """Lines in column chunks, each with its SHA-256 and its occurrence in its file."""
+
+    def __init__(self) -> None:
+        self.columns: dict[str, list[object]] = {name: [] for name in _RAW_COLUMNS}
+        self.seen: Counter[bytes] = Counter()
+
+    def add(self, index: int, source: str, number: int, text: str) -> None:
+        digest = hashlib.sha256(text.encode("utf-8")).digest()
+        self.seen[digest[:8]] += 1  # 8 bytes number the copies of a line; the full hash is kept below
+        for name, value in zip(
+            _RAW_COLUMNS, (index, source, number, text, digest.hex(), self.seen[digest[:8]]), strict=True
+        ):
+            self.columns[name].append(value)
+
+    def __len__(self) -> int:
+        return len(self.columns["line"])
+
+    def take(self) -> dict[str, np.ndarray]:
+        chunk = {
+            name: np.array(values, dtype=np.int64 if name in _INTEGER_COLUMNS else object)
+            for name, values in self.columns.items()
+        }
+        self.columns = {name: [] for name in _RAW_COLUMNS}
+        return chunk
+
+
+def _read_lines(paths: Sequence[Path]) -> Iterator[dict[str, np.ndarray]]:
+    """The non-blank lines, in chunks of `CHUNK_LINES` (memory stays bounded; DuckDB holds the rest)."""
     for index, path in enumerate(paths):
+        chunker = _Chunker()  # occurrences count within one file
         name = str(path)
         with open(path, "rb") as handle:
             for number, raw in enumerate(handle, start=1):
-                if not raw.strip():
-                    continue
-                indexes.append(index)
-                sources.append(name)
-                numbers.append(number)
-                texts.append(raw.rstrip(b"\n").decode("utf-8", errors="backslashreplace"))
-    return {
-        "file_index": np.array(indexes, dtype=np.int64),
-        "source": np.array(sources, dtype=object),
-        "line_no": np.array(numbers, dtype=np.int64),
-        "line": np.array(texts, dtype=object),
-    }
+                if raw.strip():
+                    chunker.add(
+                        index, name, number, raw.rstrip(b"\n").decode("utf-8", errors="backslashreplace")
+                    )
+                    if len(chunker) == CHUNK_LINES:
+                        yield chunker.take()
+        if len(chunker):
+            yield chunker.take()
 
 
 def _paths_sql() -> str:
     return "[" + ", ".join(f"'{path}'" for _, path in FIELDS) + "]"
 
 
-def stage_lines(paths: Sequence[Path], con: duckdb.DuckDBPyConnection) -> StagedLines:
-    """Fill the table `export_lines` (columns `EXPORT_COLUMNS`, and `file_index`: the file's
-    place in `paths`, for order) from `paths`."""
-    raw_lines = _read_lines(paths)  # noqa: F841  (read by DuckDB below, by name)
+_TABLE_SQL: Final = """
+CREATE OR REPLACE TEMP TABLE export_lines (
+    file_index BIGINT, source VARCHAR, lineNo BIGINT, line VARCHAR, lineHash VARCHAR, occurrence INTEGER,
+    malformed BOOLEAN, ts BIGINT, runId VARCHAR, chainId BIGINT, orderBook VARCHAR, marketIdBytes32 VARCHAR,
+    trader VARCHAR, nickname VARCHAR, role VARCHAR, action VARCHAR, params VARCHAR, txHash VARCHAR,
+    error VARCHAR
+)
+"""
+
+
+def _insert_sql() -> str:
+    """Parse one registered chunk (`lines_chunk`) into `export_lines`."""
     get = {name: f"v[{index}]" for index, (name, _) in enumerate(FIELDS, start=1)}
     kind = {name: f"t[{index}]" for index, (name, _) in enumerate(FIELDS, start=1)}
     whole = (
@@ -98,15 +134,14 @@ def stage_lines(paths: Sequence[Path], con: duckdb.DuckDBPyConnection) -> Staged
         f"AND {kind['chainId']} IN ('UBIGINT', 'BIGINT') AND {kind['orderBook']} = 'VARCHAR' "
         f"AND {kind['action']} = 'VARCHAR'"
     )
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE export_lines AS
+    return f"""
+        INSERT INTO export_lines
         WITH parsed AS (
-            SELECT file_index, source, line_no, line,
+            SELECT file_index, source, line_no, line, line_hash, occurrence,
                 CASE WHEN json_valid(line) THEN json_type(line) = 'OBJECT' ELSE false END AS is_object
-            FROM raw_lines
+            FROM lines_chunk
         ), typed AS (
-            SELECT file_index, source, line_no, line,
+            SELECT file_index, source, line_no, line, line_hash, occurrence,
                 CASE WHEN is_object THEN json_extract_string(line, {_paths_sql()}) END AS v,
                 CASE WHEN is_object THEN json_type(line, {_paths_sql()}) END AS t,
                 CASE WHEN is_object THEN json_extract(line, '$.params')::VARCHAR END AS p
@@ -117,26 +152,39 @@ def stage_lines(paths: Sequence[Path], con: duckdb.DuckDBPyConnection) -> Staged
         SELECT
             file_index,
             source,
-            line_no AS lineNo,
+            line_no,
             line,
-            sha256(line) AS lineHash,
-            row_number() OVER (PARTITION BY source, sha256(line) ORDER BY line_no)::INTEGER AS occurrence,
-            NOT ok AS malformed,
-            CASE WHEN ok THEN TRY_CAST({get["ts"]} AS BIGINT) END AS ts,
-            CASE WHEN ok THEN {get["runId"]} END AS runId,
-            CASE WHEN ok THEN TRY_CAST({get["chainId"]} AS BIGINT) END AS chainId,
-            CASE WHEN ok THEN {get["orderBook"]} END AS orderBook,
-            CASE WHEN ok THEN {get["marketIdBytes32"]} END AS marketIdBytes32,
-            CASE WHEN ok THEN {get["trader"]} END AS trader,
-            CASE WHEN ok THEN {get["nickname"]} END AS nickname,
-            CASE WHEN ok THEN {get["role"]} END AS role,
-            CASE WHEN ok THEN {get["action"]} END AS action,
-            CASE WHEN ok AND p <> 'null' THEN p END AS params,
-            CASE WHEN ok THEN {get["txHash"]} END AS txHash,
-            CASE WHEN ok THEN {get["error"]} END AS error
+            line_hash,
+            occurrence,
+            NOT ok,
+            CASE WHEN ok THEN TRY_CAST({get["ts"]} AS BIGINT) END,
+            CASE WHEN ok THEN {get["runId"]} END,
+            CASE WHEN ok THEN TRY_CAST({get["chainId"]} AS BIGINT) END,
+            CASE WHEN ok THEN {get["orderBook"]} END,
+            CASE WHEN ok THEN {get["marketIdBytes32"]} END,
+            CASE WHEN ok THEN {get["trader"]} END,
+            CASE WHEN ok THEN {get["nickname"]} END,
+            CASE WHEN ok THEN {get["role"]} END,
+            CASE WHEN ok THEN {get["action"]} END,
+            CASE WHEN ok AND p <> 'null' THEN p END,
+            CASE WHEN ok THEN {get["txHash"]} END,
+            CASE WHEN ok THEN {get["error"]} END
         FROM checked
+        ORDER BY file_index, line_no
         """
-    )
+
+
+def stage_lines(paths: Sequence[Path], con: duckdb.DuckDBPyConnection) -> StagedLines:
+    """Fill the table `export_lines` (columns `EXPORT_COLUMNS`, and `file_index`: the file's
+    place in `paths`), in file and line order, from `paths`; a chunk of lines at a time."""
+    con.execute(_TABLE_SQL)
+    insert = _insert_sql()
+    for chunk in _read_lines(paths):
+        con.register("lines_chunk", chunk)
+        try:
+            con.execute(insert)
+        finally:
+            con.unregister("lines_chunk")
     row = con.execute("SELECT count(*), count(*) FILTER (WHERE malformed) FROM export_lines").fetchone()
     rows, malformed = (int(row[0]), int(row[1])) if row else (0, 0)
     return StagedLines(files=len(paths), rows=rows, malformed=malformed)

@@ -21,8 +21,7 @@ def export_parquet(paths: Sequence[Path], out: Path) -> StagedLines:
         partial = out.with_name(out.name + ".partial")
         columns = ", ".join(f'"{c}"' for c in EXPORT_COLUMNS)
         con.execute(
-            f"COPY (SELECT {columns} FROM export_lines ORDER BY file_index, lineNo) TO $out "
-            "(FORMAT parquet, COMPRESSION zstd)",
+            f"COPY (SELECT {columns} FROM export_lines) TO $out (FORMAT parquet, COMPRESSION zstd)",
             {"out": str(partial)},
         )
         os.replace(partial, out)
