@@ -107,3 +107,24 @@ def test_export_command_to_a_chdb_url(tmp_path: Path, capsys: pytest.CaptureFixt
         capsys.readouterr().out
         == "7 lines from 1 journal(s) sent, 0 already stored, 1 malformed (not sent)\n"
     )
+
+
+def test_a_table_the_export_cannot_fill_is_one_line_and_exit_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"chdb://{tmp_path / 'other-clickhouse'}"
+    other = connect(url)
+    other.command("CREATE TABLE ama_journal (something Int8) ENGINE = MergeTree ORDER BY something")
+    other.close()
+    write_journal(tmp_path / "state", _lines())
+    assert main(["export", "--state-dir", str(tmp_path / "state"), "--to", "clickhouse", url]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"ama-tui: export to {url} failed: ") and err.count("\n") == 1
+
+
+def test_an_unreachable_server_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_journal(tmp_path / "state", _lines())
+    url = "http://127.0.0.1:9/"  # the discard port: nothing listens
+    assert main(["export", "--state-dir", str(tmp_path / "state"), "--to", "clickhouse", url]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"ama-tui: --to clickhouse {url}: cannot connect") and err.count("\n") == 1
