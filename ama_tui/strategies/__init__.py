@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ama_tui.strategies.packer import PackerStrategy
+from ama_tui.strategies.rebalancer import RebalancerStrategy
 from ama_tui.strategies.skewed_packer import SkewedPackerStrategy
 from ama_tui.strategies.taker_flow import TakerFlowStrategy
 from ama_tui.strategy import Strategy
@@ -15,6 +16,7 @@ BUILT_INS: dict[str, Callable[[], Strategy]] = {
     "packer": PackerStrategy,
     "skewed-packer": SkewedPackerStrategy,
     "taker-flow": TakerFlowStrategy,
+    "rebalancer": RebalancerStrategy,
 }
 
 

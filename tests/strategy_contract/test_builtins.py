@@ -25,6 +25,7 @@ OWN_PARAMS: dict[str, dict[str, Any]] = {
     "packer": {},
     # a small maximum position, so the fills of a busy market push wallets to it
     "skewed-packer": {"maxPosition": 0.08, "skewTicksPerUnit": 200, "sizeSkewBps": 5000},
+    "rebalancer": {"widenAt": 0.3, "shiftTicks": 20},
     "taker-flow": {"takerShare": 0.25, "takerVolumePerMinute": 2, "takeSize": 0.02, "maxSlippageTicks": 3},
 }
 RUN = {"minDelayMs": 200, "maxDelayMs": 1500, "maxWalletUtilization": 0.5, "sizeMin": 0.01, "sizeMax": 0.05}
