@@ -100,8 +100,8 @@ def build_parser(*, devnet: bool = True) -> argparse.ArgumentParser:
         "--strategy",
         default=None,
         metavar="NAME|PATH",
-        help="what to run: a built-in (packer, the default; skewed-packer; taker-flow; rebalancer), an example "
-        "(ema-cross) or a strategy file (PATH.py, run sandboxed); a resumed run keeps its own",
+        help="what to run: a built-in (packer, the default; skewed-packer; taker-flow; rebalancer), "
+        "an example (ema-cross) or a strategy file (PATH.py, run sandboxed); a resumed run keeps its own",
     )
     run.add_argument(
         "--max-in-flight",
