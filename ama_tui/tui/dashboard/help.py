@@ -18,6 +18,8 @@ HELP_TEXT: Final = """\
   [b]e[/b]   edit the live parameters (applied at the next cycle)
   [b]/[/b]   filter the log: wallet and/or action, e.g. [i]Sim001 FILL[/i]
         Enter applies, Esc clears
+  [b]w[/b]   export the fills, orders and wallets shown as CSV
+  [b]j[/b]   the whole journal, searchable
   [b]b[/b]   the terminal bell on alerts: on / off
   [b]?[/b]   this help
   [b]q[/b]   stop the run

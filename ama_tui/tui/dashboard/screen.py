@@ -29,12 +29,16 @@ from textual.widgets import Footer, Input
 
 from ama_tui.engine.live_params import ParamsChange
 from ama_tui.engine.snapshot import EngineSnapshot, EngineState
+from ama_tui.store.journal import JOURNAL_FILE_NAME
 from ama_tui.tui.alerts import AlertWatch
 from ama_tui.tui.dashboard.help import DashboardHelp
+from ama_tui.tui.dashboard.journal_viewer import JournalScreen
 from ama_tui.tui.dashboard.params_editor import ParamsEditor, describe_change
 from ama_tui.tui.dashboard.refresh_budget import DEFAULT_FRACTION, RefreshBudget
 from ama_tui.tui.dashboard.wallet_status import WalletStatusScreen
 from ama_tui.tui.engine_handle import EngineHandle
+from ama_tui.tui.export import FILES as EXPORT_FILES
+from ama_tui.tui.export import write_exports
 from ama_tui.tui.screens.confirm import ConfirmScreen
 from ama_tui.tui.widgets.action_log import ActionLog, alert_line
 from ama_tui.tui.widgets.alert_banner import AlertBanner
@@ -62,6 +66,8 @@ class DashboardScreen(Screen[None]):
         Binding("x", "cancel_all", "Cancel all"),
         Binding("e", "edit_params", "Params"),
         Binding("slash", "filter_log", "Filter"),
+        Binding("w", "export", "Export"),
+        Binding("j", "journal", "Journal"),
         Binding("b", "toggle_bell", "Bell", show=False),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit_engine", "Quit"),
@@ -100,6 +106,7 @@ class DashboardScreen(Screen[None]):
         self.alert_watch = AlertWatch()
         self.state_folder = state_folder
         """The market's state folder (exports are written next to it; the journal is in it)."""
+        self.last_export: Path | None = None
 
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")
@@ -213,11 +220,18 @@ class DashboardScreen(Screen[None]):
             uptime_s=uptime,
         )
 
-    def toast(self, message: str, *, title: str, severity: SeverityLevel = "information") -> None:
+    def toast(
+        self,
+        message: str,
+        *,
+        title: str,
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+    ) -> None:
         """One toast at a time: a new one replaces what the dashboard showed (six presses of `p`
         leave one toast, not six stacked)."""
         self.app.clear_notifications()
-        self.notify(message, title=title, severity=severity)
+        self.notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     # -- actions -----------------------------------------------------------------------------------
 
@@ -228,6 +242,29 @@ class DashboardScreen(Screen[None]):
         else:
             self.toast("Packing again from the next cycle.", title="Resuming")
         self._show_header()
+
+    def action_export(self) -> None:
+        """`w`: the fills, open orders and wallets shown now, as CSV beside the state folder."""
+        snapshot = self.snapshot
+        if snapshot is None:
+            self.toast("Nothing to export before the first snapshot.", title="Export", severity="warning")
+            return
+        state_folder = self.state_folder or Path.cwd() / "ama-tui"
+        try:
+            folder = write_exports(snapshot, state_folder, self.orders.cancelling)
+        except OSError as exc:
+            self.toast(f"Could not write the export: {exc}", title="Export failed", severity="error")
+            return
+        self.last_export = folder
+        self.toast(f"{', '.join(EXPORT_FILES)} written to {folder}", title="Exported", timeout=15)
+
+    def action_journal(self) -> None:
+        """`j`: the whole journal of the market, searchable."""
+        if self.state_folder is None:
+            self.toast("No state folder: no journal to show.", title="Journal", severity="warning")
+            return
+        tick6 = self.snapshot.market.tick6 if self.snapshot is not None else 0
+        self.app.push_screen(JournalScreen(self.state_folder / JOURNAL_FILE_NAME, tick6=tick6))
 
     def action_toggle_bell(self) -> None:
         self.bell_on = not self.bell_on

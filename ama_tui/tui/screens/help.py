@@ -46,6 +46,8 @@ KEYS: Final[tuple[tuple[str, tuple[tuple[str, str], ...]], ...]] = (
             ("tab", "next panel; ↑ ↓ pgup pgdn scroll it"),
             ("enter", "on the wallets: why each one skips, and its last error, in full"),
             ("end  home", "log: follow the newest again; fills: back to the newest"),
+            ("w", "export the fills, orders and wallets shown as CSV (beside the state folder)"),
+            ("j", "the whole journal, searchable (escape closes it)"),
             ("b", "the terminal bell on alerts: on / off"),
         ),
     ),
