@@ -32,9 +32,10 @@ journaled as PLACE_LIMIT marked `taker`, a market order as PLACE_MARKET.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from ama_tui.core.market import BookTop
 from ama_tui.core.models import ActionKind, ActionLogLine
@@ -55,6 +56,12 @@ from ama_tui.venues.base import (
     Venue,
     VenueError,
 )
+
+CANCEL_POLL_S: Final = 0.1
+DEFAULT_CANCEL_WAIT_S: Final = 1.0
+"""On a real clock, a turn waits this long at most for its pending cancels to be mined before it
+holds their side's replacements back (a local node mines in milliseconds, a chain within a block
+or two): a replacement deferred to the next cycle leaves the side short meanwhile."""
 
 
 @dataclass(slots=True)
@@ -127,12 +134,16 @@ class WalletTurn:
         on_latency: Callable[[float], None] = lambda seconds: None,
         clock: Callable[[], float] = lambda: 0.0,
         send: Callable[[Callable[[], TradeReceipt | None]], TradeReceipt | None] | None = None,
+        cancel_wait_s: float = 0.0,
     ) -> None:
         self.venue, self.order_book, self.wallet, self.plan = venue, order_book, wallet, plan
         self.context, self.now_ms, self.decision_top, self.guard6 = context, now_ms, decision_top, guard6
         self.dry_run, self.stopping, self.emit = dry_run, stopping, emit
         self.on_latency, self.clock = on_latency, clock
         self._send = send or (lambda call: call())
+        self.cancel_wait_s = cancel_wait_s
+        """How long (wall clock) to keep looking for a pending cancel's receipt before holding its
+        side's replacements back for a later cycle (0 on a virtual clock: one look)."""
         self.out = WalletOutcome()
         self._ended = False
         self._lock = threading.Lock()
@@ -278,8 +289,9 @@ class WalletTurn:
 
     def _still_pending(self) -> dict[bool, int]:
         """Per side, this turn's cancels answered `pending` that are not mined yet: their receipts
-        are looked up once, together (one read); a cancel the venue cannot say of counts as pending,
-        and so does one that reverted (its order may still rest)."""
+        are looked up together (one read, repeated every CANCEL_POLL_S for up to `cancel_wait_s`
+        while some are not mined: a block is often that close); a cancel the venue cannot say of
+        counts as pending, and so does one that reverted (its order may still rest)."""
         with self._lock:
             sent = list(self._cancels_pending)
         waiting = {True: 0, False: 0}
@@ -287,13 +299,18 @@ class WalletTurn:
             return waiting
         mined: set[str] = set()
         if isinstance(self.venue, PlacementResolver):
-            try:
-                outcomes = self.venue.placement_outcomes(
-                    self.order_book, [(tx, self.wallet.address) for _, tx in sent]
-                )
-            except VenueError:
-                outcomes = {}
-            mined = {tx for tx, outcome in outcomes.items() if outcome.state is PlacementState.LANDED}
+            give_up = time.monotonic() + self.cancel_wait_s
+            while True:
+                try:
+                    outcomes = self.venue.placement_outcomes(
+                        self.order_book, [(tx, self.wallet.address) for _, tx in sent if tx not in mined]
+                    )
+                except VenueError:
+                    outcomes = {}
+                mined |= {tx for tx, outcome in outcomes.items() if outcome.state is PlacementState.LANDED}
+                if len(mined) == len(sent) or time.monotonic() >= give_up or self.over():
+                    break
+                time.sleep(CANCEL_POLL_S)
         for is_buy, tx in sent:
             if tx not in mined:
                 waiting[is_buy] += 1

@@ -24,7 +24,13 @@ from ama_tui.core.market import BookTop, MarketRules, OpenOrder
 from ama_tui.core.models import ActionKind, ActionLogLine, MarketCheckpoint
 from ama_tui.core.planner import WalletPlan, wallet_cap6
 from ama_tui.engine.concurrency import AdaptiveLimit
-from ama_tui.engine.executor import WalletOutcome, WalletTurn, plan_steps, tops_fields
+from ama_tui.engine.executor import (
+    DEFAULT_CANCEL_WAIT_S,
+    WalletOutcome,
+    WalletTurn,
+    plan_steps,
+    tops_fields,
+)
 from ama_tui.engine.fills import FillLedger
 from ama_tui.engine.journaling import JournalContext, amount_fields, price_fields
 from ama_tui.engine.live_params import LiveParams, ParamsView
@@ -599,6 +605,7 @@ class Packer:
                 on_latency=self._safety.latency.add,
                 clock=self.venue.clock.now,
                 send=lambda call: self._limit.run(call, stop),
+                cancel_wait_s=DEFAULT_CANCEL_WAIT_S if is_realtime(self.venue.clock) else 0.0,
             )
             for wallet, plan in plans
         ]
