@@ -20,13 +20,19 @@ def _add_source(parser: argparse.ArgumentParser) -> None:
 
 
 def add_analytics_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    report = sub.add_parser("report", help=REPORT_HELP, description=REPORT_HELP.capitalize() + ".")
+    report = sub.add_parser(
+        "report",
+        help=REPORT_HELP,
+        description="Figures from the journals: fill rate, lifetimes, PnL, errors, sessions.",
+    )
     _add_source(report)
     report.add_argument(
         "--format", choices=("table", "md", "json"), default="table", help="what is printed (default: table)"
     )
     report.add_argument(
-        "--since", metavar="T", help="from this time: 2026-01-31, 2026-01-31T12:00Z, unix, 2h"
+        "--since",
+        metavar="T",
+        help="from this time: 2026-01-31, 2026-01-31T12:00Z, unix seconds or ms, or an age (2h)",
     )
     report.add_argument("--until", metavar="T", help="up to this time (same forms as --since)")
     report.add_argument(
@@ -38,7 +44,11 @@ def add_analytics_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParse
         help="parse every journal in full (by default parsed journals are kept in ~/.cache/ama-tui, "
         "and a report parses only the lines added since)",
     )
-    export = sub.add_parser("export", help=EXPORT_HELP, description=EXPORT_HELP.capitalize() + ".")
+    export = sub.add_parser(
+        "export",
+        help=EXPORT_HELP,
+        description="Export the journals (one row per line) to Parquet or ClickHouse.",
+    )
     _add_source(export)
     export.add_argument(
         "--to",

@@ -26,11 +26,6 @@ class Window:
     since_ms: int | None = None
     until_ms: int | None = None
 
-    def contains(self, ts_ms: int) -> bool:
-        return (self.since_ms is None or ts_ms >= self.since_ms) and (
-            self.until_ms is None or ts_ms <= self.until_ms
-        )
-
 
 def parse_time(text: str, now_ms: int, *, option: str = "time") -> int:
     """Milliseconds since the epoch for one `--since`/`--until` value."""
