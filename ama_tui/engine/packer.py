@@ -86,6 +86,7 @@ FIRST_BOOK_MAX_AGE_S: Final = 1.5
 """Placed orders whose decision tops are remembered, to explain a fill that ends up taker."""
 KILL_SWITCH_PREFIX: Final = "kill switch: "
 STRATEGY_STOPPED_PREFIX: Final = "strategy stopped: "
+TAKEN_ON_PURPOSE: Final = "taken on purpose (a taker strategy's take)"
 SETTLE_PENDING_S: Final = 10.0
 """At a clean stop, how long to wait for placements answered `pending` to be mined (a block or
 a few), so the journal names their orders."""
@@ -371,6 +372,10 @@ class Packer:
         mined_lines, landed = self._pending.resolve(self.venue, ob, self.venue.clock.now(), self._line)
         for order_id, decided, sent in landed:
             self._taker_context[order_id] = tops_fields(decided, sent)
+        for line in mined_lines:  # a take answered `pending`: its taker fills are on purpose
+            mined = line.params or {}
+            if mined.get("taker") and "orderId" in mined:
+                self._taker_context[int(mined["orderId"])] = {"takerWhy": TAKEN_ON_PURPOSE}
         self._journal(mined_lines)
         if self._fills_cursor is None:
             self._fills_cursor = self.venue.fills_cursor(ob)
@@ -634,7 +639,7 @@ class Packer:
             for order_id, decided, sent in outcome.placed_tops:
                 self._taker_context[order_id] = tops_fields(decided, sent)
             for order_id in outcome.taken_ids:
-                self._taker_context[order_id] = {"takerWhy": "taken on purpose (a taker strategy's take)"}
+                self._taker_context[order_id] = {"takerWhy": TAKEN_ON_PURPOSE}
             for tx_hash, params, decided, sent in outcome.pending:
                 self._pending.add(tx_hash, wallet, params, decided, sent, now_s)
         learn = getattr(self.strategy, "learn", None)
