@@ -6,6 +6,9 @@
   (target: median under 1 ms).
 - ticks per second: a strategy doing a little work per tick (two Decimal EMAs, a position query
   every 20 ticks, a market order on each cross, answered by an in-memory market).
+- on the sim: the engine running the `ema-cross` example file sandboxed on the embedded exchange
+  (virtual clock, 2 wallets), against the built-in packer in-process on the same run: engine
+  ticks (cycles) per second for each, and their ratio (`--cycles N`).
 
 Figures are printed, never asserted. Run: `uv run python benchmarks/bench_sandbox.py [--ticks N]`.
 The first line times a plain loop so the figures can be judged on a shared or throttled machine.
@@ -97,6 +100,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=formatter)
     parser.add_argument("--ticks", type=int, default=5_000)
     parser.add_argument("--starts", type=int, default=5)
+    parser.add_argument("--cycles", type=int, default=400)
     options = parser.parse_args()
     print(f"calibration: 5M-iteration loop in {calibration_seconds():.3f}s (idle modern core: ~0.25s)")
     limits = Limits(call_timeout=10.0)
@@ -140,6 +144,40 @@ def main() -> None:
             f"working strategy: {len(ticks) / elapsed:,.0f} ticks/s over {len(ticks):,} ticks "
             f"({len(ticks) // 20:,} position queries, {market.orders:,} orders)"
         )
+
+    on_sim = {name: _engine_ticks_per_s(name, options.cycles) for name in ("packer", "ema-cross")}
+    print(
+        f"on the sim ({options.cycles} engine ticks, 2 wallets, virtual clock): packer "
+        f"{on_sim['packer']:,.0f} ticks/s, ema-cross sandboxed {on_sim['ema-cross']:,.0f} ticks/s "
+        f"(ratio ema-cross / packer {on_sim['ema-cross'] / on_sim['packer']:.2f}; the packer trades far more "
+        "each tick, so this bounds the sandbox's cost rather than isolating it)"
+    )
+
+
+def _engine_ticks_per_s(strategy: str, cycles: int) -> float:
+    """Engine ticks per second of a headless run of `strategy` on the embedded exchange."""
+    from io import StringIO
+
+    from ama_tui.headless import HeadlessArgs, run_headless
+    from ama_tui.wiring import VenueChoice
+
+    with tempfile.TemporaryDirectory() as folder:
+        args = HeadlessArgs(
+            market="ETH-USD",
+            venue=VenueChoice.SIM,
+            wallets=2,
+            state_dir=Path(folder),
+            cycles=cycles,
+            virtual_time=True,
+            strategy=strategy,
+            set=("fast=3", "slow=8") if strategy == "ema-cross" else (),
+        )
+        began = time.perf_counter()
+        code = run_headless(args, out=StringIO(), err=StringIO())
+        elapsed = time.perf_counter() - began
+    if code != 0:
+        raise SystemExit(f"the {strategy} run failed (exit {code})")
+    return cycles / elapsed
 
 
 if __name__ == "__main__":
