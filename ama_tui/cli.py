@@ -116,6 +116,9 @@ def build_parser(*, devnet: bool = True) -> argparse.ArgumentParser:
     from ama_tui.analytics.cli_args import add_analytics_parsers  # standard library only
 
     add_analytics_parsers(sub)
+    from ama_tui.fleet.cli_args import add_fleet_parser  # standard library only
+
+    add_fleet_parser(sub)
     if devnet:
         from ama_tui.devnet.command import add_devnet_parser
 
@@ -168,6 +171,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ama_tui.devnet.command import run_devnet_command
 
         return run_devnet_command(args)
+    if args.command == "fleet":
+        from ama_tui.fleet.command import run_fleet_command
+
+        return run_fleet_command(args)
     if args.command in ("report", "export"):
         from ama_tui.analytics.command import run_export, run_report
 
