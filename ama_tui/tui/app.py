@@ -23,6 +23,7 @@ from ama_tui.engine.packer import PackerOptions, RunSummary, SessionProgress
 from ama_tui.engine.run_setup import StartMode
 from ama_tui.engine.snapshot import run_summary_text
 from ama_tui.store import MarketStore, StateStore, StoreError, WalletEntry, derive_wallets
+from ama_tui.strategies import DEFAULT_STRATEGY
 from ama_tui.tui.app_options import AppOptions
 from ama_tui.tui.engine_handle import EngineHandle
 from ama_tui.tui.engine_run import (
@@ -173,6 +174,7 @@ class AmaApp(App[int], inherit_bindings=False):
         checkpoint = self._checkpoint
         config = checkpoint.config if checkpoint else RunConfig()
         packer = checkpoint.packer_params if checkpoint else PackerParams()
+        strategy = checkpoint.strategy if checkpoint else None
         if self.csv_fleet is not None:
             max_wallets = len(self.csv_fleet)
             wallets = max_wallets
@@ -213,6 +215,10 @@ class AmaApp(App[int], inherit_bindings=False):
                 read_facts=read_facts,
                 # a resumed run keeps its sizes, and so does one whose sizes were chosen before
                 propose=mode is not StartMode.RESUME and sizes_are_defaults(config),
+                # and its strategy (resuming under another is refused)
+                strategy=strategy.name if strategy else DEFAULT_STRATEGY,
+                strategy_params=strategy.params if strategy else None,
+                strategy_locked=mode is StartMode.RESUME and checkpoint is not None,
             ),
             done,
         )
@@ -232,7 +238,15 @@ class AmaApp(App[int], inherit_bindings=False):
 
     def _start(self, mode: StartMode, result: ConfigResult) -> None:
         assert self._store is not None and self._row is not None and self.setup is not None
-        request = StartRequest(self._row, mode, result.config, result.packer, result.wallets)
+        request = StartRequest(
+            self._row,
+            mode,
+            result.config,
+            result.packer,
+            result.wallets,
+            strategy=result.strategy,
+            strategy_params=dict(result.strategy_params),
+        )
         handle = EngineHandle(
             LiveParams(result.config, result.packer), venue_kind=self.setup.kind, dry_run=self.options.dry_run
         )

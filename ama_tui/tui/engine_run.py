@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ama_tui.core.models import MarketCheckpoint, PackerParams, RunConfig
@@ -32,6 +32,9 @@ class StartRequest:
     config: RunConfig
     packer: PackerParams
     wallets: int
+    strategy: str | None = None
+    """None: the resumed run's own, or the packer."""
+    strategy_params: dict[str, str] = field(default_factory=dict)
 
 
 class PacedClock:
@@ -98,6 +101,8 @@ def run_packer(
         config=request.config,
         packer=request.packer,
         run_id=run_id,
+        strategy=request.strategy if request.mode is not StartMode.RESUME else None,
+        overrides=request.strategy_params or None,
     )
     handle.params.adopt_strategy(start.strategy_params)
     info = venue.market_info(request.row.market_address)

@@ -15,20 +15,23 @@ minimum size.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from dataclasses import field as dc_field
 from typing import ClassVar, Final
 
+from pydantic import ValidationError
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, Label, Static
+from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 
 from ama_tui.core.models import PackerParams, RunConfig
 from ama_tui.engine.live_params import PACKER_PARAM_NAMES, RUN_PARAM_NAMES, ParamsError, apply_changes
+from ama_tui.strategies import DEFAULT_STRATEGY
 from ama_tui.tui.messages import MarketFactsRead
 from ama_tui.tui.size_advice import (
     MarketFacts,
@@ -40,6 +43,7 @@ from ama_tui.tui.size_advice import (
     propose_sizes,
     shortfall_text,
 )
+from ama_tui.tui.strategy_choice import display_name, param_fields, params_model, strategy_options, summary
 
 WALLETS: Final = "wallets"
 INTEGER_CHARS: Final = r"[0-9]*"
@@ -82,6 +86,45 @@ class ConfigResult:
     config: RunConfig
     packer: PackerParams
     wallets: int
+    strategy: str = DEFAULT_STRATEGY
+    """A built-in's or an example's name, or a strategy file's path."""
+    strategy_params: Mapping[str, str] = dc_field(default_factory=dict)
+    """The strategy's own parameters as typed (JSON names; empty ones left out: their defaults)."""
+
+
+def strategy_problems(name: str, values: Mapping[str, str]) -> dict[str, str]:
+    """Per strategy field, what is wrong with the values as typed (none: empty)."""
+    model = params_model(name)
+    given = {key: value.strip() for key, value in values.items() if value.strip()}
+    if model is None or not given:
+        return {}
+    try:
+        model.model_validate(given)
+    except ValidationError as exc:
+        problems: dict[str, str] = {}
+        for error in exc.errors():
+            where = str(error["loc"][0]) if error["loc"] else ""
+            problems[where] = plain_problem(error["msg"])
+        return problems
+    return {}
+
+
+def plain_problem(message: str) -> str:
+    """A validator's message in plain words."""
+    message = message.removeprefix("Value error, ")
+    for raw, plain in (
+        ("Input should be a valid integer, unable to parse string as an integer", "a whole number"),
+        ("Input should be a valid integer", "a whole number"),
+        ("Input should be a valid decimal", "a number"),
+        ("Input should be greater than or equal to", "at least"),
+        ("Input should be less than or equal to", "at most"),
+        ("Input should be greater than", "more than"),
+        ("Input should be less than", "less than"),
+        ("Input should be", "one of"),
+    ):
+        if message.startswith(raw):
+            return plain + message[len(raw) :]
+    return message
 
 
 def initial_values(config: RunConfig, packer: PackerParams, wallets: int) -> dict[str, str]:
@@ -178,6 +221,9 @@ class ConfigScreen(Screen[ConfigResult | None]):
         cursor_blink: bool = True,
         read_facts: Callable[[], MarketFacts] | None = None,
         propose: bool = True,
+        strategy: str = DEFAULT_STRATEGY,
+        strategy_params: Mapping[str, object] | None = None,
+        strategy_locked: bool = False,
     ) -> None:
         """`read_facts` reads the market and the wallets (in a worker thread; venue errors are
         noted in its result); `propose`: fill in notional sizes (when the run has none)."""
@@ -200,6 +246,13 @@ class ConfigScreen(Screen[ConfigResult | None]):
         self._proposal = ""
         self.warning = ""
         """The line saying a wallet's cap cannot hold one order of the minimum size."""
+        self.strategy = strategy or DEFAULT_STRATEGY
+        self.strategy_locked = strategy_locked
+        """A resumed run keeps its strategy: shown, not chosen."""
+        self.strategy_values: dict[str, str] = {
+            key: "" if value is None else str(value) for key, value in (strategy_params or {}).items()
+        }
+        self.strategy_problems: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -219,10 +272,102 @@ class ConfigScreen(Screen[ConfigResult | None]):
                         classes="config-input",
                     )
                     yield Label("", id=f"error-{field.name}", classes="config-error")
+            with Horizontal(classes="config-row"):
+                yield Label("Strategy", classes="config-label")
+                if self.strategy_locked:
+                    yield Label(
+                        Content(f"{display_name(self.strategy)} (the resumed run's)"), id="strategy-locked"
+                    )
+                else:
+                    options = strategy_options()
+                    if self.strategy not in {name for _, name in options}:
+                        options.append((display_name(self.strategy), self.strategy))
+                    yield Select(
+                        [(label, name) for label, name in options],
+                        value=self.strategy,
+                        allow_blank=False,
+                        compact=True,
+                        id="strategy-select",
+                    )
+            yield Vertical(*self._strategy_rows(), id="strategy-fields")
         with Horizontal(id="config-buttons", classes="dialog-buttons"):
             yield Button("Start (ctrl+s)", id="start", variant="success")
             yield Button("Back (esc)", id="back")
         yield Footer()
+
+    def _strategy_rows(self) -> list[Horizontal]:
+        """A row per parameter of the chosen strategy, from its parameter model."""
+        fields = param_fields(params_model(self.strategy))
+        about = summary(self.strategy) + ("" if fields else "; no parameters of its own")
+        rows = [Horizontal(Static(Content(about), classes="config-about"), classes="config-row")]
+        for spec in fields:
+            value = self.strategy_values.get(spec.name, "")
+            editor: Input | Select[str]
+            if spec.choices:
+                editor = Select(
+                    [(choice, choice) for choice in spec.choices],
+                    value=value or spec.default,
+                    allow_blank=False,
+                    compact=True,
+                    id=f"sfield-{spec.name}",
+                    classes="strategy-choice",
+                )
+            else:
+                editor = Input(
+                    value,
+                    placeholder=spec.default,
+                    id=f"sfield-{spec.name}",
+                    compact=True,
+                    select_on_focus=False,
+                    classes="config-input strategy-input",
+                )
+                editor.tooltip = spec.help
+            rows.append(
+                Horizontal(
+                    Label(Content(spec.label), classes="config-label"),
+                    editor,
+                    Label(Content(spec.help), id=f"serror-{spec.name}", classes="config-help"),
+                    classes="config-row",
+                )
+            )
+        return rows
+
+    @on(Select.Changed, "#strategy-select")
+    async def _strategy_chosen(self, event: Select.Changed) -> None:
+        if not isinstance(event.value, str) or event.value == self.strategy:
+            return
+        self.strategy = event.value
+        self.strategy_values = {}
+        self.strategy_problems = {}
+        box = self.query_one("#strategy-fields", Vertical)
+        await box.remove_children()
+        await box.mount_all(self._strategy_rows())
+        self._validate()
+
+    @on(Input.Changed, ".strategy-input")
+    def _strategy_typed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.strategy_values[(event.input.id or "").removeprefix("sfield-")] = event.value
+        self._validate()
+
+    @on(Select.Changed, ".strategy-choice")
+    def _strategy_option(self, event: Select.Changed) -> None:
+        event.stop()
+        self.strategy_values[(event.select.id or "").removeprefix("sfield-")] = str(event.value)
+        self._validate()
+
+    def _show_strategy_problems(self) -> None:
+        problems = strategy_problems(self.strategy, self.strategy_values)
+        if problems == self.strategy_problems:
+            return
+        for spec in param_fields(params_model(self.strategy)):
+            problem = problems.get(spec.name, "")
+            for label in self.query(f"#serror-{spec.name}").results(Label):
+                label.update(Content(problem or spec.help))
+                label.set_class(bool(problem), "-problem")
+            for editor in self.query(f"#sfield-{spec.name}").results(Input):
+                editor.set_class(bool(problem), "-problem")
+        self.strategy_problems = problems
 
     def on_mount(self) -> None:
         for field_input in self.query(Input):
@@ -293,6 +438,8 @@ class ConfigScreen(Screen[ConfigResult | None]):
 
     @on(Input.Changed, ".config-input")
     def _changed(self, event: Input.Changed) -> None:
+        if event.input.has_class("strategy-input"):
+            return
         name = (event.input.id or "").removeprefix("field-")
         self.values[name] = event.value
         self._validate()
@@ -311,7 +458,8 @@ class ConfigScreen(Screen[ConfigResult | None]):
                     continue
                 self.query_one(f"#error-{field.name}", Label).update(Content(problem))
                 self.query_one(f"#field-{field.name}", Input).set_class(bool(problem), "-problem")
-            self.query_one("#start", Button).disabled = result is None
+            self._show_strategy_problems()
+            self.query_one("#start", Button).disabled = result is None or bool(self.strategy_problems)
             warning = size_advice(
                 self.facts, self.values, self.base_config, self.base_packer, self.max_wallets
             )
@@ -331,7 +479,14 @@ class ConfigScreen(Screen[ConfigResult | None]):
             self.query_one(f"#field-{first}", Input).focus()
             self.notify("Fix the marked fields first.", severity="warning")
             return
-        self.dismiss(result)
+        if self.strategy_problems:
+            first = next(iter(self.strategy_problems))
+            for editor in self.query(f"#sfield-{first}"):
+                editor.focus()
+            self.notify("Fix the strategy's marked fields first.", severity="warning")
+            return
+        given = {key: value.strip() for key, value in self.strategy_values.items() if value.strip()}
+        self.dismiss(replace(result, strategy=self.strategy, strategy_params=given))
 
     def action_back(self) -> None:
         self.dismiss(None)
