@@ -251,6 +251,8 @@ class ActionKind(StrEnum):
     """The user resumed quoting from the dashboard."""
     PLACE_MARKET = "PLACE_MARKET"
     """A market order of a taker strategy (the packer never sends one)."""
+    STRATEGY_LOG = "STRATEGY_LOG"
+    """A line a user's strategy logged (`self.log`), under the wallet it trades as."""
 
 
 LEGACY_ACTION_NAMES: Final[Mapping[str, ActionKind]] = MappingProxyType(

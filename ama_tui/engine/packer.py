@@ -87,6 +87,8 @@ FIRST_BOOK_MAX_AGE_S: Final = 1.5
 KILL_SWITCH_PREFIX: Final = "kill switch: "
 STRATEGY_STOPPED_PREFIX: Final = "strategy stopped: "
 TAKEN_ON_PURPOSE: Final = "taken on purpose (a taker strategy's take)"
+STRATEGY_LOG_LINES: Final = 20
+"""The most log lines of a user strategy journaled per cycle."""
 SETTLE_PENDING_S: Final = 10.0
 """At a clean stop, how long to wait for placements answered `pending` to be mined (a block or
 a few), so the journal names their orders."""
@@ -584,6 +586,7 @@ class Packer:
             now_ms=self._now_ms,
             takers=self._takers,
         )
+        self._journal_strategy_logs()
         self._journal(skip_lines)
         return plans
 
@@ -929,6 +932,7 @@ class Packer:
             concurrency_limit=self._limit.limit,
             relay_p50_s=self._safety.latency.quantile_s(0.5),
             relay_p95_s=self._safety.latency.quantile_s(0.95),
+            strategy=self.strategy.info.name,
         )
 
     def _publish(self) -> None:
@@ -1053,6 +1057,31 @@ class Packer:
             if not len(self._pending) or clock.now() >= deadline or not is_realtime(clock):
                 return
             clock.wait(pause, SETTLE_POLL_S)
+
+    def _journal_strategy_logs(self) -> None:
+        """A user strategy's own log lines, as STRATEGY_LOG lines under its wallet (at most
+        STRATEGY_LOG_LINES a cycle; the rest are counted in the last one)."""
+        take = getattr(self.strategy, "take_logs", None)
+        if not callable(take):
+            return
+        index, lines = take()
+        if not lines or not 0 <= index < len(self.wallets):
+            return
+        wallet = self.wallets[index]
+        kept = lines[:STRATEGY_LOG_LINES]
+        if len(lines) > len(kept):
+            kept[-1] = f"{kept[-1]} (and {len(lines) - len(kept)} more lines this tick, not journaled)"
+        self._journal(
+            [
+                self._line(
+                    ActionKind.STRATEGY_LOG,
+                    trader=wallet.address,
+                    nickname=wallet.entry.nickname,
+                    params={"message": line},
+                )
+                for line in kept
+            ]
+        )
 
     def _strategy_stopped(self, exc: StrategyStopped, view: ParamsView) -> NoReturn:
         """A user strategy broke a limit or failed: the run stops, saying what it did; its open

@@ -126,6 +126,8 @@ class EngineSnapshot:
     relay_p95_s: float | None = None
     fill_totals: FillTotals | None = None
     """The run's fills added up (None: not counted by whoever built this snapshot)."""
+    strategy: str = "packer"
+    """The strategy the run uses (a file's path behind `file:`)."""
 
 
 def relay_text(snapshot: EngineSnapshot) -> str:

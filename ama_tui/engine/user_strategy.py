@@ -278,6 +278,8 @@ class UserStrategy:
         self._asked: list[str] = []
         self.log_lines: deque[str] = deque(maxlen=200)
         """The strategy's own log lines, newest last."""
+        self._unread: list[str] = []
+        self.wallet_index = 0
 
     def risk_for(self, params: BaseModel | None) -> RiskPolicy:
         own = params if isinstance(params, UserParams) else UserParams()
@@ -292,6 +294,7 @@ class UserStrategy:
         slot = next((s for s in view.wallets if s.index == params.wallet), None)
         if slot is None:
             raise ValueError(f"wallet {params.wallet} is not in the fleet of {len(view.wallets)} wallets")
+        self.wallet_index = slot.index
         for client_id in self._asked:  # last tick's orders the engine never sent
             self._orders.refuse(client_id)
         tick = _Tick(view, slot, self._orders, self.market)
@@ -333,9 +336,18 @@ class UserStrategy:
     def _note(self, events: list[object]) -> None:
         for event in events:
             if isinstance(event, Log):
-                self.log_lines.append(event.message)
+                line = event.message
             elif isinstance(event, Intent) and event.error:
-                self.log_lines.append(f"{event.method} refused: {event.error}")
+                line = f"{event.method} refused: {event.error}"
+            else:
+                continue
+            self.log_lines.append(line)
+            self._unread.append(line)
+
+    def take_logs(self) -> tuple[int, list[str]]:
+        """(its wallet's index, the log lines since the last call) for the engine to journal."""
+        lines, self._unread = self._unread, []
+        return self.wallet_index, lines
 
     def stop(self) -> None:
         self._sandbox.stop()

@@ -78,8 +78,35 @@ def test_its_orders_rest_are_tracked_and_cancelled(tmp_path: Path) -> None:
         assert others == (), "the strategy trades as its one wallet"
     finally:
         rig.close()
-    actions = [line.action for line in rig.store.iter_journal()]
+    lines = list(rig.store.iter_journal())
+    actions = [line.action for line in lines]
     assert actions.count("PLACE_LIMIT") == 2 and actions.count("CANCEL_ORDER") == 1
+    logged = [line for line in lines if line.action == "STRATEGY_LOG"]
+    assert (logged[0].params or {})["message"] == "asked o1 o2"
+    assert {line.trader for line in logged} == {rig.wallets[0].address}
+
+
+CHATTY = """
+class Chatty(Trading):
+    def analyze(self, data):
+        for i in range(50):
+            self.log(f"line {i}")
+"""
+
+
+def test_a_chatty_strategy_is_journaled_twenty_lines_a_tick(tmp_path: Path) -> None:
+    rig = make_rig(tmp_path / "state", wallets=1, strategy=str(_file(tmp_path, CHATTY)), overrides=RUN)
+    try:
+        rig.packer.ensure_sessions()
+        _run(rig, 2)
+        assert rig.packer.snapshot().strategy == f"file:{tmp_path / 'mine.py'}"
+    finally:
+        rig.close()
+    logged = [
+        (line.params or {})["message"] for line in rig.store.iter_journal() if line.action == "STRATEGY_LOG"
+    ]
+    assert len(logged) == 40
+    assert logged[19] == "line 19 (and 30 more lines this tick, not journaled)"
 
 
 TAKER = """

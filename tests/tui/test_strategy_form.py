@@ -74,3 +74,15 @@ async def test_choosing_a_strategy_shows_its_fields_and_starts_it(app_options: A
     (path,) = app_options.state_dir.rglob("checkpoint.json")
     record = MarketCheckpoint.model_validate_json(path.read_text()).strategy
     assert record is not None and record.name == "skewed-packer" and record.params["maxPosition"] == "0.5"
+
+
+def test_a_strategys_own_lines_and_market_orders_read_in_the_log() -> None:
+    from ama_tui.tui.widgets.action_log import ACTION_LABELS, log_detail
+
+    assert (
+        log_detail("STRATEGY_LOG", {"message": "fast crossed above slow"}, 10_000)
+        == "fast crossed above slow"
+    )
+    market = {"isBuy": False, "amount18": str(5 * 10**16)}
+    assert log_detail("PLACE_MARKET", market, 10_000).startswith("SELL 0.05")
+    assert ACTION_LABELS["STRATEGY_LOG"] == "STRAT" and ACTION_LABELS["PLACE_MARKET"] == "MARKET"

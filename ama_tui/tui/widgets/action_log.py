@@ -50,6 +50,8 @@ ACTION_LABELS: Final[dict[str, str]] = {
     ActionKind.PLACE_MINED: "MINED",
     ActionKind.PAUSE: "PAUSE",
     ActionKind.RESUME: "RESUME",
+    ActionKind.PLACE_MARKET: "MARKET",
+    ActionKind.STRATEGY_LOG: "STRAT",
     ALERT_ACTION: "ALERT",
 }
 ACTION_STYLES: Final[dict[str, str]] = {
@@ -67,6 +69,8 @@ ACTION_STYLES: Final[dict[str, str]] = {
     ActionKind.PLACE_MINED: "blue",
     ActionKind.PAUSE: "bold yellow",
     ActionKind.RESUME: "bold green",
+    ActionKind.PLACE_MARKET: "bold blue",
+    ActionKind.STRATEGY_LOG: "green",
     ALERT_ACTION: "bold reverse red",
 }
 
@@ -195,6 +199,10 @@ def log_detail(action: str, params: Mapping[str, Any] | None, tick6: int, at_s: 
     if action == ActionKind.SKIP and "message" in p:
         reason = p.get("reason")
         return f"{code_label(str(reason))}: {p['message']}" if reason else str(p["message"])
+    if action == ActionKind.STRATEGY_LOG and "message" in p:
+        return str(p["message"])
+    if action == ActionKind.PLACE_MARKET:
+        return _order_text(p, tick6)
     if action == ActionKind.RUN_STOP and "reason" in p:
         return str(p["reason"])
     if action == ActionKind.RUN_START:
