@@ -4,7 +4,8 @@
                                           [--churn cycle|all] [--budget FRACTION]
 
 Runs the real `DashboardScreen` headless at 200x60 on synthesised snapshots: 100 wallets with
-resting orders, a 25-level book, and a journal that grows as a busy run's does. A publisher thread
+resting orders (all 1,200 of them in the open-orders panel), a 25-level book, the totals strip, and
+a journal that grows as a busy run's does. A publisher thread
 plays the engine's part (a new snapshot every 100 ms, so the screen may repaint at its 10 Hz
 maximum); each snapshot changes a fifth of the book's levels and a tenth of the wallets (each of
 which re-prices one or two of its twelve orders, in line with the 25 journal lines a cycle adds),
@@ -39,7 +40,7 @@ from textual.app import App
 from ama_tui.core.market import BookTop, OpenOrder
 from ama_tui.core.models import ActionLogLine, PackerParams, RunConfig
 from ama_tui.engine.live_params import LiveParams
-from ama_tui.engine.snapshot import CycleStats, EngineSnapshot, EngineState, WalletView
+from ama_tui.engine.snapshot import CycleStats, EngineSnapshot, EngineState, FillTotals, WalletView
 from ama_tui.tui.dashboard import DashboardScreen
 from ama_tui.tui.dashboard.refresh_budget import DEFAULT_FRACTION
 from ama_tui.tui.engine_handle import EngineHandle
@@ -75,6 +76,7 @@ class Synth:
         self.seq = 0
         self.journal: deque[ActionLogLine] = deque(maxlen=JOURNAL_TAIL)
         self.fills: deque[Fill] = deque(maxlen=100)
+        self.fill_totals = FillTotals()
         self.wallets = [self._wallet(i) for i in range(wallets)]
         self.bid_amounts = [self.rng.randrange(10**16, 10**18) for _ in range(levels)]
         self.ask_amounts = [self.rng.randrange(10**16, 10**18) for _ in range(levels)]
@@ -185,9 +187,19 @@ class Synth:
             self.journal.append(self.journal_line(k))
         for _ in range(3):
             i = rng.randrange(self.wallet_count)
-            self.fills.appendleft(
-                Fill(f"f{self.seq}", self.now, address(i), rng.random() < 0.5, MID6, 10**16, address(999))
+            fill = Fill(
+                f"f{self.seq}",
+                self.now,
+                address(i),
+                rng.random() < 0.5,
+                MID6,
+                10**16,
+                address(999),
+                None,
+                is_maker=True,
             )
+            self.fills.appendleft(fill)
+            self.fill_totals = self.fill_totals.add(fill)
             self.seq += 1
         stats = CycleStats(self.cycle, 40.0, 4, 20, 5, 3, 0)
         return EngineSnapshot(
@@ -205,6 +217,7 @@ class Synth:
             packer=PackerParams(),
             started_at=START,
             now=self.now,
+            fill_totals=self.fill_totals,
         )
 
     def bulk(self, count: int) -> Iterator[ActionLogLine]:

@@ -133,3 +133,10 @@ async def test_a_cancels_all_of_one_wallet_s_orders_after_a_yes(snapshots: list[
         handle.publish(replace(snapshot, wallets=(replace(wallet, orders=()), *snapshot.wallets[1:])))
         assert app.dashboard.pull()
         assert not table.cancelling
+
+
+def test_the_wallet_order_needs_no_sort(snapshots: list[EngineSnapshot]) -> None:
+    """The panel's default order is the one its rows are built in (it skips the sort)."""
+    rows = [row for wallet in snapshots[-1].wallets for row in wallet_order_rows(wallet)]
+    top = snapshots[-1].book.top if snapshots[-1].book is not None else None
+    assert sort_rows(rows, "wallet", reverse=False, top=top, tick6=TICK6, cancelling=set()) == rows

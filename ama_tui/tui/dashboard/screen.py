@@ -144,6 +144,13 @@ class DashboardScreen(Screen[None]):
         self.pull()
         self._timer = self.set_interval(self.refresh_interval, self.pull)
 
+    def on_descendant_focus(self) -> None:
+        """Which panel has the focus, as a class the stylesheet reads (at 80 columns the orders
+        or the fills grow when Tab reaches them, and the others give way)."""
+        focused = self.focused
+        self.set_class(focused is self.orders, "-focus-orders")
+        self.set_class(focused is self.fills, "-focus-fills")
+
     # -- pulling snapshots ---------------------------------------------------------------------------
 
     def pull(self) -> bool:

@@ -19,7 +19,7 @@ from typing import ClassVar, Final
 from rich.style import Style
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -65,11 +65,11 @@ class Column:
 
 COLUMNS: Final = (
     Column("wallet", "Wallet", 8, right=False),
-    Column("side", "Side", 4, right=False),
+    Column("side", "Side", 5, right=False),
     Column("price", "Price", 10),
     Column("size", "Size", 9),
-    Column("distance", "Ticks", 5),
-    Column("level", "Lvl", 3),
+    Column("distance", "Ticks", 6),
+    Column("level", "Lvl", 4),
     Column("age", "Age", 8),
     Column("status", "Status", 10, right=False),
 )
@@ -236,7 +236,8 @@ class OrdersTable(ScrollView, can_focus=True):
         self._cursor_id: int | None = None
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(self.CACHE_SIZE)
         self._styles: tuple[Style, Style, Style, Style] | None = None
-        self._shown_second = -1
+        self._painted: dict[int, tuple[object, ...] | None] = {}
+        """What each line on screen shows (`_line_key`), as last refreshed."""
 
     # -- data ------------------------------------------------------------------------------------
 
@@ -262,31 +263,33 @@ class OrdersTable(ScrollView, can_focus=True):
         self._now = snapshot.now
         if changed:
             self._all = [row for _, rows in current.values() for row in rows]
-            live = {row.order_id for row in self._all}
-            self.cancelling &= live  # a cancelled order is gone from the book: no longer "cancelling"
+            if self.cancelling:  # a cancelled order is gone from the book: no longer "cancelling"
+                self.cancelling &= {row.order_id for row in self._all}
         if changed or (moved and self.sort_key in ("distance", "side")):
-            self._arrange()
-        elif moved or int(self._now) != self._shown_second:
-            self.refresh()  # distances or ages on screen moved
-        self._shown_second = int(self._now)
+            self._arrange(repaint=False)
+        self._repaint_changed()
 
     def _status(self, row: OrderRow) -> str:
         return CANCELLING if row.order_id in self.cancelling else RESTING
 
-    def _arrange(self) -> None:
-        """Filter and sort the rows, keep the cursor on its order, resize, repaint."""
+    def _arrange(self, *, repaint: bool = True) -> None:
+        """Filter and sort the rows, keep the cursor on its order, resize, repaint (all of it, or
+        with `repaint=False` only the lines on screen that changed)."""
         terms = self._terms
         rows: Iterable[OrderRow] = self._all
         if terms:
             rows = [row for row in self._all if row_matches(row, self._status(row), terms)]
-        self.rows = sort_rows(
-            rows,
-            self.sort_key,
-            reverse=self.reverse,
-            top=self._top,
-            tick6=self._tick6,
-            cancelling=self.cancelling,
-        )
+        if self.sort_key == "wallet" and not self.reverse:
+            self.rows = list(rows)  # `_all` is in that order already (the wallets', buys first, by level)
+        else:
+            self.rows = sort_rows(
+                rows,
+                self.sort_key,
+                reverse=self.reverse,
+                top=self._top,
+                tick6=self._tick6,
+                cancelling=self.cancelling,
+            )
         if self._cursor_id is not None:
             for i, row in enumerate(self.rows):
                 if row.order_id == self._cursor_id:
@@ -296,7 +299,39 @@ class OrdersTable(ScrollView, can_focus=True):
         self._cursor_id = self.rows[self.cursor].order_id if self.rows else None
         self._update_title()
         self.virtual_size = Size(TABLE_WIDTH, len(self.rows) + 1)
-        self.refresh()
+        if repaint:
+            self._painted = {}
+            self.refresh()
+        else:
+            self._repaint_changed()
+
+    def _line_key(self, index: int) -> tuple[object, ...] | None:
+        """What a row's line shows, cheaply (the whole-second age, not its text)."""
+        if index >= len(self.rows):
+            return None
+        row = self.rows[index]
+        selected = index == self.cursor and self.has_focus
+        distance = distance_ticks(row, self._top, self._tick6)
+        return row, distance, int(self._now - row.placed_at), row.order_id in self.cancelling, selected
+
+    def _repaint_changed(self) -> None:
+        """Refresh only the lines on screen whose row, distance, age or status changed (a busy
+        fleet re-prices a few wallets' orders a cycle; most of the panel stays as it is)."""
+        width, height = self.size
+        if not height:
+            return
+        scroll_y = self.scroll_offset.y
+        painted = self._painted
+        fresh: dict[int, tuple[object, ...] | None] = {}
+        regions = []
+        for y in range(1, height):
+            key = self._line_key(scroll_y + y - 1)
+            fresh[y] = key
+            if painted.get(y, ()) != key:
+                regions.append(Region(0, y, width, 1))
+        self._painted = fresh
+        if regions:
+            self.refresh(*regions)
 
     def _update_title(self) -> None:
         count = len(self._all)
@@ -333,6 +368,7 @@ class OrdersTable(ScrollView, can_focus=True):
             return
         self.cursor = max(0, min(index, len(self.rows) - 1))
         self._cursor_id = self.rows[self.cursor].order_id
+        self._painted = {}
         height = max(1, self.size.height - 1)  # less the header
         if self.cursor < self.scroll_y:
             self.scroll_to(y=self.cursor, animate=False, immediate=True)
@@ -407,10 +443,19 @@ class OrdersTable(ScrollView, can_focus=True):
         self._update_title()
 
     def on_focus(self) -> None:
+        self._painted = {}
         self.refresh()
 
     def on_blur(self) -> None:
+        self._painted = {}
         self.refresh()
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._painted = {}  # the whole view moved (ScrollView repaints it)
+
+    def on_resize(self) -> None:
+        self._painted = {}
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
