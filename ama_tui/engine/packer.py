@@ -37,7 +37,7 @@ from ama_tui.engine.live_params import LiveParams, ParamsView
 from ama_tui.engine.market_risk import LATENCY_PRIOR_S
 from ama_tui.engine.pending_placements import PendingPlacements
 from ama_tui.engine.pipeline import run_pipelined
-from ama_tui.engine.planning import TakerWindow, guarded_plans, tick_view
+from ama_tui.engine.planning import DecidedPlans, TakerWindow, guarded_plans, tick_view
 from ama_tui.engine.run_setup import RunStart, iso_now
 from ama_tui.engine.safety_floor import SafetyFloor
 from ama_tui.engine.session_keeper import (
@@ -1001,6 +1001,7 @@ class Packer:
                     break
             if self._stop_reason is None:
                 self._stop_reason = "stopped"
+            self._close_strategy()
         finally:
             self._state = EngineState.STOPPED
             self._finish()
@@ -1057,6 +1058,49 @@ class Packer:
             if not len(self._pending) or clock.now() >= deadline or not is_realtime(clock):
                 return
             clock.wait(pause, SETTLE_POLL_S)
+
+    def _close_strategy(self) -> None:
+        """A run that ends cleanly (its budget, the user's stop; not the kill switch, a closed
+        market or a failed strategy) lets a strategy that has a `closing` plan send it: a user's
+        `close_session`, which by default flattens its position. One fresh read, the same guard,
+        and the trades go even though the stop was asked for."""
+        closing = getattr(self.strategy, "closing", None)
+        if not callable(closing) or self._killed or self._market_closed or self._strategy_failed:
+            return
+        view = self._params_view
+        try:
+            book, orders, available = self._read()
+            self._book = book
+            self._absorb(orders, available, book)
+            tick = tick_view(
+                view,
+                book.top,
+                self.rules,
+                self.wallets,
+                now_s=self.venue.clock.now(),
+                floor_ticks=self._safety.floor_ticks,
+                book=book,
+                fills=self._fills.recent(),
+            )
+            shim = DecidedPlans(self.strategy, closing(tick))
+            plans, skip_lines = guarded_plans(
+                shim, tick, self.wallets, self._skips, dry_run=self.options.dry_run, now_ms=self._now_ms
+            )
+            self._journal_strategy_logs()
+            self._journal(skip_lines)
+            asked, self._stop = self._stop, threading.Event()
+            try:
+                outcomes = self._execute(plans, view)
+            finally:
+                self._stop = asked
+            self._totals = replace(
+                self._totals,
+                placed=self._totals.placed + sum(o.placed for o in outcomes),
+                cancelled=self._totals.cancelled + sum(o.cancelled for o in outcomes),
+                errors=self._totals.errors + sum(o.errors for o in outcomes),
+            )
+        except (VenueError, StrategyStopped) as exc:
+            self._journal([self._line(ActionKind.ERROR, error=f"closing the strategy failed: {exc}")])
 
     def _journal_strategy_logs(self) -> None:
         """A user strategy's own log lines, as STRATEGY_LOG lines under its wallet (at most

@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Final
 
+from pydantic import BaseModel
+
 from ama_tui.core.market import BookTop, MarketRules
 from ama_tui.core.models import ActionLogLine
 from ama_tui.core.planner import WalletPlan, choose_anchor6
@@ -48,6 +50,21 @@ class TakerWindow:
     def spend(self, notional6: int, now_s: float) -> None:
         if notional6 > 0:
             self._spent.append((now_s, notional6))
+
+
+class DecidedPlans:
+    """A strategy's plans decided elsewhere (its `closing`), passed through the same guard."""
+
+    def __init__(self, strategy: Strategy, plans: Mapping[int, WalletPlan]) -> None:
+        self.info = strategy.info
+        self._strategy = strategy
+        self._plans = plans
+
+    def risk_for(self, params: object) -> object:
+        return risk_of(self._strategy, params if isinstance(params, BaseModel) else None)
+
+    def decide(self, view: TickView) -> Mapping[int, WalletPlan]:
+        return self._plans
 
 
 def wallet_slot(wallet: WalletRuntime, now_s: float) -> WalletSlot:

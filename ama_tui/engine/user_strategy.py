@@ -326,6 +326,21 @@ class UserStrategy:
         self._asked = list(tick.tags)
         return {slot.index: tick.plan()}
 
+    def closing(self, view: TickView) -> Mapping[int, WalletPlan]:
+        """At a clean end of the run: the strategy's `close_session` (by default it flattens its
+        position with a market order), as its wallet's last plan; its process then ends."""
+        if not self._started:
+            return {}
+        params = view.params if isinstance(view.params, UserParams) else UserParams()
+        slot = next((s for s in view.wallets if s.index == params.wallet), None)
+        if slot is None:
+            return {}
+        tick = _Tick(view, slot, self._orders, self.market)
+        self._orders.see(tick.resting)
+        self._note(list(self._sandbox.close(tick.answer)))
+        self._asked = list(tick.tags)
+        return {slot.index: tick.plan()}
+
     def learn(self, wallet_index: int, tagged: list[tuple[str, int | None, str | None]]) -> None:
         """What the engine sent of the last plan: the venue's ids of the strategy's orders."""
         for tag, order_id, tx_hash in tagged:

@@ -200,3 +200,31 @@ def test_a_resumed_run_runs_the_same_file_with_its_parameters(tmp_path: Path) ->
         assert params is not None and params.model_dump(by_alias=True)["threshold"] == "3"
     finally:
         again.close()
+
+
+HOLDER = """
+class Holder(Trading):
+    def on_initialize(self):
+        self.bought = False
+
+    def analyze(self, data):
+        if not self.bought:
+            self.buy(self.market, "0.05")
+            self.bought = True
+"""
+
+
+def test_a_clean_end_runs_close_session_which_flattens_the_position(tmp_path: Path) -> None:
+    import threading
+
+    rig = make_rig(tmp_path / "state", wallets=1, strategy=str(_file(tmp_path, HOLDER)), overrides=RUN)
+    address = rig.wallets[0].address
+    try:
+        summary = rig.packer.run(threading.Event(), max_cycles=3)
+        position = rig.venue.positions(rig.info.order_book, [address])[address]
+    finally:
+        rig.close()
+    assert summary.stop_reason == "3 cycles done"
+    assert position.size18 == 0, "close_session sold what the strategy bought"
+    markets = [(line.params or {}) for line in rig.store.iter_journal() if line.action == "PLACE_MARKET"]
+    assert [m["isBuy"] for m in markets] == [True, False]
