@@ -13,6 +13,7 @@ from ama_tui.tui.screens.help import HelpScreen
 from ama_tui.tui.widgets.action_log import ActionLog
 from ama_tui.tui.widgets.fills_panel import FillsPanel
 from ama_tui.tui.widgets.ladder import Ladder
+from ama_tui.tui.widgets.orders_table import OrdersTable
 from ama_tui.tui.widgets.styled_line import LineBuilder, clip_line
 from ama_tui.tui.widgets.wallets_table import PINNED_WIDTH, WalletsTable
 
@@ -69,7 +70,7 @@ async def test_no_log_line_at_80_columns_ends_inside_a_number(snapshots: list[En
 # -- Tab reaches every panel ----------------------------------------------------------------------
 
 
-async def test_tab_reaches_every_panel_at_80x24_and_the_fills_grow_when_focused(
+async def test_tab_reaches_every_panel_at_80x24_and_orders_or_fills_grow_when_focused(
     snapshots: list[EngineSnapshot],
 ) -> None:
     app = DashboardApp(fresh_handle(snapshots[-1]))
@@ -79,7 +80,8 @@ async def test_tab_reaches_every_panel_at_80x24_and_the_fills_grow_when_focused(
         collapsed = fills.outer_size.height
         assert fills.display and collapsed >= 3
         reached = set()
-        for _ in range(6):
+        orders = app.screen.query_one(OrdersTable)
+        for _ in range(8):
             await pilot.press("tab")
             await pilot.pause()
             assert app.focused is not None
@@ -87,7 +89,10 @@ async def test_tab_reaches_every_panel_at_80x24_and_the_fills_grow_when_focused(
             if app.focused is fills:
                 assert fills.outer_size.height > collapsed
                 assert "Fills" in screen_text(app)
-        assert {"log", "fills", "wallets"} <= reached
+            if app.focused is orders:
+                assert orders.outer_size.height > collapsed
+                assert orders.size.height - 1 >= 3  # at least three orders under the header
+        assert {"log", "orders", "fills", "wallets"} <= reached
 
 
 async def test_the_dashboard_help_scrolls_at_80x24(snapshots: list[EngineSnapshot]) -> None:
