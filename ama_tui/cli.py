@@ -1,5 +1,5 @@
 """Command line: `ama-tui` (the dashboard), `ama-tui run` (headless packer), `ama-tui devnet`,
-`ama-tui report` and `ama-tui export` (journal analytics).
+`ama-tui report` and `ama-tui export` (journal analytics), `ama-tui arena` (backtests).
 
 Start-up time matters (issue 13: launch to the first session request under a second), so this
 module imports only the standard library; each command imports what it needs when it runs, and
@@ -116,6 +116,9 @@ def build_parser(*, devnet: bool = True) -> argparse.ArgumentParser:
     from ama_tui.analytics.cli_args import add_analytics_parsers  # standard library only
 
     add_analytics_parsers(sub)
+    from ama_tui.arena.cli_args import add_arena_parser  # standard library only
+
+    add_arena_parser(sub)
     from ama_tui.fleet.cli_args import add_fleet_parser  # standard library only
 
     add_fleet_parser(sub)
@@ -175,6 +178,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ama_tui.fleet.command import run_fleet_command
 
         return run_fleet_command(args)
+    if args.command == "arena":
+        from ama_tui.arena.command import run_arena_command
+
+        return run_arena_command(args)
     if args.command in ("report", "export"):
         from ama_tui.analytics.command import run_export, run_report
 

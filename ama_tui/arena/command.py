@@ -1,0 +1,249 @@
+"""`ama-tui arena run` and `ama-tui arena compare`: what the command line asks, checked, run, and
+answered with one JSON line on stdout (progress and problems on stderr).
+
+Exit codes: 0 done; 1 some runs failed (each is named); 2 bad input (one line says what);
+130 interrupted (finished runs are kept)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TextIO
+
+from ama_tui.arena.batch import Job, JobResult, run_batch
+from ama_tui.arena.leaderboard import (
+    LEADERBOARD_JSON,
+    LEADERBOARD_MD,
+    LEADERBOARD_PNG,
+    build_entries,
+    leaderboard_json,
+    render_leaderboard,
+    write_chart,
+)
+from ama_tui.arena.runner import ArenaInterrupted, RunOutcome, check_spec, run_one, write_json_atomic
+from ama_tui.arena.spec import (
+    ArenaInputError,
+    RunSpec,
+    check_numbers,
+    parse_overrides,
+    parse_preset,
+    parse_presets,
+    parse_seeds,
+    strategy_slug,
+)
+from ama_tui.arena.stats import spread
+
+DEFAULT_DURATION_S = 600.0
+RESULTS = Path("results")
+EXIT_FAILED, EXIT_INPUT, EXIT_INTERRUPTED = 1, 2, 130
+
+
+def run_arena_command(
+    args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    try:
+        if args.arena_command == "compare":
+            return _compare(args, out, err)
+        return _run(args, out, err)
+    except ArenaInputError as exc:
+        print(f"ama-tui arena: {exc}", file=err)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("ama-tui arena: interrupted; finished runs are kept (the same command skips them)", file=err)
+        return EXIT_INTERRUPTED
+
+
+def _base_spec(args: argparse.Namespace, strategy: str, preset: str) -> RunSpec:
+    check_numbers(
+        wallets=args.wallets,
+        duration_s=args.duration,
+        maker_fee_bps=args.maker_fee_bps,
+        taker_fee_bps=args.taker_fee_bps,
+    )
+    duration = args.duration if args.duration is not None else (0.0 if args.bars else DEFAULT_DURATION_S)
+    return RunSpec(
+        strategy=strategy.strip(),
+        market=args.market.strip(),
+        preset=preset,
+        wallets=args.wallets,
+        duration_s=duration,
+        overrides=parse_overrides(args.set),
+        bars=args.bars,
+        maker_fee_bps=args.maker_fee_bps,
+        taker_fee_bps=args.taker_fee_bps,
+    )
+
+
+def _check_workers(workers: int) -> None:
+    if workers < 1:
+        raise ArenaInputError(f"--workers must be at least 1 (got {workers})")
+
+
+def _jobs(spec: RunSpec, seeds: Sequence[int], presets: Sequence[str], folder: Path) -> list[Job]:
+    """Every (preset, seed) of one strategy; the strategy, market and parameters are checked once."""
+    inputs = check_spec(spec)
+    jobs = []
+    for preset in presets:
+        for seed in seeds:
+            one = replace(spec, preset=preset, seed=seed)
+            jobs.append(Job(one, folder / one.folder_name(), {**inputs, "preset": preset, "seed": seed}))
+    return jobs
+
+
+@contextmanager
+def _stop_on_interrupt(stop: threading.Event) -> Iterator[None]:
+    """Ctrl+C sets `stop` (the engine ends its cycle) instead of raising mid-cycle."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: stop.set())
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    _check_workers(args.workers)
+    if args.seeds is not None:
+        seeds = parse_seeds(args.seeds)
+    else:
+        seeds = (_one_seed(args.seed),) if args.seed is not None else (0,)
+    spec = _base_spec(args, args.strategy, parse_preset(args.preset))
+    folder = args.out or RESULTS / f"{strategy_slug(spec.strategy)}-{spec.market}"
+    jobs = _jobs(spec, seeds, (spec.preset,), folder)
+    if len(jobs) == 1:
+        stop = threading.Event()
+        with _stop_on_interrupt(stop):
+            try:
+                outcome = run_one(jobs[0].spec, jobs[0].folder, err=err, stop=stop)
+            except ArenaInterrupted as exc:
+                print(f"ama-tui arena: {exc}; nothing reported", file=err)
+                return EXIT_INTERRUPTED
+        print(f"report: {outcome.folder / 'report.md'}", file=err, flush=True)
+        print(json.dumps(outcome.summary()), file=out, flush=True)
+        return 0
+    results = run_batch(jobs, workers=args.workers, skip_finished=False, err=err)
+    failed = _say_failures(results, err)
+    done = [RunOutcome(r.job.folder, r.result) for r in results if r.result is not None]
+    pnl = spread([Decimal(o.result["figures"]["pnl"]["total"]) for o in done])
+    line = {
+        "strategy": jobs[0].inputs["strategy"],
+        "runs": len(done),
+        "failed": failed,
+        "pnlMean": str(pnl.mean) if pnl else None,
+        "pnlStdev": str(pnl.stdev) if pnl and pnl.stdev is not None else None,
+        "results": [o.summary() for o in done],
+        "out": str(folder),
+    }
+    print(json.dumps(line), file=out, flush=True)
+    return EXIT_FAILED if failed else 0
+
+
+def _one_seed(text: str) -> int:
+    try:
+        seed = int(str(text).strip())
+    except ValueError:
+        raise ArenaInputError(f"--seed {text!r}: not a whole number (--seeds takes ranges)") from None
+    if seed < 0:
+        raise ArenaInputError(f"--seed {text!r}: a seed is 0 or more")
+    return seed
+
+
+def _say_failures(results: Sequence[JobResult], err: TextIO) -> int:
+    failed = [r for r in results if r.result is None]
+    for r in failed:
+        spec = r.job.spec
+        print(f"ama-tui arena: {spec.strategy} {spec.preset} seed {spec.seed} failed: {r.error}", file=err)
+    return len(failed)
+
+
+def _seed_text(seeds: Sequence[int]) -> str:
+    if len(seeds) > 2 and list(seeds) == list(range(seeds[0], seeds[0] + len(seeds))):
+        return f"{seeds[0]}-{seeds[-1]}"
+    return ",".join(str(s) for s in seeds)
+
+
+def _compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    _check_workers(args.workers)
+    seeds = parse_seeds(args.seeds)
+    presets = parse_presets(args.presets)
+    strategies = list(dict.fromkeys(s.strip() for s in args.strategies))
+    folder = args.out or RESULTS / f"compare-{args.market.strip()}"
+    jobs: list[Job] = []
+    labels: dict[str, str] = {}
+    for strategy in strategies:
+        spec = _base_spec(args, strategy, presets[0])
+        slug = strategy_slug(strategy)
+        more = _jobs(spec, seeds, presets, folder / "runs" / slug)
+        labels[strategy] = more[0].inputs["strategy"] if more else strategy
+        jobs += more
+    print(
+        f"arena compare: {len(strategies)} strategies x {len(presets)} presets x {len(seeds)} seeds "
+        f"= {len(jobs)} runs, {min(args.workers, len(jobs))} processes; results in {folder}",
+        file=err,
+        flush=True,
+    )
+    results = run_batch(jobs, workers=args.workers, skip_finished=not args.fresh, err=err)
+    failed = _say_failures(results, err)
+    if failed:
+        print(f"ama-tui arena: no leaderboard: {failed} runs failed", file=err)
+        return EXIT_FAILED
+    pairs = [(labels[r.job.spec.strategy], r.result) for r in results if r.result is not None]
+    overall, per_preset = build_entries(pairs, presets)
+    inputs = {
+        "strategies": [labels[s] for s in strategies],
+        "market": jobs[0].spec.market,
+        "seeds": _seed_text(seeds),
+        "presets": list(presets),
+        "wallets": jobs[0].spec.wallets,
+        "durationS": jobs[0].inputs["durationS"],
+        "set": jobs[0].inputs["set"],
+        "barsSha256": jobs[0].inputs["barsSha256"],
+        "makerFeeBps": jobs[0].spec.maker_fee_bps,
+        "takerFeeBps": jobs[0].spec.taker_fee_bps,
+    }
+    runs: list[dict[str, Any]] = [
+        {
+            "strategy": labels[r.job.spec.strategy],
+            "preset": r.job.spec.preset,
+            "seed": r.job.spec.seed,
+            "pnl": r.result["figures"]["pnl"]["total"],
+            "folder": str(r.job.folder.relative_to(folder)),
+        }
+        for r in results
+        if r.result is not None
+    ]
+    folder.mkdir(parents=True, exist_ok=True)
+    board = leaderboard_json(inputs, overall, per_preset, runs)
+    write_json_atomic(folder / LEADERBOARD_JSON, board)
+    (folder / LEADERBOARD_MD).write_text(render_leaderboard(inputs, overall, per_preset), encoding="utf-8")
+    write_chart(folder / LEADERBOARD_PNG, per_preset, inputs["strategies"], presets)
+    print(f"leaderboard: {folder / LEADERBOARD_MD}", file=err, flush=True)
+    line = {
+        "ranking": [
+            {
+                "rank": row["rank"],
+                "strategy": row["strategy"],
+                "pnlMean": row["pnl"]["mean"],
+                "pnlCi95": [row["pnl"]["ci95Low"], row["pnl"]["ci95High"]],
+                "runs": row["runs"],
+            }
+            for row in board["ranking"]
+        ],
+        "ran": sum(1 for r in results if not r.skipped),
+        "skipped": sum(1 for r in results if r.skipped),
+        "out": str(folder),
+    }
+    print(json.dumps(line), file=out, flush=True)
+    return 0
