@@ -6,12 +6,20 @@ orders on both sides. Printed per fleet: launch to the last session on chain, la
 and the pack phase alone (full pack minus sessions), pipelined (the default) and with one trade per
 wallet at a time (the earlier engine), and their ratio. Needs anvil and node_modules (the devnet's).
 
+The devnet (anvil, the relay API) runs as `python -m ama_tui.devnet` in its own process, so the
+relay shares no interpreter lock with this script's proxy and book polling; `--relay in-process`
+serves it from this process as before (the relay was then the bottleneck: about 24 trades a second).
+Every run gets a devnet of its own (a fresh chain). `--modes pipelined` skips the
+one-trade-per-wallet runs (50 x 6 of those take minutes).
+
     uv run python benchmarks/bench_pack_devnet.py [--fleets 10x6,50x6] [--latency-s 1] [--repeat 1]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import os
 import signal
 import socket
@@ -21,6 +29,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -29,11 +39,80 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ama_tui.devnet.deploy import client, order_book_contract, registry_contract
+from ama_tui.devnet.deploy import DevnetDeployment, DevnetMarket
+from ama_tui.devnet.relay.contracts import REGISTRY, Read, read_many
+from ama_tui.devnet.relay.rpc import JsonRpc
 from ama_tui.devnet.stack import DevnetStack
 
 LOOPBACK = "127.0.0.1"
 TIMEOUT_S = 180.0
+DEVNET_READY_TIMEOUT_S = 180.0
+
+
+@dataclass
+class Devnet:
+    """What the benchmark needs of a running devnet, wherever it runs."""
+
+    rpc_url: str
+    app_url: str
+    deployment: DevnetDeployment
+    traders: list[str]
+    wallets_csv: Path
+
+    def env(self) -> dict[str, str]:
+        deployment = self.deployment
+        return {
+            "RPC_URL": self.rpc_url,
+            "SESSION_REGISTRY_ADDRESS": deployment.registry,
+            "CHAIN_ID": str(deployment.chain_id),
+            "APP_URL": self.app_url,
+        }
+
+
+@contextlib.contextmanager
+def devnet_in_process(wallets: int, takers: bool) -> Iterator[Devnet]:
+    with DevnetStack(wallets=wallets, takers=takers, taker_interval=1.0) as stack:
+        traders = [w.address for w in stack.wallets.wallets]
+        yield Devnet(stack.rpc_url, stack.app_url, stack.deployment, traders, stack.wallets_csv)
+
+
+@contextlib.contextmanager
+def devnet_process(wallets: int, takers: bool) -> Iterator[Devnet]:
+    """`python -m ama_tui.devnet` in its own process, stopped with SIGINT on the way out."""
+    with tempfile.TemporaryDirectory(prefix="bench-devnet-") as tmp:
+        facts_path, log_path = Path(tmp) / "facts.json", Path(tmp) / "devnet.log"
+        args = [sys.executable, "-m", "ama_tui.devnet", "--wallets", str(wallets)]
+        args += ["--csv", str(Path(tmp) / "wallets.csv"), "--rpc-port", "0", "--app-port", "0"]
+        args += ["--takers", "--taker-interval", "1"] if takers else ["--no-takers"]
+        args += ["--write-facts", str(facts_path)]
+        with open(log_path, "w") as log:
+            process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + DEVNET_READY_TIMEOUT_S
+            while not facts_path.exists():
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the devnet did not start: {log_path.read_text()[-2000:]}")
+                time.sleep(0.1)
+            facts = json.loads(facts_path.read_text())
+            raw = facts["deployment"]
+            deployment = DevnetDeployment(
+                **{
+                    **raw,
+                    "relayers": tuple(raw["relayers"]),
+                    "markets": tuple(DevnetMarket(**market) for market in raw["markets"]),
+                }
+            )
+            env = facts["env"]
+            yield Devnet(
+                env["RPC_URL"], env["APP_URL"], deployment, list(facts["wallets"]), Path(facts["wallets_csv"])
+            )
+        finally:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 class _Server(ThreadingHTTPServer):
@@ -49,7 +128,10 @@ class LatencyProxy:
     def __init__(self, upstream: str, latency_s: float) -> None:
         self.upstream = upstream.rstrip("/")
         self.latency_s = latency_s
-        self._http = httpx.Client(trust_env=False, timeout=60.0, limits=httpx.Limits(max_connections=512))
+        # Idle connections are dropped well before the relay's own 5 s (uvicorn's default): at equal
+        # timeouts a request sent on a connection the server is closing fails unread.
+        limits = httpx.Limits(max_connections=512, keepalive_expiry=2.0)
+        self._http = httpx.Client(trust_env=False, timeout=60.0, limits=limits)
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -102,13 +184,13 @@ class BookWatcher:
     Multicall reader): polling with one web3 call per order would take the GIL from the relay
     running in this process and slow what is measured."""
 
-    def __init__(self, stack: DevnetStack) -> None:
+    def __init__(self, devnet: Devnet) -> None:
         from ama_tui.settings import LiveSettings
         from ama_tui.venues.base import VenueKind
         from ama_tui.venues.dexetra import DexetraVenue
 
-        deployment = stack.deployment
-        settings = LiveSettings(stack.rpc_url, deployment.registry, deployment.chain_id, stack.app_url)
+        deployment = devnet.deployment
+        settings = LiveSettings(devnet.rpc_url, deployment.registry, deployment.chain_id, devnet.app_url)
         self._venue = DexetraVenue(settings, kind=VenueKind.DEVNET)
         self._book = deployment.market("ETH-USD").order_book
 
@@ -122,25 +204,31 @@ class BookWatcher:
         self._venue.close()
 
 
-def _sessions(stack: DevnetStack, traders: list[str], before: dict[str, int]) -> int:
-    registry = registry_contract(client(stack.rpc_url), stack.deployment)
-    return sum(int(registry.functions.metaNonce(t).call()) > before[t] for t in traders)
+def meta_nonces(devnet: Devnet, traders: list[str]) -> dict[str, int]:
+    """Every trader's session nonce, in one batched read."""
+    rpc = JsonRpc(devnet.rpc_url)
+    try:
+        registry = devnet.deployment.registry
+        reads = [Read(registry, REGISTRY, "metaNonce", (trader,)) for trader in traders]
+        values = read_many(rpc, devnet.deployment.multicall, reads)
+    finally:
+        rpc.close()
+    return {t: int(v[0]) if v is not None else -1 for t, v in zip(traders, values, strict=True)}
 
 
 def one_run(
-    stack: DevnetStack, proxy: LatencyProxy, watcher: BookWatcher, per_side: int, pipelined: bool
+    devnet: Devnet, proxy: LatencyProxy, watcher: BookWatcher, per_side: int, pipelined: bool
 ) -> tuple[float, float]:
     """(launch to the last session on chain, launch to full pack) for a fresh run."""
-    traders = [w.address for w in stack.wallets.wallets]
-    registry = registry_contract(client(stack.rpc_url), stack.deployment)
-    nonces = {t: int(registry.functions.metaNonce(t).call()) for t in traders}
+    traders = devnet.traders
+    nonces = meta_nonces(devnet, traders)
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("RPC_URL", "SESSION_REGISTRY", "CHAIN_ID"))
     }
-    env |= {**stack.env(), "APP_URL": proxy.url, "PYTHONUNBUFFERED": "1"}
+    env |= {**devnet.env(), "APP_URL": proxy.url, "PYTHONUNBUFFERED": "1"}
     with tempfile.TemporaryDirectory() as tmp:
         args = [sys.executable, "-m", "ama_tui", "run", "--market", "ETH-USD", "--venue", "dexetra"]
-        args += ["--csv", str(stack.wallets_csv), "--state-dir", str(Path(tmp) / "st"), "--fresh"]
+        args += ["--csv", str(devnet.wallets_csv), "--state-dir", str(Path(tmp) / "st"), "--fresh"]
         args += [
             "--set",
             f"ordersPerSidePerWallet={per_side}",
@@ -158,8 +246,10 @@ def one_run(
                 if process.poll() is not None:
                     raise RuntimeError(f"the run ended early: {process.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
                 now = time.monotonic() - started
-                if sessions_s != sessions_s and _sessions(stack, traders, nonces) == len(traders):
-                    sessions_s = now
+                if sessions_s != sessions_s:
+                    opened = meta_nonces(devnet, traders)
+                    if all(opened[t] > nonces[t] for t in traders):
+                        sessions_s = now
                 held = watcher.held(traders)
                 if all(b >= per_side and s >= per_side for b, s in held.values()):
                     packed_s = time.monotonic() - started
@@ -171,22 +261,7 @@ def one_run(
                 process.wait(60)
             except subprocess.TimeoutExpired:
                 process.kill()
-        cancel_all(stack, traders)
     return sessions_s, packed_s
-
-
-def cancel_all(stack: DevnetStack, traders: list[str]) -> None:
-    """Empty the wallets' books between runs (through anvil's impersonation)."""
-    from ama_tui.devnet.deploy import send_as
-    from ama_tui.devnet.seeding import set_eth_balance
-
-    w3 = client(stack.rpc_url)
-    set_eth_balance(w3, traders, 10**20)  # the wallets trade gaslessly: they hold no ether
-    book = order_book_contract(w3, stack.deployment, "ETH-USD")
-    for trader in traders:
-        for order_id in book.functions.getUserOrders(trader).call():
-            if int(str(book.functions.getOrder(order_id).call()[1]), 16) != 0:
-                send_as(w3, trader, book.functions.cancelOrder(order_id))
 
 
 def main() -> None:
@@ -202,32 +277,61 @@ def main() -> None:
         help="run the devnet's background takers, this long before the first launch, so the market "
         "has a trade tape (the packer then skips its still-market watch); default: a still market",
     )
+    parser.add_argument(
+        "--relay",
+        choices=("process", "in-process"),
+        default="process",
+        help="run the devnet (anvil and the relay API) in its own process (default), or serve the "
+        "relay from this script's process, sharing its interpreter lock with the proxy",
+    )
+    parser.add_argument(
+        "--modes",
+        default="pipelined,one",
+        help="which runs: pipelined, one (one trade per wallet at a time), or both (the default)",
+    )
     args = parser.parse_args()
+    modes = [mode.strip() for mode in args.modes.split(",") if mode.strip()]
+    if not modes or set(modes) - {"pipelined", "one"}:
+        parser.error("--modes takes pipelined, one or pipelined,one")
     market = f"takers trading for {args.takers:.0f} s before" if args.takers else "a still market (no trades)"
-    print(f"relay latency {args.latency_s:.1f} s per call; median of {args.repeat}; {market}")
+    print(
+        f"relay latency {args.latency_s:.1f} s per call; median of {args.repeat}; {market}; "
+        f"devnet {'in its own process' if args.relay == 'process' else 'in this process'}"
+    )
     print(f"{'fleet':>7} {'mode':>22} {'sessions':>9} {'full pack':>10} {'pack phase':>11}")
-    for fleet in args.fleets.split(","):
-        wallets, per_side = (int(part) for part in fleet.lower().split("x"))
-        with DevnetStack(wallets=wallets, takers=args.takers > 0, taker_interval=1.0) as stack:
+    start_devnet = devnet_process if args.relay == "process" else devnet_in_process
+
+    def measured(wallets: int, per_side: int, pipelined: bool) -> tuple[float, float]:
+        """One run on a devnet of its own: anvil slows down as its chain grows (a few hundred blocks
+        on, each block costs more), so runs that shared one chain would not be comparable."""
+        with start_devnet(wallets, args.takers > 0) as devnet:
             time.sleep(args.takers)
-            proxy = LatencyProxy(stack.app_url, args.latency_s)
-            watcher = BookWatcher(stack)
+            proxy = LatencyProxy(devnet.app_url, args.latency_s)
+            watcher = BookWatcher(devnet)
             try:
-                results = {}
-                for pipelined in (True, False):
-                    runs = [one_run(stack, proxy, watcher, per_side, pipelined) for _ in range(args.repeat)]
-                    sessions = statistics.median(r[0] for r in runs)
-                    packed = statistics.median(r[1] for r in runs)
-                    results[pipelined] = packed
-                    mode = "pipelined" if pipelined else "one trade per wallet"
-                    phase = packed - sessions
-                    print(
-                        f"{fleet:>7} {mode:>22} {sessions:>8.1f}s {packed:>9.1f}s {phase:>10.1f}s", flush=True
-                    )
-                print(f"{fleet:>7} {'ratio (one/pipelined)':>22} {results[False] / results[True]:>30.1f}x")
+                return one_run(devnet, proxy, watcher, per_side, pipelined)
             finally:
                 watcher.close()
                 proxy.close()
+
+    for fleet in args.fleets.split(","):
+        wallets, per_side = (int(part) for part in fleet.lower().split("x"))
+        results = {}
+        for pipelined in (mode == "pipelined" for mode in modes):
+            runs = [measured(wallets, per_side, pipelined) for _ in range(args.repeat)]
+            sessions = statistics.median(r[0] for r in runs)
+            packed = statistics.median(r[1] for r in runs)
+            results[pipelined] = packed
+            mode = "pipelined" if pipelined else "one trade per wallet"
+            phase = packed - sessions
+            each = " ".join(f"{r[1]:.1f}" for r in runs)
+            print(
+                f"{fleet:>7} {mode:>22} {sessions:>8.1f}s {packed:>9.1f}s {phase:>10.1f}s"
+                + (f"  (runs: {each})" if args.repeat > 1 else ""),
+                flush=True,
+            )
+        if len(results) == 2:
+            print(f"{fleet:>7} {'ratio (one/pipelined)':>22} {results[False] / results[True]:>30.1f}x")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,8 @@ devnet itself is imported when the command runs.
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import signal
 import sys
 import threading
@@ -84,6 +86,14 @@ def add_devnet_arguments(parser: argparse.ArgumentParser) -> None:
         "({txHash, pending}, what production answers by default) (default: off)",
     )
     parser.add_argument(
+        "--write-facts",
+        type=Path,
+        metavar="PATH",
+        help="once up, write the devnet's facts as JSON to PATH (the .env values, the deployment's "
+        "addresses, the wallets CSV's path and the wallets' addresses; never a key), for a harness "
+        "in another process",
+    )
+    parser.add_argument(
         "--taker-interval",
         type=float,
         default=DEFAULT_TAKER_INTERVAL_S,
@@ -108,6 +118,28 @@ def _usage_problem(args: argparse.Namespace) -> str | None:
 
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
+
+
+def devnet_facts(stack: Any) -> dict[str, Any]:
+    """What a harness in another process needs of a running DevnetStack, as JSON data (no keys)."""
+    seeded = stack.seeded
+    return {
+        "env": stack.env(),
+        "deployment": seeded.deployment.to_json(),
+        "wallets_csv": str(seeded.wallets_csv),
+        "wallets": [wallet.address for wallet in seeded.wallets.wallets],
+        "maker": seeded.maker,
+        "taker": seeded.taker,
+        "anvil_pid": stack.node.pid,
+        "startup_seconds": stack.startup_seconds,
+    }
+
+
+def _write_facts(path: Path, facts: dict[str, Any]) -> None:
+    """Write whole or not at all: a reader polling for the file never sees half of it."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(facts, indent=2) + "\n", encoding="utf-8")
+    os.replace(partial, path)
 
 
 def _print_ready(stack: Any, args: argparse.Namespace, out: TextIO) -> None:
@@ -175,6 +207,12 @@ def run_devnet_command(
             print(f"ama-tui devnet: could not start: {_describe(error)}", file=err)
             return EX_FAILED
         try:
+            if args.write_facts is not None:
+                try:
+                    _write_facts(args.write_facts, devnet_facts(stack))
+                except OSError as error:
+                    print(f"ama-tui devnet: cannot write {args.write_facts}: {_describe(error)}", file=err)
+                    return EX_FAILED
             _print_ready(stack, args, out)
             while stack.healthy:
                 time.sleep(HEALTH_POLL_S)

@@ -4,8 +4,10 @@
         stack.env()   # RPC_URL, SESSION_REGISTRY_ADDRESS, CHAIN_ID, APP_URL
         ...
 
-The relay runs as a uvicorn server in a background thread on 127.0.0.1; on exit (also on an
-exception or Ctrl+C during start-up) the takers, the server and anvil are stopped, in that order.
+The relay runs as a uvicorn server in a background thread on 127.0.0.1, and a watchdog mines a
+block when anvil's automine leaves ready transactions waiting (`watchdog`); on exit (also on an
+exception or Ctrl+C during start-up) the takers, the watchdog, the server and anvil are stopped, in
+that order.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from ama_tui.devnet.seeding import (
     default_relayer_keys,
     seed_devnet,
 )
+from ama_tui.devnet.watchdog import AutomineWatchdog
 from ama_tui.store.wallets_csv import LoadedWallets
 
 log = logging.getLogger(__name__)
@@ -109,6 +112,7 @@ class DevnetStack:
         self._thread: threading.Thread | None = None
         self._port: int | None = None
         self._relay: Relay | None = None
+        self.watchdog: AutomineWatchdog | None = None
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -140,6 +144,7 @@ class DevnetStack:
                 wallet_funds6=self._wallet_funds6,
             )
             self._serve()
+            self.watchdog = AutomineWatchdog(self.node.rpc_url).start()
             if self._want_takers:
                 self.takers = BackgroundTakers(self.seeded, interval=self._taker_interval).start()
         except BaseException:
@@ -185,12 +190,15 @@ class DevnetStack:
     def stop(self) -> None:
         """Stop the takers, the relay server and anvil; remove the temporary folder. Idempotent."""
         takers, self.takers = self.takers, None
+        watchdog, self.watchdog = self.watchdog, None
         server, self._server = self._server, None
         thread, self._thread = self._thread, None
         node, self.node = self.node, None
         try:
             if takers is not None:
                 takers.stop()
+            if watchdog is not None:
+                watchdog.stop()
             if server is not None and thread is not None:
                 server.should_exit = True
                 thread.join(SERVER_STOP_TIMEOUT_S)

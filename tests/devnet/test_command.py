@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
 import queue
 import signal
@@ -238,9 +239,20 @@ def test_sigterm_stops_the_devnet_cleanly_in_process(node_modules: Path, tmp_pat
     handlers = (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM))
     before = {child.pid for child in psutil.Process().children(recursive=True)}
     out, err = _SignalOnReady(), io.StringIO()
+    facts_path = tmp_path / "facts.json"
     started = time.monotonic()
     code = run_devnet_command(
-        _args("--rpc-port", "0", "--app-port", "0", "--no-takers", "--csv", str(tmp_path / "w.csv")),
+        _args(
+            "--rpc-port",
+            "0",
+            "--app-port",
+            "0",
+            "--no-takers",
+            "--csv",
+            str(tmp_path / "w.csv"),
+            "--write-facts",
+            str(facts_path),
+        ),
         out=out,
         err=err,
     )
@@ -250,6 +262,18 @@ def test_sigterm_stops_the_devnet_cleanly_in_process(node_modules: Path, tmp_pat
     assert elapsed < 60, "start-up or shut-down hangs"
     assert "ama-tui devnet: stopped in" in out.getvalue() and err.getvalue() == ""
     assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == handlers
+    facts = json.loads(facts_path.read_text())  # written before the ready lines, for another process
+    printed = dict(
+        line.split("=", 1) for line in out.getvalue().splitlines() if line[:1].isupper() and "=" in line
+    )
+    assert facts["env"] == {k: v for k, v in printed.items() if k != "WALLETS_CSV"}
+    assert facts["wallets_csv"] == printed["WALLETS_CSV"] == str(tmp_path / "w.csv")
+    wallets = load_wallets_csv(tmp_path / "w.csv").wallets
+    assert facts["wallets"] == [w.address for w in wallets]
+    deployment = facts["deployment"]
+    assert deployment["registry"] == facts["env"]["SESSION_REGISTRY_ADDRESS"]
+    assert {m["symbol"] for m in deployment["markets"]} >= {"ETH-USD", "BTC-USD"}
+    assert not any(w.key.reveal()[2:] in facts_path.read_text() for w in wallets), "a key was written"
     leftovers = [
         c for c in psutil.Process().children(recursive=True) if c.pid not in before and c.is_running()
     ]
