@@ -78,7 +78,9 @@ async def test_the_panel_lists_every_order_and_sorts_and_filters(snapshots: list
         assert table.reverse and not table.rows[0].is_buy
         # `/` while the orders have the focus filters them (not the log)
         name = snapshot.wallets[1].nickname
-        await pilot.press("slash", *name, "enter")
+        await pilot.press("slash")
+        assert "filter the orders" in app.dashboard.filter_box.placeholder
+        await pilot.press(*name, "enter")
         await pilot.pause()
         assert table.filter_text == name
         assert {r.nickname for r in table.rows} == {name}

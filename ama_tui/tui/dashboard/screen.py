@@ -45,7 +45,7 @@ from ama_tui.tui.widgets.alert_banner import AlertBanner
 from ama_tui.tui.widgets.fills_panel import FillsPanel
 from ama_tui.tui.widgets.header_bar import HeaderBar
 from ama_tui.tui.widgets.ladder import Ladder
-from ama_tui.tui.widgets.log_filter import LogFilterInput
+from ama_tui.tui.widgets.log_filter import LOG_FILTER_HINT, LogFilterInput
 from ama_tui.tui.widgets.orders_table import OrdersTable
 from ama_tui.tui.widgets.styled_line import LineBuilder
 from ama_tui.tui.widgets.text import amount_text, price_text
@@ -305,6 +305,12 @@ class DashboardScreen(Screen[None]):
     def action_filter_log(self) -> None:
         """`/`: filter the orders when they have the focus, else the log."""
         self._filtering = self.orders if self.focused is self.orders else self.log_view
+        if self._filtering is self.orders:
+            self.filter_box.placeholder = (
+                "filter the orders: wallet, side or status — Enter applies, Esc clears"
+            )
+        else:
+            self.filter_box.placeholder = LOG_FILTER_HINT
         self.filter_box.value = self._filtering.filter_text
         self.filter_box.display = True
         self.filter_box.focus()

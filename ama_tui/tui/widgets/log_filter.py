@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Final
 
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Input
+
+LOG_FILTER_HINT: Final = "filter: wallet and/or action, e.g. Sim001 FILL — Enter applies, Esc clears"
 
 
 class LogFilterInput(Input):
@@ -17,7 +19,7 @@ class LogFilterInput(Input):
 
     def __init__(self, *, id: str | None = None, classes: str | None = None):
         super().__init__(
-            placeholder="filter: wallet and/or action, e.g. Sim001 FILL — Enter applies, Esc clears",
+            placeholder=LOG_FILTER_HINT,
             id=id,
             classes=classes,
             compact=True,
