@@ -67,6 +67,10 @@ class Ledger:
     errors: int = 0
     skips: int = 0
     unusable_fills: int = 0
+    fill_ids: set[str] = field(default_factory=set)
+    """The journal's fill ids (to find the exchange's fills it has not journaled yet)."""
+    unjournaled_fills: int = 0
+    """Fills the exchange made that the journal had not recorded when the run stopped."""
 
 
 def fee6(notional6: int, bps: int) -> int:
@@ -124,25 +128,54 @@ def _add_fill(ledger: Ledger, line: ActionLogLine, maker_fee_bps: int, taker_fee
         ledger.unusable_fills += 1
         return
     is_maker = params.get("isMaker")
-    maker = is_maker if isinstance(is_maker, bool) else None
-    order_id = _int(params.get("orderId"))
-    notional6 = price6 * amount18 // AMOUNT_SCALE
-    fill = FillRow(
+    fill_id = params.get("fillId")
+    if isinstance(fill_id, str):
+        ledger.fill_ids.add(fill_id)
+    book_fill(
+        ledger,
         ts_ms=line.ts,
         wallet=line.nickname or line.trader,
         is_buy=is_buy,
         price6=price6,
         amount18=amount18,
+        order_id=_int(params.get("orderId")),
+        is_maker=is_maker if isinstance(is_maker, bool) else None,
+        maker_fee_bps=maker_fee_bps,
+        taker_fee_bps=taker_fee_bps,
+    )
+
+
+def book_fill(
+    ledger: Ledger,
+    *,
+    ts_ms: int,
+    wallet: str,
+    is_buy: bool,
+    price6: int,
+    amount18: int,
+    order_id: int | None,
+    is_maker: bool | None,
+    maker_fee_bps: int,
+    taker_fee_bps: int,
+) -> None:
+    """Add a fill to the ledger (with its fee) and to its order's filled size."""
+    notional6 = price6 * amount18 // AMOUNT_SCALE
+    fill = FillRow(
+        ts_ms=ts_ms,
+        wallet=wallet,
+        is_buy=is_buy,
+        price6=price6,
+        amount18=amount18,
         order_id=order_id,
-        is_maker=maker,
-        fee6=fee6(notional6, taker_fee_bps if maker is False else maker_fee_bps),
+        is_maker=is_maker,
+        fee6=fee6(notional6, taker_fee_bps if is_maker is False else maker_fee_bps),
     )
     ledger.fills.append(fill)
     order = ledger.orders.get(order_id) if order_id is not None else None
     if order is not None:
         order.filled18 += amount18
         if order.ended_ms is None and order.amount18 and order.filled18 >= order.amount18:
-            order.ended_ms, order.end = line.ts, "filled"
+            order.ended_ms, order.end = ts_ms, "filled"
 
 
 def fills_in_time_order(fills: Iterable[FillRow]) -> list[FillRow]:

@@ -14,7 +14,7 @@ import platform
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, TextIO
@@ -25,7 +25,7 @@ from ama_tui.arena.cap_watch import CapWatch
 from ama_tui.arena.charts import write_charts
 from ama_tui.arena.equity import equity_curve
 from ama_tui.arena.figures import Figures, SafetyCounts, as_json, compute_figures
-from ama_tui.arena.ledger import read_ledger, trades_of
+from ama_tui.arena.ledger import FillRow, Ledger, book_fill, read_ledger, trades_of
 from ama_tui.arena.progress import ProgressBar
 from ama_tui.arena.report_md import render_report
 from ama_tui.arena.sampling import SamplingClock
@@ -35,6 +35,7 @@ from ama_tui.engine.live_params import LiveParams, ParamsError
 from ama_tui.engine.packer import Packer, PackerOptions, RunSummary
 from ama_tui.engine.run_setup import ResumeError, StartMode, prepare_run
 from ama_tui.store import StateStore, StoreError, derive_wallets
+from ama_tui.venues.base import Fill
 from ama_tui.venues.sim import SimVenue
 from ama_tui.wiring import SetupError, find_market
 
@@ -76,6 +77,36 @@ class RunOutcome:
             "stopReason": self.result["run"]["stopReason"],
             "folder": str(self.folder),
         }
+
+
+def add_unjournaled_fills(
+    ledger: Ledger, exchange_fills: Sequence[Fill], nicknames: dict[str, str], spec: RunSpec
+) -> None:
+    """The exchange's fills of our wallets that the journal lacks (by fill id), added to the ledger."""
+    for fill in exchange_fills:
+        if fill.fill_id in ledger.fill_ids:
+            continue
+        ledger.unjournaled_fills += 1
+        book_fill(
+            ledger,
+            ts_ms=round(fill.timestamp * 1000),
+            wallet=nicknames.get(fill.trader.lower(), fill.trader),
+            is_buy=fill.is_buy,
+            price6=fill.price6,
+            amount18=fill.amount18,
+            order_id=fill.order_id,
+            is_maker=fill.is_maker,
+            maker_fee_bps=spec.maker_fee_bps,
+            taker_fee_bps=spec.taker_fee_bps,
+        )
+
+
+def positions_of(fills: Sequence[FillRow], wallets: Iterable[str]) -> dict[str, int]:
+    """Each wallet's position from the journal's fills (to check against the exchange's)."""
+    sizes = dict.fromkeys(wallets, 0)
+    for fill in fills:
+        sizes[fill.wallet] = sizes.get(fill.wallet, 0) + (fill.amount18 if fill.is_buy else -fill.amount18)
+    return sizes
 
 
 def sample_step_ms(duration_s: float) -> int:
@@ -205,6 +236,7 @@ def run_one(
                 virtual_time=True, max_in_flight=None, dry_run=False, seed=spec.seed
             ),
         )
+        fills_cursor = sim.fills_cursor(info.order_book)
         summary = packer.run(stop, duration_s=duration_s)
         if stop.is_set():
             raise ArenaInterrupted(
@@ -214,6 +246,9 @@ def run_one(
         bar.close()
         lines = list(store.iter_journal())
         audit = sim.audit()
+        exchange_fills = sim.fills_since(info.order_book, addresses, fills_cursor).fills
+        held = sim.positions(info.order_book, addresses)
+        exchange_positions = {w.nickname: held[w.address].size18 if w.address in held else 0 for w in fleet}
     finally:
         store.close()
         sim.close()
@@ -221,6 +256,8 @@ def run_one(
     shutil.rmtree(state, ignore_errors=True)
 
     ledger = read_ledger(lines, maker_fee_bps=spec.maker_fee_bps, taker_fee_bps=spec.taker_fee_bps)
+    nicknames = {w.address.lower(): w.nickname for w in fleet}
+    add_unjournaled_fills(ledger, exchange_fills, nicknames, spec)
     trades = trades_of(ledger.fills)
     curve = equity_curve(clock.samples, ledger.fills, capital6)
     safety = SafetyCounts(audit.taker_fills, len(watch.breaches), audit.self_matches)
@@ -232,8 +269,20 @@ def run_one(
     title = f"{strategy_file.name if strategy_file else spec.strategy} {spec.preset} seed {spec.seed}"
     charts = write_charts(folder, curve, ledger.fills, figures.lifetimes_ms, title)
     result = _result(spec, summary, figures, clock, bars, strategy_sha, duration_s, charts, watch.breaches)
+    result["run"]["unjournaledFills"] = ledger.unjournaled_fills
+    result["run"]["positionsMatchExchange"] = (
+        positions_of(ledger.fills, exchange_positions) == exchange_positions
+    )
     notes = list(bars.gaps) if bars is not None else []
     notes += watch.breaches[:10]
+    if ledger.unjournaled_fills:
+        notes.append(
+            f"{ledger.unjournaled_fills} fills of the run's last moments were not in the journal when it "
+            "stopped (the engine journals fills at its next cycle's read): they are counted from the "
+            "exchange's own record"
+        )
+    if not result["run"]["positionsMatchExchange"]:
+        notes.append("the journal's fills do not add up to the positions the exchange holds at the end")
     (folder / REPORT_MD).write_text(render_report(result, charts, notes), encoding="utf-8")
     write_json_atomic(folder / RESULT_JSON, result)
     return RunOutcome(folder, result)

@@ -45,7 +45,9 @@ def test_the_reports_of_a_maker_run(tmp_path: Path) -> None:
     assert result["run"]["simulatedS"] == 120
     assert figures["safety"] == {"takerFills": 0, "capBreaches": 0, "selfMatches": 0}, "maker-only"
     assert figures["fills"]["taker"] == 0 and figures["fills"]["count"] > 0
-    assert figures["fills"]["count"] == result["run"]["fills"], "every fill the engine saw is in the ledger"
+    run = result["run"]
+    assert figures["fills"]["count"] == run["fills"] + run["unjournaledFills"], "every fill is in the ledger"
+    assert result["run"]["positionsMatchExchange"] is True
 
     fills = list(csv.DictReader((folder / "fills.csv").open()))
     trades = list(csv.DictReader((folder / "trades.csv").open()))
@@ -84,6 +86,8 @@ def test_a_taker_strategy_counts_its_taker_fills(tmp_path: Path) -> None:
         duration_s=300,
         overrides=(("takeSize", "0.02"), ("takerShare", "0.25"), ("takerVolumePerMinute", "2")),
     )
-    figures = run_one(spec, tmp_path / "taker").result["figures"]
+    result = run_one(spec, tmp_path / "taker").result
+    figures = result["figures"]
+    assert result["run"]["positionsMatchExchange"] is True, "takes are journaled as fills too"
     assert figures["safety"]["takerFills"] > 0 and figures["fills"]["taker"] > 0
     assert figures["safety"]["capBreaches"] == 0
