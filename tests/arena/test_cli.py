@@ -41,6 +41,32 @@ def test_arena_run_prints_one_json_line(tmp_path: Path, capsys: pytest.CaptureFi
     assert "sim 1m00s/1m00s" in captured.err, "the progress bar shows simulated time"
 
 
+def test_arena_run_over_several_seeds(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = [
+        "arena",
+        "run",
+        "packer",
+        "--seeds",
+        "1,2",
+        "--wallets",
+        "1",
+        "--duration",
+        "30",
+        "--workers",
+        "2",
+    ]
+    code = main([*argv, "--out", str(tmp_path)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    line = json.loads(captured.out)
+    assert line["runs"] == 2 and line["failed"] == 0
+    assert [r["seed"] for r in line["results"]] == [1, 2]
+    assert sorted(p.parent.name for p in tmp_path.glob("*/result.json")) == [
+        "REALISTIC-seed1",
+        "REALISTIC-seed2",
+    ]
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
