@@ -23,6 +23,7 @@ from ama_tui.core.margin import reserved_margin6
 from ama_tui.core.market import BookTop, MarketRules, OpenOrder
 from ama_tui.core.models import ActionKind, ActionLogLine, MarketCheckpoint
 from ama_tui.core.planner import WalletPlan, wallet_cap6
+from ama_tui.engine.checkpoint_keeper import CheckpointKeeper
 from ama_tui.engine.concurrency import AdaptiveLimit
 from ama_tui.engine.executor import (
     DEFAULT_CANCEL_WAIT_S,
@@ -38,7 +39,7 @@ from ama_tui.engine.market_risk import LATENCY_PRIOR_S
 from ama_tui.engine.pending_placements import PendingPlacements
 from ama_tui.engine.pipeline import run_pipelined
 from ama_tui.engine.planning import DecidedPlans, TakerWindow, guarded_plans, tick_view
-from ama_tui.engine.run_setup import RunStart, iso_now
+from ama_tui.engine.run_setup import RunStart
 from ama_tui.engine.safety_floor import SafetyFloor
 from ama_tui.engine.session_keeper import (
     BACKOFF_BASE_S,
@@ -72,12 +73,6 @@ log = logging.getLogger(__name__)
 
 JOURNAL_TAIL: Final = 200
 RECENT_FILLS: Final = 100
-PERSIST_INTERVAL_S: Final = 5.0
-SESSION_PERSIST_S: Final = 0.25
-"""New sessions reach the wallet files and the checkpoint together, at most this often (and all
-of them once the round of creations ends): each one's SESSION_INIT line, fsynced the moment it
-exists, is what a restart trusts (the later expiry wins), so a thousand wallets do not cost a
-thousand checkpoint rewrites."""
 TAKER_CONTEXT_KEEP: Final = 4096
 WATCH_JOIN_S: Final = 5.0
 """How long the first cycle waits for the market watch's read in flight (else it reads anew)."""
@@ -196,7 +191,13 @@ class Packer:
         self.market = market
         self.params = params
         self.on_snapshot = on_snapshot
-        self.checkpoint: MarketCheckpoint = start.checkpoint
+        self._keeper = CheckpointKeeper(
+            store,
+            start.checkpoint,
+            now=self.venue.clock.now,
+            on_saved=on_persist,
+            quiet=lambda: self._sessions.in_flight == 0,
+        )
         self.strategy: Strategy = start.strategy or PackerStrategy()
         self._takers = TakerWindow()
         self.context = JournalContext(
@@ -241,9 +242,6 @@ class Packer:
         self._stop_reason: str | None = None
         self._notices: deque[str] = deque(start.notes, maxlen=5)
         self._params_view: ParamsView = params.current()
-        self._last_persist = float("-inf")
-        self._last_session_persist = float("-inf")
-        """When the checkpoint was last saved (monotonic); -inf makes the first `_persist` due."""
         self._stop = threading.Event()
         """The run's stop event (set by `run`); trades not yet sent are skipped once it is set."""
         self._killed = False
@@ -264,7 +262,6 @@ class Packer:
         self._watcher: threading.Thread | None = None
         """The market watch run while the sessions are opened (its last book may start cycle 1)."""
         """Placements answered `pending` (no order id yet), until a read says what became of them."""
-        self._persist_lock = threading.RLock()
         self._sessions = SessionKeeper(
             venue=self.venue,
             market=market,
@@ -278,7 +275,7 @@ class Packer:
             notices=self._notices,
             persist=self._persist_session,
             run_all=self._map,
-            lock=self._persist_lock,
+            lock=self._keeper.lock,
         )
         self._journaled_orders: frozenset[int] | None = start.journaled_order_ids or None
         """Checked once against the first read: orders a killed run placed but never journaled."""
@@ -513,7 +510,7 @@ class Packer:
                 update["strategy"] = self.checkpoint.strategy.model_copy(
                     update={"params": view.strategy.model_dump(by_alias=True, mode="json")}
                 )
-            self.checkpoint = self.checkpoint.model_copy(update=update)
+            self._keeper.update(**update)
         self._params_view = view
 
     def _absorb(
@@ -834,50 +831,15 @@ class Packer:
     # persistence and snapshots
 
     def _persist_session(self, wallet: WalletRuntime | None) -> None:
-        """A session was created (None: the round of creations is over): save the sessions
-        created since the last save, at most every SESSION_PERSIST_S until the round ends."""
-        if wallet is not None and time.monotonic() - self._last_session_persist < SESSION_PERSIST_S:
-            return
-        self._last_session_persist = time.monotonic()
-        self._persist(force=True)
+        self._keeper.session_saved(self.wallets, wallet)
 
     def _persist(self, *, force: bool = False, only: WalletRuntime | None = None) -> None:
-        """Save what changed. Session changes are saved at once; last-action times (which the
-        journal can rebuild) and `updatedAt` at most every PERSIST_INTERVAL_S, and always at the end."""
-        with self._persist_lock:
-            self._persist_locked(force=force, only=only)
+        """Save what changed (`engine.checkpoint_keeper`)."""
+        self._keeper.save(self.wallets, force=force, only=only)
 
-    def _persist_locked(self, *, force: bool, only: WalletRuntime | None) -> None:
-        due = force or time.monotonic() - self._last_persist >= PERSIST_INTERVAL_S
-        wallets = dict(self.checkpoint.wallets)
-        changed = False
-        for wallet in self.wallets if only is None else [only]:
-            stored = wallets.get(wallet.key)
-            if stored is None:
-                continue
-            session_id = wallet.session.session_id if wallet.session else None
-            expiry = wallet.session.expiry if wallet.session else None
-            session_changed = (stored.session_id, stored.session_expiry) != (session_id, expiry)
-            action_changed = stored.last_action_at != wallet.last_action_at
-            if session_changed or (due and action_changed):
-                stored = stored.model_copy(
-                    update={
-                        "session_id": session_id,
-                        "session_expiry": expiry,
-                        "last_action_at": wallet.last_action_at,
-                    }
-                )
-                wallets[wallet.key] = stored
-                self.store.save_wallet(wallet.address, stored)
-                changed = True
-        if not (changed or due):
-            return
-        run = self.checkpoint.run.model_copy(update={"updated_at": iso_now(self.venue.clock.now())})
-        self.checkpoint = self.checkpoint.model_copy(update={"wallets": wallets, "run": run})
-        self.store.save_checkpoint(self.checkpoint)
-        self._last_persist = time.monotonic()
-        if self.on_persist is not None and self._sessions.in_flight == 0:
-            self.on_persist()
+    @property
+    def checkpoint(self) -> MarketCheckpoint:
+        return self._keeper.checkpoint
 
     def snapshot(self) -> EngineSnapshot:
         mark = self._mark6()
