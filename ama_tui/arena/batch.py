@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from ama_tui.arena.runner import RESULT_JSON, ArenaInterrupted, run_one
+from ama_tui.arena.run_reports import RESULT_JSON
+from ama_tui.arena.runner import ArenaInterrupted, run_one
 from ama_tui.arena.spec import ArenaInputError, RunSpec
 
 

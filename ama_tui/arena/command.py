@@ -28,7 +28,8 @@ from ama_tui.arena.leaderboard import (
     render_leaderboard,
     write_chart,
 )
-from ama_tui.arena.runner import ArenaInterrupted, RunOutcome, check_spec, run_one, write_json_atomic
+from ama_tui.arena.run_reports import write_json_atomic
+from ama_tui.arena.runner import ArenaInterrupted, RunOutcome, check_spec, run_one
 from ama_tui.arena.spec import (
     ArenaInputError,
     RunSpec,
