@@ -4,12 +4,14 @@ answered with one clear line and exit code 2, never a traceback."""
 from __future__ import annotations
 
 import json
+import signal
+import time
 from pathlib import Path
 
 import pytest
 
 from ama_tui.cli import main
-from tests.cli_helpers import ama
+from tests.cli_helpers import ama, ama_popen
 
 
 def test_arena_run_prints_one_json_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -108,3 +110,23 @@ def test_bad_bars_through_the_real_command(tmp_path: Path) -> None:
         in done.stderr
     )
     assert done.stdout == ""
+
+
+def test_ctrl_c_stops_a_run_without_reporting_it(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    child = ama_popen(
+        "arena", "run", "packer", "--wallets", "1", "--duration", "86400", "--out", str(out), cwd=tmp_path
+    )
+    try:
+        while not list(out.glob("*/state.tmp/*/*/actions.jsonl")):
+            assert child.poll() is None, child.stderr.read() if child.stderr else ""
+            time.sleep(0.1)
+        child.send_signal(signal.SIGINT)
+        stdout, stderr = child.communicate(timeout=60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert child.returncode == 130, stderr
+    assert "Traceback" not in stderr and "interrupted after" in stderr
+    assert stdout == ""
+    assert not list(out.glob("*/result.json")), "an interrupted run is not reported"
