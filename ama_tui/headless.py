@@ -18,11 +18,12 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
 
-from ama_tui.engine.live_params import LiveParams, ParamsError, parse_assignments
-from ama_tui.engine.packer import Packer, PackerOptions, RunSummary, SessionProgress
-from ama_tui.engine.run_setup import ResumeError, StartMode, prepare_run
+from ama_tui.engine.live_params import ParamsError, parse_assignments
+from ama_tui.engine.packer import PackerOptions, RunSummary, SessionProgress
+from ama_tui.engine.run_assembly import assemble_run
+from ama_tui.engine.run_setup import ResumeError, StartMode
 from ama_tui.engine.snapshot import EngineSnapshot, relay_text
-from ama_tui.engine.venue_state import VenueStateError, attach_venue_state
+from ama_tui.engine.venue_state import VenueStateError
 from ama_tui.store import StateStore, StoreError
 from ama_tui.strategies import DEFAULT_STRATEGY
 from ama_tui.venues.base import StartWarmer, VenueError, VenueKind
@@ -117,15 +118,26 @@ def run_headless(
         row, info = find_market(venue, args.market, app_url=app_url)
         store = StateStore(args.state_dir).market(info.chain_id, info.order_book)
         with store:
-            start = prepare_run(
+            progress = _Progress(err)
+            run = assemble_run(
+                venue,
                 store,
-                market=row.to_market_ref(),
+                row=row,
+                info=info,
                 wallets=wallets,
                 mode=args.mode,
-                now=venue.clock.now(),
+                options=PackerOptions.for_run(
+                    virtual_time=args.virtual_time,
+                    max_in_flight=args.max_in_flight,
+                    dry_run=args.dry_run,
+                    seed=args.seed,
+                    pipeline=args.pipeline,
+                ),
                 overrides=overrides,
                 strategy=args.strategy,
+                on_snapshot=progress.snapshot,
             )
+            start, packer = run.start, run.packer
             print(
                 f"{'resuming' if start.resumed else 'starting'} run {start.checkpoint.run.run_id} "
                 f"on {row.symbol} with {len(wallets)} wallets (state: {store.folder})",
@@ -136,28 +148,6 @@ def run_headless(
                 print(f"strategy: {start.strategy.info.name} ({start.strategy.info.summary})", file=err)
             for note in start.notes:
                 print(f"note: {note}", file=err, flush=True)
-            save_venue = attach_venue_state(venue, store, resumed=start.resumed)
-            params = LiveParams(
-                start.checkpoint.config, start.checkpoint.packer_params, start.strategy_params
-            )
-            progress = _Progress(err)
-            packer = Packer(
-                venue=venue,
-                store=store,
-                market=info,
-                wallets=wallets,
-                start=start,
-                params=params,
-                options=PackerOptions.for_run(
-                    virtual_time=args.virtual_time,
-                    max_in_flight=args.max_in_flight,
-                    dry_run=args.dry_run,
-                    seed=args.seed,
-                    pipeline=args.pipeline,
-                ),
-                on_snapshot=progress.snapshot,
-                on_persist=save_venue,
-            )
             with _stop_on_signals(stop):
                 summary = packer.run(
                     stop, max_cycles=args.cycles, duration_s=args.duration, progress=progress.session

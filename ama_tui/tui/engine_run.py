@@ -12,9 +12,10 @@ from typing import Any
 from ama_tui.core.models import MarketCheckpoint, PackerParams, RunConfig
 from ama_tui.engine.live_params import ParamsError
 from ama_tui.engine.packer import Packer, PackerOptions, RunSummary, SessionProgress
-from ama_tui.engine.run_setup import ResumeError, StartMode, iso_now, prepare_run
+from ama_tui.engine.run_assembly import assemble_run
+from ama_tui.engine.run_setup import ResumeError, StartMode, iso_now
 from ama_tui.engine.snapshot import EngineSnapshot, EngineState
-from ama_tui.engine.venue_state import VenueStateError, attach_venue_state
+from ama_tui.engine.venue_state import VenueStateError
 from ama_tui.store import MarketStore, StoreError, WalletEntry
 from ama_tui.tui.engine_handle import EngineHandle
 from ama_tui.tui.fill_totals import FillCounter
@@ -92,24 +93,10 @@ def run_packer(
     `store` is open (locked) and stays so for the whole run; the caller closes it. `on_started`
     gets the run id once the sessions are done and the first snapshot is out.
     """
-    start = prepare_run(
-        store,
-        market=request.row.to_market_ref(),
-        wallets=fleet,
-        mode=request.mode,
-        now=venue.clock.now(),
-        config=request.config,
-        packer=request.packer,
-        run_id=run_id,
-        strategy=request.strategy if request.mode is not StartMode.RESUME else None,
-        overrides=request.strategy_params or None,
-    )
-    handle.params.adopt_strategy(start.strategy_params)
-    info = venue.market_info(request.row.market_address)
-    save_venue = attach_venue_state(venue, store, resumed=start.resumed)
     started = threading.Event()
     carrying_out = False
     fills = FillCounter()
+    engine: list[Packer] = []
 
     def on_snapshot(snapshot: EngineSnapshot) -> None:
         """On the engine thread, after each cycle: publish (with the run's fills added up), then
@@ -120,26 +107,33 @@ def run_packer(
         if not started.is_set():
             started.set()
             on_started(snapshot.run_id)
-        if carrying_out or not len(handle.commands) or snapshot.state is EngineState.STOPPED:
+        if carrying_out or not engine or not len(handle.commands) or snapshot.state is EngineState.STOPPED:
             return
         carrying_out = True
         try:
-            packer.carry_out(handle.commands.take())
-            handle.publish(fills.see(packer.snapshot()))
+            engine[0].carry_out(handle.commands.take())
+            handle.publish(fills.see(engine[0].snapshot()))
         finally:
             carrying_out = False
 
-    packer = Packer(
-        venue=venue,
-        store=store,
-        market=info,
+    run = assemble_run(
+        venue,
+        store,
+        row=request.row,
+        info=venue.market_info(request.row.market_address),
         wallets=fleet,
-        start=start,
-        params=handle.params,
+        mode=request.mode,
         options=options,
+        params=handle.params,
+        config=request.config,
+        packer=request.packer,
+        overrides=request.strategy_params or None,
+        strategy=request.strategy if request.mode is not StartMode.RESUME else None,
+        run_id=run_id,
         on_snapshot=on_snapshot,
-        on_persist=save_venue,
     )
+    engine.append(run.packer)
+    packer = run.packer
     return packer.run(handle.stop_event, progress=progress)
 
 
