@@ -91,3 +91,18 @@ def test_a_taker_strategy_counts_its_taker_fills(tmp_path: Path) -> None:
     assert result["run"]["positionsMatchExchange"] is True, "takes are journaled as fills too"
     assert figures["safety"]["takerFills"] > 0 and figures["fills"]["taker"] > 0
     assert figures["safety"]["capBreaches"] == 0
+
+
+def test_a_sandboxed_strategy_file_is_deterministic_too(tmp_path: Path) -> None:
+    """The ema-cross example runs as any user's file would (its own confined process)."""
+    from ama_tui.strategies.examples import EXAMPLES
+
+    mine = tmp_path / "my_ema.py"
+    mine.write_bytes((EXAMPLES / "ema_cross.py").read_bytes())
+    spec = RunSpec(str(mine), preset="REALISTIC", seed=1, wallets=2, duration_s=90)
+    one = run_one(spec, tmp_path / "one")
+    two = run_one(spec, tmp_path / "two")
+    assert (one.folder / "result.json").read_bytes() == (two.folder / "result.json").read_bytes()
+    inputs = one.result["inputs"]
+    assert inputs["strategy"] == "my_ema.py" and len(inputs["strategyFileSha256"]) == 64
+    assert one.result["run"]["strategyStopped"] is False
