@@ -30,6 +30,8 @@ class Entry:
     sharpe: Spread | None
     win_rate: Spread | None
     fills: Spread | None
+    others: tuple[tuple[str, Spread | None], ...]
+    """More figures' spreads, by their result.json name (leaderboard.json only)."""
     taker_fills: int
     cap_breaches: int
     stopped_early: int
@@ -54,6 +56,13 @@ def _entry(strategy: str, preset: str | None, results: Sequence[dict[str, Any]])
         sharpe=spread(_decimals([f["sharpe"] for f in figures])),
         win_rate=spread(_decimals([f["trades"]["winRate"] for f in figures])),
         fills=spread(_decimals([f["fills"]["count"] for f in figures])),
+        others=(
+            ("sortino", spread(_decimals([f["sortino"] for f in figures]))),
+            ("trades", spread(_decimals([f["trades"]["count"] for f in figures]))),
+            ("fillRate", spread(_decimals([f["orders"]["fillRate"] for f in figures]))),
+            ("timeInMarket", spread(_decimals([f["exposure"]["timeInMarket"] for f in figures]))),
+            ("fees", spread(_decimals([f["pnl"]["fees"] for f in figures]))),
+        ),
         taker_fills=sum(int(f["safety"]["takerFills"]) for f in figures),
         cap_breaches=sum(int(f["safety"]["capBreaches"]) for f in figures),
         stopped_early=sum(1 for r in results if r["run"]["killSwitch"] or r["run"]["strategyStopped"]),
@@ -110,6 +119,7 @@ def entry_json(rank: int, entry: Entry) -> dict[str, Any]:
         "sharpe": _spread_json(entry.sharpe),
         "winRate": _spread_json(entry.win_rate),
         "fills": _spread_json(entry.fills),
+        **{name: _spread_json(value) for name, value in entry.others},
         "takerFills": entry.taker_fills,
         "capBreaches": entry.cap_breaches,
         "stoppedEarly": entry.stopped_early,
