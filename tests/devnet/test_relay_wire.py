@@ -176,3 +176,11 @@ def test_an_unreachable_node_is_a_connection_error() -> None:
     with pytest.raises(NodeUnreachable):
         rpc.request("eth_blockNumber")
     assert isinstance(NodeUnreachable("x"), OSError), "the routes answer OSError as network_error"
+
+
+def test_the_gas_limit_leaves_room_for_a_book_that_moved() -> None:
+    from ama_tui.devnet.relay.chain import gas_limit
+
+    for used in (21_000, 550_000, 1_500_000):
+        assert gas_limit(used) >= used * 3 // 2 + 100_000
+    assert gas_limit(550_000) * 21 <= 30_000_000, "a catch-up block still holds a score of placements"

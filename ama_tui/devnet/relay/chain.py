@@ -72,6 +72,15 @@ _INIT_CODES: Final = {
 __all__ = ["MAX_DEPTH_LEVELS", "RelayChain"]
 
 
+def gas_limit(gas_used: int) -> int:
+    """The gas a transaction that used `gas_used` in the pre-check is sent with. Generous: the book
+    can change before it is mined (a level it joined may be gone, and inserting it again walks
+    every better level), and a placement that runs out of gas reverts on chain after the relay
+    answered it pending. With 25 % + 50,000 (the earlier margin), 13 of 2,420 transactions of a
+    churning 50-wallet pack ran out. The relayers pay for the gas used, not the limit."""
+    return gas_used * 2 + 300_000
+
+
 class MinedRevert(Exception):
     def __init__(self, tx_hash: str, block_number: int) -> None:
         super().__init__(f"{tx_hash} reverted in block {block_number}")
@@ -424,7 +433,7 @@ class RelayChain:
                 nonce=nonce,
                 max_priority_fee_per_gas=0,
                 max_fee_per_gas=MAX_FEE_PER_GAS,
-                gas=gas * 5 // 4 + 50_000,
+                gas=gas_limit(gas),
                 to=to,
                 value=0,
                 data=data,
