@@ -86,3 +86,37 @@ def test_a_strategys_own_lines_and_market_orders_read_in_the_log() -> None:
     market = {"isBuy": False, "amount18": str(5 * 10**16)}
     assert log_detail("PLACE_MARKET", market, 10_000).startswith("SELL 0.05")
     assert ACTION_LABELS["STRATEGY_LOG"] == "STRAT" and ACTION_LABELS["PLACE_MARKET"] == "MARKET"
+
+
+async def test_the_form_takes_what_is_typed_says_every_problem_at_once_and_enter_starts(
+    app_options: AppOptions,
+) -> None:
+    app = build_app(app_options)
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = await _to_form(pilot, app)
+        delay = form.query_one("#field-minDelayMs", Input)
+        delay.value = ""
+        delay.focus()
+        await pilot.press("-", "1")
+        await pilot.pause()
+        assert delay.value == "-1", "nothing typed is dropped"
+        assert form.problems["minDelayMs"] == "at least 0"
+        form.query_one("#field-maxWalletUtilization", Input).value = "1e-3"
+        form.query_one("#field-minDistanceTicks", Input).value = "500"
+        await pilot.pause()
+        # three problems at once, the distances' order among them, in plain words
+        assert form.problems["maxWalletUtilization"] == "at least 0.02"
+        assert form.problems["minDistanceTicks"] == "the min distance must be below the max distance"
+        assert form.problems["maxDistanceTicks"] == form.problems["minDistanceTicks"]
+        assert not any("Input should" in p or "minDistanceTicks" in p for p in form.problems.values())
+        delay.value = "100"
+        form.query_one("#field-maxWalletUtilization", Input).value = "0.2"
+        form.query_one("#field-minDistanceTicks", Input).value = "10"
+        form.query_one("#field-wallets", Input).value = "2"
+        await pilot.pause()
+        assert form.problems == {}
+        delay.focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_name(app) == "DashboardScreen")
+        await pilot.press("q")
+        await wait_for(pilot, lambda: app.return_code is not None, timeout=30)

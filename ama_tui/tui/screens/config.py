@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from dataclasses import field as dc_field
+from decimal import Decimal, InvalidOperation
 from typing import ClassVar, Final
 
 from pydantic import ValidationError
@@ -46,9 +47,6 @@ from ama_tui.tui.size_advice import (
 from ama_tui.tui.strategy_choice import display_name, param_fields, params_model, strategy_options, summary
 
 WALLETS: Final = "wallets"
-INTEGER_CHARS: Final = r"[0-9]*"
-DECIMAL_CHARS: Final = r"[0-9.]*"
-"""What a field accepts while typing; the models decide whether the value is valid."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,9 +145,17 @@ def field_problems(
     try:
         result_config, result_packer = apply_changes(config, packer, changes)
     except ParamsError as exc:
-        for where, message in exc.problems.items():
-            for name in _fields_of(where, message):
+        for where, raw in exc.problems.items():
+            message = form_message(raw)
+            for name in _fields_of(where, raw):
                 problems[name] = f"{problems[name]}; {message}" if name in problems else message
+    for low, high, strict in ORDERED_PAIRS:  # said at once, not only once every field is valid
+        if low in problems or high in problems:
+            continue
+        below, above = _number(changes.get(low, "")), _number(changes.get(high, ""))
+        if below is not None and above is not None and (below >= above if strict else below > above):
+            words = "must be below" if strict else "must not exceed"
+            problems[low] = problems[high] = f"{PLAIN_NAMES[low]} {words} {PLAIN_NAMES[high]}"
     wallets_text = values.get(WALLETS, "").strip()
     wallets = 0
     try:
@@ -162,6 +168,49 @@ def field_problems(
     if problems:
         return problems, None
     return {}, ConfigResult(result_config, result_packer, wallets)
+
+
+PLAIN_NAMES: Final = {
+    "minDelayMs": "the min delay",
+    "maxDelayMs": "the max delay",
+    "sizeMinUsd": "the min USDC size",
+    "sizeMaxUsd": "the max USDC size",
+    "sizeMin": "the min size",
+    "sizeMax": "the max size",
+    "ordersPerSidePerWallet": "the orders per side",
+    "maxWalletUtilization": "the utilization",
+    "minDistanceTicks": "the min distance",
+    "maxDistanceTicks": "the max distance",
+    "referencePrice": "the reference price",
+    "maxFailedCycles": "the failed cycles",
+    "maxWalletLossFraction": "the loss fraction",
+}
+"""How the form's messages name a field (the checkpoint's names are for `--set`)."""
+ORDERED_PAIRS: Final = (
+    ("minDelayMs", "maxDelayMs", False),
+    ("sizeMinUsd", "sizeMaxUsd", False),
+    ("sizeMin", "sizeMax", False),
+    ("minDistanceTicks", "maxDistanceTicks", True),
+)
+"""(low, high, strictly below): pairs whose order the form checks even while other fields are wrong."""
+
+
+def _number(text: str) -> Decimal | None:
+    try:
+        value = Decimal(text.strip())
+    except (InvalidOperation, ValueError):
+        return None
+    return value if value.is_finite() else None
+
+
+def form_message(message: str) -> str:
+    """A validator's message in the form's words: plain phrases, fields by their plain names."""
+    message = plain_problem(message)
+    if message.startswith("not a number"):
+        return "not a number"
+    for name in sorted(PLAIN_NAMES, key=len, reverse=True):
+        message = re.sub(rf"\b{name}\b", PLAIN_NAMES[name], message)
+    return message
 
 
 def _fields_of(where: str, message: str) -> list[str]:
@@ -266,7 +315,6 @@ class ConfigScreen(Screen[ConfigResult | None]):
                     yield Input(
                         self.values[field.name],
                         id=f"field-{field.name}",
-                        restrict=INTEGER_CHARS if field.integer else DECIMAL_CHARS,
                         compact=True,
                         select_on_focus=False,
                         classes="config-input",
@@ -446,8 +494,12 @@ class ConfigScreen(Screen[ConfigResult | None]):
 
     @on(Input.Submitted, ".config-input")
     def _submitted(self, event: Input.Submitted) -> None:
+        """Enter starts the run once every field is valid; until then it moves to the next field."""
         event.stop()
-        self.focus_next()
+        if not self.problems and not self.strategy_problems:
+            self.action_start()
+        else:
+            self.focus_next()
 
     def _validate(self) -> ConfigResult | None:
         problems, result = field_problems(self.values, self.base_config, self.base_packer, self.max_wallets)
