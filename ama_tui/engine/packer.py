@@ -8,6 +8,7 @@ publish an immutable snapshot; then wait a seeded random delay on the stop event
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import random
@@ -379,14 +380,18 @@ class Packer:
         if self._fills_cursor is None:
             self._fills_cursor = self.venue.fills_cursor(ob)
         else:
-            page = self.venue.fills_since(ob, addresses, self._fills_cursor)
-            self._fills_cursor = page.cursor
-            self._journal(
-                self._fills.record(
-                    page.fills, self.wallets, self.context, self._now_ms, self._taker_context.get
-                )
-            )
+            self._read_fills(addresses)
         return book, orders, available
+
+    def _read_fills(self, addresses: list[str]) -> None:
+        """Journal our fills since the last read (FILL lines; positions and PnL follow)."""
+        if self._fills_cursor is None:
+            return
+        page = self.venue.fills_since(self.market.order_book, addresses, self._fills_cursor)
+        self._fills_cursor = page.cursor
+        self._journal(
+            self._fills.record(page.fills, self.wallets, self.context, self._now_ms, self._taker_context.get)
+        )
 
     def _seed_positions(self) -> None:
         unknown = [w for w in self.wallets if not w.position_known]
@@ -1105,6 +1110,9 @@ class Packer:
             stop_strategy()
         try:
             self._settle_pending()
+            # the last cycle's trades may have filled since its read: journal those fills too
+            with contextlib.suppress(VenueError):
+                self._read_fills(self.addresses)
             self._journal(
                 [self._line(ActionKind.RUN_STOP, params={"reason": self._stop_reason or "stopped"})]
             )

@@ -228,3 +228,15 @@ def test_a_clean_end_runs_close_session_which_flattens_the_position(tmp_path: Pa
     assert position.size18 == 0, "close_session sold what the strategy bought"
     markets = [(line.params or {}) for line in rig.store.iter_journal() if line.action == "PLACE_MARKET"]
     assert [m["isBuy"] for m in markets] == [True, False]
+
+
+def test_a_take_in_the_last_cycle_has_its_fill_journaled_at_the_stop(tmp_path: Path) -> None:
+    import threading
+
+    rig = make_rig(tmp_path / "state", wallets=1, strategy=str(_file(tmp_path, HOLDER)), overrides=RUN)
+    try:
+        rig.packer.run(threading.Event(), max_cycles=1)  # bought in its only cycle, sold at the close
+    finally:
+        rig.close()
+    fills = [(line.params or {}) for line in rig.store.iter_journal() if line.action == "FILL"]
+    assert sorted(f["isBuy"] for f in fills) == [False, True], "both fills journaled before RUN_STOP"
