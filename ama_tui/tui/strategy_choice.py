@@ -67,7 +67,7 @@ def display_name(name: str) -> str:
     return name or DEFAULT_STRATEGY
 
 
-def _range_text(metadata: list[object]) -> str:
+def range_text(metadata: list[object]) -> str:
     """A field's bounds in words: "0 to 100", "at least 0", "more than 0", "at most 1"."""
     bounds = {
         kind: getattr(meta, kind)
@@ -96,7 +96,7 @@ def param_fields(model: type[BaseModel] | None) -> list[ParamField]:
         choices: tuple[str, ...] = ()
         if typing.get_origin(annotation) is typing.Literal:
             choices = tuple(str(choice) for choice in typing.get_args(annotation))
-        ranges = _range_text(info.metadata)
+        ranges = range_text(info.metadata)
         help_text = info.description or ""
         if ranges:
             help_text = f"{help_text} ({ranges})" if help_text else ranges

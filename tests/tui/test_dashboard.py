@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from textual.widgets import Input, Static
+from textual.widgets import Input, Label, Static
 
 from ama_tui.engine.snapshot import EngineSnapshot
 from ama_tui.tui.dashboard import DashboardScreen, ParamsEditor
@@ -234,7 +234,12 @@ async def test_e_edits_parameters_refusing_bad_values(snapshots: list[EngineSnap
         shown = {box.id: box.value for box in editor.query(Input)}
         assert shown["param-maxWalletUtilization"] == "0.9"
         assert shown["param-ordersPerSidePerWallet"] == "6"
-        assert len(shown) == 19
+        assert len(shown) == 16, (
+            "the tunables only (not the original tool's makerRatio, maxOpenOrdersPerMaker, mode)"
+        )
+        assert editor.focused is editor.query_one("#param-minDelayMs", Input), "the first field has the focus"
+        assert "0.02 to 0.9" in str(editor.query_one("#help-maxWalletUtilization", Static).render())
+        assert str(editor.query_one(".param-name", Label).render()) == "Min delay between cycles (ms)"
 
         box = editor.query_one("#param-maxWalletUtilization", Input)
         box.value = "5"

@@ -120,3 +120,20 @@ async def test_the_form_takes_what_is_typed_says_every_problem_at_once_and_enter
         await wait_for(pilot, lambda: screen_name(app) == "DashboardScreen")
         await pilot.press("q")
         await wait_for(pilot, lambda: app.return_code is not None, timeout=30)
+
+
+def test_the_live_editor_shows_the_tunables_and_the_strategys_own() -> None:
+    from ama_tui.core.models import PackerParams, RunConfig
+    from ama_tui.engine.live_params import ParamsView
+    from ama_tui.strategies.skewed_packer import SkewParams
+    from ama_tui.tui.dashboard.params_editor import current_values, editor_fields
+
+    view = ParamsView(RunConfig(), PackerParams(), 0, SkewParams(maxPosition=2))
+    sections = dict(editor_fields(view))
+    run = {field.name: field for field in sections["Run"]}
+    assert "makerRatio" not in run and "mode" not in run
+    assert run["maxWalletUtilization"].label == "Max wallet utilization (0.02–0.9)"
+    assert run["safetySigmas"].help, "every field says its range or what it does"
+    own = {field.name: field for field in sections["Strategy"]}
+    assert own["maxPosition"].label == "Largest position"
+    assert current_values(view)["maxPosition"] == "2"
