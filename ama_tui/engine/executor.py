@@ -133,14 +133,14 @@ class WalletTurn:
         emit: Callable[[ActionLogLine], None] = lambda line: None,
         on_latency: Callable[[float], None] = lambda seconds: None,
         clock: Callable[[], float] = lambda: 0.0,
-        send: Callable[[Callable[[], TradeReceipt | None]], TradeReceipt | None] | None = None,
+        send: Callable[..., TradeReceipt | None] | None = None,
         cancel_wait_s: float = 0.0,
     ) -> None:
         self.venue, self.order_book, self.wallet, self.plan = venue, order_book, wallet, plan
         self.context, self.now_ms, self.decision_top, self.guard6 = context, now_ms, decision_top, guard6
         self.dry_run, self.stopping, self.emit = dry_run, stopping, emit
         self.on_latency, self.clock = on_latency, clock
-        self._send = send or (lambda call: call())
+        self._send = send or (lambda call, replacing=False: call())
         self.cancel_wait_s = cancel_wait_s
         """How long (wall clock) to keep looking for a pending cancel's receipt before holding its
         side's replacements back for a later cycle (0 on a virtual clock: one look)."""
@@ -150,12 +150,16 @@ class WalletTurn:
         self.session_id = wallet.session.session_id if wallet.session else None
         self._cancels_pending: list[tuple[bool, str]] = []
         """(side, tx hash) of this turn's cancels answered `pending`."""
+        self._replacing = False
+        """A cancel of this turn went out: its replacements go even if a stop is asked meanwhile."""
 
     def over(self) -> bool:
-        """The turn has ended (a failure, or a stop request): send nothing more."""
+        """The turn has ended (a failure, or a stop request): send nothing more. A stop request
+        does not end a turn whose cancels went out: its replacements still go (then the run
+        stops), so a stop never leaves a side emptied by its own replacement."""
         with self._lock:
-            ended = self._ended
-        return ended or self.stopping()
+            ended, replacing = self._ended, self._replacing
+        return ended or (self.stopping() and not replacing)
 
     def _end(self) -> None:
         with self._lock:
@@ -234,7 +238,9 @@ class WalletTurn:
                 self.on_latency(self.clock() - sent_at)
 
         try:
-            receipt = self._send(call)
+            with self._lock:
+                replacing = self._replacing
+            receipt = self._send(call, replacing) if replacing else self._send(call)
         except VenueError as exc:
             self._fail(exc, what)
             return False, None
@@ -258,6 +264,7 @@ class WalletTurn:
         )
         if ok:
             with self._lock:
+                self._replacing = bool(self.plan.placements)
                 self.wallet.cancelled_ids[cancel.order_id] = self.clock()
                 self.out.cancelled += 1
                 if receipt is not None and receipt.pending and receipt.tx_hash:

@@ -614,7 +614,8 @@ class Packer:
                 emit=self._emit,
                 on_latency=self._safety.latency.add,
                 clock=self.venue.clock.now,
-                send=lambda call: self._limit.run(call, stop),
+                # a turn replacing what it cancelled sends its placements even once a stop is asked
+                send=lambda call, replacing=False: self._limit.run(call, None if replacing else stop),
                 cancel_wait_s=DEFAULT_CANCEL_WAIT_S if is_realtime(self.venue.clock) else 0.0,
             )
             for wallet, plan in plans
