@@ -227,6 +227,12 @@ class AnvilNode:
             "--balance",
             str(self.balance_eth),
             "--silent",
+            # Past 500 blocks anvil moves old states to ~/.foundry/anvil/tmp, a full state per block
+            # that it never removes: each block then costs more (mining slowed from ~60 to a few a
+            # second in a long pack) and a day of devnet runs filled the disk (78 GB). The devnet
+            # keeps the last 500 states in memory and drops older ones.
+            "--max-persisted-states",
+            "0",
         ]
         if self.block_time is not None:
             command += ["--block-time", str(self.block_time)]

@@ -91,3 +91,9 @@ def test_stop_is_idempotent(node_modules: Path) -> None:
     node.stop()
     node.stop()
     assert pid is not None and not pid_alive(pid)
+
+
+def test_anvil_keeps_no_state_history_on_disk() -> None:
+    """Old states on disk cost a full state a block and are never removed (see AnvilNode._command)."""
+    command = AnvilNode()._command(Path("anvil"))
+    assert command[command.index("--max-persisted-states") + 1] == "0"
