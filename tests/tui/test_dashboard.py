@@ -491,3 +491,14 @@ async def test_log_and_fills_show_a_scrollbar_only_once_scrolled_away(
         fills.scroll_home(animate=False, immediate=True)
         await pilot.pause()
         assert not fills.has_class("-scrolled") and fills.border_subtitle is None
+
+
+async def test_quick_key_sequences_are_not_dropped(snapshots: list[EngineSnapshot]) -> None:
+    """`?` then Escape then `p` typed at once: help opens and closes, and the pause still lands."""
+    handle = fresh_handle(snapshots[-1])
+    app = DashboardApp(handle)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark", "escape", "p")
+        await wait_until(pilot, lambda: handle.params.paused)
+        assert isinstance(app.screen, DashboardScreen)
