@@ -84,6 +84,7 @@ KILL_SWITCH_PREFIX: Final = "kill switch: "
 STRATEGY_STOPPED_PREFIX: Final = "strategy stopped: "
 TAKEN_ON_PURPOSE: Final = "taken on purpose (a taker strategy's take)"
 STRATEGY_LOG_LINES: Final = 20
+CANCEL_PROGRESS_EVERY_S: Final = 0.2
 """The most log lines of a user strategy journaled per cycle."""
 SETTLE_PENDING_S: Final = 10.0
 """At a clean stop, how long to wait for placements answered `pending` to be mined (a block or
@@ -247,6 +248,8 @@ class Packer:
         """The run's stop event (set by `run`); trades not yet sent are skipped once it is set."""
         self._killed = False
         self._strategy_failed = False
+        self._cancel_progress: dict[int, list[int]] = {}
+        """Per wallet index, [cancelled, orders it had] while (and once) cancel-all runs."""
         self._market_closed = False
         realtime = is_realtime(self.venue.clock)
         self._safety = SafetyFloor(
@@ -789,6 +792,23 @@ class Packer:
             self._note_failure(exc, "cancel-all read")
             return 0
 
+        self._state = EngineState.STOPPING
+        progress = {w.index: [0, len(orders.get(w.address, ()))] for w in self.wallets}
+        self._cancel_progress = progress
+        lock = threading.Lock()
+        last_shown = [0.0]
+
+        def show(force: bool = False) -> None:
+            """Publish the progress, at most five times a second (and at the end)."""
+            with lock:  # one publisher at a time: the wallets' cancels run on the pool
+                now = time.monotonic()
+                if not force and now - last_shown[0] < CANCEL_PROGRESS_EVERY_S:
+                    return
+                last_shown[0] = now
+                self._publish()
+
+        self._publish()
+
         def cancel(wallet: WalletRuntime) -> WalletOutcome:
             out = WalletOutcome()
             if wallet.session is None:
@@ -812,6 +832,8 @@ class Packer:
                     )
                     continue
                 out.cancelled += 1
+                with lock:
+                    progress[wallet.index][0] += 1
                 out.lines.append(
                     self._line(
                         ActionKind.CANCEL_ORDER,
@@ -825,12 +847,14 @@ class Packer:
                         tx_hash=receipt.tx_hash,
                     )
                 )
+                show()
             self._journal(out.lines)
             return out
 
         outcomes = self._map(cancel, self.wallets)
         total = sum(o.cancelled for o in outcomes)
         self._totals = replace(self._totals, cancelled=self._totals.cancelled + total)
+        show(force=True)
         return total
 
     # ------------------------------------------------------------------------------------
@@ -901,6 +925,11 @@ class Packer:
             relay_p50_s=self._safety.latency.quantile_s(0.5),
             relay_p95_s=self._safety.latency.quantile_s(0.95),
             strategy=self.strategy.info.name,
+            cancel_progress=tuple(
+                (self.wallets[index].entry.nickname, done, of)
+                for index, (done, of) in sorted(self._cancel_progress.items())
+                if of
+            ),
         )
 
     def _publish(self) -> None:

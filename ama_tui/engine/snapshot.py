@@ -128,6 +128,8 @@ class EngineSnapshot:
     """The run's fills added up (None: not counted by whoever built this snapshot)."""
     strategy: str = "packer"
     """The strategy the run uses (a file's path behind `file:`)."""
+    cancel_progress: tuple[tuple[str, int, int], ...] = ()
+    """While (and once) cancel-all runs: (wallet nickname, orders cancelled, orders it had)."""
 
 
 def relay_text(snapshot: EngineSnapshot) -> str:

@@ -16,6 +16,7 @@ from ama_tui.engine.run_assembly import assemble_run
 from ama_tui.engine.run_setup import ResumeError, StartMode, iso_now
 from ama_tui.engine.snapshot import EngineSnapshot, EngineState
 from ama_tui.engine.venue_state import VenueStateError
+from ama_tui.notify.hooks import RunNotifications
 from ama_tui.store import MarketStore, StoreError, WalletEntry
 from ama_tui.tui.engine_handle import EngineHandle
 from ama_tui.tui.fill_totals import FillCounter
@@ -107,7 +108,12 @@ def run_packer(
         if not started.is_set():
             started.set()
             on_started(snapshot.run_id)
-        if carrying_out or not engine or not len(handle.commands) or snapshot.state is EngineState.STOPPED:
+        if (
+            carrying_out
+            or not engine
+            or not len(handle.commands)
+            or snapshot.state in (EngineState.STOPPING, EngineState.STOPPED)
+        ):
             return
         carrying_out = True
         try:
@@ -116,6 +122,7 @@ def run_packer(
         finally:
             carrying_out = False
 
+    notes = RunNotifications.from_environment(on_snapshot)
     run = assemble_run(
         venue,
         store,
@@ -130,11 +137,12 @@ def run_packer(
         overrides=request.strategy_params or None,
         strategy=request.strategy if request.mode is not StartMode.RESUME else None,
         run_id=run_id,
-        on_snapshot=on_snapshot,
+        on_snapshot=notes.callback,
     )
     engine.append(run.packer)
     packer = run.packer
-    return packer.run(handle.stop_event, progress=progress)
+    with notes:
+        return packer.run(handle.stop_event, progress=progress)
 
 
 @dataclass(frozen=True, slots=True)

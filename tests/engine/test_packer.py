@@ -110,11 +110,19 @@ def test_cancel_all_then_stop(tmp_path: Path) -> None:
         rig.packer.ensure_sessions()
         rig.packer.cycle()
         assert any(_orders(rig).values())
+        held = sum(len(orders) for orders in _orders(rig).values())
         rig.params.request_cancel_all()
         with pytest.raises(PackerStopped):
             rig.packer.cycle()
         assert not any(_orders(rig).values())
         assert any(is_cancel(action) for action in _journal_actions(rig))
+        # the dashboard saw it progress, wallet by wallet, to the end
+        during = [s for s in rig.snapshots if s.cancel_progress]
+        assert during and during[0].state is EngineState.STOPPING
+        assert sum(done for _, done, _ in during[0].cancel_progress) < held
+        final = during[-1].cancel_progress
+        assert {name for name, _, _ in final} <= {w.nickname for w in rig.wallets}
+        assert all(done == of for _, done, of in final) and sum(of for _, _, of in final) == held
     finally:
         rig.close()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from textual.widgets import Input, Label, Static
@@ -502,3 +503,17 @@ async def test_quick_key_sequences_are_not_dropped(snapshots: list[EngineSnapsho
         await pilot.press("question_mark", "escape", "p")
         await wait_until(pilot, lambda: handle.params.paused)
         assert isinstance(app.screen, DashboardScreen)
+
+
+def test_the_header_counts_cancel_all_wallet_by_wallet(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from ama_tui.tui.widgets.header_bar import header_lines
+    from tests.tui.dashboard_support import make_dashboard_rig
+
+    rig, snapshots = make_dashboard_rig(tmp_path, cycles=1)
+    rig.close()
+    snapshot = replace(snapshots[-1], cancel_progress=(("Sim001", 6, 6), ("Sim002", 2, 6)))
+    _, second = header_lines(snapshot, "SIM")
+    text = "".join(piece[0] for piece in second.pieces)
+    assert "cancel-all 8/12  (Sim002 2/6)" in text and "Sim001 6/6" not in text

@@ -90,6 +90,15 @@ def header_lines(
     line.append(str(totals.cancelled))
     line.append("  fills ", style="dim")
     line.append(str(totals.fills))
+    if snapshot.cancel_progress:
+        done = sum(d for _, d, _ in snapshot.cancel_progress)
+        total = sum(t for _, _, t in snapshot.cancel_progress)
+        left = [f"{name} {d}/{t}" for name, d, t in snapshot.cancel_progress if d < t]
+        line.append("  cancel-all ", style="bold magenta")
+        line.append(f"{done}/{total}", style="bold")
+        if left:
+            line.append("  ")
+            line.append(truncate("(" + ", ".join(left) + ")", NOTICE_WIDTH), style="magenta")
     if snapshot.stop_reason:
         line.append("  ■ ", style="bold red")
         line.append(truncate(snapshot.stop_reason, NOTICE_WIDTH), style="bold red")
