@@ -24,6 +24,7 @@ from ama_tui.engine.run_assembly import assemble_run
 from ama_tui.engine.run_setup import ResumeError, StartMode
 from ama_tui.engine.snapshot import EngineSnapshot, relay_text
 from ama_tui.engine.venue_state import VenueStateError
+from ama_tui.notify.hooks import RunNotifications
 from ama_tui.store import StateStore, StoreError
 from ama_tui.strategies import DEFAULT_STRATEGY
 from ama_tui.venues.base import StartWarmer, VenueError, VenueKind
@@ -119,6 +120,7 @@ def run_headless(
         store = StateStore(args.state_dir).market(info.chain_id, info.order_book)
         with store:
             progress = _Progress(err)
+            notes = RunNotifications.from_environment(progress.snapshot)
             run = assemble_run(
                 venue,
                 store,
@@ -135,7 +137,7 @@ def run_headless(
                 ),
                 overrides=overrides,
                 strategy=args.strategy,
-                on_snapshot=progress.snapshot,
+                on_snapshot=notes.callback,
             )
             start, packer = run.start, run.packer
             print(
@@ -148,7 +150,7 @@ def run_headless(
                 print(f"strategy: {start.strategy.info.name} ({start.strategy.info.summary})", file=err)
             for note in start.notes:
                 print(f"note: {note}", file=err, flush=True)
-            with _stop_on_signals(stop):
+            with _stop_on_signals(stop), notes:
                 summary = packer.run(
                     stop, max_cycles=args.cycles, duration_s=args.duration, progress=progress.session
                 )

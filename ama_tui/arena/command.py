@@ -41,6 +41,7 @@ from ama_tui.arena.spec import (
     strategy_slug,
 )
 from ama_tui.arena.stats import spread
+from ama_tui.notify.hooks import notify_arena_finished
 
 DEFAULT_DURATION_S = 600.0
 RESULTS = Path("results")
@@ -133,6 +134,7 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 return EXIT_INTERRUPTED
         print(f"report: {outcome.folder / 'report.md'}", file=err, flush=True)
         print(json.dumps(outcome.summary()), file=out, flush=True)
+        notify_arena_finished(outcome.summary())
         return 0
     results = run_batch(jobs, workers=args.workers, skip_finished=False, err=err)
     failed = _say_failures(results, err)
@@ -148,6 +150,7 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         "out": str(folder),
     }
     print(json.dumps(line), file=out, flush=True)
+    notify_arena_finished(line)
     return EXIT_FAILED if failed else 0
 
 
@@ -247,4 +250,5 @@ def _compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         "out": str(folder),
     }
     print(json.dumps(line), file=out, flush=True)
+    notify_arena_finished(line, leaderboard=True)
     return 0
