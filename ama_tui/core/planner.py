@@ -156,6 +156,30 @@ class WalletPlan:
     def planned_margin6(self) -> int:
         return sum(placement.margin6 for placement in self.placements)
 
+    @classmethod
+    def of(
+        cls,
+        wallet_index: int,
+        *,
+        cancels: tuple[PlannedCancel, ...] = (),
+        placements: tuple[PlannedPlacement, ...] = (),
+        takes: tuple[PlannedTake, ...] = (),
+        anchor6: int = 0,
+    ) -> WalletPlan:
+        """A plan a strategy made by hand (no cap figures: the engine's guard checks the cap)."""
+        return cls(
+            wallet_index=wallet_index,
+            cancels=cancels,
+            placements=placements,
+            skips=(),
+            cap6=0,
+            reserved6=0,
+            remaining6_before=0,
+            remaining6_after=0,
+            anchor6=anchor6,
+            takes=takes,
+        )
+
 
 def wallet_cap6(available6: int, reserved6: int, params: PackerParams) -> int:
     """The most margin a wallet's open orders may hold: `maxWalletUtilization` of the collateral

@@ -367,19 +367,35 @@ class WalletTurn:
         ok, receipt = self._submit(request, what)
         if not ok:
             return
+        order_id = self._landed(receipt, params, placement.tag, now_top, follow=True)
+        if order_id is not None:
+            with self._lock:
+                self.out.placed_tops.append((order_id, self.decision_top, now_top))
+        self._done(ActionKind.PLACE_LIMIT, params, receipt.tx_hash if receipt else None)
+
+    def _landed(
+        self,
+        receipt: TradeReceipt | None,
+        params: dict[str, Any],
+        tag: str,
+        now_top: BookTop | None,
+        *,
+        follow: bool,
+    ) -> int | None:
+        """Count a placement the venue took and note what its receipt says: its order id (into
+        `params`), or with `follow`, that it is pending (followed to PLACE_MINED by later reads)."""
         tx_hash = receipt.tx_hash if receipt else None
         order_id = receipt.order_id if receipt else None
         with self._lock:
             self.out.placed += 1
-            if placement.tag:
-                self.out.tagged.append((placement.tag, order_id, tx_hash))
+            if tag:
+                self.out.tagged.append((tag, order_id, tx_hash))
             if order_id is not None:
                 params["orderId"] = str(order_id)
-                self.out.placed_tops.append((order_id, self.decision_top, now_top))
-            elif tx_hash is not None and not self.dry_run:
+            elif follow and tx_hash is not None and not self.dry_run:
                 params["pending"] = True
                 self.out.pending.append((tx_hash, dict(params), self.decision_top, now_top))
-        self._done(ActionKind.PLACE_LIMIT, params, tx_hash)
+        return order_id
 
     def take(self, take: PlannedTake) -> None:
         if self.over():
@@ -397,19 +413,11 @@ class WalletTurn:
         ok, receipt = self._submit(request, f"take {side}")
         if not ok:
             return
-        tx_hash = receipt.tx_hash if receipt else None
-        order_id = receipt.order_id if receipt else None
-        with self._lock:
-            self.out.placed += 1
-            if take.tag:
-                self.out.tagged.append((take.tag, order_id, tx_hash))
-            if order_id is not None:
-                params["orderId"] = str(order_id)
+        order_id = self._landed(receipt, params, take.tag, None, follow=kind is ActionKind.PLACE_LIMIT)
+        if order_id is not None:
+            with self._lock:
                 self.out.taken_ids.append(order_id)
-            elif tx_hash is not None and kind is ActionKind.PLACE_LIMIT and not self.dry_run:
-                params["pending"] = True
-                self.out.pending.append((tx_hash, dict(params), self.decision_top, None))
-        self._done(kind, params, tx_hash)
+        self._done(kind, params, receipt.tx_hash if receipt else None)
 
 
 def plan_steps(

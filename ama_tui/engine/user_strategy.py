@@ -230,17 +230,12 @@ class _Tick:
                 self.takes.append(PlannedTake(not tracked.is_buy, open18, 0))
 
     def plan(self) -> WalletPlan:
-        return WalletPlan(
-            wallet_index=self.slot.index,
+        return WalletPlan.of(
+            self.slot.index,
             cancels=tuple(self.cancels),
             placements=tuple(self.placements),
-            skips=(),
-            cap6=0,
-            reserved6=0,
-            remaining6_before=0,
-            remaining6_after=0,
-            anchor6=self.view.top.mid6,
             takes=tuple(self.takes),
+            anchor6=self.view.top.mid6,
         )
 
 

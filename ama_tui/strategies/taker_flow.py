@@ -127,18 +127,8 @@ class TakerFlowStrategy:
             return plans
         self._turn += 1
         self._credit18 -= ready
-        plan = plans[slot.index]
-        plans[slot.index] = WalletPlan(
-            wallet_index=plan.wallet_index,
-            cancels=plan.cancels,
-            placements=(),
-            skips=(),
-            cap6=plan.cap6,
-            reserved6=plan.reserved6,
-            remaining6_before=plan.remaining6_before,
-            remaining6_after=plan.remaining6_after,
-            anchor6=plan.anchor6,
-            takes=(PlannedTake(is_buy, ready, limit6),),
+        plans[slot.index] = WalletPlan.of(
+            slot.index, cancels=plans[slot.index].cancels, takes=(PlannedTake(is_buy, ready, limit6),)
         )
         return plans
 
@@ -160,17 +150,7 @@ def _cleared(slot: WalletSlot) -> WalletPlan:
         for o in slot.orders
         if o.order_id not in slot.cancelling
     )
-    return WalletPlan(
-        wallet_index=slot.index,
-        cancels=cancels,
-        placements=(),
-        skips=(),
-        cap6=0,
-        reserved6=0,
-        remaining6_before=0,
-        remaining6_after=0,
-        anchor6=0,
-    )
+    return WalletPlan.of(slot.index, cancels=cancels)
 
 
 def _limit6(
