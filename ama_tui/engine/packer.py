@@ -372,14 +372,7 @@ class Packer:
                 wallet.in_flight = flying.get(wallet.address, ())
         # before the fills: a taker fill of an order seen mined only now is explained by its tops
 
-        mined_lines, landed = self._pending.resolve(self.venue, ob, self.venue.clock.now(), self._line)
-        for order_id, decided, sent in landed:
-            self._taker_context[order_id] = tops_fields(decided, sent)
-        for line in mined_lines:  # a take answered `pending`: its taker fills are on purpose
-            mined = line.params or {}
-            if mined.get("taker") and "orderId" in mined:
-                self._taker_context[int(mined["orderId"])] = {"takerWhy": TAKEN_ON_PURPOSE}
-        self._journal(mined_lines)
+        self._resolve_pending()
         if self._fills_cursor is None:
             self._fills_cursor = self.venue.fills_cursor(ob)
         else:
@@ -1038,6 +1031,21 @@ class Packer:
             done.set()
             watcher.join()
 
+    def _resolve_pending(self) -> None:
+        """Journal what became of the placements answered `pending` (PLACE_MINED or ERROR) and note
+        why a fill of theirs may be a taker one: the tops it was decided on, or a take on purpose.
+        Before any fills are read, so a fill never outruns its order's explanation."""
+        mined_lines, landed = self._pending.resolve(
+            self.venue, self.market.order_book, self.venue.clock.now(), self._line
+        )
+        for order_id, decided, sent in landed:
+            self._taker_context[order_id] = tops_fields(decided, sent)
+        for line in mined_lines:  # a take answered `pending`: its taker fills are on purpose
+            mined = line.params or {}
+            if mined.get("taker") and "orderId" in mined:
+                self._taker_context[int(mined["orderId"])] = {"takerWhy": TAKEN_ON_PURPOSE}
+        self._journal(mined_lines)
+
     def _settle_pending(self) -> None:
         """Before the run's last line: what became of the placements still answered only `pending`
         (batched receipt reads, for up to SETTLE_PENDING_S while some are not mined yet), so a clean
@@ -1048,10 +1056,9 @@ class Packer:
         pause = threading.Event()
         while len(self._pending):
             try:
-                lines, _ = self._pending.resolve(self.venue, self.market.order_book, clock.now(), self._line)
+                self._resolve_pending()
             except VenueError:
                 return
-            self._journal(lines)
             if not len(self._pending) or clock.now() >= deadline or not is_realtime(clock):
                 return
             clock.wait(pause, SETTLE_POLL_S)

@@ -45,6 +45,8 @@ M = TypeVar("M", bound=BaseModel)
 
 MAX_CONNECTIONS: Final = 272
 """The engine's largest trade concurrency (256) plus room for the reads running beside it."""
+KEEPALIVE_S: Final = 2.0
+"""How long an idle connection to the web app is kept (servers commonly close theirs at 5 s)."""
 
 
 class DexetraApi:
@@ -66,7 +68,11 @@ class DexetraApi:
             headers={"accept": "application/json"},
             # as many connections as the engine may have trades in flight (its adaptive limit
             # grows to 256): the pool must never be the bound (httpx opens them only when needed)
-            limits=httpx.Limits(max_connections=MAX_CONNECTIONS, max_keepalive_connections=64),
+            # an idle connection is dropped before the server's keep-alive (often 5 s) can close it
+            # under a request just sent: such a trade fails unread and is left in doubt
+            limits=httpx.Limits(
+                max_connections=MAX_CONNECTIONS, max_keepalive_connections=64, keepalive_expiry=KEEPALIVE_S
+            ),
         )
 
     def close(self) -> None:
