@@ -15,7 +15,7 @@ import random
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Generator, Iterable, Sequence
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Final, NoReturn
@@ -57,7 +57,7 @@ from ama_tui.engine.wallet_state import WalletRuntime
 from ama_tui.sandbox import StrategyStopped
 from ama_tui.store import MarketStore, WalletEntry
 from ama_tui.strategies.packer import PackerStrategy
-from ama_tui.strategy import Strategy
+from ama_tui.strategy import Strategy, TickView
 from ama_tui.venues.base import (
     BookSnapshot,
     CancelOrder,
@@ -75,17 +75,18 @@ log = logging.getLogger(__name__)
 JOURNAL_TAIL: Final = 200
 RECENT_FILLS: Final = 100
 TAKER_CONTEXT_KEEP: Final = 4096
+"""Placed orders whose decision tops are remembered, to explain a fill that ends up taker."""
 WATCH_JOIN_S: Final = 5.0
 """How long the first cycle waits for the market watch's read in flight (else it reads anew)."""
 FIRST_BOOK_MAX_AGE_S: Final = 1.5
 """The oldest (from when its read began) the watch's book may be for the first cycle to use it."""
-"""Placed orders whose decision tops are remembered, to explain a fill that ends up taker."""
 KILL_SWITCH_PREFIX: Final = "kill switch: "
 STRATEGY_STOPPED_PREFIX: Final = "strategy stopped: "
 TAKEN_ON_PURPOSE: Final = "taken on purpose (a taker strategy's take)"
 STRATEGY_LOG_LINES: Final = 20
-CANCEL_PROGRESS_EVERY_S: Final = 0.2
 """The most log lines of a user strategy journaled per cycle."""
+CANCEL_PROGRESS_EVERY_S: Final = 0.2
+"""Cancel-all publishes its progress at most this often (and at its end)."""
 SETTLE_PENDING_S: Final = 10.0
 """At a clean stop, how long to wait for placements answered `pending` to be mined (a block or
 a few), so the journal names their orders."""
@@ -563,8 +564,15 @@ class Packer:
             )
             self._journal(lines)
 
-    def _plans(self, view: ParamsView, top: BookTop) -> list[tuple[WalletRuntime, WalletPlan]]:
-        """Ask the run's strategy, then hold its plans to the engine's guards (`engine.planning`)."""
+    def _plans(
+        self,
+        view: ParamsView,
+        top: BookTop,
+        *,
+        closing: Callable[[TickView], Mapping[int, WalletPlan]] | None = None,
+    ) -> list[tuple[WalletRuntime, WalletPlan]]:
+        """Ask the run's strategy (with `closing`, for its closing plan), then hold its plans to
+        the engine's guards (`engine.planning`)."""
         tick = tick_view(
             view,
             top,
@@ -575,8 +583,11 @@ class Packer:
             book=self._book,
             fills=self._fills.recent(),
         )
+        strategy: Strategy = self.strategy
+        if closing is not None:
+            strategy = DecidedPlans(self.strategy, closing(tick))
         plans, skip_lines = guarded_plans(
-            self.strategy,
+            strategy,
             tick,
             self.wallets,
             self._skips,
@@ -1076,22 +1087,7 @@ class Packer:
             book, orders, available = self._read()
             self._book = book
             self._absorb(orders, available, book)
-            tick = tick_view(
-                view,
-                book.top,
-                self.rules,
-                self.wallets,
-                now_s=self.venue.clock.now(),
-                floor_ticks=self._safety.floor_ticks,
-                book=book,
-                fills=self._fills.recent(),
-            )
-            shim = DecidedPlans(self.strategy, closing(tick))
-            plans, skip_lines = guarded_plans(
-                shim, tick, self.wallets, self._skips, dry_run=self.options.dry_run, now_ms=self._now_ms
-            )
-            self._journal_strategy_logs()
-            self._journal(skip_lines)
+            plans = self._plans(view, book.top, closing=closing)
             asked, self._stop = self._stop, threading.Event()
             try:
                 outcomes = self._execute(plans, view)

@@ -278,15 +278,16 @@ class UserStrategy:
 
     def risk_for(self, params: BaseModel | None) -> RiskPolicy:
         own = params if isinstance(params, UserParams) else UserParams()
-        return RiskPolicy(
-            maker_only=False,
-            max_trade_notional6=int(own.max_trade_notional * USDC_SCALE),
-            max_minute_notional6=int(own.max_minute_notional * USDC_SCALE),
-        )
+        return RiskPolicy.taker(own.max_trade_notional, own.max_minute_notional)
+
+    @staticmethod
+    def _own(view: TickView) -> tuple[UserParams, WalletSlot | None]:
+        """Its parameters and the wallet it trades as (None: not in the fleet)."""
+        params = view.params if isinstance(view.params, UserParams) else UserParams()
+        return params, next((s for s in view.wallets if s.index == params.wallet), None)
 
     def decide(self, view: TickView) -> Mapping[int, WalletPlan]:
-        params = view.params if isinstance(view.params, UserParams) else UserParams()
-        slot = next((s for s in view.wallets if s.index == params.wallet), None)
+        params, slot = self._own(view)
         if slot is None:
             raise ValueError(f"wallet {params.wallet} is not in the fleet of {len(view.wallets)} wallets")
         self.wallet_index = slot.index
@@ -326,8 +327,7 @@ class UserStrategy:
         position with a market order), as its wallet's last plan; its process then ends."""
         if not self._started:
             return {}
-        params = view.params if isinstance(view.params, UserParams) else UserParams()
-        slot = next((s for s in view.wallets if s.index == params.wallet), None)
+        _, slot = self._own(view)
         if slot is None:
             return {}
         tick = _Tick(view, slot, self._orders, self.market)

@@ -17,7 +17,7 @@ from decimal import ROUND_CEILING, Decimal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ama_tui.core.planner import PlannedCancel, PlannedTake, WalletPlan
-from ama_tui.core.units import AMOUNT_SCALE, USDC_SCALE
+from ama_tui.core.units import AMOUNT_SCALE
 from ama_tui.strategies.packer import plan_slot
 from ama_tui.strategy import RiskPolicy, StrategyInfo, TickView, WalletSlot
 
@@ -104,11 +104,7 @@ class TakerFlowStrategy:
 
     def risk_for(self, params: BaseModel | None) -> RiskPolicy:
         own = params if isinstance(params, TakerFlowParams) else TakerFlowParams()
-        return RiskPolicy(
-            maker_only=False,
-            max_trade_notional6=int(own.max_trade_notional * USDC_SCALE),
-            max_minute_notional6=int(own.max_minute_notional * USDC_SCALE),
-        )
+        return RiskPolicy.taker(own.max_trade_notional, own.max_minute_notional)
 
     def decide(self, view: TickView) -> Mapping[int, WalletPlan]:
         params = view.params if isinstance(view.params, TakerFlowParams) else TakerFlowParams()

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Protocol
 
 from pydantic import BaseModel
 
 from ama_tui.core.planner import WalletPlan
+from ama_tui.core.units import USDC_SCALE
 from ama_tui.strategy.view import TickView
 
 
@@ -24,6 +26,15 @@ class RiskPolicy:
     maker_only: bool = True
     max_trade_notional6: int = 0
     max_minute_notional6: int = 0
+
+    @classmethod
+    def taker(cls, max_trade_notional: Decimal, max_minute_notional: Decimal) -> RiskPolicy:
+        """A taker's policy from its parameters' caps in USDC (0: no cap)."""
+        return cls(
+            maker_only=False,
+            max_trade_notional6=int(max_trade_notional * USDC_SCALE),
+            max_minute_notional6=int(max_minute_notional * USDC_SCALE),
+        )
 
 
 @dataclass(frozen=True, slots=True)
