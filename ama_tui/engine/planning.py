@@ -26,6 +26,7 @@ from ama_tui.engine.wallet_state import WalletRuntime
 from ama_tui.strategy import FillView, Strategy, TickView, WalletSlot
 from ama_tui.strategy.base import risk_of
 from ama_tui.strategy.risk_guard import guard_plan, take_notional6
+from ama_tui.strategy.view import fleet_prices
 from ama_tui.venues.base import BookSnapshot, Fill
 
 CANCEL_MINED_WITHIN_S: Final = 60.0
@@ -124,21 +125,6 @@ def tick_view(
     )
 
 
-def _fleet_prices(view: TickView, decided: Mapping[int, WalletPlan], but: int) -> list[tuple[bool, int]]:
-    """(is_buy, price6) of every order of the other wallets that rests, may still land, or is
-    planned this tick: what a take must never reach."""
-    prices: list[tuple[bool, int]] = []
-    for slot in view.wallets:
-        if slot.index == but:
-            continue
-        prices.extend((o.is_buy, o.price6) for o in slot.orders)
-        prices.extend((p.is_buy, p.price6) for p in slot.in_flight)
-        plan = decided.get(slot.index)
-        if plan is not None:
-            prices.extend((p.is_buy, p.price6) for p in plan.placements)
-    return prices
-
-
 def guarded_plans(
     strategy: Strategy,
     view: TickView,
@@ -177,7 +163,7 @@ def guarded_plans(
             rules=view.rules,
             packer=view.packer,
             policy=policy,
-            others=_fleet_prices(view, decided, wallet.index) if plan.takes else (),
+            others=fleet_prices(view, decided, wallet.index) if plan.takes else (),
             minute_left6=takers.left6(policy.max_minute_notional6, view.now_s),
         )
         for take in plan.takes:

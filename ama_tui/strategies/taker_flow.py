@@ -20,6 +20,7 @@ from ama_tui.core.planner import PlannedCancel, PlannedTake, WalletPlan
 from ama_tui.core.units import AMOUNT_SCALE
 from ama_tui.strategies.packer import plan_slot
 from ama_tui.strategy import RiskPolicy, StrategyInfo, TickView, WalletSlot
+from ama_tui.strategy.view import fleet_prices
 
 
 class TakerFlowParams(BaseModel):
@@ -159,12 +160,7 @@ def _limit6(
     best6 = view.top.best_ask6 if is_buy else view.top.best_bid6
     if best6 <= 0 or tick6 <= 0 or view.top.is_crossed:
         return None
-    others = [slot for slot in view.wallets if slot.index != taker]
-    ours = [o.price6 for slot in others for o in slot.orders if o.is_buy != is_buy]
-    ours += [p.price6 for slot in others for p in slot.in_flight if p.is_buy != is_buy]
-    ours += [
-        p.price6 for i, plan in plans.items() if i != taker for p in plan.placements if p.is_buy != is_buy
-    ]
+    ours = [price6 for side, price6 in fleet_prices(view, plans, taker) if side != is_buy]
     if is_buy:
         limit6 = (best6 + slippage * tick6) // tick6 * tick6
         if ours:

@@ -5,12 +5,14 @@ picture and cannot change anything by holding on to it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pydantic import BaseModel
 
 from ama_tui.core.market import BookTop, InFlightPlacement, MarketRules, OpenOrder
 from ama_tui.core.models import PackerParams
+from ama_tui.core.planner import WalletPlan
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,3 +66,18 @@ class TickView:
     asks: tuple[tuple[int, int], ...] = ()
     fills: tuple[FillView, ...] = ()
     """The fleet's recent fills, oldest first (a strategy tells new ones by `fill_id`)."""
+
+
+def fleet_prices(view: TickView, decided: Mapping[int, WalletPlan], but: int) -> list[tuple[bool, int]]:
+    """(is_buy, price6) of every order of the other wallets that rests, may still land, or is
+    planned this tick: what a take must never reach."""
+    prices: list[tuple[bool, int]] = []
+    for slot in view.wallets:
+        if slot.index == but:
+            continue
+        prices.extend((o.is_buy, o.price6) for o in slot.orders)
+        prices.extend((p.is_buy, p.price6) for p in slot.in_flight)
+        plan = decided.get(slot.index)
+        if plan is not None:
+            prices.extend((p.is_buy, p.price6) for p in plan.placements)
+    return prices
