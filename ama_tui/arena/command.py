@@ -13,27 +13,16 @@ import sys
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
-from ama_tui.arena.batch import Job, JobResult, run_batch
-from ama_tui.arena.leaderboard import (
-    LEADERBOARD_JSON,
-    LEADERBOARD_MD,
-    LEADERBOARD_PNG,
-    build_entries,
-    leaderboard_json,
-    render_leaderboard,
-    write_chart,
-)
-from ama_tui.arena.run_reports import write_json_atomic
-from ama_tui.arena.runner import ArenaInterrupted, RunOutcome, check_spec, run_one
+from ama_tui.arena.batch import JobResult, run_batch
+from ama_tui.arena.compare import RunOptions, jobs_of, plan_compare, write_leaderboard
+from ama_tui.arena.leaderboard import LEADERBOARD_MD
+from ama_tui.arena.runner import ArenaInterrupted, RunOutcome, run_one
 from ama_tui.arena.spec import (
     ArenaInputError,
-    RunSpec,
-    check_numbers,
     parse_overrides,
     parse_preset,
     parse_presets,
@@ -43,7 +32,6 @@ from ama_tui.arena.spec import (
 from ama_tui.arena.stats import spread
 from ama_tui.notify.hooks import notify_arena_finished
 
-DEFAULT_DURATION_S = 600.0
 RESULTS = Path("results")
 EXIT_FAILED, EXIT_INPUT, EXIT_INTERRUPTED = 1, 2, 130
 
@@ -65,20 +53,11 @@ def run_arena_command(
         return EXIT_INTERRUPTED
 
 
-def _base_spec(args: argparse.Namespace, strategy: str, preset: str) -> RunSpec:
-    check_numbers(
+def _options(args: argparse.Namespace) -> RunOptions:
+    return RunOptions(
+        market=args.market,
         wallets=args.wallets,
         duration_s=args.duration,
-        maker_fee_bps=args.maker_fee_bps,
-        taker_fee_bps=args.taker_fee_bps,
-    )
-    duration = args.duration if args.duration is not None else (0.0 if args.bars else DEFAULT_DURATION_S)
-    return RunSpec(
-        strategy=strategy.strip(),
-        market=args.market.strip(),
-        preset=preset,
-        wallets=args.wallets,
-        duration_s=duration,
         overrides=parse_overrides(args.set),
         bars=args.bars,
         maker_fee_bps=args.maker_fee_bps,
@@ -89,17 +68,6 @@ def _base_spec(args: argparse.Namespace, strategy: str, preset: str) -> RunSpec:
 def _check_workers(workers: int) -> None:
     if workers < 1:
         raise ArenaInputError(f"--workers must be at least 1 (got {workers})")
-
-
-def _jobs(spec: RunSpec, seeds: Sequence[int], presets: Sequence[str], folder: Path) -> list[Job]:
-    """Every (preset, seed) of one strategy; the strategy, market and parameters are checked once."""
-    inputs = check_spec(spec)
-    jobs = []
-    for preset in presets:
-        for seed in seeds:
-            one = replace(spec, preset=preset, seed=seed)
-            jobs.append(Job(one, folder / one.folder_name(), {**inputs, "preset": preset, "seed": seed}))
-    return jobs
 
 
 @contextmanager
@@ -121,9 +89,9 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         seeds = parse_seeds(args.seeds)
     else:
         seeds = (_one_seed(args.seed),) if args.seed is not None else (0,)
-    spec = _base_spec(args, args.strategy, parse_preset(args.preset))
+    spec = _options(args).spec(args.strategy, parse_preset(args.preset))
     folder = args.out or RESULTS / f"{strategy_slug(spec.strategy)}-{spec.market}"
-    jobs = _jobs(spec, seeds, (spec.preset,), folder)
+    jobs = jobs_of(spec, seeds, (spec.preset,), folder)
     if len(jobs) == 1:
         stop = threading.Event()
         with _stop_on_interrupt(stop):
@@ -172,26 +140,15 @@ def _say_failures(results: Sequence[JobResult], err: TextIO) -> int:
     return len(failed)
 
 
-def _seed_text(seeds: Sequence[int]) -> str:
-    if len(seeds) > 2 and list(seeds) == list(range(seeds[0], seeds[0] + len(seeds))):
-        return f"{seeds[0]}-{seeds[-1]}"
-    return ",".join(str(s) for s in seeds)
-
-
 def _compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     _check_workers(args.workers)
     seeds = parse_seeds(args.seeds)
     presets = parse_presets(args.presets)
-    strategies = list(dict.fromkeys(s.strip() for s in args.strategies))
-    folder = args.out or RESULTS / f"compare-{args.market.strip()}"
-    jobs: list[Job] = []
-    labels: dict[str, str] = {}
-    for strategy in strategies:
-        spec = _base_spec(args, strategy, presets[0])
-        slug = strategy_slug(strategy)
-        more = _jobs(spec, seeds, presets, folder / "runs" / slug)
-        labels[strategy] = more[0].inputs["strategy"] if more else strategy
-        jobs += more
+    options = _options(args)
+    folder = args.out or RESULTS / f"compare-{options.market.strip()}"
+    plan = plan_compare(args.strategies, seeds, presets, options, folder)
+    jobs = plan.jobs
+    strategies = plan.strategies
     print(
         f"arena compare: {len(strategies)} strategies x {len(presets)} presets x {len(seeds)} seeds "
         f"= {len(jobs)} runs, {min(args.workers, len(jobs))} processes; results in {folder}",
@@ -203,36 +160,7 @@ def _compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if failed:
         print(f"ama-tui arena: no leaderboard: {failed} runs failed", file=err)
         return EXIT_FAILED
-    pairs = [(labels[r.job.spec.strategy], r.result) for r in results if r.result is not None]
-    overall, per_preset = build_entries(pairs, presets)
-    inputs = {
-        "strategies": [labels[s] for s in strategies],
-        "market": jobs[0].spec.market,
-        "seeds": _seed_text(seeds),
-        "presets": list(presets),
-        "wallets": jobs[0].spec.wallets,
-        "durationS": jobs[0].inputs["durationS"],
-        "set": jobs[0].inputs["set"],
-        "barsSha256": jobs[0].inputs["barsSha256"],
-        "makerFeeBps": jobs[0].spec.maker_fee_bps,
-        "takerFeeBps": jobs[0].spec.taker_fee_bps,
-    }
-    runs: list[dict[str, Any]] = [
-        {
-            "strategy": labels[r.job.spec.strategy],
-            "preset": r.job.spec.preset,
-            "seed": r.job.spec.seed,
-            "pnl": r.result["figures"]["pnl"]["total"],
-            "folder": str(r.job.folder.relative_to(folder)),
-        }
-        for r in results
-        if r.result is not None
-    ]
-    folder.mkdir(parents=True, exist_ok=True)
-    board = leaderboard_json(inputs, overall, per_preset, runs)
-    write_json_atomic(folder / LEADERBOARD_JSON, board)
-    (folder / LEADERBOARD_MD).write_text(render_leaderboard(inputs, overall, per_preset), encoding="utf-8")
-    write_chart(folder / LEADERBOARD_PNG, per_preset, inputs["strategies"], presets)
+    board = write_leaderboard(plan, results)
     print(f"leaderboard: {folder / LEADERBOARD_MD}", file=err, flush=True)
     line = {
         "ranking": [

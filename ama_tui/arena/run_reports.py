@@ -1,4 +1,4 @@
-"""A finished run's folder: result.json, report.md, fills.csv, trades.csv and the charts, all made
+"""A finished run's folder: result.json, report.md, fills.csv, trades.csv, equity.csv and the charts, all made
 from what the run recorded (`RunRecord`). `result.json` is written last and atomically: a folder
 without it is a run that did not finish."""
 
@@ -20,7 +20,15 @@ from ama_tui.arena.figures import Figures, SafetyCounts, as_json, compute_figure
 from ama_tui.arena.ledger import FillRow, Ledger, book_fill, read_ledger, trades_of
 from ama_tui.arena.report_md import render_report
 from ama_tui.arena.spec import RunSpec
-from ama_tui.arena.tables import FILLS_CSV, TRADES_CSV, utc_ms, write_fills, write_trades
+from ama_tui.arena.tables import (
+    EQUITY_CSV,
+    FILLS_CSV,
+    TRADES_CSV,
+    utc_ms,
+    write_equity,
+    write_fills,
+    write_trades,
+)
 from ama_tui.core.models import ActionLogLine
 from ama_tui.engine.packer import RunSummary
 from ama_tui.venues.base import Fill
@@ -103,6 +111,7 @@ def write_run_reports(
     )
     write_fills(folder / FILLS_CSV, ledger.fills)
     write_trades(folder / TRADES_CSV, trades)
+    write_equity(folder / EQUITY_CSV, curve)
     title = f"{inputs['strategy']} {spec.preset} seed {spec.seed}"
     charts = write_charts(folder, curve, ledger.fills, figures.lifetimes_ms, title)
     matches = positions_of(ledger.fills, record.exchange_positions) == record.exchange_positions
@@ -162,5 +171,5 @@ def _result(
         if bars is None
         else {"rows": len(bars.rows), "stepS": bars.step_s, "gaps": len(bars.gaps)},
         "capBreachExamples": record.cap_breaches[:10],
-        "files": [REPORT_MD, FILLS_CSV, TRADES_CSV, JOURNAL, *charts],
+        "files": [REPORT_MD, FILLS_CSV, TRADES_CSV, EQUITY_CSV, JOURNAL, *charts],
     }

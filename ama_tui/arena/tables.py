@@ -1,5 +1,6 @@
-"""fills.csv and trades.csv: one row per fill, one per trade (a fill that reduced a position),
-with plain decimals and UTC times."""
+"""fills.csv, trades.csv and equity.csv: one row per fill, one per trade (a fill that reduced a
+position), one per sample of the equity curve (what the TUI's Arena screen plots), with plain
+decimals and UTC times."""
 
 from __future__ import annotations
 
@@ -8,11 +9,25 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ama_tui.arena.equity import EquityPoint, drawdowns6
 from ama_tui.arena.ledger import FillRow, TradeRow
 from ama_tui.core.units import amount_human, price_human, usdc_human
 
 FILLS_CSV = "fills.csv"
 TRADES_CSV = "trades.csv"
+EQUITY_CSV = "equity.csv"
+EQUITY_COLUMNS = (
+    "time",
+    "ts_ms",
+    "mid",
+    "equity",
+    "drawdown",
+    "realized",
+    "unrealized",
+    "fees",
+    "position",
+    "gross_position",
+)
 FILLS_COLUMNS = (
     "time",
     "ts_ms",
@@ -75,5 +90,26 @@ def write_trades(path: Path, trades: Sequence[TradeRow]) -> None:
                     amount_human(t.closed18),
                     price_human(t.entry6),
                     usdc_human(t.pnl6),
+                ]
+            )
+
+
+def write_equity(path: Path, curve: Sequence[EquityPoint]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle, lineterminator="\n")
+        out.writerow(EQUITY_COLUMNS)
+        for p, drawdown6 in zip(curve, drawdowns6([p.equity6 for p in curve]), strict=True):
+            out.writerow(
+                [
+                    utc_ms(p.ts_ms),
+                    p.ts_ms,
+                    price_human(p.mark6),
+                    usdc_human(p.equity6),
+                    usdc_human(drawdown6),
+                    usdc_human(p.realized6),
+                    usdc_human(p.unrealized6),
+                    usdc_human(p.fees6),
+                    amount_human(p.position18),
+                    amount_human(p.gross18),
                 ]
             )
