@@ -50,7 +50,7 @@ async def test_shows_market_badge_wallets_ladder_log_and_fills(snapshots: list[E
             assert w.nickname in text
         assert "spread" in text and "mid" in text and "●" in text
         assert snapshot.book is not None
-        assert screen.query_one(Ladder).border_title == "Book ETH-USD"
+        assert screen.query_one(Ladder).border_title == "Book ETH-USD · 0.01 ×1"  # one tick a row
         log = screen.query_one(ActionLog)
         assert log.entry_count == len(snapshot.journal_tail)
         assert log.visible_lines[-1] is snapshot.journal_tail[-1]

@@ -69,6 +69,20 @@ class DashboardScreen(Screen[None]):
         Binding("w", "export", "Export"),
         Binding("j", "journal", "Journal"),
         Binding("b", "toggle_bell", "Bell", show=False),
+        Binding(
+            "plus,equals_sign",
+            "ladder_zoom(-1)",
+            "Book: finer rows",
+            show=False,
+            tooltip="the book's rows hold fewer ticks of price (down to one; the title shows a row's price)",
+        ),
+        Binding(
+            "minus",
+            "ladder_zoom(1)",
+            "Book: coarser rows",
+            show=False,
+            tooltip="the book's rows hold more ticks of price (2, 5, 10, 20 … 1000 ticks a row)",
+        ),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit_engine", "Quit"),
     ]
@@ -272,6 +286,10 @@ class DashboardScreen(Screen[None]):
             return
         tick6 = self.snapshot.market.tick6 if self.snapshot is not None else 0
         self.app.push_screen(JournalScreen(self.state_folder / JOURNAL_FILE_NAME, tick6=tick6))
+
+    def action_ladder_zoom(self, steps: int) -> None:
+        """`-` / `+`: the ladder's rows hold more / fewer ticks of price (the title says how many)."""
+        self.ladder.zoom(steps)
 
     def action_toggle_bell(self) -> None:
         self.bell_on = not self.bell_on

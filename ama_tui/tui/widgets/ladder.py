@@ -1,5 +1,6 @@
-"""The order-book ladder, centred on the mid: asks above, bids below, our orders marked; the
-safety floor in force in the bottom border.
+"""The order-book ladder, centred on the mid: asks above, bids below; each level with its size,
+the size of our orders resting there, and the cumulative depth from the spread; the safety floor
+in force in the bottom border. Rows may group several ticks (`ladder_group`: zoom out and in).
 
 Our orders rest a safety floor from the mid, often beyond the levels nearest the spread that fit,
 and sometimes beyond the depth the engine reads: a side folds the levels between (`ladder_fold`)
@@ -26,9 +27,10 @@ from textual.strip import Strip
 from ama_tui.core.market import OpenOrder
 from ama_tui.engine.snapshot import EngineSnapshot, WalletView
 from ama_tui.tui.widgets.ladder_fold import FoldPlan, fold_side
+from ama_tui.tui.widgets.ladder_group import cumulative, group_ours, group_side, zoom
 from ama_tui.tui.widgets.line_widget import LineWidget
 from ama_tui.tui.widgets.styled_line import LineBuilder, StyledLine, line_strip
-from ama_tui.tui.widgets.text import amount_text, price_text
+from ama_tui.tui.widgets.text import NONE, amount_text, price_text
 from ama_tui.tui.widgets.util_bar import bar_cells
 from ama_tui.venues.base import DepthLevel
 
@@ -39,6 +41,12 @@ ASK_STYLE: Final = "red"
 BID_STYLE: Final = "green"
 OURS_STYLE: Final = "bold yellow"
 NOTE_STYLE: Final = "dim"
+MARK_WIDTH: Final = 4
+"""`●12 `: how many of our orders rest at a level."""
+MIN_BAR: Final = 3
+"""A depth bar narrower than this is left out."""
+HEADER_MIN_ROWS: Final = 8
+"""From this height on, the first line names the columns."""
 UNREAD_NOTES: Final = ("depth not read", "not read", "?")
 """What a level of ours beyond the book read shows where the depth bar goes: the longest that
 fits."""
@@ -58,6 +66,11 @@ class LadderLevel:
     """False for a level of ours beyond the deepest level the book snapshot holds (the engine
     reads the nearest `depth_levels` of a side, and our orders may rest farther): `amount18` and
     `order_count` are then our own orders' only."""
+    ours18: int = 0
+    """The remaining size of our orders at this level (part of `amount18`)."""
+    cum18: int | None = None
+    """The book's size from the best level of this side through this one (the folded levels
+    included); None for a level beyond the book read (the depth before it is not known)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,23 +218,29 @@ def side_rows(
         entries = sorted([*book_levels, *own], key=lambda e: -e.price6 if is_bid else e.price6)
         unread_prices.update(unread)
 
-    def level(entry: DepthLevel) -> LadderLevel:
+    read_amounts = (0 if unread_prices and e.price6 in unread_prices else e.amount18 for e in entries)
+    depth = cumulative(read_amounts)
+
+    def level(index: int) -> LadderLevel:
+        entry = entries[index]
         price6 = entry.price6
-        count = held[0] if (held := get((is_bid, price6))) else 0
+        count, ours18 = held if (held := get((is_bid, price6))) else (0, 0)
         if unread_prices and price6 in unread_prices:
-            return LadderLevel(is_bid, price6, entry.amount18, entry.order_count, count, read=False)
-        return LadderLevel(is_bid, price6, entry.amount18, entry.order_count, count)
+            return LadderLevel(is_bid, price6, entry.amount18, entry.order_count, count, False, ours18)
+        return LadderLevel(
+            is_bid, price6, entry.amount18, entry.order_count, count, True, ours18, depth[index]
+        )
 
     flags = [(is_bid, entry.price6) in ours for entry in entries] if ours else []
     if len(entries) <= room or not any(flags[room:]):
-        return [level(entry) for entry in entries[:room]]
+        return [level(index) for index in range(min(room, len(entries)))]
     plan = _fold_side(tuple(flags), room)
     rows: list[LadderRow] = []
     for row in plan.rows:
         if isinstance(row, range):
             rows.append(LadderFold(len(row), at_least=entries[row.stop].price6 in unread_prices))
         else:
-            rows.append(level(entries[row]))
+            rows.append(level(row))
     if plan.first_left_out is not None:
         left_out = [get((is_bid, entry.price6)) for entry in entries[plan.first_left_out :]]
         farthest = max(i for i, mine in enumerate(flags) if mine)
@@ -236,30 +255,38 @@ def side_rows(
     return rows
 
 
-def build_ladder(snapshot: EngineSnapshot, rows: int, ours: OurLevels | None = None) -> LadderModel | None:
+def build_ladder(
+    snapshot: EngineSnapshot, rows: int, ours: OurLevels | None = None, *, group: int = 1
+) -> LadderModel | None:
     """The levels that fit in `rows` lines, centred on the spread, with every level of ours the
     room allows; None before the first book. `ours` is `our_levels(snapshot.wallets)` when the
-    caller already has it."""
+    caller already has it. With `group` > 1 a row holds that many ticks of price (`ladder_group`);
+    the spread, mid, mark and last trade stay exact."""
     book = snapshot.book
     if book is None:
         return None
     ask_room, bid_room = split_room(rows)
     if ours is None:
         ours = our_levels(snapshot.wallets)
+    step6 = group * snapshot.market.tick6
+    bid_levels = group_side(book.bids, True, step6)
+    ask_levels = group_side(book.asks, False, step6)
+    if group > 1:
+        ours = group_ours(ours, step6)
     # our prices beyond the deepest level the book read on a side (none on a side it read empty)
     unread_bids: list[int] = []
     unread_asks: list[int] = []
-    if ours and (book.bids or book.asks):
-        deepest_bid6 = book.bids[-1].price6 if book.bids else 0
-        deepest_ask6 = book.asks[-1].price6 if book.asks else 0
+    if ours and (bid_levels or ask_levels):
+        deepest_bid6 = bid_levels[-1].price6 if bid_levels else 0
+        deepest_ask6 = ask_levels[-1].price6 if ask_levels else 0
         for is_buy, price6 in ours:
             if is_buy:
                 if price6 < deepest_bid6:
                     unread_bids.append(price6)
             elif 0 < deepest_ask6 < price6:
                 unread_asks.append(price6)
-    asks = side_rows(False, book.asks, ours, unread_asks, ask_room)
-    bids = side_rows(True, book.bids, ours, unread_bids, bid_room)
+    asks = side_rows(False, ask_levels, ours, unread_asks, ask_room)
+    bids = side_rows(True, bid_levels, ours, unread_bids, bid_room)
     shown = [row.amount18 for row in (*asks, *bids) if isinstance(row, LadderLevel) and row.read]
     padded_asks: list[LadderRow | None] = [None] * (ask_room - len(asks))
     padded_asks.extend(reversed(asks))
@@ -276,6 +303,13 @@ def build_ladder(snapshot: EngineSnapshot, rows: int, ours: OurLevels | None = N
         last_trade6=top.traded6,  # a fresh market's placeholder is shown as none
         max_amount18=max(shown, default=0),
     )
+
+
+def group_title(symbol: str, group: int, tick6: int) -> str:
+    """`Book ETH-USD · 0.10 ×10`: the market, the price a row holds and in how many ticks."""
+    if tick6 <= 0:
+        return f"Book {symbol}"
+    return f"Book {symbol} · {price_text(group * tick6, tick6)} ×{group}"
 
 
 def floor_text(floor_ticks: int, tick6: int) -> str:
@@ -307,30 +341,69 @@ def spread_lines(model: LadderModel, tick6: int) -> tuple[StyledLine, StyledLine
 
 @dataclass(frozen=True, slots=True)
 class LevelLayout:
-    """Column widths shared by every level line of one ladder."""
+    """Column widths shared by every level line of one ladder; an optional column that does not
+    fit the width is left out (width 0): our size first, then the cumulative depth, then the bar."""
 
     width: int
     tick6: int
     price_width: int
     size_width: int
+    ours_width: int = 0
+    cum_width: int = 0
+
+    @property
+    def numbers_width(self) -> int:
+        """The marker and every number column, with the spaces between them."""
+        width = MARK_WIDTH + self.price_width + 1 + self.size_width
+        for column in (self.ours_width, self.cum_width):
+            if column:
+                width += 1 + column
+        return width
 
     @property
     def bar_width(self) -> int:
-        return self.width - 4 - self.price_width - 1 - self.size_width - 1
+        room = self.width - self.numbers_width - 1
+        return room if room >= MIN_BAR else 0
+
+
+HEADINGS: Final = ("price", "size", "ours", "cum")
 
 
 def level_layout(model: LadderModel, width: int, tick6: int) -> LevelLayout:
-    """The columns fit the longest price and size shown: for non-negative numbers with fixed
-    places and grouping, the largest one is the longest (two lookups, not two per level)."""
+    """The columns fit the longest number shown (for non-negative numbers with fixed places and
+    grouping, the largest one is the longest: one lookup a column, not one per level) and their
+    heading."""
     levels = model.levels
     if not levels:
         return LevelLayout(width=width, tick6=tick6, price_width=0, size_width=0)
-    return LevelLayout(
-        width=width,
-        tick6=tick6,
-        price_width=len(price_text(max(lv.price6 for lv in levels), tick6)),
-        size_width=len(amount_text(max(lv.amount18 for lv in levels))),
+    price_width = max(len(HEADINGS[0]), len(price_text(max(lv.price6 for lv in levels), tick6)))
+    size_width = max(len(HEADINGS[1]), len(amount_text(max(lv.amount18 for lv in levels))))
+    used = MARK_WIDTH + price_width + 1 + size_width
+    ours18 = max(lv.ours18 for lv in levels)
+    ours_width = max(len(HEADINGS[2]), len(amount_text(ours18))) if ours18 else 0
+    if ours_width and used + 1 + ours_width <= width:
+        used += 1 + ours_width
+    else:
+        ours_width = 0
+    cum18 = max((lv.cum18 for lv in levels if lv.cum18 is not None), default=None)
+    cum_width = max(len(HEADINGS[3]), len(amount_text(cum18))) if cum18 is not None else 0
+    if not (cum_width and used + 1 + cum_width <= width):
+        cum_width = 0
+    return LevelLayout(width, tick6, price_width, size_width, ours_width, cum_width)
+
+
+def header_line(layout: LevelLayout) -> StyledLine:
+    """`     price   size   ours    cum`: the headings of the columns shown, over their numbers."""
+    if not layout.price_width:
+        return BLANK
+    text = (
+        " " * MARK_WIDTH + HEADINGS[0].rjust(layout.price_width) + " " + HEADINGS[1].rjust(layout.size_width)
     )
+    if layout.ours_width:
+        text += " " + HEADINGS[2].rjust(layout.ours_width)
+    if layout.cum_width:
+        text += " " + HEADINGS[3].rjust(layout.cum_width)
+    return LineBuilder().append(text, style=NOTE_STYLE).build()
 
 
 @lru_cache(maxsize=4096)
@@ -341,25 +414,40 @@ def depth_bar(amount18: int, scale18: int, width: int) -> str:
 
 
 def level_bar(level: LadderLevel, layout: LevelLayout, scale18: int) -> str:
-    """The depth bar, or for a level of ours beyond the book read, the note saying so."""
+    """The depth bar, or for a level of ours beyond the book read, the note saying so (in the
+    room of the depth column and the bar: neither is known there)."""
     if not level.read:
-        return next((note for note in UNREAD_NOTES if len(note) <= layout.bar_width), "")
-    return depth_bar(level.amount18, scale18, layout.bar_width)
+        room = layout.width - layout.numbers_width - 1 + (layout.cum_width + 1 if layout.cum_width else 0)
+        return next((note for note in UNREAD_NOTES if len(note) <= room), "")
+    width = layout.bar_width
+    return depth_bar(level.amount18, scale18, width) if width else ""
 
 
 def level_line(level: LadderLevel, layout: LevelLayout, bar: str) -> StyledLine:
-    """`●2  3,001.10   0.0471 ███▍` — our count, price, size, then a bar proportional to size
-    (`●2  2,951.10   0.0200 depth not read` for a level of ours beyond the book read)."""
+    """`●2  3,001.10 0.0471 0.0200 0.1383 ███▍` — our count, price, the level's size, our size
+    there, the cumulative size from the spread, then a bar proportional to the level's size. A
+    level of ours beyond the book read shows `—` for the book's size and a note where the depth
+    and the bar go (`●2  2,951.10      — 0.0200 depth not read`)."""
     side = BID_STYLE if level.is_bid else ASK_STYLE
     line = LineBuilder()
     if level.ours:
-        line.append(f"●{level.ours}".ljust(4) if level.ours < 100 else "●99+", style=OURS_STYLE)
+        line.append(f"●{level.ours}".ljust(MARK_WIDTH) if level.ours < 100 else "●99+", style=OURS_STYLE)
     else:
-        line.append("    ")
+        line.append(" " * MARK_WIDTH)
     price_style = f"bold {side}" if level.ours else side
     line.append(price_text(level.price6, layout.tick6).rjust(layout.price_width), style=price_style)
     line.append(" ")
-    line.append(amount_text(level.amount18).rjust(layout.size_width), style="bold" if level.ours else "")
+    # beyond the book read, the book's size is not known (unless only it can show our size)
+    size = amount_text(level.amount18) if level.read or not layout.ours_width else NONE
+    line.append(size.rjust(layout.size_width), style="" if level.read else NOTE_STYLE)
+    if layout.ours_width:
+        line.append(" ")
+        ours = amount_text(level.ours18) if level.ours18 else ""
+        line.append(ours.rjust(layout.ours_width), style=OURS_STYLE)
+    if layout.cum_width and level.read:
+        line.append(" ")
+        cum = amount_text(level.cum18) if level.cum18 is not None else NONE
+        line.append(cum.rjust(layout.cum_width), style=NOTE_STYLE)
     if bar:
         line.append(" ")
         line.append(bar, style=f"dim {side}" if level.read else NOTE_STYLE)
@@ -396,9 +484,12 @@ LineKey = tuple[object, ...]
 LineSpec = tuple[LineKey, Callable[[], StyledLine]]
 
 
-def ladder_specs(model: LadderModel | None, width: int, tick6: int) -> list[LineSpec]:
+def ladder_specs(
+    model: LadderModel | None, width: int, tick6: int, *, header: bool = False
+) -> list[LineSpec]:
     """Every line of the ladder, top to bottom, as (key, make): equal keys make equal lines, so a
-    widget caches the rendered line by its key and rebuilds only the levels that changed."""
+    widget caches the rendered line by its key and rebuilds only the levels that changed. With
+    `header`, a first line names the columns (the model then has one row fewer than the widget)."""
     if model is None:
         return [(("waiting",), lambda: WAITING)]
     layout = level_layout(model, width, tick6)
@@ -416,16 +507,19 @@ def ladder_specs(model: LadderModel | None, width: int, tick6: int) -> list[Line
 
     first, second = spread_lines(model, tick6)
     spread_key = ("spread", model.spread6, model.mid6, model.mark6, model.last_trade6, tick6)
-    specs = [level_spec(level) for level in model.asks]
+    specs: list[LineSpec] = [(("header", layout), lambda: header_line(layout))] if header else []
+    specs.extend(level_spec(level) for level in model.asks)
     specs.append(((*spread_key, 0), lambda: first))
     specs.append(((*spread_key, 1), lambda: second))
     specs.extend(level_spec(level) for level in model.bids)
     return specs
 
 
-def ladder_lines(model: LadderModel | None, width: int, tick6: int) -> list[StyledLine]:
+def ladder_lines(
+    model: LadderModel | None, width: int, tick6: int, *, header: bool = False
+) -> list[StyledLine]:
     """Every line of the ladder, top to bottom, for a widget `width` cells wide."""
-    return [make() for _, make in ladder_specs(model, width, tick6)]
+    return [make() for _, make in ladder_specs(model, width, tick6, header=header)]
 
 
 class Ladder(LineWidget):
@@ -447,13 +541,32 @@ class Ladder(LineWidget):
         self._ours_levels: OurLevels = {}
         self.lines_rendered = 0
         """Line strips rendered (cache misses)."""
+        self.group = 1
+        """Ticks of price a row holds (`zoom` moves it along `ladder_group.GROUPS`)."""
+
+    def zoom(self, steps: int) -> int:
+        """Group the rows `steps` along `GROUPS` (positive: coarser, more price a row); the
+        grouping in force after it."""
+        group = zoom(self.group, steps)
+        if group != self.group:
+            self.group = group
+            self._generation += 1
+            self._cache_key = None
+            if self._snapshot is not None:
+                self._show_titles(self._snapshot)
+            self.refresh()
+        return group
+
+    def _show_titles(self, snapshot: EngineSnapshot) -> None:
+        tick6 = snapshot.market.tick6
+        self.set_title(group_title(snapshot.market.symbol, self.group, tick6))
+        self.set_subtitle(floor_text(snapshot.floor_ticks, tick6))
 
     def show(self, snapshot: EngineSnapshot) -> None:
         self._snapshot = snapshot
         self._generation += 1
         self._ours_levels = self._ours.update(snapshot.wallets)
-        self.set_title(f"Book {snapshot.market.symbol}")
-        self.set_subtitle(floor_text(snapshot.floor_ticks, snapshot.market.tick6))
+        self._show_titles(snapshot)
         width, height = self.size
         if self._cache_key is None or self._cache_key[1:] != (width, height) or not (width and height):
             self.refresh()
@@ -482,8 +595,9 @@ class Ladder(LineWidget):
         base = self.base_style
         console = self.app.console
         strips = []
-        model = build_ladder(snapshot, height, self._ours_levels)
-        for spec_key, make in ladder_specs(model, width, snapshot.market.tick6):
+        header = height >= HEADER_MIN_ROWS
+        model = build_ladder(snapshot, height - header, self._ours_levels, group=self.group)
+        for spec_key, make in ladder_specs(model, width, snapshot.market.tick6, header=header):
             key = (width, spec_key)
             strip = self._line_cache.get(key)
             if strip is None:
