@@ -78,8 +78,10 @@ TAKER_CONTEXT_KEEP: Final = 4096
 """Placed orders whose decision tops are remembered, to explain a fill that ends up taker."""
 WATCH_JOIN_S: Final = 5.0
 """How long the first cycle waits for the market watch's read in flight (else it reads anew)."""
-FIRST_BOOK_MAX_AGE_S: Final = 1.5
-"""The oldest (from when its read began) the watch's book may be for the first cycle to use it."""
+FIRST_BOOK_MAX_AGE_S: Final = 2.5
+"""The oldest (from when its read began) the watch's book may be for the first cycle to use it:
+about two relay round trips. The first orders go out on the prior's wide floor, and each is
+checked against the top read again just before it is sent."""
 KILL_SWITCH_PREFIX: Final = "kill switch: "
 STRATEGY_STOPPED_PREFIX: Final = "strategy stopped: "
 TAKEN_ON_PURPOSE: Final = "taken on purpose (a taker strategy's take)"
@@ -344,14 +346,18 @@ class Packer:
     # reads
 
     def _first_book(self) -> BookSnapshot | None:
-        """The book the market watch read while the sessions were opened (it ends its read in
-        flight first), if that read is recent: one relay round trip less before the first
-        placements (each is checked against the top read again just before it is sent)."""
+        """The book the market watch read while the sessions were opened, if that read is recent:
+        one relay round trip less before the first placements (each is checked against the top
+        read again just before it is sent). A recent book is taken at once; else the watch's read
+        in flight is waited for."""
         watcher, self._watcher = self._watcher, None
         if watcher is None:
             return None
+        book = self._safety.fresh_watched_book(FIRST_BOOK_MAX_AGE_S)
+        if book is not None:
+            return book  # a read still in flight would only cost its round trip again
         watcher.join(WATCH_JOIN_S)
-        return None if watcher.is_alive() else self._safety.watched_book(FIRST_BOOK_MAX_AGE_S)
+        return self._safety.watched_book(FIRST_BOOK_MAX_AGE_S)
 
     def _read(self) -> tuple[BookSnapshot, dict[str, tuple[OpenOrder, ...]], dict[str, int]]:
         ob = self.market.order_book
@@ -1039,8 +1045,7 @@ class Packer:
         try:
             return self.ensure_sessions(progress)
         finally:
-            done.set()
-            watcher.join()
+            done.set()  # not joined: the first cycle takes a recent book without its read in flight
 
     def _resolve_pending(self) -> None:
         """Journal what became of the placements answered `pending` (PLACE_MINED or ERROR) and note

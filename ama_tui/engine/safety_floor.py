@@ -97,6 +97,10 @@ class SafetyFloor:
         self._sampled: BookSnapshot | None = None
         self._latest: tuple[float, BookSnapshot] | None = None
         """(when its read began, the book) of the watch's last read."""
+        self._watch_lock = threading.Lock()
+        self._watch_over = False
+        """The first cycle has taken the watch's book: a read the watch still has in flight is
+        dropped, never sampled beside the cycles."""
         self.fresh_top = FreshTop(read_top, max_age_s=top_max_age_s)
 
     def sample(self, book: BookSnapshot, ours: Iterable[OpenOrder]) -> None:
@@ -107,10 +111,23 @@ class SafetyFloor:
         if mid > 0:
             self.volatility.add(self._clock.now(), mid)
 
+    def fresh_watched_book(self, max_age_s: float) -> BookSnapshot | None:
+        """The watch's last book if its read began at most `max_age_s` ago; taking it ends the
+        watch (a read still in flight is dropped). None, and the watch goes on, otherwise."""
+        with self._watch_lock:
+            latest = self._latest
+            if latest is None or self._clock.now() - latest[0] > max_age_s:
+                return None
+            self._watch_over, self._latest = True, None
+            return latest[1]
+
     def watched_book(self, max_age_s: float) -> BookSnapshot | None:
-        """The book the watch (`prewarm`) read last, once, if that read began at most `max_age_s`
-        ago: the first cycle plans on it rather than wait a round trip for the same."""
-        latest, self._latest = self._latest, None
+        """End the watch (a read still in flight is dropped) and hand over its last book, once, if
+        that read began at most `max_age_s` ago: the first cycle plans on it rather than wait a
+        round trip for the same."""
+        with self._watch_lock:
+            self._watch_over = True
+            latest, self._latest = self._latest, None
         if latest is None or self._clock.now() - latest[0] > max_age_s:
             return None
         return latest[1]
@@ -176,7 +193,10 @@ class SafetyFloor:
                 book = self._read_book()
             except VenueError:
                 return
-            self.sample(book, ours)
-            self._latest = (began, book)
+            with self._watch_lock:
+                if self._watch_over:
+                    return
+                self.sample(book, ours)
+                self._latest = (began, book)
             if self._clock.wait(done, WARM_UP_SPACING_S):
                 return

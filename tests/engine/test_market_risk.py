@@ -24,7 +24,7 @@ from ama_tui.engine.safety_floor import (
     PLAN_HEADROOM,
     SafetyFloor,
 )
-from ama_tui.venues.base import BookSnapshot, DepthLevel, PublicTrade, VenueUnavailable
+from ama_tui.venues.base import BookSnapshot, DepthLevel, PublicTrade, VenueUnavailable, WallClock
 
 
 def test_the_market_mid_leaves_our_own_quotes_out() -> None:
@@ -251,6 +251,69 @@ def test_the_watchs_last_book_starts_the_first_cycle_once_and_only_while_recent(
     stale.prewarm(done, lambda: ())
     clock_now[0] += 2.0  # the sessions took two more seconds
     assert stale.watched_book(1.5) is None
+
+
+def test_a_recent_watched_book_is_taken_without_waiting_for_the_read_in_flight() -> None:
+    """The sessions open while the watch has a read in flight (a relay round trip): the first
+    cycle takes the last book at once, and the read that lands afterwards is dropped, never
+    sampled beside the cycles (a wall clock; the read in flight is held by an event)."""
+    in_flight, release = threading.Event(), threading.Event()
+    reads: list[BookSnapshot] = []
+
+    def read_book() -> BookSnapshot:
+        reads.append(_two_sided(3_000_000_000 + len(reads) * 100_000))
+        if len(reads) == 2:
+            in_flight.set()
+            release.wait(5.0)
+        return reads[-1]
+
+    floor = SafetyFloor(
+        read_top=lambda: BookTop(0, 0),
+        read_book=read_book,
+        clock=WallClock(),
+        tick6=10_000,
+        latency_prior_s=1.0,
+        top_max_age_s=0.0,
+    )
+    done = threading.Event()
+    watch = threading.Thread(target=floor.prewarm, args=(done, lambda: ()), daemon=True)
+    watch.start()
+    assert in_flight.wait(5.0)
+    done.set()  # the sessions are open
+    started = time.monotonic()
+    assert floor.fresh_watched_book(5.0) is reads[0]
+    assert time.monotonic() - started < 0.5  # not the round trip in flight
+    assert floor.fresh_watched_book(5.0) is None  # once
+    release.set()
+    watch.join(5.0)
+    assert not watch.is_alive()
+    assert floor.volatility.moves() == 0  # the second read was dropped, not sampled
+    assert floor.watched_book(5.0) is None
+
+
+def test_a_stale_watched_book_is_not_taken_and_the_watch_goes_on() -> None:
+    clock_now = [0.0]
+
+    class Clock:
+        def now(self) -> float:
+            return clock_now[0]
+
+        def wait(self, stop: threading.Event, seconds: float) -> bool:
+            return True  # one read, then the watch ends
+
+    floor = SafetyFloor(
+        read_top=lambda: BookTop(0, 0),
+        read_book=lambda: _two_sided(3_000_000_000),
+        clock=Clock(),
+        tick6=10_000,
+        latency_prior_s=1.0,
+        top_max_age_s=0.0,
+    )
+    floor.prewarm(threading.Event(), lambda: ())
+    clock_now[0] = 3.0
+    assert floor.fresh_watched_book(2.5) is None  # began 3 s ago
+    clock_now[0] = 2.0
+    assert floor.fresh_watched_book(2.5) is not None
 
 
 def test_on_the_prior_the_floor_only_rises_as_the_latency_estimate_settles() -> None:
