@@ -76,7 +76,21 @@ def build_parser(*, devnet: bool = True) -> argparse.ArgumentParser:
     run = sub.add_parser(
         "run", help="run the packer headless", description="Run the packer without a screen."
     )
-    run.add_argument("--market", required=True, help="market symbol (e.g. ETH-USD) or order-book address")
+    run.add_argument(
+        "--market",
+        required=True,
+        action="append",
+        help="market symbol (e.g. ETH-USD) or order-book address; repeat it to run several markets "
+        "in one process (each wallet's budget split between them)",
+    )
+    run.add_argument(
+        "--market-weight",
+        action="append",
+        default=[],
+        metavar="MARKET=WEIGHT",
+        help="a market's share of each wallet's maxWalletUtilization in a run over several markets "
+        "(default: equal shares); --set maxWalletUtilization is then the wallets' total",
+    )
     _add_common(run, defaults=False)
     start = run.add_mutually_exclusive_group()
     start.add_argument("--fresh", action="store_true", help="start a new run even if a checkpoint exists")
@@ -152,7 +166,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         mode = StartMode.FRESH if args.fresh else StartMode.RESUME if args.resume else StartMode.AUTO
         return run_headless(
             HeadlessArgs(
-                market=args.market,
+                market=args.market[0],
+                more_markets=tuple(args.market[1:]),
+                market_weights=tuple(args.market_weight),
                 venue=VenueChoice(args.venue),
                 csv=args.csv,
                 wallets=args.wallets,

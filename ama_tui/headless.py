@@ -7,12 +7,13 @@ wallet lost its allowed fraction): the reason is on stderr and in the journal's 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -25,7 +26,7 @@ from ama_tui.engine.run_setup import ResumeError, StartMode
 from ama_tui.engine.snapshot import EngineSnapshot, relay_text
 from ama_tui.engine.venue_state import VenueStateError
 from ama_tui.notify.hooks import RunNotifications
-from ama_tui.store import StateStore, StoreError
+from ama_tui.store import StateStore, StoreError, WalletEntry
 from ama_tui.strategies import DEFAULT_STRATEGY
 from ama_tui.venues.base import StartWarmer, VenueError, VenueKind
 from ama_tui.wiring import SetupError, VenueChoice, find_market, load_fleet, open_venue
@@ -55,14 +56,20 @@ class HeadlessArgs:
     """False: one trade per wallet at a time (the benchmark's comparison)."""
     strategy: str | None = None
     """A built-in strategy's name; None: the resumed run's own, or the packer."""
+    more_markets: tuple[str, ...] = ()
+    """Further `--market`s: one run over all of them (`headless_markets`)."""
+    market_weights: tuple[str, ...] = ()
+    """`MARKET=WEIGHT` items: each market's share of the wallets' budget (default equal)."""
 
 
 class _Progress:
     """At most one progress line a second on stderr."""
 
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: TextIO, *, prefix: str = "") -> None:
         self.out = out
         self.last = 0.0
+        self.prefix = prefix
+        """The market's symbol in a run over several markets."""
 
     def session(self, report: SessionProgress) -> None:
         status = f"failed: {report.error}" if report.error else "ok"
@@ -78,7 +85,7 @@ class _Progress:
         book = f"bid {top.best_bid6} ask {top.best_ask6}" if top else "no book"
         skips = ", ".join(f"{reason} {count}" for reason, count in snap.skips_by_reason)
         print(
-            f"cycle {t.cycle}: placed {t.placed} cancelled {t.cancelled} fills {t.fills} "
+            f"{self.prefix}cycle {t.cycle}: placed {t.placed} cancelled {t.cancelled} fills {t.fills} "
             f"errors {t.errors} skipped {t.skipped}{f' ({skips})' if skips else ''} | {book} | "
             f"floor {snap.floor_ticks} ticks | last cycle {snap.last_cycle.duration_ms:.0f} ms, "
             f"{snap.last_cycle.venue_calls} calls | {relay_text(snap)}",
@@ -116,6 +123,10 @@ def run_headless(
         for warning in warnings:
             print(f"warning: {warning}", file=err)
         app_url = setup.settings.app_url if setup.settings is not None else None
+        if args.more_markets:
+            return _run_markets(args, venue, wallets, overrides, app_url, setup.kind, out, err, stop)
+        if args.market_weights:
+            raise SetupError("--market-weight needs two or more --market")
         row, info = find_market(venue, args.market, app_url=app_url)
         store = StateStore(args.state_dir).market(info.chain_id, info.order_book)
         with store:
@@ -128,13 +139,7 @@ def run_headless(
                 info=info,
                 wallets=wallets,
                 mode=args.mode,
-                options=PackerOptions.for_run(
-                    virtual_time=args.virtual_time,
-                    max_in_flight=args.max_in_flight,
-                    dry_run=args.dry_run,
-                    seed=args.seed,
-                    pipeline=args.pipeline,
-                ),
+                options=_options(args),
                 overrides=overrides,
                 strategy=args.strategy,
                 on_snapshot=notes.callback,
@@ -165,6 +170,70 @@ def run_headless(
     print(f"stopped: {summary.stop_reason}", file=err, flush=True)
     print(json.dumps(_result(summary, venue, setup.kind)), file=out, flush=True)
     return exit_code(summary)
+
+
+def _run_markets(
+    args: HeadlessArgs,
+    venue: Any,
+    wallets: Sequence[WalletEntry],
+    overrides: dict[str, str],
+    app_url: str | None,
+    kind: VenueKind,
+    out: TextIO,
+    err: TextIO,
+    stop: threading.Event,
+) -> int:
+    """Several markets in one run (`headless_markets`); the caller handles the errors and closes
+    the venue."""
+    from ama_tui.headless_markets import describe, find_markets, multi_result, open_markets
+
+    picks = find_markets(venue, (args.market, *args.more_markets), app_url=app_url)
+    with contextlib.ExitStack() as stack:
+        shown = {p.symbol: _Progress(err, prefix=f"{p.symbol} ") for p in picks}
+        notes = {
+            s: stack.enter_context(RunNotifications.from_environment(p.snapshot)) for s, p in shown.items()
+        }
+        opened = open_markets(
+            venue,
+            stack,
+            picks=picks,
+            state=StateStore(args.state_dir),
+            wallets=wallets,
+            mode=args.mode,
+            options=_options(args),
+            overrides=overrides,
+            weight_items=args.market_weights,
+            strategy=args.strategy,
+            on_snapshot={s: n.callback for s, n in notes.items()},
+        )
+        describe(opened, len(wallets), err)
+        with _stop_on_signals(stop):
+            summary = opened.engine(venue).run(
+                stop,
+                max_cycles=args.cycles,
+                duration_s=args.duration,
+                progress=shown[picks[0].symbol].session,
+            )
+    print(f"stopped: {summary.stop_reason}", file=err, flush=True)
+    result = multi_result(summary, opened)
+    audit = _result(opened.runs[0].packer.summary(), venue, kind)
+    result |= {k: audit[k] for k in ("taker_fills", "self_matches", "self_trade_cancels")}
+    print(json.dumps(result), file=out, flush=True)
+    if summary.market_closed:
+        return EXIT_MARKET_CLOSED
+    if summary.strategy_stopped:
+        return EXIT_STRATEGY_STOPPED
+    return EXIT_KILL_SWITCH if summary.kill_switch else 0
+
+
+def _options(args: HeadlessArgs) -> PackerOptions:
+    return PackerOptions.for_run(
+        virtual_time=args.virtual_time,
+        max_in_flight=args.max_in_flight,
+        dry_run=args.dry_run,
+        seed=args.seed,
+        pipeline=args.pipeline,
+    )
 
 
 def exit_code(summary: RunSummary) -> int:

@@ -50,6 +50,7 @@ from ama_tui.engine.session_keeper import (
     backoff_delay_s,
 )
 from ama_tui.engine.sessions import DEFAULT_SESSION_TTL_S
+from ama_tui.engine.shared_sessions import SharedSessions
 from ama_tui.engine.skips import SkipLog
 from ama_tui.engine.snapshot import CycleStats, EngineSnapshot, EngineState, WalletView
 from ama_tui.engine.venue_wrappers import CountingVenue
@@ -250,6 +251,7 @@ class Packer:
         self._stop = threading.Event()
         """The run's stop event (set by `run`); trades not yet sent are skipped once it is set."""
         self._killed = False
+        self._ended = False
         self._strategy_failed = False
         self._cancel_progress: dict[int, list[int]] = {}
         """Per wallet index, [cancelled, orders it had] while (and once) cancel-all runs."""
@@ -269,7 +271,7 @@ class Packer:
         self._watcher: threading.Thread | None = None
         """The market watch run while the sessions are opened (its last book may start cycle 1)."""
         """Placements answered `pending` (no order id yet), until a read says what became of them."""
-        self._sessions = SessionKeeper(
+        self._sessions: SessionKeeper | SharedSessions = SessionKeeper(
             venue=self.venue,
             market=market,
             wallets=self.wallets,
@@ -972,27 +974,11 @@ class Packer:
     ) -> RunSummary:
         """Run until `stop` is set (or the cycle/duration budget is spent, or the kill switch)."""
         clock = self.venue.clock
-        self._stop = stop
         deadline = clock.now() + duration_s if duration_s is not None else None
-        self._journal(
-            [
-                self._line(
-                    ActionKind.RUN_START,
-                    params={"dryRun": self.options.dry_run, "wallets": len(self.wallets)},
-                )
-            ]
-        )
         try:
-            failures = self._sessions_while_watching(progress)
-            self._totals = replace(self._totals, errors=self._totals.errors + failures)
-            self._publish()
+            self.begin(stop, progress)
             while not stop.is_set():
-                try:
-                    self.cycle()
-                except PackerStopped:
-                    break
-                if max_cycles is not None and self._totals.cycle >= max_cycles:
-                    self._stop_reason = f"{max_cycles} cycles done"
+                if not self.step(max_cycles):
                     break
                 delay = self.next_delay_s()
                 if deadline is not None:
@@ -1006,12 +992,64 @@ class Packer:
                 if deadline is not None and clock.now() >= deadline:
                     self._stop_reason = "duration reached"
                     break
+        except BaseException:
+            self.abort()
+            raise
+        return self.end()
+
+    def begin(self, stop: threading.Event, progress: Callable[[SessionProgress], None] | None = None) -> None:
+        """The run's first steps (`run` is begin, `step` until it says no, `end`; a run over
+        several markets drives its packers the same way): RUN_START, the sessions."""
+        self._stop = stop
+        self._journal(
+            [
+                self._line(
+                    ActionKind.RUN_START,
+                    params={"dryRun": self.options.dry_run, "wallets": len(self.wallets)},
+                )
+            ]
+        )
+        failures = self._sessions_while_watching(progress)
+        self._totals = replace(self._totals, errors=self._totals.errors + failures)
+        self._publish()
+
+    def step(self, max_cycles: int | None = None) -> bool:
+        """One cycle; False when the run is over (the kill switch, a closed market, cancel-all, a
+        stopped strategy, or `max_cycles` done: `stop_reason` says which)."""
+        try:
+            self.cycle()
+        except PackerStopped:
+            return False
+        if max_cycles is not None and self._totals.cycle >= max_cycles:
+            self._stop_reason = f"{max_cycles} cycles done"
+            return False
+        return True
+
+    def end(self, reason: str | None = None) -> RunSummary:
+        """The run's last steps (a strategy's closing plan after a clean end, the last fills,
+        RUN_STOP, the checkpoint); `reason` when none was set (the budget, the user)."""
+        if self._ended:
+            return self.summary()
+        self._ended = True
+        try:
             if self._stop_reason is None:
-                self._stop_reason = "stopped"
+                self._stop_reason = reason or "stopped"
             self._close_strategy()
         finally:
             self._state = EngineState.STOPPED
             self._finish()
+        return self.summary()
+
+    def abort(self) -> None:
+        """`end` after a failure of ours (a bug, not the venue's): no closing plan, only the last
+        lines and the checkpoint."""
+        if self._ended:
+            return
+        self._ended = True
+        self._state = EngineState.STOPPED
+        self._finish()
+
+    def summary(self) -> RunSummary:
         return RunSummary(
             run_id=self.context.run_id,
             cycles=self._totals.cycle,
@@ -1024,6 +1062,32 @@ class Packer:
             kill_switch=self._killed,
             market_closed=self._market_closed,
             strategy_stopped=self._strategy_failed,
+        )
+
+    @property
+    def stop_reason(self) -> str | None:
+        return self._stop_reason
+
+    def open_sessions_for(self, markets: Sequence[MarketInfo]) -> None:
+        """This packer's sessions are its wallets' sessions for all of `markets` (its own among
+        them): each permit lists them all. Before `begin`."""
+        if not isinstance(self._sessions, SessionKeeper):
+            raise ValueError("a packer that shares another's sessions opens none")
+        self._sessions.allowed_markets = tuple(m.market_id_bytes32 for m in markets)
+
+    def share_sessions_of(self, lead: Packer) -> None:
+        """Trade with `lead`'s sessions (`engine.shared_sessions`) instead of opening its own.
+        Before `begin`; `lead` must outlive this packer's last cycle."""
+        if not isinstance(lead._sessions, SessionKeeper):
+            raise ValueError("the lead packer must open its own sessions")
+        self._sessions = SharedSessions(
+            lead=lead._sessions,
+            lead_wallets=lead.wallets,
+            lead_market=lead.market.order_book,
+            wallets=self.wallets,
+            journal=self._journal,
+            line=self._line,
+            persist=self._persist_session,
         )
 
     def _sessions_while_watching(self, progress: Callable[[SessionProgress], None] | None) -> int:

@@ -41,10 +41,14 @@ def assemble_run(
     strategy: str | None = None,
     run_id: str | None = None,
     on_snapshot: Callable[[EngineSnapshot], None] | None = None,
+    multi_market: Mapping[str, Any] | None = None,
+    venue_kept_by: AssembledRun | None = None,
 ) -> AssembledRun:
     """`store` is open (locked). `params`: live parameters the caller already shows (the
     dashboard's), given the resumed strategy's own; None makes them from the checkpoint. Raises
-    what `prepare_run` and `attach_venue_state` raise (each says what is wrong)."""
+    what `prepare_run` and `attach_venue_state` raise (each says what is wrong).
+    `venue_kept_by`: another market of the same run that keeps the embedded exchange's state (one
+    exchange, saved in one place): this market's folder keeps none, and its saves save it there."""
     start = prepare_run(
         store,
         market=row.to_market_ref(),
@@ -56,12 +60,17 @@ def assemble_run(
         overrides=overrides,
         run_id=run_id,
         strategy=strategy,
+        multi_market=multi_market,
     )
     if params is None:
         params = LiveParams(start.checkpoint.config, start.checkpoint.packer_params, start.strategy_params)
     else:
         params.adopt_strategy(start.strategy_params)
-    save_venue = attach_venue_state(venue, store, resumed=start.resumed)
+    if venue_kept_by is None:
+        save_venue = attach_venue_state(venue, store, resumed=start.resumed)
+    else:
+        store.drop_venue_state()
+        save_venue = venue_kept_by.packer.on_persist
     engine = Packer(
         venue=venue,
         store=store,

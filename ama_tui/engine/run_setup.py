@@ -46,6 +46,10 @@ from ama_tui.strategy import Strategy
 
 log = logging.getLogger(__name__)
 
+MULTI_MARKET_KEY: Final = "multiMarket"
+"""The checkpoint's record of the run over several markets it belongs to (an extra field: the
+original tool reads past it)."""
+
 KEEP_ORDER_IDS: Final = 200_000
 """Bounded memory on a long journal (ids are ints: a few MB)."""
 
@@ -145,7 +149,9 @@ def _session_of(params: Mapping[str, Any]) -> SessionState | None:
         and isinstance(expiry, int)
         and not isinstance(expiry, bool)
     ):
-        return SessionState(session_id, expiry)
+        markets = params.get("allowedMarkets")
+        scope = tuple(m.lower() for m in markets if isinstance(m, str)) if isinstance(markets, list) else ()
+        return SessionState(session_id, expiry, scope)
     return None
 
 
@@ -163,6 +169,8 @@ def _sessions_of(
         for address, wallet in checkpoint.wallets.items():
             if wallet.session_id and wallet.session_expiry:
                 known = sessions.get(address)
+                if known is not None and known.session_id == wallet.session_id:
+                    continue  # the journal's line says more (the markets it covers)
                 if known is None or wallet.session_expiry >= known.expiry:
                     sessions[address] = SessionState(wallet.session_id, wallet.session_expiry)
     return sessions
@@ -180,6 +188,7 @@ def prepare_run(
     overrides: Mapping[str, Any] | None = None,
     run_id: str | None = None,
     strategy: str | None = None,
+    multi_market: Mapping[str, Any] | None = None,
 ) -> RunStart:
     """The checkpoint this run starts from (not yet saved), resumed or fresh.
 
@@ -189,7 +198,8 @@ def prepare_run(
     `run_id` fixes a fresh run's id (deterministic tests); by default it is a random UUID.
     `strategy` names a built-in strategy; by default a resumed run keeps its own, a fresh one is
     the packer. Resuming a run under another strategy is a `ResumeError`; an unknown name a
-    `ParamsError`.
+    `ParamsError`. `multi_market`: the run over several markets this market is part of, kept in
+    the checkpoint (`multiMarket`, see `multi_market_record`); a one-market run drops it.
     """
     existing = store.load_checkpoint()  # packer params restored from packer.json if it lost them
     restored = store.restored_packer if existing is not None else None
@@ -248,6 +258,9 @@ def prepare_run(
         "wallets": {address: w.model_dump(by_alias=True) for address, w in stored_wallets.items()},
     }
     document.pop("strategy", None)
+    document.pop(MULTI_MARKET_KEY, None)
+    if multi_market is not None:
+        document[MULTI_MARKET_KEY] = dict(multi_market)
     if chosen.info.name != DEFAULT_STRATEGY or strategy_params is not None:
         document["strategy"] = StrategyRecord(
             name=chosen.info.name,
@@ -356,6 +369,13 @@ def _user_strategy(name: str, symbol: str) -> Strategy:
     if not path.is_file():
         raise UnknownStrategy(f"no strategy file at {path}")
     return UserStrategy(path, symbol)
+
+
+def multi_market_record(checkpoint: MarketCheckpoint | None) -> Mapping[str, Any] | None:
+    """What a run over several markets kept in this market's checkpoint (its markets, its weight,
+    the wallets' total utilization), or None."""
+    found = (checkpoint.model_extra or {}).get(MULTI_MARKET_KEY) if checkpoint is not None else None
+    return found if isinstance(found, Mapping) else None
 
 
 class ResumeError(RuntimeError):

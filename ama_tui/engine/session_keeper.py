@@ -10,6 +10,8 @@ whose session is valid, each on disk the moment it exists.
   wallet, doubling up to BACKOFF_MAX_S and at least the venue's Retry-After.
 - While creations are in flight, `in_flight` is non-zero: the embedded exchange's own state is not
   saved meanwhile, so a saved exchange never holds a session the journal does not.
+- A run over several markets (`allowed_markets`) opens one session per wallet for all of them, its
+  scope journaled (`allowedMarkets`); a stored session that does not cover them all is replaced.
 """
 
 from __future__ import annotations
@@ -86,6 +88,8 @@ class SessionKeeper:
         self._lock = lock
         self._checked = False
         self.in_flight = 0
+        self.allowed_markets: tuple[str, ...] = (market.market_id_bytes32,)
+        """The markets each session's permit lists (a multi-market run sets them all)."""
 
     def ensure(self, progress: Callable[[SessionProgress], None] | None = None) -> int:
         """Create the missing or expiring sessions; returns how many failed."""
@@ -93,7 +97,11 @@ class SessionKeeper:
             self._checked = True
             self._check_stored()
         now = self._venue.clock.now()
-        todo = [w for w in self._wallets if needs_session(w.session, now) and now >= w.session_retry_at]
+        todo = [
+            w
+            for w in self._wallets
+            if (needs_session(w.session, now) or not self._covers(w.session)) and now >= w.session_retry_at
+        ]
         if not todo:
             return 0
         try:
@@ -123,6 +131,7 @@ class SessionKeeper:
                     domain=domain,
                     relayer_root=root,
                     before_send=lambda pending: self._journal_pending(wallet, pending),
+                    allowed_markets=self.allowed_markets,
                 )
             except VenueError as exc:
                 delay = self._backoff(wallet, exc)
@@ -134,7 +143,7 @@ class SessionKeeper:
                     )
                 )
             else:
-                wallet.session = SessionState(grant.session_id, grant.expiry)
+                wallet.session = SessionState(grant.session_id, grant.expiry, self._scope)
                 wallet.clear_error()
                 wallet.session_failures = 0
                 wallet.session_retry_at = 0.0
@@ -144,7 +153,7 @@ class SessionKeeper:
                         ActionKind.SESSION_INIT,
                         trader=wallet.address,
                         nickname=wallet.entry.nickname,
-                        params={"expiry": grant.expiry, "sessionId": grant.session_id},
+                        params={"expiry": grant.expiry, "sessionId": grant.session_id, **self._scope_field},
                         tx_hash=grant.tx_hash,
                     )
                 )
@@ -195,7 +204,12 @@ class SessionKeeper:
                         ActionKind.SESSION_INIT,
                         trader=wallet.address,
                         nickname=wallet.entry.nickname,
-                        params={"expiry": found.expiry, "sessionId": found.session_id, "recovered": True},
+                        params={
+                            "expiry": found.expiry,
+                            "sessionId": found.session_id,
+                            "recovered": True,
+                            **({"allowedMarkets": list(found.markets)} if found.markets else {}),
+                        },
                     )
                 )
             elif wallet.session is not None and not active.get(wallet.session.session_id, False):
@@ -225,10 +239,22 @@ class SessionKeeper:
                     ActionKind.SESSION_PENDING,
                     trader=wallet.address,
                     nickname=wallet.entry.nickname,
-                    params={"expiry": pending.expiry, "sessionId": pending.session_id},
+                    params={"expiry": pending.expiry, "sessionId": pending.session_id, **self._scope_field},
                 )
             ]
         )
+
+    @property
+    def _scope(self) -> tuple[str, ...]:
+        """What a new session's `markets` say: () for one market (as every earlier run wrote)."""
+        return tuple(m.lower() for m in self.allowed_markets) if len(self.allowed_markets) > 1 else ()
+
+    @property
+    def _scope_field(self) -> dict[str, list[str]]:
+        return {"allowedMarkets": list(self._scope)} if self._scope else {}
+
+    def _covers(self, session: SessionState | None) -> bool:
+        return session is None or session.covers(self.allowed_markets)
 
     def _backoff(self, wallet: WalletRuntime, exc: VenueError) -> float:
         """Hold off this wallet's next attempt: doubling from BACKOFF_BASE_S up to BACKOFF_MAX_S,

@@ -1,0 +1,129 @@
+"""One run over several markets: one packer per market (each with its own state folder, journal,
+lock and checkpoint), driven from one thread by one loop, the wallets' sessions shared.
+
+- Each market's cycle runs when it is due (its own delay between cycles, its own backoff); the
+  loop waits for the earliest one. A market's cycle reads and trades that market only (the venue
+  reads one order book at a time): the cycles take turns, they are not merged into one.
+- The first market opens and renews one session per wallet whose permit lists every market
+  (`allowedMarkets`); the others trade with it (`engine.shared_sessions`).
+- The budget: each market's packer quotes with its share of the wallets' utilization (the caller
+  splits it, see `fleet.plan`), so the wallets' orders over all markets stay within the total
+  whatever the order of the cycles: a market's cap is `share x (free + what its own orders hold)`,
+  and the free collateral already excludes what the other markets' orders hold.
+- A market that cannot trade stops alone; a kill switch or a stopped strategy stops the run.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from ama_tui.engine.packer import Packer, RunSummary, SessionProgress
+from ama_tui.venues.base import Clock
+
+DUE_SLACK_S: Final = 0.001
+"""A market due this close to now runs now (a clock in whole microseconds may stop a hair short)."""
+
+
+@dataclass(frozen=True, slots=True)
+class MarketSummary:
+    symbol: str
+    summary: RunSummary
+
+
+@dataclass(frozen=True, slots=True)
+class MultiSummary:
+    markets: tuple[MarketSummary, ...]
+
+    @property
+    def kill_switch(self) -> bool:
+        return any(m.summary.kill_switch for m in self.markets)
+
+    @property
+    def strategy_stopped(self) -> bool:
+        return any(m.summary.strategy_stopped for m in self.markets)
+
+    @property
+    def market_closed(self) -> bool:
+        """Every market stopped because it cannot trade (one alone does not end the run)."""
+        return all(m.summary.market_closed for m in self.markets)
+
+    @property
+    def stop_reason(self) -> str:
+        reasons = {m.summary.stop_reason for m in self.markets}
+        if len(reasons) == 1:
+            return reasons.pop()
+        return "; ".join(f"{m.symbol}: {m.summary.stop_reason}" for m in self.markets)
+
+
+class MultiMarketRun:
+    def __init__(self, packers: Sequence[tuple[str, Packer]], clock: Clock) -> None:
+        """`packers`: (symbol, packer) per market, assembled and not yet begun; the first opens
+        the sessions for all of them."""
+        if len(packers) < 2:
+            raise ValueError("a multi-market run needs at least two markets")
+        self.symbols = [symbol for symbol, _ in packers]
+        self.packers = [packer for _, packer in packers]
+        self.clock = clock
+        lead = self.packers[0]
+        lead.open_sessions_for([p.market for p in self.packers])
+        for follower in self.packers[1:]:
+            follower.share_sessions_of(lead)
+
+    def run(
+        self,
+        stop: threading.Event,
+        *,
+        max_cycles: int | None = None,
+        duration_s: float | None = None,
+        progress: Callable[[SessionProgress], None] | None = None,
+    ) -> MultiSummary:
+        """Until `stop` is set, every market's budget is spent, or a kill switch: `max_cycles` and
+        `duration_s` are each market's."""
+        clock = self.clock
+        deadline = clock.now() + duration_s if duration_s is not None else None
+        reason: str | None = None
+        try:
+            for index, packer in enumerate(self.packers):
+                packer.begin(stop, progress if index == 0 else None)
+            reason = self._loop(stop, max_cycles, deadline)
+        except BaseException:
+            for packer in reversed(self.packers):
+                packer.abort()
+            raise
+        # the lead last: its session keeper serves the others until they are done
+        summaries = [packer.end(reason) for packer in reversed(self.packers)]
+        summaries.reverse()
+        return MultiSummary(
+            tuple(MarketSummary(s, summary) for s, summary in zip(self.symbols, summaries, strict=True))
+        )
+
+    def _loop(self, stop: threading.Event, max_cycles: int | None, deadline: float | None) -> str | None:
+        """Each market's cycle when it is due; the reason the live ones end with (None: theirs)."""
+        clock = self.clock
+        due = dict.fromkeys(range(len(self.packers)), clock.now())
+        while due and not stop.is_set():
+            if deadline is not None and clock.now() >= deadline:
+                return "duration reached"
+            now = clock.now()
+            for index in sorted(i for i, at in due.items() if at <= now + DUE_SLACK_S):
+                if stop.is_set():
+                    break
+                packer = self.packers[index]
+                if packer.step(max_cycles):
+                    due[index] = clock.now() + packer.next_delay_s()
+                    continue
+                del due[index]
+                ended = packer.summary()
+                if ended.kill_switch or ended.strategy_stopped:
+                    return f"stopped with {self.symbols[index]} ({ended.stop_reason})"
+            if not due:
+                break
+            wait = min(due.values()) - clock.now()
+            if deadline is not None:
+                wait = min(wait, deadline - clock.now())
+            if wait > 0 and clock.wait(stop, wait):
+                break
+        return None
