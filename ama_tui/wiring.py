@@ -6,15 +6,28 @@ Every failure here is a `SetupError` with a message a user can act on.
 
 from __future__ import annotations
 
+import logging
+import threading
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
 from ama_tui.settings import LiveSettings, SettingsError, load_live_settings
 from ama_tui.store import WalletEntry, WalletsCsvError, derive_wallets, load_wallets_csv
-from ama_tui.venues.base import MarketInfo, MarketRow, UnknownMarket, Venue, VenueError, VenueKind
+from ama_tui.venues.base import (
+    MarketInfo,
+    MarketRow,
+    RowKeeper,
+    UnknownMarket,
+    Venue,
+    VenueError,
+    VenueKind,
+)
+from ama_tui.venues.market_cache import MarketCache
 
 DEFAULT_SIM_WALLETS = 10
+
+log = logging.getLogger(__name__)
 
 
 class SetupError(RuntimeError):
@@ -120,13 +133,24 @@ def unreachable_app(app_url: str, exc: VenueError) -> str:
     return f"cannot use the exchange's web app at {app_url}: {exc}"
 
 
-def find_market(venue: Venue, symbol: str, *, app_url: str | None = None) -> tuple[MarketRow, MarketInfo]:
+def find_market(
+    venue: Venue, symbol: str, *, app_url: str | None = None, cache: MarketCache | None = None
+) -> tuple[MarketRow, MarketInfo]:
     """The market row (for the checkpoint) and its on-chain info, by symbol or order-book address.
-    `app_url`: where the exchange's web app is, named when it cannot be reached."""
+    `app_url`: where the exchange's web app is, named when it cannot be reached. With it (and a
+    venue that reads a listing over the network), a market found before is taken from the `cache`
+    (default: the user's, `venues.market_cache`) when the chain confirms it — no relay round trip —
+    and looked up again in the background."""
     wanted = symbol.strip().lower()
     if not wanted:
         raise SetupError("--market needs a symbol")
+    if cache is None and app_url is not None:
+        cache = MarketCache()
     try:
+        if cache is not None and app_url is not None and isinstance(venue, RowKeeper):
+            found = _remembered(venue, symbol, app_url, cache)
+            if found is not None:
+                return found
         page = venue.list_markets(search=symbol.strip(), status=None, limit=100)
         rows = [r for r in page.markets if wanted in (r.symbol.lower(), r.market_address.lower())]
         if not rows:
@@ -141,4 +165,43 @@ def find_market(venue: Venue, symbol: str, *, app_url: str | None = None) -> tup
         if app_url is not None:
             raise SetupError(unreachable_app(app_url, exc)) from None
         raise SetupError(f"the exchange did not answer: {exc}") from None
+    if cache is not None and app_url is not None and isinstance(venue, RowKeeper):
+        cache.put(app_url, row)
     return row, info
+
+
+def _remembered(
+    venue: Venue, symbol: str, app_url: str, cache: MarketCache
+) -> tuple[MarketRow, MarketInfo] | None:
+    """The remembered row of `symbol`, if the chain confirms it (the OrderBook at its address holds
+    its market id: `market_info` checks that); the listing is read again in the background to keep
+    the cache fresh. None (look it up) when nothing is remembered or the chain disagrees."""
+    row = cache.get(app_url, symbol)
+    if row is None or not row.is_active or not isinstance(venue, RowKeeper):
+        return None
+    venue.know_rows([row])
+    try:
+        info = venue.market_info(row.market_address)
+    except VenueError:
+        return None  # gone or changed: the listing says what is there now
+    threading.Thread(
+        target=_refresh_listing, args=(venue, symbol, app_url, cache), name="market-refresh", daemon=True
+    ).start()
+    return row, info
+
+
+def _refresh_listing(venue: Venue, symbol: str, app_url: str, cache: MarketCache) -> None:
+    """Read the market's listing again and remember it (a run that took the remembered row goes on
+    with it: the chain confirmed its order book and market id)."""
+    wanted = symbol.strip().lower()
+    try:
+        page = venue.list_markets(search=symbol.strip(), status=None, limit=100)
+    except VenueError as exc:
+        log.info("could not refresh the listing of %s: %s", symbol, exc)
+        return
+    for row in page.markets:
+        if wanted in (row.symbol.lower(), row.market_address.lower()):
+            cache.put(app_url, row)
+            if not row.is_active:
+                log.warning("market %s is now listed %s", row.symbol, row.market_status)
+            return

@@ -44,6 +44,15 @@ def private_lock_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyte
     return folder
 
 
+@pytest.fixture(autouse=True)
+def private_cache_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The user's cache (remembered markets) goes to a folder of this test's own, so no test
+    reads what another remembered; subprocesses inherit it through the environment."""
+    folder = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("AMA_TUI_CACHE_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture(scope="session")
 def node_modules() -> Path:
     return ensure_node_modules()

@@ -406,6 +406,15 @@ class StartWarmer(Protocol):
 
 
 @runtime_checkable
+class RowKeeper(Protocol):
+    """A venue that resolves markets through a listing it reads over the network, and can be told
+    a row it listed before (a remembered row saves the look-up; `market_info` still checks it
+    against the chain)."""
+
+    def know_rows(self, rows: Sequence[MarketRow]) -> None: ...
+
+
+@runtime_checkable
 class Venue(Protocol):
     kind: VenueKind
     clock: Clock

@@ -246,6 +246,11 @@ class DexetraVenue:
         with self._lock:
             return self._rows.get(("a:" if _ADDRESS.match(text) else "s:") + text.lower())
 
+    def know_rows(self, rows: Sequence[MarketRow]) -> None:
+        """Rows listed before (remembered between launches): `market_info` resolves them without
+        reading the listing, and checks each against its OrderBook on the chain as always."""
+        self._remember(rows)
+
     def _remember(self, rows: Sequence[MarketRow]) -> None:
         """Rows a market can be resolved to: deployed ones only (a PENDING row has no order book)."""
         with self._lock:
