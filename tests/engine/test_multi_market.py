@@ -8,6 +8,7 @@ import contextlib
 import json
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -73,7 +74,11 @@ def _run(
     cycles: int,
     weights: Sequence[str] = (),
     mode: StartMode = StartMode.AUTO,
+    session_ttl_s: int | None = None,
 ) -> tuple[MarketsRun, MultiSummary]:
+    options = PackerOptions.for_run(virtual_time=True, max_in_flight=None, dry_run=False, seed=0)
+    if session_ttl_s is not None:
+        options = replace(options, session_ttl_s=session_ttl_s)
     picks = find_markets(venue, MARKETS, app_url=None)
     if isinstance(venue, CapCheckedSim):
         venue.books = [p.info.order_book for p in picks]
@@ -85,7 +90,7 @@ def _run(
             state=StateStore(state),
             wallets=_wallets(),
             mode=mode,
-            options=PackerOptions.for_run(virtual_time=True, max_in_flight=None, dry_run=False, seed=0),
+            options=options,
             overrides={"maxWalletUtilization": TOTAL, **SIZES},
             weight_items=weights,
             strategy=None,
@@ -134,6 +139,22 @@ def test_one_session_per_wallet_covers_both_markets(tmp_path: Path) -> None:
         checkpoint = store.load_checkpoint()
         assert checkpoint is not None
         assert {w.session_id for w in checkpoint.wallets.values()} == {p["sessionId"] for p in lead_inits}
+
+
+def test_the_sessions_are_renewed_as_one_for_both_markets(tmp_path: Path) -> None:
+    """Sessions that last 30 s past the renewal margin, a run of a few minutes: every renewal is
+    one new session per wallet, listing both markets, taken by both markets."""
+    venue = SimVenue(0, "PERFECT_EXECUTION", clock="virtual")
+    opened, summary = _run(venue, tmp_path / "st", cycles=40, session_ttl_s=330)
+    wallets = len(_wallets())
+    sessions = venue.dump_state()["registry"]["sessions"]
+    assert len(sessions) >= 2 * wallets, "renewed at least once"
+    ids = sorted(p.info.market_id_bytes32.lower() for p in opened.picks)
+    assert all(markets == ids for _, _, _, markets, _ in sessions)
+    lead, follower = (_sessions(store.journal_path) for store in opened.stores)
+    assert len({p["sessionId"] for p in lead}) == len(sessions)
+    assert {p["sessionId"] for p in follower} == {p["sessionId"] for p in lead}
+    assert all(m.summary.errors == 0 for m in summary.markets)
 
 
 def test_a_resume_keeps_both_markets_their_runs_sessions_and_split(tmp_path: Path) -> None:
