@@ -14,11 +14,13 @@ from ama_tui.tui.dashboard.help import DashboardHelp
 from ama_tui.tui.dashboard.refresh_budget import RefreshBudget
 from ama_tui.tui.dashboard.wallet_status import WalletStatusScreen
 from ama_tui.tui.screens.confirm import ConfirmScreen
+from ama_tui.tui.sparkline import RingsByKey
 from ama_tui.tui.widgets.action_log import ActionLog
 from ama_tui.tui.widgets.fills_panel import FillsPanel
 from ama_tui.tui.widgets.header_bar import HeaderBar
 from ama_tui.tui.widgets.ladder import Ladder
 from ama_tui.tui.widgets.log_filter import LogFilterInput
+from ama_tui.tui.widgets.trends import wallet_sample, wallet_trends
 from ama_tui.tui.widgets.wallets_table import COLUMN_KEYS, WalletsTable, changed_columns, wallet_cells
 from ama_tui.venues.base import VenueKind
 
@@ -88,8 +90,19 @@ async def test_a_newer_snapshot_updates_only_the_changed_cells(snapshots: list[E
         handle.publish(newer)
         await wait_until(pilot, lambda: screen.repaints == 2)
         assert screen.snapshot is newer
+        # the cells that changed, the trends included: a second later, each has a second sample
+        rings = RingsByKey()
+        rings.add(older.now, {w.address: wallet_sample(w) for w in older.wallets})
+        trends_before = {address: wallet_trends(ring) for address, ring in rings.rings.items()}
+        rings.add(newer.now, {w.address: wallet_sample(w) for w in newer.wallets})
+        trends_after = {address: wallet_trends(ring) for address, ring in rings.rings.items()}
         expected = sum(
-            len(changed_columns(wallet_cells(a, older.now), wallet_cells(b, newer.now)))
+            len(
+                changed_columns(
+                    wallet_cells(a, older.now, trends_before[a.address]),
+                    wallet_cells(b, newer.now, trends_after[b.address]),
+                )
+            )
             for a, b in zip(older.wallets, newer.wallets, strict=True)
         )
         assert 0 < table.cell_writes - writes_before == expected < len(newer.wallets) * len(COLUMN_KEYS)

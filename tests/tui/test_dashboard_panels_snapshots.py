@@ -1,6 +1,7 @@
 """Screenshots of the dashboard's issue-16 panels at 80x24, 120x40 and 200x60: every panel (the
 totals strip, the open orders beside the log and the fills), the orders panel focused and sorted,
-and the alert banner. Regenerate with
+the alert banner, the history sparklines after a run's first seconds and the ladder zoomed out.
+Regenerate with
 `uv run pytest tests/tui/test_dashboard_panels_snapshots.py --snapshot-update`."""
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from textual.pilot import Pilot
 
 from ama_tui.engine.packer import KILL_SWITCH_PREFIX
 from ama_tui.engine.snapshot import EngineSnapshot, EngineState
+from ama_tui.tui.dashboard import DashboardScreen
 from ama_tui.tui.widgets.alert_banner import AlertBanner
+from ama_tui.tui.widgets.ladder import Ladder
 from ama_tui.tui.widgets.orders_table import OrdersTable
 
 from .dashboard_support import DashboardApp, fresh_handle, make_dashboard_rig
@@ -22,6 +25,19 @@ from .dashboard_support import DashboardApp, fresh_handle, make_dashboard_rig
 SnapCompare = Callable[..., bool]
 SIZES = [(80, 24), (120, 40), (200, 60)]
 SIZE_IDS = ["80x24", "120x40", "200x60"]
+
+
+HISTORY_CYCLES = 16
+
+
+@pytest.fixture(scope="module")
+def run_snapshots(tmp_path_factory: pytest.TempPathFactory) -> list[EngineSnapshot]:
+    """A run's first seconds, a snapshot a second (the sparklines sample one a second)."""
+    rig, snapshots = make_dashboard_rig(
+        tmp_path_factory.mktemp("history"), cycles=HISTORY_CYCLES, preset="GRADUAL_FILLS"
+    )
+    rig.close()
+    return snapshots
 
 
 @pytest.fixture(scope="module")
@@ -82,3 +98,38 @@ def test_alert_banner(
     app = DashboardApp(fresh_handle(alarming(last_snapshot)))
     run_before: Callable[[Pilot[Any]], Awaitable[None]] = _banner
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_history_sparklines(
+    snap_compare: SnapCompare, run_snapshots: list[EngineSnapshot], size: tuple[int, int]
+) -> None:
+    """Every snapshot of the run shown in turn: the wallets' trend columns and the fleet's in the
+    totals strip hold one sample a second."""
+    handle = fresh_handle(run_snapshots[0])
+
+    async def play(pilot: Pilot[Any]) -> None:
+        await pilot.pause()
+        screen = pilot.app.screen
+        assert isinstance(screen, DashboardScreen)
+        for snapshot in run_snapshots[1:]:
+            handle.publish(snapshot)
+            assert screen.pull()
+        await pilot.pause()
+
+    assert snap_compare(DashboardApp(handle), terminal_size=size, run_before=play)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_ladder_zoomed_out(
+    snap_compare: SnapCompare, last_snapshot: EngineSnapshot, size: tuple[int, int]
+) -> None:
+    """`-` twice: five ticks a row, the title says 0.05 ×5."""
+
+    async def zoom_out(pilot: Pilot[Any]) -> None:
+        await pilot.pause()
+        await pilot.press("minus", "minus")
+        await pilot.pause()
+        assert pilot.app.screen.query_one(Ladder).group == 5
+
+    assert snap_compare(DashboardApp(fresh_handle(last_snapshot)), terminal_size=size, run_before=zoom_out)

@@ -206,12 +206,13 @@ def test_balances_not_read_yet_show_a_dash_not_zero() -> None:
     from ama_tui.tui.dashboard.wallet_status import wallet_status
 
     starting = wallet(available6=0, cap6=0, reserved6=0, utilization_bps=0, balances_known=False)
+    money = [COLUMN_KEYS.index(key) for key in ("available", "reserved", "cap")]
     cells = wallet_cells(starting, T0)
-    assert [text for text, _ in cells[6:9]] == ["—", "—", "—"] and cells[2][0] == "—"
-    assert "0.00" not in " ".join(text for text, _ in cells[6:9])
+    assert [cells[i][0] for i in money] == ["—", "—", "—"] and cells[COLUMN_KEYS.index("util")][0] == "—"
+    assert "0.00" not in " ".join(cells[i][0] for i in money)
     assert "not read yet" in wallet_status(starting, "0.20").summary
     known = wallet_cells(wallet(), T0)
-    assert "—" not in {text for text, _ in known[6:9]}
+    assert "—" not in {known[i][0] for i in money}
 
 
 def test_a_pnl_that_reads_zero_has_one_form() -> None:
@@ -246,7 +247,7 @@ def test_the_wallets_details_say_how_old_its_error_is() -> None:
 
 def test_status_takes_the_width_the_panel_leaves() -> None:
     assert status_width_for(0) == STATUS_MIN_WIDTH
-    assert table_width(status_width_for(150)) == 150
+    assert table_width(status_width_for(200)) == 200
     cells = wallet_cells(wallet(skip_reason=BELOW_MIN, last_error=RELAY_DOWN), T0)
     line = row_text(cells, 64).plain
     assert len(line) == table_width(64)

@@ -1,9 +1,11 @@
 """The wallets panel: one row per wallet, keyed by address, diffed cell by cell.
 
 `wallet_cells` is the pure part (what a row shows, as (text, style) pairs that compare cheaply).
-The last column, Status, says why a wallet is not placing what it wants (the engine's skip reason,
-in a few words) and its last error; it takes whatever width the panel has left, and is cut only
-between words. The full texts are one key away (`enter`: `WalletsTable.DetailsRequested`).
+Three columns draw the wallet's history at a glance (PnL, position and utilization sparklines,
+sampled once a second: `trends`). The last column, Status, says why a wallet is not placing what
+it wants (the engine's skip reason, in a few words) and its last error; it takes whatever width
+the panel has left, and is cut only between words. The full texts are one key away (`enter`:
+`WalletsTable.DetailsRequested`).
 `WalletsTable` is a keyed table on the Line API: `show` diffs each row's cells against the previous
 snapshot's and repaints only the rows that changed; a row's strip is cached by its cells, so an
 unchanged row is never rendered again. (Textual's DataTable re-renders every visible cell after
@@ -28,6 +30,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ama_tui.engine.snapshot import WalletView
+from ama_tui.tui.sparkline import RingsByKey
 from ama_tui.tui.widgets.styled_line import LineBuilder, StyledLine, line_strip
 from ama_tui.tui.widgets.text import (
     NONE,
@@ -39,6 +42,7 @@ from ama_tui.tui.widgets.text import (
     skip_label,
     usdc_fit,
 )
+from ama_tui.tui.widgets.trends import NO_TRENDS, WALLET_TREND_WIDTH, wallet_sample, wallet_trends
 from ama_tui.tui.widgets.util_bar import utilization_cell
 
 EXPIRY_WARN_S: Final = 5 * 60
@@ -72,17 +76,22 @@ COLUMNS: Final = (
     Column("util", "Util", 11, right=False),
     Column("position", "Position", 9),
     Column("pnl", "PnL", 9),
+    Column("pnl_trend", "PnL trend", WALLET_TREND_WIDTH),
     Column("session", "Session", 8),
     Column("available", "Available", 10),
     Column("reserved", "Reserved", 9),
     Column("cap", "Cap", 9),
     Column("realized", "Realized", 9),
     Column("unrealized", "Unreal.", 9),
+    Column("position_trend", "Pos trend", WALLET_TREND_WIDTH),
+    Column("util_trend", "Util trend", WALLET_TREND_WIDTH),
     Column("status", "Status", STATUS_MIN_WIDTH, right=False),
 )
 COLUMN_KEYS: Final = tuple(column.key for column in COLUMNS)
 SESSION: Final = COLUMN_KEYS.index("session")
 """The only cell of `wallet_cells` that depends on `now` rather than on the wallet."""
+TRENDS: Final = tuple(COLUMN_KEYS.index(key) for key in ("pnl_trend", "position_trend", "util_trend"))
+"""The sparkline cells: they change when the history takes a sample (once a second)."""
 WIDTHS: Final = {column.key: column.width for column in COLUMNS}
 
 
@@ -135,9 +144,12 @@ def status_segments(text: str, width: int) -> list[tuple[str, str]]:
     return segments
 
 
-def wallet_cells(wallet: WalletView, now: float) -> tuple[Cell, ...]:
-    """The cells of a wallet's row, in `COLUMNS` order. Numbers too wide for their column are
-    shown shorter (`1.2M`), never cut."""
+def wallet_cells(
+    wallet: WalletView, now: float, trends: tuple[Cell, Cell, Cell] = NO_TRENDS
+) -> tuple[Cell, ...]:
+    """The cells of a wallet's row, in `COLUMNS` order (`trends`: its PnL, position and
+    utilization sparklines). Numbers too wide for their column are shown shorter (`1.2M`),
+    never cut."""
     position_style = "" if wallet.position18 else "dim"
     money: tuple[Cell, ...] = (
         (usdc_fit(wallet.available6, WIDTHS["available"]), ""),
@@ -152,10 +164,13 @@ def wallet_cells(wallet: WalletView, now: float) -> tuple[Cell, ...]:
         utilization_cell(wallet.utilization_bps) if wallet.balances_known else (NOT_KNOWN, "dim"),
         (amount_fit(wallet.position18, WIDTHS["position"]), position_style),
         (signed_usdc_fit(wallet.pnl6, WIDTHS["pnl"]), pnl_style(wallet.pnl6)),
+        trends[0],
         expiry_cell(wallet.session_expiry, now),
         *money,
         (signed_usdc_fit(wallet.realized_pnl6, WIDTHS["realized"]), pnl_style(wallet.realized_pnl6)),
         (signed_usdc_fit(wallet.unrealized_pnl6, WIDTHS["unrealized"]), pnl_style(wallet.unrealized_pnl6)),
+        trends[1],
+        trends[2],
         status_cell(wallet.skip_reason, wallet.last_error),
     )
 
@@ -253,6 +268,8 @@ class WalletsTable(ScrollView, can_focus=True):
         self.status_width = STATUS_MIN_WIDTH
         self.summary = ""
         """`skip_summary` of the wallets shown (the panel's border subtitle)."""
+        self.history = RingsByKey()
+        """Each wallet's PnL, position and utilization, once a second (the trend columns)."""
 
     def _row_styles(self) -> tuple[Style, Style, Style]:
         """(base, header, odd row), computed once per style change (`rich_style` walks the DOM)."""
@@ -293,8 +310,12 @@ class WalletsTable(ScrollView, can_focus=True):
 
         A wallet that is the very object of the previous snapshot (an engine cycle replaces only
         the wallets it touched) keeps its cells but the session countdown, the one cell that
-        depends on `now`."""
+        depends on `now`; once a second (of `now`) the history takes a sample and every row's
+        trends are drawn again."""
         order = [wallet.address for wallet in wallets]
+        history = self.history
+        sampled = history.due(now) and history.add(now, {w.address: wallet_sample(w) for w in wallets})
+        rings = history.rings
         changed: list[int] = []
         fresh: dict[str, tuple[Cell, ...]] = {}
         views: dict[str, WalletView] = {}
@@ -305,7 +326,7 @@ class WalletsTable(ScrollView, can_focus=True):
         for index, wallet in enumerate(wallets):
             address = wallet.address
             old = previous_cells.get(address)
-            if old is not None and previous_views.get(address) is wallet:
+            if old is not None and previous_views.get(address) is wallet and not sampled:
                 expiry = wallet.session_expiry
                 session = sessions.get(expiry)
                 if session is None:
@@ -317,7 +338,11 @@ class WalletsTable(ScrollView, can_focus=True):
                     self.cell_writes += 1
                     changed.append(index)
             else:
-                cells = wallet_cells(wallet, now)
+                if sampled or old is None:
+                    trends = wallet_trends(rings.get(address))
+                else:
+                    trends = (old[TRENDS[0]], old[TRENDS[1]], old[TRENDS[2]])
+                cells = wallet_cells(wallet, now, trends)
                 diff = changed_columns(old, cells)
                 if diff:
                     self.cell_writes += len(diff)
