@@ -10,7 +10,14 @@ import httpx
 import pytest
 
 from ama_tui.core.market import InFlightPlacement
-from ama_tui.venues.base import CancelOrder, InFlightReader, PlaceLimit, VenueUnavailable
+from ama_tui.venues.base import (
+    CancelOrder,
+    InFlightReader,
+    PlaceLimit,
+    PlaceMarket,
+    TradeRejected,
+    VenueUnavailable,
+)
 
 from .fakes import ALICE, BOOK, FakeApp, make_venue, order_words
 
@@ -108,3 +115,49 @@ def test_a_placement_mined_while_the_read_ran_counts_as_resting(still_resting: b
     assert [(o.order_id, o.is_buy, o.price6) for o in held] == (
         [(9, True, 2_999_510_000)] if still_resting else []
     )
+
+
+def test_a_lost_market_order_blocks_a_second_take_on_its_side_for_its_window() -> None:
+    """A taker's market order whose answer was lost may still land: a second one on that side
+    would double the take. The other side trades; the window ends the doubt; and a market order
+    never shows as a placement in flight (it rests nowhere)."""
+    sent: list[str] = []
+
+    def trade(request: httpx.Request) -> httpx.Response:
+        sent.append(request.content.decode())
+        if len(sent) == 1:
+            raise httpx.ReadTimeout("the relay is still mining")
+        return httpx.Response(200, json={"txHash": "0x" + "55" * 32, "blockNumber": 8, "mined": True})
+
+    venue, _, _ = make_venue(app=FakeApp(routes={TRADE: trade}), in_doubt_window_s=0.3)
+    take = PlaceMarket(ALICE, 10**16, True)
+    with pytest.raises(VenueUnavailable):
+        venue.submit(BOOK, SESSION, take)
+    with pytest.raises(TradeRejected, match="market buy may still land") as refused:
+        venue.submit(BOOK, SESSION, take)
+    assert refused.value.code == "placement_in_doubt"
+    assert len(sent) == 1  # refused before it was sent
+    venue.submit(BOOK, SESSION, PlaceMarket(ALICE, 10**16, False))  # the other side is free
+    venue.submit(BOOK, SESSION, PlaceLimit(ALICE, 2_999_500_000, 10**16, True))  # and resting buys
+    assert venue.placements_in_flight(BOOK, [ALICE])[ALICE] == ()
+    time.sleep(0.35)
+    venue.submit(BOOK, SESSION, take)
+    assert len(sent) == 4
+
+
+def test_a_pending_market_order_blocks_a_second_take_until_its_receipt_shows() -> None:
+    app = FakeApp(routes={TRADE: lambda request: httpx.Response(200, json=PENDING)})
+    venue, chain, _ = make_venue(app=app, in_doubt_window_s=0.1)
+    tx = str(PENDING["txHash"])
+    chain.pending_txs.add(tx)
+    take = PlaceMarket(ALICE, 10**16, False)
+    receipt = venue.submit(BOOK, SESSION, take)
+    assert receipt.tx_hash == tx and receipt.order_id is None
+    venue.open_orders(BOOK, [ALICE])  # the node holds it pending: no window ends the doubt
+    time.sleep(0.15)
+    with pytest.raises(TradeRejected, match="until its receipt shows it"):
+        venue.submit(BOOK, SESSION, take)
+    chain.pending_txs.discard(tx)
+    chain.receipts[tx] = {"transactionHash": tx, "status": "0x1", "logs": [], "blockNumber": hex(chain.block)}
+    venue.open_orders(BOOK, [ALICE])  # the read finds it mined
+    venue.submit(BOOK, SESSION, take)

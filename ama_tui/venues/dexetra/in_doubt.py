@@ -16,6 +16,11 @@ or reverted, in any case no longer in flight) or the book shows the order. Once 
 the node hold the transaction as pending, no window ends the doubt: only a later read that finds
 it mined, or no longer known to the node (dropped) past its window, does. 429 and 503 answers
 leave no doubt: the relay refused before sending.
+
+A market order (a taker strategy's take) is in doubt the same way, per trader and side: until its
+receipt shows or the window passes, a second market order on that side is refused, so a lost answer
+never doubles a take. It rests nowhere, so it is never reported as a placement in flight and no read
+of the book ends its doubt.
 """
 
 from __future__ import annotations
@@ -36,8 +41,11 @@ PLACEMENT_IN_DOUBT: Final = "placement_in_doubt"
 DEFAULT_WINDOW_S: Final = 60.0
 DEFAULT_ANSWERED_WINDOW_S: Final = 12.0
 
+MARKET_ORDER: Final = -1
+"""The price a market order's doubt is kept at (no limit order has a negative price)."""
+
 _Key = tuple[str, str, bool, int]
-"""(order book, trader, is_buy, price6), addresses lower-case."""
+"""(order book, trader, is_buy, price6 or MARKET_ORDER), addresses lower-case."""
 
 
 @dataclass(slots=True)
@@ -104,6 +112,8 @@ class InDoubtPlacements:
         by_trader: dict[str, list[InFlightPlacement]] = {}
         with self._lock:
             for (key_book, trader, is_buy, price6), doubt in self._pending.items():
+                if price6 == MARKET_ORDER:
+                    continue  # rests nowhere: not a placement that may take a level
                 if key_book == book and (doubt.held or now < doubt.until):
                     by_trader.setdefault(trader, []).append(InFlightPlacement(is_buy, price6, doubt.amount18))
         return {given: tuple(by_trader.get(given.lower(), ())) for given in traders}
@@ -120,13 +130,12 @@ class InDoubtPlacements:
                 del self._pending[key]
                 return
         side = "buy" if is_buy else "sell"
-        if doubt.held:
-            until = "until its receipt or the book shows it"
-        else:
-            until = f"for {left:.0f} s unless the book or its receipt shows it first"
+        what = f"market {side}" if price6 == MARKET_ORDER else f"{side} at {price6}"
+        shows = "its receipt" if price6 == MARKET_ORDER else "the book or its receipt"
+        until = f"until {shows} shows it" if doubt.held else f"for {left:.0f} s unless {shows} shows it first"
         sent = " (sent, not mined yet)" if doubt.tx_hash else ""
         raise TradeRejected(
-            PLACEMENT_IN_DOUBT, f"an earlier {side} at {price6} may still land{sent}; no second one {until}"
+            PLACEMENT_IN_DOUBT, f"an earlier {what} may still land{sent}; no second one {until}"
         )
 
     def in_flight(self, order_book: str) -> list[str]:

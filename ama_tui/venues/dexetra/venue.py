@@ -51,6 +51,7 @@ from ama_tui.venues.base import (
     ModifyOrder,
     OrderStatus,
     PlaceLimit,
+    PlaceMarket,
     PlacementOutcome,
     PlacementState,
     Position,
@@ -76,6 +77,7 @@ from ama_tui.venues.dexetra.http_common import host_of
 from ama_tui.venues.dexetra.in_doubt import (
     DEFAULT_ANSWERED_WINDOW_S,
     DEFAULT_WINDOW_S,
+    MARKET_ORDER,
     InDoubtPlacements,
     answered,
     outcome_unknown,
@@ -453,20 +455,20 @@ class DexetraVenue:
         method, params = trade_body(request, static.margin_bps)
         trader = params["trader"]
         placing = request if isinstance(request, PlaceLimit) else None
-        if placing is not None:
-            self._in_doubt.check(info.order_book, trader, placing.is_buy, placing.price6)
+        doubt = _doubt_key(request)  # (is_buy, price6) of a placement or a market order
+        if doubt is not None:
+            self._in_doubt.check(info.order_book, trader, *doubt)
         self._coalescer.invalidate()
         try:
             answer = self._api.trade(info.order_book, method, str(session_id), params)
         except VenueError as exc:
-            if placing is not None and outcome_unknown(exc):
+            if doubt is not None and outcome_unknown(exc):
                 self._in_doubt.note(
                     info.order_book,
                     trader,
-                    placing.is_buy,
-                    placing.price6,
+                    *doubt,
                     answered=answered(exc),
-                    amount18=placing.amount18,
+                    amount18=placing.amount18 if placing is not None else 0,
                 )
             if placing is not None and isinstance(exc, TradeRejected):
                 _explain_shortfall(exc, placing, static.margin_bps)
@@ -477,6 +479,9 @@ class DexetraVenue:
             pending = bool(answer.pending)  # the order rests until the cancel is mined
             return TradeReceipt(answer.txHash, request.order_id, answer.filledAmount, pending=pending)
         if not isinstance(request, PlaceLimit | ModifyOrder):  # a market order rests nowhere
+            if doubt is not None and (answer.pending or not answer.blockNumber):
+                # sent, not mined: no second take on this side until its receipt shows
+                self._in_doubt.note(info.order_book, trader, *doubt, answered=True, tx_hash=answer.txHash)
             return TradeReceipt(answer.txHash, None, answer.filledAmount)
         if answer.orderId is not None:  # older relays say it
             return TradeReceipt(answer.txHash, answer.orderId, answer.filledAmount)
@@ -578,6 +583,16 @@ class DexetraVenue:
 
 
 # ------------------------------------------------------------------ conversions
+
+
+def _doubt_key(request: TradeRequest) -> tuple[bool, int] | None:
+    """What an unknown outcome of `request` blocks a second of: a placement's side and price, a
+    market order's side (`in_doubt`); None for cancels and modifies."""
+    if isinstance(request, PlaceLimit):
+        return request.is_buy, request.price6
+    if isinstance(request, PlaceMarket):
+        return request.is_buy, MARKET_ORDER
+    return None
 
 
 def _unique_addresses(pairs: Sequence[tuple[str, str]]) -> list[str]:
