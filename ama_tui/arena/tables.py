@@ -109,7 +109,7 @@ def write_equity(path: Path, curve: Sequence[EquityPoint]) -> None:
                     usdc_human(p.realized6),
                     usdc_human(p.unrealized6),
                     usdc_human(p.fees6),
-                    amount_human(p.position18),
-                    amount_human(p.gross18),
+                    f"{amount_human(p.position18):f}",
+                    f"{amount_human(p.gross18):f}",
                 ]
             )

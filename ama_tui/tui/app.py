@@ -163,6 +163,18 @@ class AmaApp(App[int], inherit_bindings=False):
         summary = summarize_checkpoint(checkpoint, self.venue.clock.now())
         self.push_screen(ResumeScreen(summary), self._resume_chosen)
 
+    def on_picker_screen_arena_wanted(self, message: PickerScreen.ArenaWanted) -> None:
+        """f2 on the picker: the Arena (the arena's own back end; no market is held)."""
+        from ama_tui.tui.screens.arena import ArenaScreen
+
+        self.push_screen(ArenaScreen())
+
+    def on_picker_screen_analytics_wanted(self, message: PickerScreen.AnalyticsWanted) -> None:
+        """f3 on the picker: the markets stored under the state folder, for their analytics."""
+        from ama_tui.tui.screens.analytics_pick import StoredMarketsScreen
+
+        self.push_screen(StoredMarketsScreen(self.options.state_dir, cursor_blink=self.options.cursor_blink))
+
     def _resume_chosen(self, choice: str | None) -> None:
         if choice is None:
             self._release_market()

@@ -68,6 +68,14 @@ class DashboardScreen(Screen[None]):
         Binding("slash", "filter_log", "Filter"),
         Binding("w", "export", "Export"),
         Binding("j", "journal", "Journal"),
+        Binding(
+            "g",
+            "analytics",
+            "Analytics",
+            show=False,
+            tooltip="analytics of this market's journal: PnL, position and utilization over time, "
+            "order lifetimes, errors (esc closes it)",
+        ),
         Binding("b", "toggle_bell", "Bell", show=False),
         Binding(
             "plus,equals_sign",
@@ -290,6 +298,17 @@ class DashboardScreen(Screen[None]):
     def action_ladder_zoom(self, steps: int) -> None:
         """`-` / `+`: the ladder's rows hold more / fewer ticks of price (the title says how many)."""
         self.ladder.zoom(steps)
+
+    def action_analytics(self) -> None:
+        """`g`: the journal report of this market, as plots and tables."""
+        if self.state_folder is None:
+            self.toast("No state folder: no journal to read.", title="Analytics", severity="warning")
+            return
+        from ama_tui.tui.screens.analytics import AnalyticsScreen, market_source
+
+        symbol = self.snapshot.market.symbol if self.snapshot is not None else None
+        source = market_source(self.state_folder, symbol)
+        self.app.push_screen(AnalyticsScreen([source], title=source.label))
 
     def action_toggle_bell(self) -> None:
         self.bell_on = not self.bell_on

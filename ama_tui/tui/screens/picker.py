@@ -101,12 +101,20 @@ class PickerScreen(Screen[None]):
         Binding("enter", "pick", "Pick", priority=True),
         Binding("ctrl+l", "load_more", "Load more"),
         Binding("r", "retry", "Retry"),
+        Binding("f2", "arena", "Arena", tooltip="the Arena: compare strategies on the embedded exchange"),
+        Binding("f3", "analytics", "Analytics", tooltip="analytics of a stored market's journal"),
     ]
 
     class Picked(Message):
         def __init__(self, row: MarketRow) -> None:
             super().__init__()
             self.row = row
+
+    class ArenaWanted(Message):
+        """f2: the app opens the Arena screen."""
+
+    class AnalyticsWanted(Message):
+        """f3: the app opens the stored markets, for their analytics."""
 
     def __init__(
         self,
@@ -446,6 +454,12 @@ class PickerScreen(Screen[None]):
     def action_load_more(self) -> None:
         if self.state == "ready" and self.has_more:
             self._load(append=True)
+
+    def action_arena(self) -> None:
+        self.post_message(self.ArenaWanted())
+
+    def action_analytics(self) -> None:
+        self.post_message(self.AnalyticsWanted())
 
     def action_retry(self) -> None:
         if self.state == "error":
