@@ -147,7 +147,7 @@ class WalletTurn:
         self.out = WalletOutcome()
         self._ended = False
         self._lock = threading.Lock()
-        self.session_id = wallet.session.session_id if wallet.session else None
+        self.session_id = wallet.trade_session_id
         self._cancels_pending: list[tuple[bool, str]] = []
         """(side, tx hash) of this turn's cancels answered `pending`."""
         self._replacing = False

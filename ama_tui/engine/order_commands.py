@@ -143,7 +143,8 @@ def _cancel(
             would = {"wouldDo": ActionKind.CANCEL_ORDER, **params}
             out.lines.append(line(ActionKind.DRY_RUN, params=would, **who))
             continue
-        if wallet.session is None:
+        session_id = wallet.trade_session_id
+        if session_id is None:
             out.errors += 1
             out.lines.append(
                 line(ActionKind.ERROR, error=f"cancel {order_id} not sent: the wallet has no session", **who)
@@ -151,7 +152,7 @@ def _cancel(
             continue
         try:
             request = CancelOrder(wallet.address, order_id)
-            receipt = venue.submit(order_book, wallet.session.session_id, request)
+            receipt = venue.submit(order_book, session_id, request)
         except VenueError as exc:
             out.errors += 1
             wallet.note_error(f"cancel {order_id} failed: {exc}", now())

@@ -45,6 +45,7 @@ from ama_tui.engine.safety_floor import SafetyFloor
 from ama_tui.engine.session_keeper import (
     BACKOFF_BASE_S,
     BACKOFF_MAX_S,
+    NoSessions,
     SessionKeeper,
     SessionProgress,
     backoff_delay_s,
@@ -65,6 +66,7 @@ from ama_tui.venues.base import (
     InFlightReader,
     MarketInfo,
     RateLimited,
+    SessionVenue,
     TopReader,
     Venue,
     VenueError,
@@ -271,9 +273,18 @@ class Packer:
         self._watcher: threading.Thread | None = None
         """The market watch run while the sessions are opened (its last book may start cycle 1)."""
         """Placements answered `pending` (no order id yet), until a read says what became of them."""
-        self._sessions: SessionKeeper | SharedSessions = SessionKeeper(
-            venue=self.venue,
-            market=market,
+        self._sessions: SessionKeeper | SharedSessions | NoSessions = (
+            self._session_keeper(self.venue, start)
+            if isinstance(self.venue, SessionVenue)
+            else NoSessions(self.wallets)
+        )
+        self._journaled_orders: frozenset[int] | None = start.journaled_order_ids or None
+        """Checked once against the first read: orders a killed run placed but never journaled."""
+
+    def _session_keeper(self, venue: SessionVenue, start: RunStart) -> SessionKeeper:
+        return SessionKeeper(
+            venue=venue,
+            market=self.market,
             wallets=self.wallets,
             ttl_s=self.options.session_ttl_s,
             pending=start.pending_sessions,
@@ -286,8 +297,6 @@ class Packer:
             run_all=self._map,
             lock=self._keeper.lock,
         )
-        self._journaled_orders: frozenset[int] | None = start.journaled_order_ids or None
-        """Checked once against the first read: orders a killed run placed but never journaled."""
 
     # ------------------------------------------------------------------------------------
     # helpers
@@ -823,13 +832,14 @@ class Packer:
 
         def cancel(wallet: WalletRuntime) -> WalletOutcome:
             out = WalletOutcome()
-            if wallet.session is None:
+            session_id = wallet.trade_session_id
+            if session_id is None:
                 return out
             for order in orders.get(wallet.address, ()):
                 try:
                     receipt = self.venue.submit(
                         self.market.order_book,
-                        wallet.session.session_id,
+                        session_id,
                         CancelOrder(wallet.address, order.order_id),
                     )
                 except VenueError as exc:
@@ -1070,14 +1080,19 @@ class Packer:
 
     def open_sessions_for(self, markets: Sequence[MarketInfo]) -> None:
         """This packer's sessions are its wallets' sessions for all of `markets` (its own among
-        them): each permit lists them all. Before `begin`."""
+        them): each permit lists them all (on a venue without sessions, nothing). Before `begin`."""
+        if isinstance(self._sessions, NoSessions):
+            return
         if not isinstance(self._sessions, SessionKeeper):
             raise ValueError("a packer that shares another's sessions opens none")
         self._sessions.allowed_markets = tuple(m.market_id_bytes32 for m in markets)
 
     def share_sessions_of(self, lead: Packer) -> None:
         """Trade with `lead`'s sessions (`engine.shared_sessions`) instead of opening its own.
-        Before `begin`; `lead` must outlive this packer's last cycle."""
+        Before `begin`; `lead` must outlive this packer's last cycle. On a venue without sessions
+        there is nothing to share."""
+        if isinstance(lead._sessions, NoSessions) and isinstance(self._sessions, NoSessions):
+            return
         if not isinstance(lead._sessions, SessionKeeper):
             raise ValueError("the lead packer must open its own sessions")
         self._sessions = SharedSessions(

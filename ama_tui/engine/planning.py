@@ -150,7 +150,7 @@ def guarded_plans(
         lines.extend([line] if line else [])
 
     for wallet in wallets:
-        if wallet.session is None and not dry_run:
+        if wallet.trade_session_id is None and not dry_run:
             note(wallet, "NO_SESSION", "the wallet has no session yet")
             continue
         plan = decided.get(wallet.index)

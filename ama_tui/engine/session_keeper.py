@@ -26,7 +26,7 @@ from ama_tui.core.models import ActionKind, ActionLogLine
 from ama_tui.engine.executor import WalletOutcome
 from ama_tui.engine.sessions import SessionState, needs_session, open_session
 from ama_tui.engine.wallet_state import WalletRuntime
-from ama_tui.venues.base import MarketInfo, RateLimited, SessionChecker, Venue, VenueError
+from ama_tui.venues.base import MarketInfo, RateLimited, SessionChecker, SessionVenue, VenueError
 
 BACKOFF_BASE_S: Final = 0.5
 BACKOFF_MAX_S: Final = 30.0
@@ -55,7 +55,7 @@ class SessionKeeper:
     def __init__(
         self,
         *,
-        venue: Venue,
+        venue: SessionVenue,
         market: MarketInfo,
         wallets: Sequence[WalletRuntime],
         ttl_s: int,
@@ -264,3 +264,18 @@ class SessionKeeper:
         delay = backoff_delay_s(wallet.session_failures, retry_after)
         wallet.session_retry_at = self._venue.clock.now() + delay
         return delay
+
+
+class NoSessions:
+    """Stands where a `SessionKeeper` would on a venue without sessions (no `SessionVenue`):
+    nothing is opened, journaled or saved, and every wallet trades with `NO_SESSION`."""
+
+    in_flight: Final = 0
+
+    def __init__(self, wallets: Sequence[WalletRuntime]) -> None:
+        for wallet in wallets:
+            wallet.needs_session = False
+            wallet.session = None
+
+    def ensure(self, progress: Callable[[SessionProgress], None] | None = None) -> int:
+        return 0

@@ -10,7 +10,7 @@ from typing import Final
 
 from ama_tui.protocol.permits import build_session_permit, sign_session_permit
 from ama_tui.store import WalletEntry
-from ama_tui.venues.base import MarketInfo, SessionDomain, SessionGrant, Venue
+from ama_tui.venues.base import MarketInfo, SessionDomain, SessionGrant, SessionVenue
 
 RENEW_MARGIN_S: Final = 5 * 60
 """A session with less than this left is renewed."""
@@ -42,7 +42,7 @@ def needs_session(state: SessionState | None, now: float) -> bool:
 
 
 def open_session(
-    venue: Venue,
+    venue: SessionVenue,
     market: MarketInfo,
     wallet: WalletEntry,
     *,

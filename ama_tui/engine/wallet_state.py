@@ -8,6 +8,7 @@ from ama_tui.core.market import InFlightPlacement, OpenOrder
 from ama_tui.core.pnl import PositionBook
 from ama_tui.engine.sessions import SessionState
 from ama_tui.store import WalletEntry
+from ama_tui.venues.base import NO_SESSION
 
 
 @dataclass(slots=True)
@@ -15,6 +16,8 @@ class WalletRuntime:
     index: int
     entry: WalletEntry
     session: SessionState | None = None
+    needs_session: bool = True
+    """False on a venue without sessions (`venues.base.SessionVenue`): it trades with none."""
     last_action_at: int | None = None
     last_error: str | None = None
     last_error_at: float | None = None
@@ -54,6 +57,14 @@ class WalletRuntime:
         """The wallet recovered (a trade or a session went through): the error is history (the
         journal keeps it)."""
         self.last_error = self.last_error_at = None
+
+    @property
+    def trade_session_id(self) -> str | None:
+        """What its trades are sent with: its session's id (`NO_SESSION` where the venue has no
+        sessions); None while it has no session, so it cannot trade."""
+        if not self.needs_session:
+            return NO_SESSION
+        return self.session.session_id if self.session is not None else None
 
     @property
     def address(self) -> str:

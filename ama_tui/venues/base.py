@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Final, Protocol, runtime_checkable
 
 from ama_tui.core.market import BookTop, InFlightPlacement, OpenOrder
 from ama_tui.core.models import MarketRef
@@ -310,8 +310,8 @@ class UnknownMarket(VenueError):
 
 @runtime_checkable
 class SessionChecker(Protocol):
-    """A venue that can say whether sessions it issued are still active (a resume asks it before
-    reusing a session found on disk, rather than learning it at the first trade)."""
+    """A `SessionVenue` that can say whether sessions it issued are still active (a resume asks it
+    before reusing a session found on disk, rather than learning it at the first trade)."""
 
     def sessions_active(self, session_ids: Sequence[str]) -> dict[str, bool]: ...
 
@@ -450,6 +450,24 @@ class Venue(Protocol):
 
     def fills_since(self, order_book: str, traders: Sequence[str], cursor: str) -> FillsPage: ...
 
+    def submit(self, order_book: str, session_id: str, request: TradeRequest) -> TradeReceipt:
+        """`session_id`: the trader's session on a `SessionVenue`; `NO_SESSION` on a venue
+        without sessions (which ignores it)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+NO_SESSION: Final = ""
+"""The session id a venue without sessions is sent with each trade."""
+
+
+@runtime_checkable
+class SessionVenue(Venue, Protocol):
+    """A venue whose trades go through gasless sessions (Dexetra, the devnet, the embedded exchange):
+    each trader signs a permit once and the relay trades for it under the session's id. A venue
+    without this capability trades with `NO_SESSION`, and the engine opens none."""
+
     def session_domain(self) -> SessionDomain: ...
 
     def relayer_set_root(self) -> str: ...
@@ -457,7 +475,3 @@ class Venue(Protocol):
     def session_nonce(self, trader: str) -> int: ...
 
     def create_session(self, order_book: str, permit: SessionPermit, signature: str) -> SessionGrant: ...
-
-    def submit(self, order_book: str, session_id: str, request: TradeRequest) -> TradeReceipt: ...
-
-    def close(self) -> None: ...

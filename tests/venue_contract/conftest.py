@@ -7,10 +7,11 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from .devnet_harness import DevnetHarness
-from .harness import SimHarness, VenueHarness
+from .harness import SessionlessSimHarness, SimHarness, VenueHarness
 
 HARNESS_FACTORIES: dict[str, tuple[Callable[[], VenueHarness], tuple[pytest.MarkDecorator, ...]]] = {
     "sim": (SimHarness, ()),
+    "sim-sessionless": (SessionlessSimHarness, ()),
     "devnet": (DevnetHarness, (pytest.mark.devnet,)),
 }
 """name -> (factory, marks). A backend that needs an external service adds its mark (e.g. devnet)."""

@@ -25,14 +25,18 @@ from ama_tui.protocol.accounts import address_of, checksum
 from ama_tui.protocol.methods import ALL_METHODS, Methods
 from ama_tui.protocol.permits import SessionPermit, build_session_permit, sign_session_permit
 from ama_tui.venues.base import (
+    NO_SESSION,
     MarketInfo,
     PlacementOutcome,
     PlacementResolver,
     PlacementState,
+    SessionVenue,
     TradeReceipt,
     Venue,
 )
 from ama_tui.venues.sim import SimVenue
+
+from .sessionless import SessionlessSim
 
 
 def derived_test_key(label: str) -> PrivateKey:
@@ -153,7 +157,10 @@ class VenueHarness(abc.ABC):
         return outcome.order_id
 
     def open_session(self, trader: str, **permit_fields: Any) -> str:
-        """Build, sign and register a permit (fields as for `permit`); the new session id."""
+        """Build, sign and register a permit (fields as for `permit`); the new session id. On a
+        venue without sessions: `NO_SESSION`, what its trades are sent with."""
+        if not isinstance(self.venue, SessionVenue):
+            return NO_SESSION
         permit = self.permit(trader, **permit_fields)
         grant = self.venue.create_session(self.order_book, permit, self.sign(permit))
         return grant.session_id
@@ -251,3 +258,14 @@ class SimHarness(VenueHarness):
 
     def close(self) -> None:
         self.sim.close()
+
+
+class SessionlessSimHarness(SimHarness):
+    """The embedded exchange behind a venue without sessions (`sessionless.SessionlessSim`): only
+    the `Venue` protocol, trades sent with `NO_SESSION`."""
+
+    name = "sim-sessionless"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.venue = SessionlessSim(self.sim, dict(self.traders))

@@ -12,6 +12,7 @@ from ama_tui.venues.base import (
     PlaceLimit,
     RateLimited,
     SessionChecker,
+    SessionVenue,
     TradeRejected,
     VenueError,
     VenueUnavailable,
@@ -20,6 +21,14 @@ from ama_tui.venues.base import (
 from .harness import VenueHarness
 
 AMOUNT = 10**16
+
+
+@pytest.fixture
+def harness(harness: VenueHarness) -> VenueHarness:
+    """Sessions are a capability: a venue without them has nothing here (see test_no_sessions)."""
+    if not isinstance(harness.venue, SessionVenue):
+        pytest.skip(f"{harness.name}: the venue has no sessions")
+    return harness
 
 
 def _code(exc: pytest.ExceptionInfo[TradeRejected]) -> str:
@@ -43,6 +52,7 @@ def test_relayer_root_and_domain(harness: VenueHarness) -> None:
     assert root.startswith("0x") and len(root) == 66
     domain = harness.venue.session_domain()
     assert domain.chain_id > 0 and domain.registry.startswith("0x") and len(domain.registry) == 42
+    assert domain.chain_id == harness.info.chain_id, "permits are signed for the markets' chain"
 
 
 def test_bad_signature(harness: VenueHarness) -> None:
