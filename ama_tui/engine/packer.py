@@ -85,6 +85,11 @@ FIRST_BOOK_MAX_AGE_S: Final = 2.5
 """The oldest (from when its read began) the watch's book may be for the first cycle to use it:
 about two relay round trips. The first orders go out on the prior's wide floor, and each is
 checked against the top read again just before it is sent."""
+FIRST_PACK_HOLD_S: Final = 30.0
+"""While the run's first pack lands (for at most this long after its first placements), the safety
+floor stays on its wide prior even once the market's moves are measured: bringing it in replaces
+every order, and on a slow relay the wallets whose orders landed would re-quote while the others'
+still land (twice the trades, and never the whole fleet's orders at once). Wider is the safe side."""
 KILL_SWITCH_PREFIX: Final = "kill switch: "
 STRATEGY_STOPPED_PREFIX: Final = "strategy stopped: "
 TAKEN_ON_PURPOSE: Final = "taken on purpose (a taker strategy's take)"
@@ -258,6 +263,8 @@ class Packer:
         self._cancel_progress: dict[int, list[int]] = {}
         """Per wallet index, [cancelled, orders it had] while (and once) cancel-all runs."""
         self._market_closed = False
+        self._first_placed_at: float | None = None
+        self._first_pack_landed = False
         realtime = is_realtime(self.venue.clock)
         self._safety = SafetyFloor(
             read_top=self._read_top,
@@ -370,6 +377,16 @@ class Packer:
         watcher.join(WATCH_JOIN_S)
         return self._safety.watched_book(FIRST_BOOK_MAX_AGE_S)
 
+    def _first_pack_landing(self) -> bool:
+        """Is the run's first pack still landing: placements of the fleet in flight since its
+        first, for at most FIRST_PACK_HOLD_S? (Decided after this cycle's read; once over, over.)"""
+        if self._first_pack_landed or self._first_placed_at is None:
+            return False
+        flying = len(self._pending) > 0 or any(wallet.in_flight for wallet in self.wallets)
+        if not flying or self.venue.clock.now() - self._first_placed_at > FIRST_PACK_HOLD_S:
+            self._first_pack_landed = True
+        return not self._first_pack_landed
+
     def _read(self) -> tuple[BookSnapshot, dict[str, tuple[OpenOrder, ...]], dict[str, int]]:
         ob = self.market.order_book
         book = self._first_book() or self.venue.book(ob, self.options.depth_levels)
@@ -453,7 +470,9 @@ class Packer:
         if book is not None:
             self._book = book
             ours = [order for held in orders.values() for order in held]
-            self._safety.update(book, ours, float(view.packer.safety_sigmas))
+            self._safety.update(
+                book, ours, float(view.packer.safety_sigmas), hold_prior=self._first_pack_landing()
+            )
             self._absorb(orders, available, book)
             if self.params.paused:
                 self._state = EngineState.PAUSED
@@ -464,6 +483,8 @@ class Packer:
                 except StrategyStopped as exc:
                     self._strategy_stopped(exc, view)
                 outcomes = self._execute(plans, view)
+                if self._first_placed_at is None and any(outcome.placed for outcome in outcomes):
+                    self._first_placed_at = self.venue.clock.now()
                 for outcome in outcomes:
                     placed += outcome.placed
                     cancelled += outcome.cancelled

@@ -143,9 +143,13 @@ class SafetyFloor:
         span = self.volatility.span_s()
         return span >= WARM_UP_MAX_S or (span >= MIN_SPAN_S and self.volatility.moves() == 0)
 
-    def update(self, book: BookSnapshot, ours: Iterable[OpenOrder], sigmas: float) -> None:
+    def update(
+        self, book: BookSnapshot, ours: Iterable[OpenOrder], sigmas: float, *, hold_prior: bool = False
+    ) -> None:
         """The floor for this cycle, from the cycle's book and our open orders (to leave them out of
-        the mid); while the market's moves are not measured yet, from the prior."""
+        the mid); while the market's moves are not measured yet, from the prior. `hold_prior`: a
+        floor on the prior stays on it even once the moves are measured (the engine asks while its
+        first pack is still landing)."""
         mine = tuple(ours)
         self.sample(book, mine)
         # the larger of two measures: the mids' and the recent trades' (which bounce between bid
@@ -156,7 +160,7 @@ class SafetyFloor:
         self.sigma6 = max(measures) if measures else None
         if self.sigma6 is not None and self.volatility.span_s() < COLD_START_S:
             self.sigma6 *= COLD_START_FACTOR
-        prior = not self.measured(book)
+        prior = (hold_prior and self.on_prior) or not self.measured(book)
         if prior:
             mid6 = outside_top(book, mine).mid6 or book.top.mark6
             self.sigma6 = max(self.sigma6 or 0.0, PRIOR_SIGMA_REL * mid6) or None
