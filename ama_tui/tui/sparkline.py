@@ -16,7 +16,9 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Mapping, Sequence
-from typing import Final
+from typing import Final, TypeVar
+
+T = TypeVar("T")
 
 BLOCKS: Final = "▁▂▃▄▅▆▇█"
 SAMPLES: Final = 120
@@ -62,7 +64,7 @@ class SampleRing:
         return (self.slot or 0) - len(self.samples) + 1
 
 
-def fold(values: Sequence[int], width: int, first_slot: int = 0) -> list[int]:
+def fold(values: Sequence[T], width: int, first_slot: int = 0) -> list[T]:
     """`values` (one a slot, the first at `first_slot`) in at most `width` cells: the last value of
     each run of `k` slots, `k` the smallest that fits, runs aligned on multiples of `k` (an
     unaligned start may leave one run too many: the oldest is dropped)."""
@@ -71,7 +73,7 @@ def fold(values: Sequence[int], width: int, first_slot: int = 0) -> list[int]:
     if len(values) <= width:
         return list(values)
     k = -(-len(values) // width)
-    cells: list[int] = []
+    cells: list[T] = []
     bucket: int | None = None
     for offset, value in enumerate(values):
         key = (first_slot + offset) // k

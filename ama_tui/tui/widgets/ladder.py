@@ -43,6 +43,10 @@ OURS_STYLE: Final = "bold yellow"
 NOTE_STYLE: Final = "dim"
 MARK_WIDTH: Final = 4
 """`●12 `: how many of our orders rest at a level."""
+MARK_BLANK: Final = " " * MARK_WIDTH
+BOLD_STYLES: Final = {ASK_STYLE: f"bold {ASK_STYLE}", BID_STYLE: f"bold {BID_STYLE}"}
+"""The price of a level holding orders of ours."""
+BAR_STYLES: Final = {ASK_STYLE: f"dim {ASK_STYLE}", BID_STYLE: f"dim {BID_STYLE}"}
 MIN_BAR: Final = 3
 """A depth bar narrower than this is left out."""
 HEADER_MIN_ROWS: Final = 8
@@ -427,31 +431,38 @@ def level_line(level: LadderLevel, layout: LevelLayout, bar: str) -> StyledLine:
     """`●2  3,001.10 0.0471 0.0200 0.1383 ███▍` — our count, price, the level's size, our size
     there, the cumulative size from the spread, then a bar proportional to the level's size. A
     level of ours beyond the book read shows `—` for the book's size and a note where the depth
-    and the bar go (`●2  2,951.10      — 0.0200 depth not read`)."""
+    and the bar go (`●2  2,951.10      — 0.0200 depth not read`).
+
+    Built as pieces directly (numbers carry no control characters), each space joined to the
+    piece after it: as few segments as colours, for the many lines a moving book redraws."""
     side = BID_STYLE if level.is_bid else ASK_STYLE
-    line = LineBuilder()
-    if level.ours:
-        line.append(f"●{level.ours}".ljust(MARK_WIDTH) if level.ours < 100 else "●99+", style=OURS_STYLE)
+    ours = level.ours
+    price = price_text(level.price6, layout.tick6).rjust(layout.price_width)
+    pieces: list[tuple[str, str]] = []
+    if ours:
+        pieces.append((f"●{ours}".ljust(MARK_WIDTH) if ours < 100 else "●99+", OURS_STYLE))
+        pieces.append((price, BOLD_STYLES[side]))
     else:
-        line.append(" " * MARK_WIDTH)
-    price_style = f"bold {side}" if level.ours else side
-    line.append(price_text(level.price6, layout.tick6).rjust(layout.price_width), style=price_style)
-    line.append(" ")
+        pieces.append((MARK_BLANK + price, side))
+    read = level.read
     # beyond the book read, the book's size is not known (unless only it can show our size)
-    size = amount_text(level.amount18) if level.read or not layout.ours_width else NONE
-    line.append(size.rjust(layout.size_width), style="" if level.read else NOTE_STYLE)
+    size = amount_text(level.amount18) if read or not layout.ours_width else NONE
+    pieces.append((" " + size.rjust(layout.size_width), "" if read else NOTE_STYLE))
     if layout.ours_width:
-        line.append(" ")
-        ours = amount_text(level.ours18) if level.ours18 else ""
-        line.append(ours.rjust(layout.ours_width), style=OURS_STYLE)
-    if layout.cum_width and level.read:
-        line.append(" ")
+        mine = amount_text(level.ours18) if level.ours18 else ""
+        pieces.append((" " + mine.rjust(layout.ours_width), OURS_STYLE))
+    if layout.cum_width and read:
         cum = amount_text(level.cum18) if level.cum18 is not None else NONE
-        line.append(cum.rjust(layout.cum_width), style=NOTE_STYLE)
+        pieces.append((" " + cum.rjust(layout.cum_width), NOTE_STYLE))
     if bar:
-        line.append(" ")
-        line.append(bar, style=f"dim {side}" if level.read else NOTE_STYLE)
-    return line.build()
+        pieces.append((" " + bar, BAR_STYLES[side] if read else NOTE_STYLE))
+    merged = [pieces[0]]
+    for text, style in pieces[1:]:
+        if style == merged[-1][1]:
+            merged[-1] = (merged[-1][0] + text, style)
+        else:
+            merged.append((text, style))
+    return StyledLine(tuple(merged))
 
 
 def fold_line(fold: LadderFold) -> StyledLine:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Final
 
 from ama_tui.engine.snapshot import WalletView
-from ama_tui.tui.sparkline import SampleRing, ring_spark
+from ama_tui.tui.sparkline import SampleRing, fold, spark
 from ama_tui.tui.widgets.text import pnl_style
 from ama_tui.tui.widgets.util_bar import utilization_style
 
@@ -45,29 +45,33 @@ def fleet_sample(wallets: Sequence[WalletView]) -> tuple[int, int, int]:
     return pnl6, net18, reserved6 * FULL_BPS // cap6 if cap6 > 0 else 0
 
 
-def trend(ring: SampleRing, series: int, width: int) -> Cell:
-    """One series of `ring` as a sparkline `width` cells wide, coloured by its newest value."""
+def trends(ring: SampleRing, width: int) -> tuple[Cell, Cell, Cell]:
+    """The ring's PnL, position and utilization as sparklines `width` cells wide, each coloured
+    by its newest value (the samples folded once for the three)."""
     if not ring.samples:
-        return " " * width, ""
-    last = ring.samples[-1][series]
-    if series == UTILIZATION:
-        return ring_spark(ring, series, width, low=0, high=FULL_BPS), utilization_style(last)
-    text = ring_spark(ring, series, width)
-    if series == PNL:
-        return text, pnl_style(last)
-    return text, POSITION_STYLE if last else "dim"
+        blank = (" " * width, "")
+        return blank, blank, blank
+    folded = fold(list(ring.samples), width, ring.first_slot)
+    pnl, position, util = folded[-1]
+    return (
+        (spark([cell[PNL] for cell in folded], width), pnl_style(pnl)),
+        (spark([cell[POSITION] for cell in folded], width), POSITION_STYLE if position else "dim"),
+        (
+            spark([cell[UTILIZATION] for cell in folded], width, low=0, high=FULL_BPS),
+            utilization_style(util),
+        ),
+    )
 
 
 def wallet_trends(ring: SampleRing | None, width: int = WALLET_TREND_WIDTH) -> tuple[Cell, Cell, Cell]:
     """The PnL, position and utilization sparklines of a wallet's row."""
     if ring is None:
         return NO_TRENDS
-    return trend(ring, PNL, width), trend(ring, POSITION, width), trend(ring, UTILIZATION, width)
+    return trends(ring, width)
 
 
 def fleet_trends(ring: SampleRing, width: int = FLEET_TREND_WIDTH) -> tuple[Cell, Cell, Cell]:
     """The fleet's PnL, net position and utilization sparklines (the totals strip), each as long
     as its samples (up to `width`): inside a line of text, a short history is not padded."""
-    cells = (trend(ring, PNL, width), trend(ring, POSITION, width), trend(ring, UTILIZATION, width))
-    pnl, net, util = ((text.lstrip(), style) for text, style in cells)
+    pnl, net, util = ((text.lstrip(), style) for text, style in trends(ring, width))
     return pnl, net, util

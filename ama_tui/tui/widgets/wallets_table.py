@@ -326,23 +326,26 @@ class WalletsTable(ScrollView, can_focus=True):
         for index, wallet in enumerate(wallets):
             address = wallet.address
             old = previous_cells.get(address)
-            if old is not None and previous_views.get(address) is wallet and not sampled:
+            trends = wallet_trends(rings.get(address)) if sampled or old is None else None
+            if old is not None and previous_views.get(address) is wallet:
                 expiry = wallet.session_expiry
                 session = sessions.get(expiry)
                 if session is None:
                     session = sessions[expiry] = expiry_cell(expiry, now)
-                if session == old[SESSION]:
+                if session == old[SESSION] and trends is None:
                     cells = old
                 else:
-                    cells = (*old[:SESSION], session, *old[SESSION + 1 :])
-                    self.cell_writes += 1
-                    changed.append(index)
+                    redrawn = list(old)
+                    redrawn[SESSION] = session
+                    if trends is not None:
+                        for column, cell in zip(TRENDS, trends, strict=True):
+                            redrawn[column] = cell
+                    cells = tuple(redrawn)
             else:
-                if sampled or old is None:
-                    trends = wallet_trends(rings.get(address))
-                else:
-                    trends = (old[TRENDS[0]], old[TRENDS[1]], old[TRENDS[2]])
+                if trends is None:
+                    trends = (old[TRENDS[0]], old[TRENDS[1]], old[TRENDS[2]]) if old else NO_TRENDS
                 cells = wallet_cells(wallet, now, trends)
+            if cells is not old:
                 diff = changed_columns(old, cells)
                 if diff:
                     self.cell_writes += len(diff)
