@@ -1,20 +1,27 @@
 """The dashboard app: pick a market, resume or start fresh, configure, open sessions, watch.
 
-`make_app` builds it for the CLI and the tests alike. The packer runs in one thread worker that
-only posts messages (`ama_tui.tui.messages`); the handlers here switch screens on the main
-thread. `q` stops a running packer (it saves its checkpoint) and quits once the worker is done.
+`make_app` builds it for the CLI and the tests alike. Where the app is in that flow is one typed
+`Phase` (a reactive); screens tell the app what the user chose with messages or their dismiss
+value, and the app alone moves between phases. The packer runs in one thread worker that only
+posts messages (`ama_tui.tui.messages`); the handlers here switch screens on the main thread. `q`
+stops a running packer (it saves its checkpoint) and quits once the worker is done. Cancel-all
+ends the run too, then offers the way back: the market picker, or the same run resumed paused
+with the book empty of our orders.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar, Final, cast
 
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.reactive import reactive
 from textual.screen import Screen
 
 from ama_tui.core.models import MarketCheckpoint, PackerParams, RunConfig
@@ -34,6 +41,7 @@ from ama_tui.tui.engine_run import (
     summarize_checkpoint,
 )
 from ama_tui.tui.messages import EngineFinished, EngineRunning, SessionProgressed
+from ama_tui.tui.screens.cleared import BookClearedScreen, ClearedChoice
 from ama_tui.tui.screens.config import ConfigResult, ConfigScreen
 from ama_tui.tui.screens.help import HelpScreen
 from ama_tui.tui.screens.message import MessageScreen
@@ -51,6 +59,42 @@ STOP_WAIT_S: Final = 60.0
 EXIT_OK: Final = 0
 EXIT_SETUP: Final = 2
 EXIT_ENGINE: Final = 3
+STOPPING_SUBTITLE: Final = "stopping: finishing the cycle and saving the checkpoint…"
+KEPT_PAUSED: Final = "Paused with no order of ours on the book: p starts quoting again."
+
+
+class Phase(StrEnum):
+    """Where the app is in its flow; only the app moves it."""
+
+    SETUP_FAILED = "setup failed"
+    """A message says what to fix; `q` quits."""
+    PICKING = "picking"
+    """The market picker; no market held."""
+    PREPARING = "preparing"
+    """A market is held (its lock): the resume dialog or the configuration form."""
+    STARTING = "starting"
+    """The engine worker runs and opens the sessions."""
+    RUNNING = "running"
+    """The dashboard."""
+    STOPPING = "stopping"
+    """Quit was asked: the engine finishes its cycle and saves, then the app exits."""
+    CLEARED = "cleared"
+    """Cancel-all is done and the run stopped: the way back is offered."""
+    ENDED = "ended"
+    """The run stopped (or failed) and a message says so; `q` quits."""
+
+
+ENGINE_PHASES: Final = frozenset({Phase.STARTING, Phase.RUNNING, Phase.STOPPING})
+"""The phases in which the engine worker runs."""
+
+
+@dataclass(frozen=True, slots=True)
+class HeldMarket:
+    """The market picked (its store open and locked) while the user decides how to run it."""
+
+    store: MarketStore
+    row: MarketRow
+    checkpoint: MarketCheckpoint | None
 
 
 def sizes_are_defaults(config: RunConfig) -> bool:
@@ -73,6 +117,12 @@ def venue_subtitle(setup: VenueSetup, options: AppOptions) -> str:
     return f"{text} · DRY-RUN" if options.dry_run else text
 
 
+QUIT_HELP: Final = (
+    "quit; during a run: stop, save the checkpoint, then quit (ctrl+q and ctrl+c even while typing "
+    "in a field)"
+)
+
+
 class AmaApp(App[int], inherit_bindings=False):
     CSS_PATH = "app.tcss"
     TITLE = "ama-tui"
@@ -80,10 +130,11 @@ class AmaApp(App[int], inherit_bindings=False):
     BINDINGS: ClassVar[list[BindingType]] = [
         # A focused text field consumes printable keys, so there `q` and `?` are typed, and
         # ctrl+q / f1 do the same.
-        Binding("q,ctrl+q", "quit_app", "Quit", priority=True),
-        Binding("question_mark,f1", "help", "Help", priority=True),
-        Binding("ctrl+c", "quit_app", show=False, priority=True),  # as every terminal program
+        Binding("q,ctrl+q", "quit_app", "Quit", priority=True, tooltip=QUIT_HELP),
+        Binding("question_mark,f1", "help", "Help", priority=True, tooltip="this help (again to close)"),
+        Binding("ctrl+c", "quit_app", show=False, priority=True, tooltip=QUIT_HELP),  # as every terminal
     ]
+    phase: reactive[Phase] = reactive(Phase.PICKING, init=False)
 
     def __init__(
         self,
@@ -105,14 +156,15 @@ class AmaApp(App[int], inherit_bindings=False):
         """The market's state folder of the run started here (for the summary printed at exit)."""
         self.summary: RunSummary | None = None
         self.engine_error: str | None = None
-        self._store: MarketStore | None = None
-        self._row: MarketRow | None = None
-        self._checkpoint: MarketCheckpoint | None = None
-        self._sessions: SessionsScreen | None = None
-        self._engine_running = False
+        self.market: HeldMarket | None = None
+        """The market picked, while the user decides how to run it (PREPARING)."""
+        self.last_request: StartRequest | None = None
+        """What the latest run was started with (cancel-all's "keep running" resumes it)."""
+        self._welcome: str | None = None
+        """A toast for the next dashboard (the run kept paused after cancel-all)."""
         self._engine_done = threading.Event()
-        self._quitting = False
         self._exit_code = EXIT_SETUP if setup_error else EXIT_OK
+        self.set_reactive(AmaApp.phase, Phase.SETUP_FAILED if setup_error else Phase.PICKING)
 
     # -- start ---------------------------------------------------------------------------------
 
@@ -144,10 +196,27 @@ class AmaApp(App[int], inherit_bindings=False):
 
     # -- picked a market -> resume? -> configure ---------------------------------------------------
 
+    def watch_phase(self, phase: Phase) -> None:
+        if phase is Phase.STOPPING:
+            self.sub_title = STOPPING_SUBTITLE
+
     def on_picker_screen_picked(self, message: PickerScreen.Picked) -> None:
-        if self._store is not None or self._engine_running:
+        if self.phase is not Phase.PICKING:
             return
         row = message.row
+        held = self._hold(row)
+        if held is None:
+            return
+        self.market, self.phase = held, Phase.PREPARING
+        checkpoint = held.checkpoint
+        if checkpoint is None:
+            self._configure(StartMode.FRESH)
+            return
+        summary = summarize_checkpoint(checkpoint, self.venue.clock.now())
+        self.push_screen(ResumeScreen(summary), self._resume_chosen)
+
+    def _hold(self, row: MarketRow) -> HeldMarket | None:
+        """Open (and lock) the market's state folder; None, with a message, when it cannot be."""
         store = StateStore(self.options.state_dir).market(row.chain_id, row.market_address)
         try:
             store.open()
@@ -155,13 +224,8 @@ class AmaApp(App[int], inherit_bindings=False):
         except StoreError as exc:
             store.close()
             self.push_screen(MessageScreen(f"Cannot open {row.symbol}", str(exc), can_go_back=True))
-            return
-        self._store, self._row, self._checkpoint = store, row, checkpoint
-        if checkpoint is None:
-            self._configure(StartMode.FRESH)
-            return
-        summary = summarize_checkpoint(checkpoint, self.venue.clock.now())
-        self.push_screen(ResumeScreen(summary), self._resume_chosen)
+            return None
+        return HeldMarket(store, row, checkpoint)
 
     def on_picker_screen_arena_wanted(self, message: PickerScreen.ArenaWanted) -> None:
         """f2 on the picker: the Arena (the arena's own back end; no market is held)."""
@@ -182,8 +246,8 @@ class AmaApp(App[int], inherit_bindings=False):
             self._configure(StartMode.RESUME if choice == "resume" else StartMode.FRESH)
 
     def _configure(self, mode: StartMode) -> None:
-        assert self._row is not None
-        checkpoint = self._checkpoint
+        assert self.market is not None
+        checkpoint, row = self.market.checkpoint, self.market.row
         config = checkpoint.config if checkpoint else RunConfig()
         packer = checkpoint.packer_params if checkpoint else PackerParams()
         strategy = checkpoint.strategy if checkpoint else None
@@ -196,11 +260,11 @@ class AmaApp(App[int], inherit_bindings=False):
             if mode is StartMode.RESUME and checkpoint is not None and not self.options.wallets:
                 wallets = min(max_wallets, len(checkpoint.wallets) or DEFAULT_SIM_WALLETS)
         if mode is StartMode.RESUME and checkpoint is not None:
-            title = f"{self._row.symbol} · resume run {checkpoint.run.run_id}"
+            title = f"{row.symbol} · resume run {checkpoint.run.run_id}"
         elif checkpoint is not None:
-            title = f"{self._row.symbol} · fresh run (the saved run {checkpoint.run.run_id} is set aside)"
+            title = f"{row.symbol} · fresh run (the saved run {checkpoint.run.run_id} is set aside)"
         else:
-            title = f"{self._row.symbol} · new run"
+            title = f"{row.symbol} · new run"
 
         def done(result: ConfigResult | None) -> None:
             if result is None:
@@ -208,7 +272,7 @@ class AmaApp(App[int], inherit_bindings=False):
             else:
                 self._start(mode, result)
 
-        venue, row = self.venue, self._row
+        venue = self.venue
         # the wallets a run may use: the whole CSV fleet, or on the sim the ones the form starts with
         fleet_size = max_wallets if self.csv_fleet is not None else wallets
 
@@ -237,9 +301,11 @@ class AmaApp(App[int], inherit_bindings=False):
 
     def _release_market(self) -> None:
         """Back to the picker: the market's lock is given back."""
-        if self._store is not None:
-            self._store.close()
-        self._store = self._row = self._checkpoint = None
+        if self.market is not None:
+            self.market.store.close()
+            self.market = None
+        if self.phase is Phase.PREPARING:
+            self.phase = Phase.PICKING
 
     # -- start the run ----------------------------------------------------------------------------
 
@@ -249,9 +315,9 @@ class AmaApp(App[int], inherit_bindings=False):
         return list(derive_wallets(self.options.seed, count))
 
     def _start(self, mode: StartMode, result: ConfigResult) -> None:
-        assert self._store is not None and self._row is not None and self.setup is not None
+        assert self.market is not None and self.setup is not None
         request = StartRequest(
-            self._row,
+            self.market.row,
             mode,
             result.config,
             result.packer,
@@ -262,15 +328,20 @@ class AmaApp(App[int], inherit_bindings=False):
         handle = EngineHandle(
             LiveParams(result.config, result.packer), venue_kind=self.setup.kind, dry_run=self.options.dry_run
         )
-        self.handle = handle
-        self._sessions = SessionsScreen(
-            symbol=self._row.symbol, wallets=result.wallets, resumed=mode is StartMode.RESUME
+        store = self.market.store
+        self.market = None
+        self._launch(request, store, handle)
+
+    def _launch(self, request: StartRequest, store: MarketStore, handle: EngineHandle) -> None:
+        """The sessions screen, then the engine worker on `store` (which it closes when done)."""
+        self.handle, self.last_request, self.state_folder = handle, request, store.folder
+        sessions = SessionsScreen(
+            symbol=request.row.symbol, wallets=request.wallets, resumed=request.mode is StartMode.RESUME
         )
-        self._show_only(self._sessions)
-        store, self._store = self._store, None
-        self._engine_running = True
-        self.state_folder = store.folder
-        self._run_engine(request, self._fleet(result.wallets), store, handle)
+        self._show_only(sessions)
+        self.phase = Phase.STARTING
+        self._engine_done.clear()
+        self._run_engine(request, self._fleet(request.wallets), store, handle)
 
     def _show_only(self, screen: Screen[Any]) -> None:
         """Replace every screen above the app's base with `screen`."""
@@ -297,6 +368,8 @@ class AmaApp(App[int], inherit_bindings=False):
         def started(run_id: str) -> None:
             self.post_message(EngineRunning(run_id))
 
+        summary: RunSummary | None = None
+        error: str | None = None
         try:
             summary = run_packer(
                 venue=venue,
@@ -315,42 +388,51 @@ class AmaApp(App[int], inherit_bindings=False):
                 on_started=started,
             )
         except Exception as exc:  # shown on a message screen; never a traceback
-            self.post_message(EngineFinished(None, describe_error(exc)))
-        else:
-            self.post_message(EngineFinished(summary, None))
+            error = describe_error(exc)
         finally:
             try:
                 store.close()
             finally:
                 self._engine_done.set()
+        # after the store is closed: the market may be opened again at once (cancel-all's way back)
+        self.post_message(EngineFinished(summary, error))
 
     def on_session_progressed(self, message: SessionProgressed) -> None:
-        if self._sessions is not None and self._sessions.is_attached:
-            self._sessions.record(message.report)
+        for screen in self.screen_stack:
+            if isinstance(screen, SessionsScreen):
+                screen.record(message.report)
 
     def on_engine_running(self, message: EngineRunning) -> None:
-        if self.handle is None or self._quitting:
+        if self.handle is None or self.phase is not Phase.STARTING:
             return
         from ama_tui.tui.dashboard.screen import DashboardScreen
 
-        self._sessions = None
+        self.phase = Phase.RUNNING
         self._show_only(
             DashboardScreen(self.handle, bell=self.options.alert_bell, state_folder=self.state_folder)
         )
+        if self._welcome is not None:
+            self.notify(self._welcome, title="Kept running", timeout=10)
+            self._welcome = None
 
     def on_engine_finished(self, message: EngineFinished) -> None:
-        self._engine_running = False
-        self._sessions = None
+        quitting = self.phase is Phase.STOPPING
         self.summary, self.engine_error = message.summary, message.error
         if message.error is not None:
+            self.phase = Phase.ENDED
             self._exit_code = EXIT_ENGINE
             self._show_only(MessageScreen("The packer stopped on an error", message.error))
             return
-        if self._quitting:
+        if quitting:
             self.exit(self._exit_code, return_code=self._exit_code)
             return
         summary = message.summary
         assert summary is not None
+        if self.handle is not None and self.handle.params.cancel_all_requested:
+            self.phase = Phase.CLEARED
+            self.push_screen(BookClearedScreen(summary, self.handle.latest), self._cleared_choice)
+            return
+        self.phase = Phase.ENDED
         self._show_only(
             MessageScreen(
                 "The run stopped",
@@ -361,14 +443,54 @@ class AmaApp(App[int], inherit_bindings=False):
             )
         )
 
+    # -- after cancel-all: the way back -----------------------------------------------------------
+
+    def _cleared_choice(self, choice: ClearedChoice | None) -> None:
+        if self.phase is not Phase.CLEARED:
+            return
+        if choice is ClearedChoice.KEEP_RUNNING and self._keep_running():
+            return
+        self.phase = Phase.PICKING
+        self._show_only(self._picker())
+
+    def _keep_running(self) -> bool:
+        """The run that was cleared, resumed paused (its book stays empty of our orders until `p`),
+        with the parameters it last ran with. False (with a message) when the market cannot be
+        opened again."""
+        request, previous = self.last_request, self.handle
+        if request is None or previous is None or self.setup is None:
+            return False
+        held = self._hold(request.row)
+        if held is None:
+            return False
+        latest = previous.latest
+        config = latest.config if latest is not None else request.config
+        packer = latest.packer if latest is not None else request.packer
+        handle = EngineHandle(
+            LiveParams(config, packer), venue_kind=self.setup.kind, dry_run=self.options.dry_run
+        )
+        handle.toggle_pause()  # paused from the first cycle on, and journaled as such (PAUSE)
+        # the run's own strategy and parameters, as its checkpoint keeps them
+        resumed = replace(
+            request, mode=StartMode.RESUME, config=config, packer=packer, strategy=None, strategy_params={}
+        )
+        self._welcome = KEPT_PAUSED
+        self._launch(resumed, held.store, handle)
+        return True
+
     # -- keys -------------------------------------------------------------------------------------
 
+    def on_dashboard_screen_quit_requested(self) -> None:
+        self.action_quit_app()
+
+    def on_dashboard_screen_help_requested(self) -> None:
+        self.action_help()
+
     def action_quit_app(self) -> None:
-        if self._engine_running and self.handle is not None:
-            if not self._quitting:
-                self._quitting = True
+        if self.phase in ENGINE_PHASES and self.handle is not None:
+            if self.phase is not Phase.STOPPING:
+                self.phase = Phase.STOPPING
                 self.handle.request_stop()
-                self.sub_title = "stopping: finishing the cycle and saving the checkpoint…"
             return
         self._release_market()
         self.exit(self._exit_code, return_code=self._exit_code)
@@ -390,7 +512,7 @@ class AmaApp(App[int], inherit_bindings=False):
 
     def on_unmount(self) -> None:
         """However the app ends, a running packer is stopped (and saves) before the process exits."""
-        if self.handle is not None and self._engine_running:
+        if self.handle is not None and self.phase in ENGINE_PHASES:
             self.handle.request_stop()
             self._engine_done.wait(STOP_WAIT_S)
         self._release_market()

@@ -21,6 +21,7 @@ from ama_tui.core.models import PackerParams, RunConfig
 from ama_tui.engine.live_params import LiveParams
 from ama_tui.engine.snapshot import EngineSnapshot
 from ama_tui.tui.dashboard import DashboardScreen
+from ama_tui.tui.dashboard.help import DashboardHelp
 from ama_tui.tui.engine_handle import EngineHandle
 from ama_tui.tui.fill_totals import FillCounter
 from ama_tui.venues.base import VenueKind
@@ -107,6 +108,12 @@ class DashboardApp(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(DashboardScreen(self.handle, **self.screen_options))
+
+    def on_dashboard_screen_help_requested(self, message: DashboardScreen.HelpRequested) -> None:
+        self.push_screen(DashboardHelp(message.sections))
+
+    def on_dashboard_screen_quit_requested(self) -> None:
+        self.handle.request_stop()
 
     @property
     def dashboard(self) -> DashboardScreen:

@@ -8,6 +8,7 @@ from textual.containers import VerticalScroll
 
 from ama_tui.engine.snapshot import EngineSnapshot
 from ama_tui.tui.app_options import AppOptions
+from ama_tui.tui.dashboard import DashboardScreen
 from ama_tui.tui.dashboard.help import DashboardHelp
 from ama_tui.tui.screens.help import HelpScreen
 from ama_tui.tui.widgets.action_log import ActionLog
@@ -99,7 +100,7 @@ async def test_the_dashboard_help_scrolls_at_80x24(snapshots: list[EngineSnapsho
     app = DashboardApp(fresh_handle(snapshots[-1]))
     async with app.run_test(size=(80, 16)) as pilot:
         await pilot.pause()
-        app.push_screen(DashboardHelp())
+        app.push_screen(DashboardHelp(DashboardScreen.help_sections()))
         await pilot.pause()
         body = app.screen.query_one("#dashboard-help", VerticalScroll)
         assert body.max_scroll_y > 0

@@ -10,7 +10,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from ama_tui.core.models import MarketCheckpoint
-from ama_tui.tui.app import AmaApp
+from ama_tui.tui.app import AmaApp, Phase
 from ama_tui.tui.app_options import AppOptions
 from ama_tui.tui.screens.config import ConfigScreen
 from ama_tui.tui.screens.message import MessageScreen
@@ -125,7 +125,7 @@ async def test_resume_or_fresh_then_resume_keeps_the_run_id(app_options: AppOpti
         assert "fresh run" in app.screen.form_title
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, PickerScreen))
-        assert app._store is None
+        assert app.market is None and app.phase is Phase.PICKING
         # ... and resume keeps the run id.
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ResumeScreen))

@@ -1,49 +1,49 @@
-"""The dashboard's own key help, used when the app does not provide a help screen."""
+"""The dashboard's own key help, for a host that has no help of its own: the keys come from the
+bindings (`DashboardScreen.help_sections`, carried by its `HelpRequested` message), then what
+the ladder and the wallets panel show."""
 
 from __future__ import annotations
 
+import textwrap
+from collections.abc import Sequence
 from typing import ClassVar, Final
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-HELP_TEXT: Final = """\
-[b]Dashboard keys[/b]
+from ama_tui.tui.key_help import HelpSection
 
-  [b]p[/b]   pause / resume (no new orders while paused)
-  [b]x[/b]   cancel every order of ours, then stop (asks first)
-  [b]e[/b]   edit the live parameters (applied at the next cycle)
-  [b]/[/b]   filter the log: wallet and/or action, e.g. [i]Sim001 FILL[/i]
-        Enter applies, Esc clears
-  [b]w[/b]   export the fills, orders and wallets shown as CSV
-  [b]j[/b]   the whole journal, searchable
-  [b]b[/b]   the terminal bell on alerts: on / off
-  [b]?[/b]   this help
-  [b]q[/b]   stop the run
-  [b]Tab[/b] next panel; arrows and PgUp/PgDn scroll it. Scrolled back, the
-        log stops following: End follows again (Home in the fills)
-  [b]Enter[/b] on the wallets: why each one skips, and its last error, in full
-
-[b]Orders panel[/b] (Tab to it)
-
-  [b]↑ ↓[/b] move the cursor   [b]s[/b] sort by the next column   [b]r[/b] reverse
-  [b]c[/b]   cancel the order under the cursor (asks first)
-  [b]a[/b]   cancel every order of that order's wallet (asks first)
-  [b]/[/b]   filter the orders: wallet, side or status
-
-The ladder marks our orders with [b]●n[/b]: how many of them rest at that price;
+NAME_WIDTH: Final = 9
+TEXT_WIDTH: Final = 68
+"""The dialog's inner width (modals.tcss): a long meaning wraps under itself within it."""
+NOTES: Final = """\
+The ladder marks our orders with ●n: how many of them rest at that price;
 under it, the safety floor every order keeps from the mid and the other
 side (safetySigmas × σ × √latency).
 Cap = maxWalletUtilization × (free collateral + margin held by our open
 orders); Util = margin held by our open orders / Cap: green below 70 %,
 yellow below 90 %, red above. Status: why a wallet skips, its last error.
 Alerts (banner, log line, bell): kill switch, a wallet over its cap, 5 errors
-within 30 s, a running wallet without a session.
+within 30 s, a running wallet without a session."""
 
-Esc, q or ? closes this help."""
+
+def help_text(sections: Sequence[HelpSection]) -> Content:
+    """Each section's title, then `keys  what they do`, a long meaning wrapping under itself."""
+    parts: list[Content] = []
+    for keys in sections:
+        parts.append(Content.styled(keys.title, "bold"))
+        for row in keys.rows:
+            lines = textwrap.wrap(row.meaning, TEXT_WIDTH - NAME_WIDTH - 2) or [""]
+            parts.append(Content.assemble((f"{row.keys_text:>{NAME_WIDTH}}", "bold"), "  ", lines[0]))
+            parts.extend(Content(" " * (NAME_WIDTH + 2) + line) for line in lines[1:])
+        parts.append(Content(""))
+    parts.append(Content(NOTES))
+    parts.append(Content("\nEsc, q or ? closes this help."))
+    return Content("\n").join(parts)
 
 
 class DashboardHelp(ModalScreen[None]):
@@ -52,10 +52,14 @@ class DashboardHelp(ModalScreen[None]):
         Binding("escape,q,question_mark", "close", "Close"),
     ]
 
+    def __init__(self, sections: Sequence[HelpSection]) -> None:
+        super().__init__()
+        self.sections = tuple(sections)
+
     def compose(self) -> ComposeResult:
         # scrolls (arrows, pgup/pgdn) where the screen is shorter than the text (80x24)
         with VerticalScroll(id="dashboard-help"):
-            yield Static(HELP_TEXT)
+            yield Static(help_text(self.sections))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -22,6 +22,7 @@ from typing import ClassVar, Final
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
@@ -31,7 +32,6 @@ from ama_tui.engine.live_params import ParamsChange
 from ama_tui.engine.snapshot import EngineSnapshot, EngineState
 from ama_tui.store.journal import JOURNAL_FILE_NAME
 from ama_tui.tui.alerts import AlertWatch
-from ama_tui.tui.dashboard.help import DashboardHelp
 from ama_tui.tui.dashboard.journal_viewer import JournalScreen
 from ama_tui.tui.dashboard.params_editor import ParamsEditor, describe_change
 from ama_tui.tui.dashboard.refresh_budget import DEFAULT_FRACTION, RefreshBudget
@@ -39,6 +39,7 @@ from ama_tui.tui.dashboard.wallet_status import WalletStatusScreen
 from ama_tui.tui.engine_handle import EngineHandle
 from ama_tui.tui.export import FILES as EXPORT_FILES
 from ama_tui.tui.export import write_exports
+from ama_tui.tui.key_help import HelpSection, section
 from ama_tui.tui.screens.confirm import ConfirmScreen
 from ama_tui.tui.widgets.action_log import ActionLog, alert_line
 from ama_tui.tui.widgets.alert_banner import AlertBanner
@@ -62,12 +63,29 @@ class DashboardScreen(Screen[None]):
     CSS_PATH = "dashboard.tcss"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide"), (160, "-xwide")]  # noqa: RUF012 (typed by Screen)
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("p", "toggle_pause", "Pause/Resume"),
-        Binding("x", "cancel_all", "Cancel all"),
-        Binding("e", "edit_params", "Params"),
-        Binding("slash", "filter_log", "Filter"),
-        Binding("w", "export", "Export"),
-        Binding("j", "journal", "Journal"),
+        Binding("p", "toggle_pause", "Pause/Resume", tooltip="pause / resume quoting (resting orders stay)"),
+        Binding(
+            "x",
+            "cancel_all",
+            "Cancel all",
+            tooltip="cancel all our orders, then stop (asks first); then back to the markets or on "
+            "with an empty book",
+        ),
+        Binding("e", "edit_params", "Params", tooltip="edit the running strategy's parameters"),
+        Binding(
+            "slash",
+            "filter_log",
+            "Filter",
+            tooltip="filter the log: wallet and/or action, e.g. Sim001 FILL (the orders when they have "
+            "the focus: wallet, side or status); enter applies, esc clears",
+        ),
+        Binding(
+            "w",
+            "export",
+            "Export",
+            tooltip="export the fills, orders and wallets shown as CSV (beside the state folder)",
+        ),
+        Binding("j", "journal", "Journal", tooltip="the whole journal, searchable (esc closes it)"),
         Binding(
             "g",
             "analytics",
@@ -76,7 +94,7 @@ class DashboardScreen(Screen[None]):
             tooltip="analytics of this market's journal: PnL, position and utilization over time, "
             "order lifetimes, errors (esc closes it)",
         ),
-        Binding("b", "toggle_bell", "Bell", show=False),
+        Binding("b", "toggle_bell", "Bell", show=False, tooltip="the terminal bell on alerts: on / off"),
         Binding(
             "plus,equals_sign",
             "ladder_zoom(-1)",
@@ -91,9 +109,32 @@ class DashboardScreen(Screen[None]):
             show=False,
             tooltip="the book's rows hold more ticks of price (2, 5, 10, 20 … 1000 ticks a row)",
         ),
-        Binding("question_mark", "help", "Help"),
-        Binding("q", "quit_engine", "Quit"),
+        Binding("question_mark", "help", "Help", tooltip="this help"),
+        Binding("q", "quit_engine", "Quit", tooltip="stop the run (it saves its checkpoint)"),
     ]
+    HELP_EXTRA: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("tab", "next panel; ↑ ↓ pgup pgdn scroll it"),
+        ("end  home", "log: follow the newest again; fills: back to the newest"),
+    )
+    """What the help says besides the bindings."""
+
+    class HelpRequested(Message):
+        """`?`: the app shows its help (`sections`: the dashboard's own keys)."""
+
+        def __init__(self, sections: tuple[HelpSection, ...]) -> None:
+            super().__init__()
+            self.sections = sections
+
+    class QuitRequested(Message):
+        """`q`: the app stops the run (and decides what comes next)."""
+
+    @classmethod
+    def help_sections(cls) -> tuple[HelpSection, ...]:
+        """The dashboard's keys and its panels', from their bindings."""
+        return (
+            section("Dashboard", cls.BINDINGS, WalletsTable.BINDINGS, extra=cls.HELP_EXTRA),
+            section("Orders panel (tab to it)", OrdersTable.BINDINGS),
+        )
 
     def __init__(
         self,
@@ -385,19 +426,11 @@ class DashboardScreen(Screen[None]):
 
         self.app.push_screen(ConfirmScreen(question), answered)
 
-    async def action_help(self) -> None:
-        if hasattr(self.app, "action_help"):
-            await self.app.run_action("help")
-        else:
-            self.app.push_screen(DashboardHelp())
+    def action_help(self) -> None:
+        self.post_message(self.HelpRequested(self.help_sections()))
 
-    async def action_quit_engine(self) -> None:
-        """The app's own stop when it has one (it also leaves the app); else just stop the engine."""
-        if hasattr(self.app, "action_quit_app"):
-            await self.app.run_action("quit_app")
-            return
-        self.handle.request_stop()
-        self.toast("Stopping after the current cycle.", title="Stopping")
+    def action_quit_engine(self) -> None:
+        self.post_message(self.QuitRequested())
 
     def on_wallets_table_details_requested(self, event: WalletsTable.DetailsRequested) -> None:
         event.stop()

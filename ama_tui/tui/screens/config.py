@@ -255,9 +255,14 @@ def size_advice(
 
 class ConfigScreen(Screen[ConfigResult | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "start", "Start", priority=True),
-        Binding("escape", "back", "Back"),
+        Binding("ctrl+s", "start", "Start", priority=True, tooltip="start the run"),
+        Binding("escape", "back", "Back", tooltip="back to the markets"),
     ]
+    HELP_EXTRA: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("tab  shift+tab", "next / previous field"),
+        ("enter", "start the run, once every field is valid"),
+    )
+    """What the help says besides the bindings."""
 
     def __init__(
         self,

@@ -1,8 +1,9 @@
-"""`?`: every key of the app, by screen, and what the dashboard's numbers mean (the wallets panel's
-columns, the cap, the safety floor)."""
+"""`?`: every key of the app, by screen (made from the screens' bindings: `key_help`), and what the
+dashboard's numbers mean (the wallets panel's columns, the cap, the safety floor)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import ClassVar, Final
 
 from textual.app import ComposeResult
@@ -12,55 +13,13 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
-KEYS: Final[tuple[tuple[str, tuple[tuple[str, str], ...]], ...]] = (
-    (
-        "Anywhere",
-        (
-            ("?  f1", "this help (again to close)"),
-            ("q", "quit; during a run: stop, save the checkpoint, then quit"),
-            ("ctrl+q, ctrl+c", "the same, even while typing in a field"),
-        ),
-    ),
-    (
-        "Market picker",
-        (
-            ("type", "filter the markets"),
-            ("↑ ↓  pgup pgdn", "move in the list"),
-            ("enter", "pick the market"),
-            ("ctrl+l", "load more markets (when the exchange has more)"),
-            ("r", "retry when the exchange did not answer"),
-        ),
-    ),
-    ("Resume or fresh", (("r", "resume the saved run"), ("f", "start fresh"), ("escape", "back"))),
-    (
-        "Configuration",
-        (("tab  shift+tab", "next / previous field"), ("ctrl+s", "start"), ("escape", "back")),
-    ),
-    (
-        "Dashboard",
-        (
-            ("p", "pause / resume quoting"),
-            ("x", "cancel all our orders, then stop (asks first)"),
-            ("e", "edit the parameters of the running packer"),
-            ("/", "filter the log (the orders when they have the focus)"),
-            ("tab", "next panel; ↑ ↓ pgup pgdn scroll it"),
-            ("enter", "on the wallets: why each one skips, and its last error, in full"),
-            ("end  home", "log: follow the newest again; fills: back to the newest"),
-            ("w", "export the fills, orders and wallets shown as CSV (beside the state folder)"),
-            ("j", "the whole journal, searchable (escape closes it)"),
-            ("b", "the terminal bell on alerts: on / off"),
-        ),
-    ),
-    (
-        "Orders panel",
-        (
-            ("↑ ↓", "move the cursor"),
-            ("s  r", "sort by the next column (the header marks it); reverse"),
-            ("c", "cancel the order under the cursor (asks first)"),
-            ("a", "cancel every order of that order's wallet (asks first)"),
-        ),
-    ),
-)
+from ama_tui.tui.dashboard.screen import DashboardScreen
+from ama_tui.tui.key_help import HelpSection, KeyRow, section
+from ama_tui.tui.screens.config import ConfigScreen
+from ama_tui.tui.screens.picker import PickerScreen
+from ama_tui.tui.screens.resume import ResumeScreen
+
+NAME_WIDTH: Final = 16
 
 CAP_RULE: Final = (
     "Cap = maxWalletUtilization × (free collateral + margin held by our open orders); "
@@ -106,6 +65,31 @@ COLUMNS: Final[tuple[tuple[str, str], ...]] = (
 )
 
 
+def app_sections(app_bindings: Iterable[BindingType]) -> tuple[HelpSection, ...]:
+    """Every screen's keys, from the bindings (the app's own first: they work anywhere, so a
+    screen's row for the same keys is left out)."""
+    anywhere = section("Anywhere", app_bindings)
+    taken = {key for row in anywhere.rows for key in row.keys}
+    sections = (
+        section("Market picker", PickerScreen.BINDINGS, extra=PickerScreen.HELP_EXTRA),
+        section("Resume or fresh", ResumeScreen.BINDINGS),
+        section("Configuration", ConfigScreen.BINDINGS, extra=ConfigScreen.HELP_EXTRA),
+        *DashboardScreen.help_sections(),
+    )
+    return (
+        anywhere,
+        *(HelpSection(s.title, tuple(row for row in s.rows if not set(row.keys) <= taken)) for s in sections),
+    )
+
+
+def key_rows(rows: Iterable[KeyRow], name_width: int = NAME_WIDTH) -> ComposeResult:
+    """`keys  what they do`, a long meaning wrapping under itself."""
+    for row in rows:
+        with Horizontal(classes="help-row"):
+            yield Static(Content.styled(f"{row.keys_text:>{name_width}}", "bold"), classes="help-name")
+            yield Static(Content(row.meaning), classes="help-meaning")
+
+
 class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close"),
@@ -117,24 +101,16 @@ class HelpScreen(ModalScreen[None]):
         with Vertical(id="help-dialog", classes="dialog"):
             yield Static("Keys, and what the dashboard shows", id="help-title")
             with VerticalScroll(id="help-body"):
-                for section, keys in KEYS:
-                    yield Static(Content(section), classes="help-section")
-                    yield from self._rows(keys)
+                for keys in app_sections(type(self.app).BINDINGS):
+                    yield Static(Content(keys.title), classes="help-section")
+                    yield from key_rows(keys.rows)
                 yield Static(Content("Wallets panel: the columns"), id="help-legend", classes="help-section")
                 yield Static(Content(CAP_RULE), classes="help-rule")
-                yield from self._rows(COLUMNS)
+                yield from key_rows(KeyRow((name,), meaning) for name, meaning in COLUMNS)
                 yield Static(Content(FLOOR_RULE), classes="help-rule")
                 yield Static(Content(ALERT_RULE), classes="help-rule")
             yield Static("escape closes", id="help-hint")
         yield Footer()
-
-    @staticmethod
-    def _rows(rows: tuple[tuple[str, str], ...]) -> ComposeResult:
-        """`name  what it means`, a long meaning wrapping under itself."""
-        for name, meaning in rows:
-            with Horizontal(classes="help-row"):
-                yield Static(Content.styled(f"{name:>16}", "bold"), classes="help-name")
-                yield Static(Content(meaning), classes="help-meaning")
 
     def action_close(self) -> None:
         self.dismiss(None)

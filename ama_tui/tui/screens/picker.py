@@ -94,16 +94,18 @@ class PickerScreen(Screen[None]):
     Back from the next screens lands here again."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("down", "cursor('down')", "Down", show=False),
-        Binding("up", "cursor('up')", "Up", show=False),
-        Binding("pagedown", "cursor('page_down')", show=False),
-        Binding("pageup", "cursor('page_up')", show=False),
-        Binding("enter", "pick", "Pick", priority=True),
-        Binding("ctrl+l", "load_more", "Load more"),
-        Binding("r", "retry", "Retry"),
+        Binding("up", "cursor('up')", "Up", show=False, tooltip="move in the list"),
+        Binding("down", "cursor('down')", "Down", show=False, tooltip="move in the list"),
+        Binding("pageup", "cursor('page_up')", show=False, tooltip="move in the list"),
+        Binding("pagedown", "cursor('page_down')", show=False, tooltip="move in the list"),
+        Binding("enter", "pick", "Pick", priority=True, tooltip="pick the market"),
+        Binding("ctrl+l", "load_more", "Load more", tooltip="load more markets (when the exchange has more)"),
+        Binding("r", "retry", "Retry", tooltip="retry when the exchange did not answer"),
         Binding("f2", "arena", "Arena", tooltip="the Arena: compare strategies on the embedded exchange"),
         Binding("f3", "analytics", "Analytics", tooltip="analytics of a stored market's journal"),
     ]
+    HELP_EXTRA: ClassVar[tuple[tuple[str, str], ...]] = (("type", "filter the markets"),)
+    """What the help says besides the bindings."""
 
     class Picked(Message):
         def __init__(self, row: MarketRow) -> None:

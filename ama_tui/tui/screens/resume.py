@@ -17,9 +17,9 @@ from ama_tui.tui.engine_run import CheckpointSummary
 
 class ResumeScreen(ModalScreen[str | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r", "choose('resume')", "Resume"),
-        Binding("f", "choose('fresh')", "Fresh"),
-        Binding("escape", "choose('')", "Back"),
+        Binding("r", "choose('resume')", "Resume", tooltip="resume the saved run"),
+        Binding("f", "choose('fresh')", "Fresh", tooltip="start fresh (the saved run is set aside)"),
+        Binding("escape", "choose('')", "Back", tooltip="back to the markets"),
     ]
 
     def __init__(self, summary: CheckpointSummary) -> None:

@@ -32,6 +32,7 @@ from ama_tui.tui.widgets.text import NONE, amount_fit, format_hms, price_text
 RESTING: Final = "resting"
 CANCELLING: Final = "cancelling"
 """A cancel the user asked for is on its way (the order still rests as of the last read)."""
+CURSOR_HELP: Final = "move the cursor (home, end: the first, the last)"
 
 Cell = tuple[str, str]
 
@@ -192,16 +193,23 @@ class OrdersTable(ScrollView, can_focus=True):
     """Our resting orders, one row each, under a header that stays put."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "cursor(-1)", "Up", show=False),
-        Binding("down", "cursor(1)", "Down", show=False),
-        Binding("pageup", "cursor(-10)", show=False),
-        Binding("pagedown", "cursor(10)", show=False),
-        Binding("home", "cursor_to(0)", show=False),
-        Binding("end", "cursor_to(-1)", show=False),
-        Binding("s", "sort", "Sort"),
-        Binding("r", "reverse", "Reverse"),
-        Binding("c", "cancel_order", "Cancel order"),
-        Binding("a", "cancel_wallet", "Cancel wallet's"),
+        Binding("up", "cursor(-1)", "Up", show=False, tooltip=CURSOR_HELP),
+        Binding("down", "cursor(1)", "Down", show=False, tooltip=CURSOR_HELP),
+        Binding("pageup", "cursor(-10)", show=False, tooltip=CURSOR_HELP),
+        Binding("pagedown", "cursor(10)", show=False, tooltip=CURSOR_HELP),
+        Binding("home", "cursor_to(0)", show=False, tooltip=CURSOR_HELP),
+        Binding("end", "cursor_to(-1)", show=False, tooltip=CURSOR_HELP),
+        Binding("s", "sort", "Sort", tooltip="sort by the next column (the header marks it)"),
+        Binding("r", "reverse", "Reverse", tooltip="reverse the sort"),
+        Binding(
+            "c", "cancel_order", "Cancel order", tooltip="cancel the order under the cursor (asks first)"
+        ),
+        Binding(
+            "a",
+            "cancel_wallet",
+            "Cancel wallet's",
+            tooltip="cancel every order of that order's wallet (asks first)",
+        ),
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "orders-table--header",

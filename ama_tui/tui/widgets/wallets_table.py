@@ -246,7 +246,14 @@ HEADER_CELLS: Final = tuple((column.label, "") for column in COLUMNS)
 class WalletsTable(ScrollView, can_focus=True):
     """Rows keyed by address, in the snapshot's order, under a header that stays put."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "details", "Why")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "enter",
+            "details",
+            "Why",
+            tooltip="on the wallets: why each one skips, and its last error, in full",
+        )
+    ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {"wallets-table--header", "wallets-table--odd"}
     CACHE_SIZE = 1024
 
