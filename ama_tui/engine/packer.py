@@ -24,6 +24,7 @@ from ama_tui.core.margin import reserved_margin6
 from ama_tui.core.market import BookTop, MarketRules, OpenOrder
 from ama_tui.core.models import ActionKind, ActionLogLine, MarketCheckpoint
 from ama_tui.core.planner import WalletPlan, wallet_cap6
+from ama_tui.engine.backoff import FleetBackoff
 from ama_tui.engine.checkpoint_keeper import CheckpointKeeper
 from ama_tui.engine.concurrency import AdaptiveLimit
 from ama_tui.engine.executor import (
@@ -35,6 +36,8 @@ from ama_tui.engine.executor import (
 )
 from ama_tui.engine.fills import FillLedger
 from ama_tui.engine.journaling import JournalContext, amount_fields, price_fields
+from ama_tui.engine.kill_switch import KILL_SWITCH_PREFIX as KILL_SWITCH_PREFIX  # the TUI reads it here
+from ama_tui.engine.kill_switch import KillSwitch
 from ama_tui.engine.live_params import LiveParams, ParamsView
 from ama_tui.engine.market_risk import LATENCY_PRIOR_S
 from ama_tui.engine.pending_placements import PendingPlacements
@@ -42,18 +45,12 @@ from ama_tui.engine.pipeline import run_pipelined
 from ama_tui.engine.planning import DecidedPlans, TakerWindow, guarded_plans, tick_view
 from ama_tui.engine.run_setup import RunStart
 from ama_tui.engine.safety_floor import SafetyFloor
-from ama_tui.engine.session_keeper import (
-    BACKOFF_BASE_S,
-    BACKOFF_MAX_S,
-    NoSessions,
-    SessionKeeper,
-    SessionProgress,
-    backoff_delay_s,
-)
+from ama_tui.engine.session_keeper import NoSessions, SessionKeeper, SessionProgress
 from ama_tui.engine.sessions import DEFAULT_SESSION_TTL_S
 from ama_tui.engine.shared_sessions import SharedSessions
 from ama_tui.engine.skips import SkipLog
-from ama_tui.engine.snapshot import CycleStats, EngineSnapshot, EngineState, WalletView
+from ama_tui.engine.snapshot import CycleStats, EngineSnapshot, EngineState
+from ama_tui.engine.snapshot_builder import build_snapshot, mark6_of
 from ama_tui.engine.venue_wrappers import CountingVenue
 from ama_tui.engine.wallet_state import WalletRuntime
 from ama_tui.sandbox import StrategyStopped
@@ -65,7 +62,6 @@ from ama_tui.venues.base import (
     CancelOrder,
     InFlightReader,
     MarketInfo,
-    RateLimited,
     SessionVenue,
     TopReader,
     Venue,
@@ -90,7 +86,6 @@ FIRST_PACK_HOLD_S: Final = 30.0
 floor stays on its wide prior even once the market's moves are measured: bringing it in replaces
 every order, and on a slow relay the wallets whose orders landed would re-quote while the others'
 still land (twice the trades, and never the whole fleet's orders at once). Wider is the safe side."""
-KILL_SWITCH_PREFIX: Final = "kill switch: "
 STRATEGY_STOPPED_PREFIX: Final = "strategy stopped: "
 TAKEN_ON_PURPOSE: Final = "taken on purpose (a taker strategy's take)"
 STRATEGY_LOG_LINES: Final = 20
@@ -250,14 +245,13 @@ class Packer:
         self._started_at = self.venue.clock.now()
         self._totals = CycleStats(0, 0.0, 0, 0, 0, 0, 0)
         self._last_cycle: CycleStats | None = None
-        self._consecutive_failures = 0
-        self._backoff_s = 0.0
+        self._kill_switch = KillSwitch()
+        self._backoff = FleetBackoff()
         self._stop_reason: str | None = None
         self._notices: deque[str] = deque(start.notes, maxlen=5)
         self._params_view: ParamsView = params.current()
         self._stop = threading.Event()
         """The run's stop event (set by `run`); trades not yet sent are skipped once it is set."""
-        self._killed = False
         self._ended = False
         self._strategy_failed = False
         self._cancel_progress: dict[int, list[int]] = {}
@@ -277,9 +271,9 @@ class Packer:
         self._skips = SkipLog(self.context)
         self._taker_context: dict[int, dict[str, str]] = {}
         self._pending = PendingPlacements()
+        """Placements answered `pending` (no order id yet), until a read says what became of them."""
         self._watcher: threading.Thread | None = None
         """The market watch run while the sessions are opened (its last book may start cycle 1)."""
-        """Placements answered `pending` (no order id yet), until a read says what became of them."""
         self._sessions: SessionKeeper | SharedSessions | NoSessions = (
             self._session_keeper(self.venue, start)
             if isinstance(self.venue, SessionVenue)
@@ -495,11 +489,11 @@ class Packer:
                 closed = next((o.market_closed for o in outcomes if o.market_closed), None)
                 if closed is not None:
                     self._stop_market(closed)
-                if not self._back_off(plans, outcomes) and not failed:
-                    self._backoff_s = 0.0
+                if not self._backoff.after_trades(plans, outcomes, self.venue.clock.now()) and not failed:
+                    self._backoff.clear()
             self._check_losses(view)
 
-        self._consecutive_failures = self._consecutive_failures + 1 if failed else 0
+        self._kill_switch.cycle_done(failed)
         self._persist()
         skipped = sum(self._skips.totals.values()) - skipped_before
         stats = CycleStats(
@@ -526,9 +520,9 @@ class Packer:
         self._publish()
         if self._market_closed:
             raise PackerStopped(self._stop_reason or MARKET_CLOSED_PREFIX)
-        if self._consecutive_failures >= view.packer.max_failed_cycles:
-            self._killed = True
-            self._stop_reason = f"{KILL_SWITCH_PREFIX}{self._consecutive_failures} consecutive failing cycles"
+        failing = self._kill_switch.failing_cycles(view.packer.max_failed_cycles)
+        if failing is not None:
+            self._stop_reason = failing
             self._journal([self._line(ActionKind.ERROR, error=self._stop_reason)])
             raise PackerStopped(self._stop_reason)
         return stats
@@ -752,8 +746,7 @@ class Packer:
         message = f"{what} failed: {exc}"
         self._notices.append(message)
         self._journal([self._line(ActionKind.ERROR, error=message)])
-        if exc.retryable:
-            self._bump_backoff(exc.retry_after if isinstance(exc, RateLimited) and exc.retry_after else 0.0)
+        self._backoff.after_failure(exc)
 
     def _stop_market(self, why: str) -> None:
         """The venue said this market cannot trade (settled, not deployed, not set up in the vault,
@@ -765,61 +758,26 @@ class Packer:
         self._notices.append(self._stop_reason)
         self._journal([self._line(ActionKind.ERROR, error=self._stop_reason)])
 
-    def _back_off(self, plans: list[tuple[WalletRuntime, WalletPlan]], outcomes: list[WalletOutcome]) -> bool:
-        """Relay failures: a wallet that failed holds its placements back (doubling, at least its
-        Retry-After); the whole fleet slows down only when the relay says so (429) or when most
-        of the wallets that traded failed. True when the fleet backs off."""
-        now = self.venue.clock.now()
-        failed = [(w, o) for (w, _), o in zip(plans, outcomes, strict=True) if o.retryable_failure]
-        for (wallet, _), outcome in zip(plans, outcomes, strict=True):
-            if outcome.attempted and not outcome.retryable_failure:
-                wallet.trade_failures = 0
-        trading = sum(1 for o in outcomes if o.attempted)
-        rate_limited = max((o.retry_after_s or 0.0 for o in outcomes), default=0.0)
-        fleet_wide = rate_limited > 0 or (failed and 2 * len(failed) >= trading)
-        for wallet, outcome in failed:
-            wallet.trade_failures += 1
-            # when the whole fleet waits, the next cycle comes late enough for every wallet
-            delay = backoff_delay_s(wallet.trade_failures, outcome.retry_after_s)
-            wallet.trade_retry_at = 0.0 if fleet_wide else now + delay
-        if fleet_wide:
-            self._bump_backoff(rate_limited)
-        return bool(fleet_wide)
-
-    def _bump_backoff(self, retry_after_s: float) -> None:
-        doubled = min(BACKOFF_MAX_S, max(BACKOFF_BASE_S, self._backoff_s * 2))
-        self._backoff_s = max(doubled, retry_after_s)
-
     def _check_losses(self, view: ParamsView) -> None:
-        mark = self._mark6()
-        limit = view.packer.max_wallet_loss_fraction
-        for wallet in self.wallets:
-            equity = wallet.initial_equity6 or 0
-            pnl = wallet.position.realized6 + wallet.position.unrealized6(mark)
-            if equity > 0 and pnl < 0 and -pnl >= limit * equity:
-                self._killed = True
-                self._stop_reason = (
-                    f"{KILL_SWITCH_PREFIX}{wallet.entry.nickname} lost {-pnl / 10**6:.2f} USDC, "
-                    f"over {limit:%} of its {equity / 10**6:.2f} USDC at the start"
+        """A wallet over its loss limit stops the run (`engine.kill_switch`), its orders cancelled."""
+        lost = self._kill_switch.loss(
+            self.wallets, mark6_of(self._book), view.packer.max_wallet_loss_fraction
+        )
+        if lost is None:
+            return
+        wallet, self._stop_reason = lost
+        self._journal(
+            [
+                self._line(
+                    ActionKind.ERROR,
+                    trader=wallet.address,
+                    nickname=wallet.entry.nickname,
+                    error=self._stop_reason,
                 )
-                self._journal(
-                    [
-                        self._line(
-                            ActionKind.ERROR,
-                            trader=wallet.address,
-                            nickname=wallet.entry.nickname,
-                            error=self._stop_reason,
-                        )
-                    ]
-                )
-                self.cancel_all()
-                raise PackerStopped(self._stop_reason)
-
-    def _mark6(self) -> int:
-        if self._book is None:
-            return 0
-        top = self._book.top
-        return top.mark6 or top.traded6 or top.mid6
+            ]
+        )
+        self.cancel_all()
+        raise PackerStopped(self._stop_reason)
 
     # ------------------------------------------------------------------------------------
     # cancel all
@@ -915,64 +873,28 @@ class Packer:
         return self._keeper.checkpoint
 
     def snapshot(self) -> EngineSnapshot:
-        mark = self._mark6()
-        now = self.venue.clock.now()
-        views = tuple(
-            WalletView(
-                index=w.index,
-                nickname=w.entry.nickname,
-                address=w.address,
-                open_buys=sum(1 for o in w.orders if o.is_buy),
-                open_sells=sum(1 for o in w.orders if not o.is_buy),
-                available6=w.available6,
-                cap6=w.cap6,
-                reserved6=w.reserved6,
-                utilization_bps=(w.reserved6 * 10_000 // w.cap6) if w.cap6 > 0 else 0,
-                position18=w.position.size18,
-                realized_pnl6=w.position.realized6,
-                unrealized_pnl6=w.position.unrealized6(mark),
-                session_expiry=w.session.expiry if w.session else None,
-                last_action_at=w.last_action_at,
-                last_error=w.last_error,
-                last_error_age_s=None if w.last_error_at is None else max(0.0, now - w.last_error_at),
-                balances_known=w.balances_known,
-                orders=w.orders,
-                skip_reason=w.skip_reason,
-            )
-            for w in self.wallets
-        )
-        view = self._params_view
-        return EngineSnapshot(
+        return build_snapshot(
             run_id=self.context.run_id,
             state=self._state,
             market=self.market,
             book=self._book,
-            wallets=views,
-            journal_tail=tuple(self._journal_tail),
-            recent_fills=self._fills.recent(),
+            wallets=self.wallets,
+            journal_tail=self._journal_tail,
+            fills=self._fills,
             last_cycle=self._last_cycle,
             totals=self._totals,
-            consecutive_failed_cycles=self._consecutive_failures,
-            config=view.config,
-            packer=view.packer,
+            consecutive_failed_cycles=self._kill_switch.consecutive_failures,
+            params=self._params_view,
             started_at=self._started_at,
             now=self.venue.clock.now(),
             dry_run=self.options.dry_run,
             stop_reason=self._stop_reason,
-            notices=tuple(self._notices),
-            floor_ticks=self._safety.floor_ticks,
-            sigma6=self._safety.sigma6,
-            latency_s=self._safety.latency.estimate_s(),
-            skips_by_reason=tuple(sorted(self._skips.totals.items())),
+            notices=self._notices,
+            safety=self._safety,
+            skips=self._skips,
             concurrency_limit=self._limit.limit,
-            relay_p50_s=self._safety.latency.quantile_s(0.5),
-            relay_p95_s=self._safety.latency.quantile_s(0.95),
             strategy=self.strategy.info.name,
-            cancel_progress=tuple(
-                (self.wallets[index].entry.nickname, done, of)
-                for index, (done, of) in sorted(self._cancel_progress.items())
-                if of
-            ),
+            cancel_progress=self._cancel_progress,
         )
 
     def _publish(self) -> None:
@@ -993,7 +915,7 @@ class Packer:
             refresh = getattr(self.venue, "refresh_s", 0.0)
             if isinstance(refresh, int | float):
                 delay = max(delay, float(refresh))
-        return max(delay, self._backoff_s)
+        return max(delay, self._backoff.delay_s)
 
     def run(
         self,
@@ -1090,7 +1012,7 @@ class Packer:
             errors=self._totals.errors,
             stop_reason=self._stop_reason or "stopped",
             skipped=self._totals.skipped,
-            kill_switch=self._killed,
+            kill_switch=self._kill_switch.tripped,
             market_closed=self._market_closed,
             strategy_stopped=self._strategy_failed,
         )
@@ -1185,7 +1107,7 @@ class Packer:
         `close_session`, which by default flattens its position. One fresh read, the same guard,
         and the trades go even though the stop was asked for."""
         closing = getattr(self.strategy, "closing", None)
-        if not callable(closing) or self._killed or self._market_closed or self._strategy_failed:
+        if not callable(closing) or self._kill_switch.tripped or self._market_closed or self._strategy_failed:
             return
         view = self._params_view
         try:

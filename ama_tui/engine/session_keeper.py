@@ -7,7 +7,7 @@ whose session is valid, each on disk the moment it exists.
 - At the first call the sessions found on disk are checked with the venue when it can tell
   (`venues.base.SessionChecker`): a dead one is replaced at once, not at the wallet's first trade.
 - A failed creation is journaled, counted (the caller's kill switch sees it) and backed off per
-  wallet, doubling up to BACKOFF_MAX_S and at least the venue's Retry-After.
+  wallet, doubling up to `backoff.BACKOFF_MAX_S` and at least the venue's Retry-After.
 - While creations are in flight, `in_flight` is non-zero: the embedded exchange's own state is not
   saved meanwhile, so a saved exchange never holds a session the journal does not.
 - A run over several markets (`allowed_markets`) opens one session per wallet for all of them, its
@@ -23,19 +23,11 @@ from dataclasses import dataclass
 from typing import Final, Protocol
 
 from ama_tui.core.models import ActionKind, ActionLogLine
+from ama_tui.engine.backoff import backoff_delay_s
 from ama_tui.engine.executor import WalletOutcome
 from ama_tui.engine.sessions import SessionState, needs_session, open_session
 from ama_tui.engine.wallet_state import WalletRuntime
 from ama_tui.venues.base import MarketInfo, RateLimited, SessionChecker, SessionVenue, VenueError
-
-BACKOFF_BASE_S: Final = 0.5
-BACKOFF_MAX_S: Final = 30.0
-
-
-def backoff_delay_s(failures: int, retry_after_s: float | None = None) -> float:
-    """After `failures` failures in a row: doubling from BACKOFF_BASE_S up to BACKOFF_MAX_S, and
-    never less than the venue's Retry-After."""
-    return max(min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2 ** (failures - 1)), retry_after_s or 0.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,8 +249,8 @@ class SessionKeeper:
         return session is None or session.covers(self.allowed_markets)
 
     def _backoff(self, wallet: WalletRuntime, exc: VenueError) -> float:
-        """Hold off this wallet's next attempt: doubling from BACKOFF_BASE_S up to BACKOFF_MAX_S,
-        at least what the venue's Retry-After asks. Returns the delay."""
+        """Hold off this wallet's next attempt (`backoff.backoff_delay_s`: doubling, at least what
+        the venue's Retry-After asks). Returns the delay."""
         wallet.session_failures += 1
         retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
         delay = backoff_delay_s(wallet.session_failures, retry_after)
