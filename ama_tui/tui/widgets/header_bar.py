@@ -8,6 +8,7 @@ from typing import Final
 from textual.geometry import Region
 from textual.strip import Strip
 
+from ama_tui.engine.packer import STRATEGY_STOPPED_PREFIX
 from ama_tui.engine.snapshot import EngineSnapshot, EngineState, relay_text
 from ama_tui.tui.widgets.line_widget import LineWidget
 from ama_tui.tui.widgets.styled_line import LineBuilder, StyledLine, line_strip
@@ -29,6 +30,9 @@ STATE_STYLES: Final = {
 }
 
 NOTICE_WIDTH: Final = 200
+DEFAULT_STRATEGY: Final = "packer"
+"""The strategy a run uses unless told otherwise: the header names any other."""
+STRATEGY_WIDTH: Final = 24
 
 
 def short_run_id(run_id: str) -> str:
@@ -44,6 +48,17 @@ def state_label(state: EngineState, *, pause_requested: bool, cancel_requested: 
     if not pause_requested and state is EngineState.PAUSED:
         return f"{state.value} → resuming"
     return state.value
+
+
+def strategy_text(snapshot: EngineSnapshot) -> tuple[str, str] | None:
+    """(text, style) naming the run's strategy and, when it was stopped for what it did, so;
+    None for the packer running as usual (the default says nothing new)."""
+    name = truncate(snapshot.strategy, STRATEGY_WIDTH)
+    if (snapshot.stop_reason or "").startswith(STRATEGY_STOPPED_PREFIX):
+        return f"{name} stopped", "bold red"
+    if snapshot.strategy == DEFAULT_STRATEGY:
+        return None
+    return name, "bold magenta"
 
 
 def header_lines(
@@ -63,6 +78,10 @@ def header_lines(
     line.append("  ")
     label = state_label(snapshot.state, pause_requested=pause_requested, cancel_requested=cancel_requested)
     line.append(f"● {label}", style=STATE_STYLES.get(snapshot.state, "bold"))
+    strategy = strategy_text(snapshot)
+    if strategy is not None:
+        line.append("  strategy ", style="dim")
+        line.append(*strategy)
     line.append("  run ", style="dim")
     line.append(short_run_id(snapshot.run_id))
     line.append("  up ", style="dim")
