@@ -35,22 +35,24 @@ cancelled again, yet counted where it rests); past this the cancel is taken as l
 
 
 class TakerWindow:
-    """The notional a taker strategy traded over the last minute (venue time), for its cap."""
+    """The notional a taker strategy traded over the last minute (venue time), for its cap: the
+    fleet's together (`who` None), or one wallet's (`who` its index)."""
 
     WINDOW_S: Final = 60.0
 
     def __init__(self) -> None:
-        self._spent: deque[tuple[float, int]] = deque()
+        self._spent: dict[int | None, deque[tuple[float, int]]] = {}
 
-    def left6(self, cap6: int, now_s: float) -> int | None:
+    def left6(self, cap6: int, now_s: float, who: int | None = None) -> int | None:
         """What the cap leaves now (None: no cap)."""
-        while self._spent and now_s - self._spent[0][0] >= self.WINDOW_S:
-            self._spent.popleft()
-        return None if cap6 <= 0 else cap6 - sum(notional for _, notional in self._spent)
+        spent = self._spent.setdefault(who, deque())
+        while spent and now_s - spent[0][0] >= self.WINDOW_S:
+            spent.popleft()
+        return None if cap6 <= 0 else cap6 - sum(notional for _, notional in spent)
 
-    def spend(self, notional6: int, now_s: float) -> None:
+    def spend(self, notional6: int, now_s: float, who: int | None = None) -> None:
         if notional6 > 0:
-            self._spent.append((now_s, notional6))
+            self._spent.setdefault(who, deque()).append((now_s, notional6))
 
 
 class DecidedPlans:
@@ -156,6 +158,7 @@ def guarded_plans(
         plan = decided.get(wallet.index)
         if plan is None:
             continue
+        who = wallet.index if policy.minute_per_wallet else None
         plan = guard_plan(
             plan,
             slots[wallet.index],
@@ -164,10 +167,10 @@ def guarded_plans(
             packer=view.packer,
             policy=policy,
             others=fleet_prices(view, decided, wallet.index) if plan.takes else (),
-            minute_left6=takers.left6(policy.max_minute_notional6, view.now_s),
+            minute_left6=takers.left6(policy.max_minute_notional6, view.now_s, who),
         )
         for take in plan.takes:
-            takers.spend(take_notional6(take, view.top), view.now_s)
+            takers.spend(take_notional6(take, view.top), view.now_s, who)
         if (plan.placements or plan.takes) and view.now_s < wallet.trade_retry_at:
             wait = wallet.trade_retry_at - view.now_s
             held = len(plan.placements) + len(plan.takes)

@@ -45,6 +45,8 @@ class TrackedOrder:
     """How much of its fills a stop loss or profit target has already closed."""
     refused: bool = False
     """It never went out (the engine's guard refused it, or the turn ended first)."""
+    wallet: int = 0
+    """The fleet index of the wallet that trades it."""
 
 
 class UserOrders:
@@ -55,12 +57,26 @@ class UserOrders:
         self._client_of_tx: dict[str, str] = {}
 
     def new(
-        self, is_buy: bool, amount18: int, limit6: int, stop_loss6: int = 0, profit_target6: int = 0
+        self,
+        is_buy: bool,
+        amount18: int,
+        limit6: int,
+        stop_loss6: int = 0,
+        profit_target6: int = 0,
+        *,
+        wallet: int = 0,
     ) -> str:
+        """A new order of the wallet at fleet index `wallet`; its kit id (unique over all wallets)."""
         self._next += 1
         client_id = f"o{self._next}"
         self.by_client[client_id] = TrackedOrder(
-            client_id, is_buy, amount18, limit6, stop_loss6=stop_loss6, profit_target6=profit_target6
+            client_id,
+            is_buy,
+            amount18,
+            limit6,
+            stop_loss6=stop_loss6,
+            profit_target6=profit_target6,
+            wallet=wallet,
         )
         return client_id
 

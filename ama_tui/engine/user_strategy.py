@@ -5,8 +5,10 @@ Each tick the engine sends the strategy its new fills (`on_fill`) and the tick (
 answers its calls from the tick's view: `buy`/`sell` become placements (a limit that rests) or takes
 (a limit that crosses, or a market order), `cancel` a cancel, the queries read the view. The plan is
 then held to the engine's guard like any other (the cap, the notional caps, never a wallet of
-ours on the other side). The strategy trades as one wallet of the fleet (`wallet`, the first by
-default); its process never holds a key, a session or the network. A stop loss or profit target
+ours on the other side). The strategy trades as `wallets` wallets of the fleet from `wallet` on
+(one, the first, by default), which the kit numbers 0, 1, ...: each wallet gets its own plan, so
+the collateral cap, the notional caps and every other guard hold per wallet. Its process never
+holds a key, a session or the network. A stop loss or profit target
 given with an order is kept by the engine: once the order fills, the filled size is closed with a
 market order when the mid reaches either.
 """
@@ -43,7 +45,7 @@ from ama_tui.strategy import RiskPolicy, StrategyInfo, TickView, WalletSlot
 
 FILE_PREFIX = "file:"
 """A user strategy's name is its file's path behind this prefix (how the checkpoint records it)."""
-OWN_PARAMS = ("wallet", "maxTradeNotional", "maxMinuteNotional", "onStop")
+OWN_PARAMS = ("wallet", "wallets", "maxTradeNotional", "maxMinuteNotional", "onStop")
 
 
 class UserParams(BaseModel):
@@ -52,7 +54,16 @@ class UserParams(BaseModel):
 
     model_config = ConfigDict(frozen=True, populate_by_name=True, extra="allow")
 
-    wallet: int = Field(default=0, ge=0, le=100_000, title="Wallet", description="which wallet it trades as")
+    wallet: int = Field(
+        default=0, ge=0, le=100_000, title="Wallet", description="the first wallet it trades as"
+    )
+    wallets: int = Field(
+        default=1,
+        ge=1,
+        le=1_000,
+        title="Wallets",
+        description="how many wallets it trades, from the first on (the kit's wallet=0, 1, ...)",
+    )
     max_trade_notional: Decimal = Field(
         default=Decimal(1_000),
         alias="maxTradeNotional",
@@ -65,7 +76,7 @@ class UserParams(BaseModel):
         alias="maxMinuteNotional",
         ge=0,
         title="Most taken per minute (USDC)",
-        description="the most its takes may trade over any minute; 0: no limit",
+        description="the most each wallet's takes may trade over any minute; 0: no limit",
     )
     on_stop: Literal["leave", "cancel"] = Field(
         default="leave",
@@ -120,7 +131,7 @@ class _Tick:
                 )
         stop6 = _exact(request.stop_loss, PRICE_SCALE, "stop_loss") if request.stop_loss else 0
         target6 = _exact(request.profit_target, PRICE_SCALE, "profit_target") if request.profit_target else 0
-        client_id = self.orders.new(is_buy, amount18, limit6, stop6, target6)
+        client_id = self.orders.new(is_buy, amount18, limit6, stop6, target6, wallet=self.slot.index)
         self.tags.append(client_id)
         top = self.view.top
         crosses = limit6 == 0 or (
@@ -215,6 +226,8 @@ class _Tick:
             return
         for tracked in self.orders.by_client.values():
             open18 = tracked.filled18 - tracked.exited18
+            if tracked.wallet != self.slot.index:
+                continue
             if open18 <= 0 or not (tracked.stop_loss6 or tracked.profit_target6):
                 continue
             if tracked.is_buy:
@@ -237,6 +250,50 @@ class _Tick:
             takes=tuple(self.takes),
             anchor6=self.view.top.mid6,
         )
+
+
+class _Ticks:
+    """One tick's answers for every wallet the strategy trades: a call goes to the wallet it names
+    (the kit's `wallet=`, 0 when left out), a call about an order to the wallet that holds it."""
+
+    def __init__(self, view: TickView, slots: list[WalletSlot], orders: UserOrders, market: str) -> None:
+        self.ticks = [_Tick(view, slot, orders, market) for slot in slots]
+        self.orders = orders
+
+    def _wallet(self, wallet: int) -> _Tick:
+        if not 0 <= wallet < len(self.ticks):
+            raise ValueError(f"wallet {wallet}: this strategy trades wallets 0 to {len(self.ticks) - 1}")
+        return self.ticks[wallet]
+
+    def _holder(self, client_id: str) -> _Tick:
+        tracked = self.orders.by_client.get(client_id)
+        order_id = self.orders.venue_id(client_id)
+        for tick in self.ticks:
+            if tracked is not None and tracked.wallet == tick.slot.index:
+                return tick
+            if tracked is None and order_id is not None and order_id in tick.resting:
+                return tick
+        return self.ticks[0]
+
+    def answer(self, method: Method, args: CallArgs) -> object:
+        if isinstance(args, OrderRef):
+            return self._holder(args.order_id).answer(method, args)
+        return self._wallet(getattr(args, "wallet", 0)).answer(method, args)
+
+    def see(self) -> None:
+        for tick in self.ticks:
+            self.orders.see(tick.resting)
+
+    def exits(self) -> None:
+        for tick in self.ticks:
+            tick.exits()
+
+    @property
+    def tags(self) -> list[str]:
+        return [tag for tick in self.ticks for tag in tick.tags]
+
+    def plans(self) -> dict[int, WalletPlan]:
+        return {tick.slot.index: tick.plan() for tick in self.ticks}
 
 
 def market_data(view: TickView) -> MarketData:
@@ -278,30 +335,41 @@ class UserStrategy:
 
     def risk_for(self, params: BaseModel | None) -> RiskPolicy:
         own = params if isinstance(params, UserParams) else UserParams()
-        return RiskPolicy.taker(own.max_trade_notional, own.max_minute_notional)
+        return RiskPolicy.taker(own.max_trade_notional, own.max_minute_notional, per_wallet=True)
 
     @staticmethod
-    def _own(view: TickView) -> tuple[UserParams, WalletSlot | None]:
-        """Its parameters and the wallet it trades as (None: not in the fleet)."""
+    def _own(view: TickView) -> tuple[UserParams, list[WalletSlot] | None]:
+        """Its parameters and the wallets it trades as (None: not all in the fleet)."""
         params = view.params if isinstance(view.params, UserParams) else UserParams()
-        return params, next((s for s in view.wallets if s.index == params.wallet), None)
+        by_index = {s.index: s for s in view.wallets}
+        slots = [by_index.get(params.wallet + k) for k in range(params.wallets)]
+        found = [s for s in slots if s is not None]
+        return params, found if len(found) == len(slots) else None
 
     def decide(self, view: TickView) -> Mapping[int, WalletPlan]:
-        params, slot = self._own(view)
-        if slot is None:
-            raise ValueError(f"wallet {params.wallet} is not in the fleet of {len(view.wallets)} wallets")
-        self.wallet_index = slot.index
+        params, slots = self._own(view)
+        if slots is None:
+            which = (
+                f"wallet {params.wallet}"
+                if params.wallets == 1
+                else f"wallets {params.wallet} to {params.wallet + params.wallets - 1}"
+            )
+            raise ValueError(f"{which} not all in the fleet of {len(view.wallets)} wallets")
+        self.wallet_index = slots[0].index
+        mine = {slot.index for slot in slots}
         for client_id in self._asked:  # last tick's orders the engine never sent
             self._orders.refuse(client_id)
-        tick = _Tick(view, slot, self._orders, self.market)
-        self._orders.see(tick.resting)
+        tick = _Ticks(view, slots, self._orders, self.market)
+        tick.see()
         events: list[object] = []
         if not self._started:
             self._started = True
             self._seen_fills.update(f.fill_id for f in view.fills)  # fills from before it ran
-            events += self._sandbox.start(self.market, params.strategy_params(), self.path, tick.answer)
+            events += self._sandbox.start(
+                self.market, params.strategy_params(), self.path, tick.answer, wallets=len(slots)
+            )
         for fill in view.fills:
-            if fill.fill_id in self._seen_fills or fill.wallet_index != slot.index:
+            if fill.fill_id in self._seen_fills or fill.wallet_index not in mine:
                 continue
             self._seen_fills.add(fill.fill_id)
             tracked = self._orders.filled(fill.order_id, fill.tx_hash, fill.amount18)
@@ -319,22 +387,22 @@ class UserStrategy:
         tick.exits()
         events += self._sandbox.on_tick(market_data(view), tick.answer)
         self._note(events)
-        self._asked = list(tick.tags)
-        return {slot.index: tick.plan()}
+        self._asked = tick.tags
+        return tick.plans()
 
     def closing(self, view: TickView) -> Mapping[int, WalletPlan]:
         """At a clean end of the run: the strategy's `close_session` (by default it flattens its
-        position with a market order), as its wallet's last plan; its process then ends."""
+        position of each of its wallets with a market order), as their last plans; its process then ends."""
         if not self._started:
             return {}
-        _, slot = self._own(view)
-        if slot is None:
+        _, slots = self._own(view)
+        if slots is None:
             return {}
-        tick = _Tick(view, slot, self._orders, self.market)
-        self._orders.see(tick.resting)
+        tick = _Ticks(view, slots, self._orders, self.market)
+        tick.see()
         self._note(list(self._sandbox.close(tick.answer)))
-        self._asked = list(tick.tags)
-        return {slot.index: tick.plan()}
+        self._asked = tick.tags
+        return tick.plans()
 
     def learn(self, wallet_index: int, tagged: list[tuple[str, int | None, str | None]]) -> None:
         """What the engine sent of the last plan: the venue's ids of the strategy's orders."""

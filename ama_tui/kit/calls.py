@@ -48,6 +48,8 @@ class OrderRequest:
     leverage: Decimal | None = None
     stop_loss: Decimal | None = None
     profit_target: Decimal | None = None
+    wallet: int = 0
+    """Which of the strategy's wallets trades it (0: the first)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,11 +60,15 @@ class OrderRef:
 @dataclass(frozen=True, slots=True)
 class MarketRef:
     market: str
+    wallet: int = 0
+    """Whose position or orders (0: the strategy's first wallet)."""
 
 
 @dataclass(frozen=True, slots=True)
 class NoArgs:
-    pass
+    """A call with no arguments but which wallet it asks about (0: the strategy's first)."""
+
+    wallet: int = 0
 
 
 CallArgs = OrderRequest | OrderRef | MarketRef | NoArgs
@@ -97,8 +103,21 @@ def name(value: object, what: str) -> str:
     return value
 
 
+def wallet_index(value: object, wallets: int) -> int:
+    """Which of a strategy's `wallets` wallets a call is for: None is the first (0)."""
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < wallets:
+        got = value if isinstance(value, int) else type(value).__name__
+        raise ValueError(
+            f"wallet must be an int from 0 to {wallets - 1} (this strategy trades {wallets} "
+            f"wallet{'s' if wallets > 1 else ''}), got {got}"
+        )
+    return value
+
+
 def order_request(
-    side: Side, market: object, amount: object, options: Mapping[str, object] | None
+    side: Side, market: object, amount: object, options: Mapping[str, object] | None, wallet: int = 0
 ) -> OrderRequest:
     """Check a user's `buy`/`sell` arguments; every message names the argument at fault."""
     options = {} if options is None else options
@@ -129,4 +148,5 @@ def order_request(
         leverage=optional("leverage"),
         stop_loss=optional("stop_loss"),
         profit_target=optional("profit_target"),
+        wallet=wallet,
     )

@@ -166,7 +166,7 @@ class Runner:
         self._filename = init.filename
         try:
             strategy = load_strategy(init.source, init.filename)()
-            strategy._attach(init.market, init.params, WireChannel(self._reader, self._writer))
+            strategy._attach(init.market, init.params, WireChannel(self._reader, self._writer), init.wallets)
             strategy.initialize()
         except StrategyLoadError as exc:
             self._writer.send(Error(None, str(exc)[:MAX_ERROR_CHARS], "StrategyLoadError"))

@@ -197,6 +197,10 @@ _ORDER_FIELDS: Final = (
     "stop_loss",
     "profit_target",
 )
+_BY_WALLET: Final[frozenset[Method]] = frozenset(
+    {"buy", "sell", "get_position", "get_open_orders", "get_available_balance", "get_portfolio"}
+)
+"""Calls that name which of the strategy's wallets they are for ("wallet", left out for the first)."""
 _ARG_FIELDS: Final[Mapping[Method, tuple[str, ...]]] = {
     "buy": _ORDER_FIELDS,
     "sell": _ORDER_FIELDS,
@@ -211,6 +215,14 @@ _ARG_FIELDS: Final[Mapping[Method, tuple[str, ...]]] = {
 
 
 def encode_args(args: CallArgs) -> dict[str, JSON]:
+    encoded = _encode_args(args)
+    wallet = getattr(args, "wallet", 0)
+    if wallet:
+        encoded["wallet"] = wallet
+    return encoded
+
+
+def _encode_args(args: CallArgs) -> dict[str, JSON]:
     if isinstance(args, OrderRequest):
         return {
             "market": args.market,
@@ -231,7 +243,8 @@ def encode_args(args: CallArgs) -> dict[str, JSON]:
 def decode_args(method: Method, value: object) -> CallArgs:
     """The typed arguments of `method`; an order is checked as the kit checks a user's order."""
     where = f"{method} args"
-    obj = fields(value, where, _ARG_FIELDS[method])
+    obj = fields(value, where, _ARG_FIELDS[method], ("wallet",) if method in _BY_WALLET else ())
+    wallet = integer(obj.get("wallet", 0), f"{where}.wallet")
     if method in ("buy", "sell"):
         order_type = choice(obj["order_type"], ORDER_TYPES, f"{where}.order_type")
         prices = {key: optional(obj[key], f"{where}.{key}", decimal) for key in _ORDER_FIELDS[3:]}
@@ -243,6 +256,7 @@ def decode_args(method: Method, value: object) -> CallArgs:
             amount=decimal(obj["amount"], f"{where}.amount"),
             order_type=order_type,
             **prices,
+            wallet=wallet,
         )
         for key in ("amount", *_ORDER_FIELDS[3:]):
             number = getattr(request, key)
@@ -252,8 +266,8 @@ def decode_args(method: Method, value: object) -> CallArgs:
     if method in ("cancel", "get_order_status"):
         return OrderRef(name(obj["order_id"], f"{where}.order_id"))
     if method in ("get_current_price", "get_position", "get_open_orders"):
-        return MarketRef(name(obj["market"], f"{where}.market"))
-    return NoArgs()
+        return MarketRef(name(obj["market"], f"{where}.market"), wallet)
+    return NoArgs(wallet)
 
 
 # Answers (parent -> child). The engine's `answer` returns the kit's types; anything else is its bug.

@@ -19,6 +19,7 @@ from ama_tui.kit.calls import (
     OrderRef,
     name,
     order_request,
+    wallet_index,
 )
 from ama_tui.kit.models import Fill, MarketData, Order, OrderStatus, Portfolio, Position, Quote
 from ama_tui.kit.wire import MAX_LOG_CHARS
@@ -43,16 +44,22 @@ class Trading:
 
     `self.market` is the run's market symbol and `self.params` the parameters the user gave.
     Amounts and prices are `Decimal`; pass an int, str or Decimal (a float is read via its str).
+
+    `self.wallets` is how many wallets of the fleet the strategy trades (the run's `wallets`
+    parameter, 1 by default). Trades and per-wallet reads take `wallet=` (0 to wallets - 1; left
+    out: 0), and each wallet is held to its own collateral cap and notional caps.
     """
 
     market: str = ""
     params: dict[str, Any]
+    wallets: int = 1
     _channel: Channel | None = None
 
-    def _attach(self, market: str, params: Mapping[str, Any], channel: Channel) -> None:
+    def _attach(self, market: str, params: Mapping[str, Any], channel: Channel, wallets: int = 1) -> None:
         """Called by the framework before `initialize` (not from a strategy)."""
         self.market = market
         self.params = dict(params)
+        self.wallets = wallets
         self._channel = channel
 
     # Lifecycle: the framework calls these.
@@ -70,27 +77,40 @@ class Trading:
         """Override: called when one of the strategy's orders (partly) fills."""
 
     def close_session(self) -> None:
-        """At the end of a run: flatten the position in `self.market` with a market order."""
-        position = self.get_position(self.market)
-        if position.size > 0:
-            self.sell(self.market, position.size)
-        elif position.size < 0:
-            self.buy(self.market, -position.size)
+        """At the end of a run: flatten each wallet's position in `self.market` with a market order."""
+        for wallet in range(self.wallets):
+            position = self.get_position(self.market, wallet=wallet or None)
+            if position.size > 0:
+                self.sell(self.market, position.size, wallet=wallet or None)
+            elif position.size < 0:
+                self.buy(self.market, -position.size, wallet=wallet or None)
 
     # Trade functions.
 
     def buy(
-        self, market: str, amount: Decimal | int | str | float, options: Mapping[str, Any] | None = None
+        self,
+        market: str,
+        amount: Decimal | int | str | float,
+        options: Mapping[str, Any] | None = None,
+        *,
+        wallet: int | None = None,
     ) -> str:
-        """Place a buy order; returns its id. options: order_type ("market"|"limit"), limit_price,
-        leverage, stop_loss, profit_target."""
-        return self._call("buy", order_request("buy", market, amount, options), str)
+        """Place a buy order (as `wallet`, 0 when left out); returns its id. options: order_type
+        ("market"|"limit"), limit_price, leverage, stop_loss, profit_target."""
+        request = order_request("buy", market, amount, options, self._wallet(wallet))
+        return self._call("buy", request, str)
 
     def sell(
-        self, market: str, amount: Decimal | int | str | float, options: Mapping[str, Any] | None = None
+        self,
+        market: str,
+        amount: Decimal | int | str | float,
+        options: Mapping[str, Any] | None = None,
+        *,
+        wallet: int | None = None,
     ) -> str:
-        """Place a sell order; returns its id. Options as for `buy`."""
-        return self._call("sell", order_request("sell", market, amount, options), str)
+        """Place a sell order (as `wallet`); returns its id. Options as for `buy`."""
+        request = order_request("sell", market, amount, options, self._wallet(wallet))
+        return self._call("sell", request, str)
 
     def cancel(self, order_id: str) -> bool:
         """Ask to cancel an order; False when it was no longer open."""
@@ -102,17 +122,18 @@ class Trading:
     def get_current_price(self, market: str) -> Quote:
         return cast(Quote, self._call("get_current_price", MarketRef(name(market, "market")), dict))
 
-    def get_position(self, market: str) -> Position:
-        return self._call("get_position", MarketRef(name(market, "market")), Position)
+    def get_position(self, market: str, *, wallet: int | None = None) -> Position:
+        return self._call("get_position", MarketRef(name(market, "market"), self._wallet(wallet)), Position)
 
-    def get_open_orders(self, market: str) -> list[Order]:
-        return cast(list[Order], self._call("get_open_orders", MarketRef(name(market, "market")), list))
+    def get_open_orders(self, market: str, *, wallet: int | None = None) -> list[Order]:
+        ref = MarketRef(name(market, "market"), self._wallet(wallet))
+        return cast(list[Order], self._call("get_open_orders", ref, list))
 
-    def get_available_balance(self) -> Decimal:
-        return self._call("get_available_balance", NoArgs(), Decimal)
+    def get_available_balance(self, *, wallet: int | None = None) -> Decimal:
+        return self._call("get_available_balance", NoArgs(self._wallet(wallet)), Decimal)
 
-    def get_portfolio(self) -> Portfolio:
-        return self._call("get_portfolio", NoArgs(), Portfolio)
+    def get_portfolio(self, *, wallet: int | None = None) -> Portfolio:
+        return self._call("get_portfolio", NoArgs(self._wallet(wallet)), Portfolio)
 
     def log(self, message: object) -> None:
         """Send a line to the engine's log (long messages are cut)."""
@@ -120,6 +141,9 @@ class Trading:
         if len(line) > MAX_LOG_CHARS:
             line = line[: MAX_LOG_CHARS - 1] + "…"
         self._attached().log(line)
+
+    def _wallet(self, wallet: object) -> int:
+        return wallet_index(wallet, self.wallets)
 
     def _attached(self) -> Channel:
         if self._channel is None:

@@ -53,6 +53,8 @@ class Init:
     params: Mapping[str, object]
     source: str
     filename: str
+    wallets: int = 1
+    """How many wallets of the fleet the strategy trades (`Trading.wallets`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +199,8 @@ def encode(message: ParentMessage | ChildMessage) -> bytes:
     if isinstance(message, Init):
         line = (
             f'{{"type":"init","market":{_dumps(message.market)},"params":{params_json(message.params)},'
-            f'"source":{_dumps(message.source)},"filename":{_dumps(message.filename)}}}'
+            f'"source":{_dumps(message.source)},"filename":{_dumps(message.filename)}'
+            + (f',"wallets":{int(message.wallets)}}}' if message.wallets != 1 else "}")
         )
     else:
         line = json.dumps(
@@ -306,7 +309,7 @@ def decode_parent(line: bytes, max_bytes: int = MAX_PARENT_LINE) -> ParentMessag
     if kind_ == "close":
         return Close(_id(fields(obj, "close", ("type", "id"))))
     if kind_ == "init":
-        obj = fields(obj, "init", ("type", "market", "params", "source", "filename"))
+        obj = fields(obj, "init", ("type", "market", "params", "source", "filename"), ("wallets",))
         params = obj["params"]
         if not isinstance(params, dict):
             raise WireError(f"params must be an object, got {kind(params)}")
@@ -315,5 +318,6 @@ def decode_parent(line: bytes, max_bytes: int = MAX_PARENT_LINE) -> ParentMessag
             params=params,
             source=text(obj["source"], "source", MAX_SOURCE_CHARS),
             filename=text(obj["filename"], "filename", 255),
+            wallets=max(1, integer(obj.get("wallets", 1), "wallets")),
         )
     raise WireError(f"unknown message type {str(kind_)[:40]!r}")

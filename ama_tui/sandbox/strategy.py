@@ -136,8 +136,10 @@ class SandboxedStrategy:
         params: Mapping[str, object],
         source_path: Path | str,
         answer: Answer | None = None,
+        wallets: int = 1,
     ) -> list[Event]:
-        """Start the process, load the file, run `initialize`; `answer` serves its calls (if any)."""
+        """Start the process, load the file, run `initialize`; `answer` serves its calls (if any).
+        `wallets`: how many wallets the strategy trades (its `self.wallets`)."""
         if self._process is not None:
             raise RuntimeError("this sandbox was already started")
         path = Path(source_path)
@@ -172,7 +174,7 @@ class SandboxedStrategy:
         self._started = True
         if not process.adopt_worker(started.pid):
             self._ended("start")
-        init = Init(market=market, params=params, source=source, filename=self._name)
+        init = Init(market=market, params=params, source=source, filename=self._name, wallets=wallets)
         return self._exchange(init, answer, "start")
 
     def on_tick(self, data: MarketData, answer: Answer) -> list[Event]:

@@ -21,19 +21,24 @@ class RiskPolicy:
 
     `maker_only`: every placement must rest (the engine's never-cross guard re-checks each one
     against a fresh top right before it is sent). Taker strategies (not maker-only) are held to a
-    notional per trade and per minute instead (`usdc6`, 0 = none)."""
+    notional per trade and per minute instead (`usdc6`, 0 = none). The minute's cap holds for the
+    fleet's takes together, or for each wallet's own with `minute_per_wallet`."""
 
     maker_only: bool = True
     max_trade_notional6: int = 0
     max_minute_notional6: int = 0
+    minute_per_wallet: bool = False
 
     @classmethod
-    def taker(cls, max_trade_notional: Decimal, max_minute_notional: Decimal) -> RiskPolicy:
+    def taker(
+        cls, max_trade_notional: Decimal, max_minute_notional: Decimal, *, per_wallet: bool = False
+    ) -> RiskPolicy:
         """A taker's policy from its parameters' caps in USDC (0: no cap)."""
         return cls(
             maker_only=False,
             max_trade_notional6=int(max_trade_notional * USDC_SCALE),
             max_minute_notional6=int(max_minute_notional * USDC_SCALE),
+            minute_per_wallet=per_wallet,
         )
 
 
