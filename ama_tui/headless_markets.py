@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, TextIO
 
-from ama_tui.core.models import PackerParams
+from ama_tui.core.models import PackerParams, RunConfig
 from ama_tui.engine.live_params import ParamsError
 from ama_tui.engine.multi_market import MultiMarketRun, MultiSummary
 from ama_tui.engine.packer import Packer, PackerOptions
@@ -154,10 +154,19 @@ def open_markets(
     weight_items: Sequence[str],
     strategy: str | None,
     on_snapshot: Mapping[str, Any],
+    stores: Sequence[MarketStore] | None = None,
+    config: RunConfig | None = None,
+    packer: PackerParams | None = None,
+    run_id: str | None = None,
 ) -> MarketsRun:
     """Lock every market's store (`stack` unlocks them), split the budget, assemble a packer per
-    market (the first keeps the embedded exchange's state). `on_snapshot`: per symbol."""
-    stores = [stack.enter_context(state.market(p.info.chain_id, p.info.order_book)) for p in picks]
+    market (the first keeps the embedded exchange's state). `on_snapshot`: per symbol.
+    The dashboard's setup: `stores` already opened (held while the user chose; `stack` closes
+    them too), `config`/`packer` the form's values for every market (`maxWalletUtilization` the
+    total, in `overrides`), `run_id` a fresh run's id."""
+    if stores is None:
+        stores = [state.market(p.info.chain_id, p.info.order_book) for p in picks]
+    stores = [stack.enter_context(store) for store in stores]
     records = [multi_market_record(store.load_checkpoint()) for store in stores]
     total_bps = _total_bps(overrides, records)
     given = parse_weights(weight_items, picks)
@@ -179,6 +188,9 @@ def open_markets(
                 wallets=wallets,
                 mode=mode,
                 options=options,
+                config=config,
+                packer=packer,
+                run_id=run_id,
                 overrides={**overrides, UTILIZATION: str(share)},
                 strategy=strategy,
                 on_snapshot=on_snapshot.get(pick.symbol),

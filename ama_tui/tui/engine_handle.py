@@ -16,11 +16,19 @@ from ama_tui.venues.base import VenueKind
 
 
 class EngineHandle:
-    def __init__(self, params: LiveParams, *, venue_kind: VenueKind, dry_run: bool = False) -> None:
+    def __init__(
+        self,
+        params: LiveParams,
+        *,
+        venue_kind: VenueKind,
+        dry_run: bool = False,
+        stop_event: threading.Event | None = None,
+    ) -> None:
+        """`stop_event`: one shared by the markets of a run over several (quitting stops them all)."""
         self.params = params
         self.venue_kind = venue_kind
         self.dry_run = dry_run
-        self.stop_event = threading.Event()
+        self.stop_event = stop_event or threading.Event()
         self.commands = CommandInbox()
         """What the engine thread carries out after its current cycle (`order_commands`)."""
         self._lock = threading.Lock()

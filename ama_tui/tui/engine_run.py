@@ -77,6 +77,45 @@ def describe_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+class SnapshotRelay:
+    """The engine's snapshot callback for one market's handle, on the engine thread after each
+    cycle: publish (with the run's fills added up), then carry out what the dashboard asked
+    meanwhile (cancels, pause notes) and publish again so it shows at once. `on_started` gets the
+    run id with the first snapshot. `handle` and `packer` may be given once the run is assembled
+    (before it begins)."""
+
+    def __init__(self, handle: EngineHandle | None, on_started: Callable[[str], None]) -> None:
+        self.handle = handle
+        self.packer: Packer | None = None
+        self.on_started = on_started
+        self.started = threading.Event()
+        self.fills = FillCounter()
+        self._carrying_out = False
+
+    def __call__(self, snapshot: EngineSnapshot) -> None:
+        handle = self.handle
+        if handle is None:
+            return
+        handle.publish(self.fills.see(snapshot))
+        if not self.started.is_set():
+            self.started.set()
+            self.on_started(snapshot.run_id)
+        packer = self.packer
+        if (
+            self._carrying_out
+            or packer is None
+            or not len(handle.commands)
+            or snapshot.state in (EngineState.STOPPING, EngineState.STOPPED)
+        ):
+            return
+        self._carrying_out = True
+        try:
+            packer.carry_out(handle.commands.take())
+            handle.publish(self.fills.see(packer.snapshot()))
+        finally:
+            self._carrying_out = False
+
+
 def run_packer(
     *,
     venue: Venue,
@@ -94,35 +133,8 @@ def run_packer(
     `store` is open (locked) and stays so for the whole run; the caller closes it. `on_started`
     gets the run id once the sessions are done and the first snapshot is out.
     """
-    started = threading.Event()
-    carrying_out = False
-    fills = FillCounter()
-    engine: list[Packer] = []
-
-    def on_snapshot(snapshot: EngineSnapshot) -> None:
-        """On the engine thread, after each cycle: publish (with the run's fills added up), then
-        carry out what the dashboard asked meanwhile (cancels, pause notes) and publish again so
-        it shows at once."""
-        nonlocal carrying_out
-        handle.publish(fills.see(snapshot))
-        if not started.is_set():
-            started.set()
-            on_started(snapshot.run_id)
-        if (
-            carrying_out
-            or not engine
-            or not len(handle.commands)
-            or snapshot.state in (EngineState.STOPPING, EngineState.STOPPED)
-        ):
-            return
-        carrying_out = True
-        try:
-            engine[0].carry_out(handle.commands.take())
-            handle.publish(fills.see(engine[0].snapshot()))
-        finally:
-            carrying_out = False
-
-    notes = RunNotifications.from_environment(on_snapshot)
+    relay = SnapshotRelay(handle, on_started)
+    notes = RunNotifications.from_environment(relay)
     run = assemble_run(
         venue,
         store,
@@ -139,10 +151,9 @@ def run_packer(
         run_id=run_id,
         on_snapshot=notes.callback,
     )
-    engine.append(run.packer)
-    packer = run.packer
+    relay.packer = run.packer
     with notes:
-        return packer.run(handle.stop_event, progress=progress)
+        return run.packer.run(handle.stop_event, progress=progress)
 
 
 @dataclass(frozen=True, slots=True)
