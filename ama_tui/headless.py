@@ -70,12 +70,19 @@ class _Progress:
         self.last = 0.0
         self.prefix = prefix
         """The market's symbol in a run over several markets."""
+        self.noticed: tuple[str, ...] = ()
 
     def session(self, report: SessionProgress) -> None:
         status = f"failed: {report.error}" if report.error else "ok"
         print(f"session {report.done}/{report.total} {report.nickname} {status}", file=self.out, flush=True)
 
     def snapshot(self, snap: EngineSnapshot) -> None:
+        if snap.notices != self.noticed:  # what the engine said (e.g. what a resume found): once each
+            seen = set(self.noticed)
+            for notice in snap.notices:
+                if notice not in seen:
+                    print(f"{self.prefix}note: {notice}", file=self.out, flush=True)
+            self.noticed = snap.notices
         now = time.monotonic()
         if now - self.last < 1.0 or snap.last_cycle is None:
             return
@@ -155,6 +162,7 @@ def run_headless(
                 print(f"strategy: {start.strategy.info.name} ({start.strategy.info.summary})", file=err)
             for note in start.notes:
                 print(f"note: {note}", file=err, flush=True)
+            progress.noticed = tuple(start.notes)  # said: the engine's notices begin with them
             with _stop_on_signals(stop), notes:
                 summary = packer.run(
                     stop, max_cycles=args.cycles, duration_s=args.duration, progress=progress.session
@@ -207,6 +215,8 @@ def _run_markets(
             on_snapshot={s: n.callback for s, n in notes.items()},
         )
         describe(opened, len(wallets), err)
+        for pick, assembled in zip(opened.picks, opened.runs, strict=True):
+            shown[pick.symbol].noticed = tuple(assembled.start.notes)  # said by `describe`
         with _stop_on_signals(stop):
             summary = opened.engine(venue).run(
                 stop,

@@ -107,6 +107,13 @@ def test_resume_keeps_the_run_id_and_set_overrides_apply(tmp_path: Path) -> None
     assert "resuming" in second.stderr
     (checkpoint,) = (tmp_path / "st").rglob("checkpoint.json")
     assert json.loads(checkpoint.read_text())["packer"]["ordersPerSidePerWallet"] == 3
+    # what the resume found is said once, on stderr and in the journal
+    said = [line for line in second.stderr.splitlines() if line.startswith("note: resumed: found ")]
+    assert len(said) == 1 and "; sessions: " in said[0], second.stderr
+    (resumed,) = [line for line in _journal(tmp_path / "st") if line["action"] == "RUN_RESUMED"]
+    found = resumed["params"]
+    assert found["sessionsKept"] >= 1 and found["message"] == said[0].removeprefix("note: ")
+    assert found["sessionsKept"] + found["sessionsRenewed"] + found["sessionsNew"] == 2
 
 
 def test_fresh_makes_a_new_run(tmp_path: Path) -> None:

@@ -253,6 +253,9 @@ class ActionKind(StrEnum):
     """A market order of a taker strategy (the packer never sends one)."""
     STRATEGY_LOG = "STRATEGY_LOG"
     """A line a user's strategy logged (`self.log`), under the wallet it trades as."""
+    RUN_RESUMED = "RUN_RESUMED"
+    """What a resumed run found after its first read (orders, positions) and what it had to renew
+    (sessions), in numbers and as one sentence (`message`)."""
 
 
 LEGACY_ACTION_NAMES: Final[Mapping[str, ActionKind]] = MappingProxyType(

@@ -43,6 +43,7 @@ from ama_tui.engine.market_risk import LATENCY_PRIOR_S
 from ama_tui.engine.pending_placements import PendingPlacements
 from ama_tui.engine.pipeline import run_pipelined
 from ama_tui.engine.planning import DecidedPlans, TakerWindow, guarded_plans, tick_view
+from ama_tui.engine.resume_report import resume_findings, stored_sessions
 from ama_tui.engine.run_setup import RunStart
 from ama_tui.engine.safety_floor import SafetyFloor
 from ama_tui.engine.session_keeper import NoSessions, SessionKeeper, SessionProgress
@@ -281,6 +282,10 @@ class Packer:
         )
         self._journaled_orders: frozenset[int] | None = start.journaled_order_ids or None
         """Checked once against the first read: orders a killed run placed but never journaled."""
+        self._resumed_from: dict[str, str | None] | None = (
+            stored_sessions(self.wallets) if start.resumed else None
+        )
+        """A resumed run's sessions as found on disk, until its first read says what it found."""
 
     def _session_keeper(self, venue: SessionVenue, start: RunStart) -> SessionKeeper:
         return SessionKeeper(
@@ -381,6 +386,16 @@ class Packer:
             self._first_pack_landed = True
         return not self._first_pack_landed
 
+    def _report_resume(self, orders: Mapping[str, Sequence[OpenOrder]]) -> None:
+        """Once, after a resumed run's first read: RUN_RESUMED (what it found, what it renewed),
+        also in the notices the dashboard and the headless progress show."""
+        stored, self._resumed_from = self._resumed_from, None
+        if stored is None:
+            return
+        findings = resume_findings(self.wallets, stored, orders, strategy=self.strategy.info.name)
+        self._journal([self._line(ActionKind.RUN_RESUMED, params=findings.params())])
+        self._notices.append(findings.message())
+
     def _read(self) -> tuple[BookSnapshot, dict[str, tuple[OpenOrder, ...]], dict[str, int]]:
         ob = self.market.order_book
         book = self._first_book() or self.venue.book(ob, self.options.depth_levels)
@@ -456,6 +471,7 @@ class Packer:
                     failed = True  # no wallet can trade: the kill switch counts it
             book, orders, available = self._read()
             self._seed_positions()
+            self._report_resume(orders)
         except VenueError as exc:
             failed = True
             errors += 1

@@ -52,6 +52,7 @@ ACTION_LABELS: Final[dict[str, str]] = {
     ActionKind.RESUME: "RESUME",
     ActionKind.PLACE_MARKET: "MARKET",
     ActionKind.STRATEGY_LOG: "STRAT",
+    ActionKind.RUN_RESUMED: "RESUMED",
     ALERT_ACTION: "ALERT",
 }
 ACTION_STYLES: Final[dict[str, str]] = {
@@ -71,6 +72,7 @@ ACTION_STYLES: Final[dict[str, str]] = {
     ActionKind.RESUME: "bold green",
     ActionKind.PLACE_MARKET: "bold blue",
     ActionKind.STRATEGY_LOG: "green",
+    ActionKind.RUN_RESUMED: "bold green",
     ALERT_ACTION: "bold reverse red",
 }
 
@@ -199,6 +201,8 @@ def log_detail(action: str, params: Mapping[str, Any] | None, tick6: int, at_s: 
     if action == ActionKind.SKIP and "message" in p:
         reason = p.get("reason")
         return f"{code_label(str(reason))}: {p['message']}" if reason else str(p["message"])
+    if action == ActionKind.RUN_RESUMED and "message" in p:
+        return str(p["message"]).removeprefix("resumed: ")
     if action == ActionKind.STRATEGY_LOG and "message" in p:
         return str(p["message"])
     if action == ActionKind.PLACE_MARKET:
