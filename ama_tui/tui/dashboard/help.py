@@ -22,8 +22,10 @@ TEXT_WIDTH: Final = 68
 """The dialog's inner width (modals.tcss): a long meaning wraps under itself within it."""
 NOTES: Final = """\
 The ladder marks our orders with ●n: how many of them rest at that price;
-under it, the safety floor every order keeps from the mid and the other
-side (safetySigmas × σ × √latency).
+its columns: the book's size, ours (our orders' size there), cum (the size
+from the spread through that row); - and + group its rows by ticks. Under
+it, the safety floor every order keeps from the mid and the other side
+(safetySigmas × σ × √latency). The trends: the last two minutes.
 Cap = maxWalletUtilization × (free collateral + margin held by our open
 orders); Util = margin held by our open orders / Cap: green below 70 %,
 yellow below 90 %, red above. Status: why a wallet skips, its last error.

@@ -30,6 +30,12 @@ ALERT_RULE: Final = (
     "tripped, a wallet holding more than its cap, a burst of errors (5 within 30 s), a wallet of a "
     "running packer without a live session."
 )
+BOOK_RULE: Final = (
+    "Book: each row's price, the book's size there, ours (our orders' size there, ●n: how many), "
+    "cum (the size from the spread through that row) and a bar of the size; - and + group the "
+    "rows by 2, 5, 10 … 1000 ticks (the title shows a row's price). The totals strip draws the "
+    "fleet's net position, PnL and utilization over the last two minutes."
+)
 FLOOR_RULE: Final = (
     "Safety floor (under the book: floor N ticks) = safetySigmas × σ × √latency, σ the mid's "
     "measured volatility and latency the relay's round trip: every order keeps at least that far "
@@ -42,6 +48,7 @@ COLUMNS: Final[tuple[tuple[str, str], ...]] = (
     ("Util", "margin held by our open orders / Cap: green under 70%, yellow under 90%, red above"),
     ("Position", "the wallet's position in this market, base units (negative: short)"),
     ("PnL", "realized + unrealized profit and loss, USDC"),
+    ("PnL trend", "the PnL over the last two minutes, a sample a second (newest on the right)"),
     ("Session", "time left on the wallet's trading session (red under 5 minutes)"),
     ("Available", "free collateral, USDC: what positions and open orders do not hold"),
     (
@@ -56,6 +63,8 @@ COLUMNS: Final[tuple[tuple[str, str], ...]] = (
     ),
     ("Realized", "profit and loss locked in by closing fills, USDC"),
     ("Unreal.", "what the open position would make or lose at the mark price, USDC"),
+    ("Pos trend", "the position over the last two minutes"),
+    ("Util trend", "Util over the last two minutes, from 0 (bottom) to the Cap (top)"),
     (
         "Status",
         "skip: why the wallet is not placing what it wants (below min size: an order of the minimum "
@@ -107,6 +116,7 @@ class HelpScreen(ModalScreen[None]):
                 yield Static(Content("Wallets panel: the columns"), id="help-legend", classes="help-section")
                 yield Static(Content(CAP_RULE), classes="help-rule")
                 yield from key_rows(KeyRow((name,), meaning) for name, meaning in COLUMNS)
+                yield Static(Content(BOOK_RULE), classes="help-rule")
                 yield Static(Content(FLOOR_RULE), classes="help-rule")
                 yield Static(Content(ALERT_RULE), classes="help-rule")
             yield Static("escape closes", id="help-hint")
