@@ -25,6 +25,7 @@ from ama_tui.core.market import BookTop, MarketRules, OpenOrder
 from ama_tui.core.models import ActionKind, ActionLogLine, MarketCheckpoint
 from ama_tui.core.planner import WalletPlan, wallet_cap6
 from ama_tui.engine.backoff import FleetBackoff
+from ama_tui.engine.cancel_all import cancel_orders
 from ama_tui.engine.checkpoint_keeper import CheckpointKeeper
 from ama_tui.engine.concurrency import AdaptiveLimit
 from ama_tui.engine.executor import (
@@ -60,7 +61,6 @@ from ama_tui.strategies.packer import PackerStrategy
 from ama_tui.strategy import Strategy, TickView
 from ama_tui.venues.base import (
     BookSnapshot,
-    CancelOrder,
     InFlightReader,
     MarketInfo,
     SessionVenue,
@@ -91,8 +91,6 @@ STRATEGY_STOPPED_PREFIX: Final = "strategy stopped: "
 TAKEN_ON_PURPOSE: Final = "taken on purpose (a taker strategy's take)"
 STRATEGY_LOG_LINES: Final = 20
 """The most log lines of a user strategy journaled per cycle."""
-CANCEL_PROGRESS_EVERY_S: Final = 0.2
-"""Cancel-all publishes its progress at most this often (and at its end)."""
 SETTLE_PENDING_S: Final = 10.0
 """At a clean stop, how long to wait for placements answered `pending` to be mined (a block or
 a few), so the journal names their orders."""
@@ -809,69 +807,20 @@ class Packer:
             return 0
 
         self._state = EngineState.STOPPING
-        progress = {w.index: [0, len(orders.get(w.address, ()))] for w in self.wallets}
-        self._cancel_progress = progress
-        lock = threading.Lock()
-        last_shown = [0.0]
-
-        def show(force: bool = False) -> None:
-            """Publish the progress, at most five times a second (and at the end)."""
-            with lock:  # one publisher at a time: the wallets' cancels run on the pool
-                now = time.monotonic()
-                if not force and now - last_shown[0] < CANCEL_PROGRESS_EVERY_S:
-                    return
-                last_shown[0] = now
-                self._publish()
-
+        self._cancel_progress = {w.index: [0, len(orders.get(w.address, ()))] for w in self.wallets}
         self._publish()
-
-        def cancel(wallet: WalletRuntime) -> WalletOutcome:
-            out = WalletOutcome()
-            session_id = wallet.trade_session_id
-            if session_id is None:
-                return out
-            for order in orders.get(wallet.address, ()):
-                try:
-                    receipt = self.venue.submit(
-                        self.market.order_book,
-                        session_id,
-                        CancelOrder(wallet.address, order.order_id),
-                    )
-                except VenueError as exc:
-                    out.errors += 1
-                    out.lines.append(
-                        self._line(
-                            ActionKind.ERROR,
-                            trader=wallet.address,
-                            nickname=wallet.entry.nickname,
-                            error=f"cancel {order.order_id} failed: {exc}",
-                        )
-                    )
-                    continue
-                out.cancelled += 1
-                with lock:
-                    progress[wallet.index][0] += 1
-                out.lines.append(
-                    self._line(
-                        ActionKind.CANCEL_ORDER,
-                        trader=wallet.address,
-                        nickname=wallet.entry.nickname,
-                        params={
-                            "orderId": str(order.order_id),
-                            "isBuy": order.is_buy,
-                            "reason": "cancel-all",
-                        },
-                        tx_hash=receipt.tx_hash,
-                    )
-                )
-                show()
-            self._journal(out.lines)
-            return out
-
-        outcomes = self._map(cancel, self.wallets)
-        total = sum(o.cancelled for o in outcomes)
+        total = cancel_orders(
+            orders,
+            self.wallets,
+            self._cancel_progress,
+            venue=self.venue,
+            order_book=self.market.order_book,
+            line=self._line,
+            journal=self._journal,
+            run_all=self._map,
+            publish=self._publish,
+        )
         self._totals = replace(self._totals, cancelled=self._totals.cancelled + total)
-        show(force=True)
         return total
 
     # ------------------------------------------------------------------------------------
