@@ -45,6 +45,8 @@ class WalletView:
     """False until the venue's collateral has been read for this wallet (its 0s mean "not yet")."""
     skip_reason: str | None = None
     """Why the wallet is not placing what it wants (None when it is)."""
+    needs_session: bool = True
+    """False on a venue that trades without sessions: no session is nothing to warn of."""
 
     @property
     def pnl6(self) -> int:

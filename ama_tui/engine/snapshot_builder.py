@@ -45,6 +45,7 @@ def wallet_view(wallet: WalletRuntime, mark6: int, now: float) -> WalletView:
         balances_known=w.balances_known,
         orders=w.orders,
         skip_reason=w.skip_reason,
+        needs_session=w.needs_session,
     )
 
 

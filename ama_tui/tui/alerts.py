@@ -61,6 +61,8 @@ def session_alerts(snapshot: EngineSnapshot) -> list[Alert]:
     alerts = []
     for wallet in snapshot.wallets:
         expiry = wallet.session_expiry
+        if not wallet.needs_session:
+            continue  # a venue without sessions: the wallet trades with none
         if expiry is None:
             text = f"{wallet.nickname}: no session (it cannot trade)"
         elif expiry <= snapshot.now:

@@ -63,7 +63,7 @@ def test_a_run_trades_with_no_session(tmp_path: Path) -> None:
         assert (snapshot.totals.placed, snapshot.totals.fills, _positions(snapshot)) == _with_sessions(
             tmp_path / "with-sessions"
         ), "without sessions the run trades as the same run with them"
-        assert all(w.session_expiry is None for w in snapshot.wallets)
+        assert all(w.session_expiry is None and not w.needs_session for w in snapshot.wallets)
         assert set(venue.submitted_session_ids) == {NO_SESSION}
         actions = _actions(rig)
         assert ActionKind.SESSION_INIT not in actions and ActionKind.SESSION_PENDING not in actions

@@ -85,6 +85,9 @@ def test_a_wallet_without_a_live_session(snapshots: list[EngineSnapshot]) -> Non
     # a run that is starting, or a dry run, has no sessions to speak of
     assert AlertWatch().update(replace(snapshot, state=EngineState.STARTING))[0] == ()
     assert AlertWatch().update(replace(snapshot, dry_run=True))[0] == ()
+    # nor does a venue that trades without sessions
+    sessionless = tuple(replace(w, session_expiry=None, needs_session=False) for w in base.wallets)
+    assert AlertWatch().update(replace(base, wallets=sessionless))[0] == ()
 
 
 async def test_the_banner_the_bell_and_a_log_line(snapshots: list[EngineSnapshot]) -> None:
