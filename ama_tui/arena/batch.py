@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import queue
 import signal
 import threading
@@ -64,10 +65,15 @@ class BatchStopped(ArenaInterrupted):
     """The batch's `stop` event was set: the runs in flight were terminated, the finished kept."""
 
 
-def _start_worker(progress: Queue[tuple[int, float]] | None = None) -> None:
+def _start_worker(progress: Queue[tuple[int, float]] | None = None, quiet: bool = False) -> None:
     global _progress
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _progress = progress
+    if quiet:  # under a full-screen app: a stray print or warning would garble its screen
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        for fd in (1, 2):
+            os.dup2(devnull, fd)
+        os.close(devnull)
 
 
 def _reporter(key: int) -> Callable[[float], None] | None:
@@ -105,11 +111,13 @@ def run_batch(
     on_progress: Callable[[int, float], None] | None = None,
     stop: threading.Event | None = None,
     start_method: str | None = None,
+    quiet_workers: bool = False,
 ) -> list[JobResult]:
     """Every job's result, in the jobs' order. KeyboardInterrupt propagates after the pool is
     stopped (finished runs stay on disk), and so does `BatchStopped` once `stop` is set.
     `on_progress(job index, simulated seconds done)` is called from this thread; `start_method`
-    ("spawn" from a process with threads of its own, such as the TUI) picks how workers start."""
+    ("spawn" from a process with threads of its own, such as the TUI) picks how workers start;
+    `quiet_workers` sends the workers' own output (fds 1 and 2) nowhere (under the TUI)."""
     results: dict[int, JobResult] = {}
     todo: list[int] = []
     for index, job in enumerate(jobs):
@@ -128,7 +136,7 @@ def run_batch(
             max_workers=max(1, min(workers, len(todo))),
             mp_context=context,
             initializer=_start_worker,
-            initargs=(progress,),
+            initargs=(progress, quiet_workers),
         )
         futures: dict[Future[tuple[dict[str, Any] | None, str | None]], int] = {}
         polling = progress is not None or stop is not None

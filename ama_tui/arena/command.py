@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ama_tui.arena.batch import JobResult, run_batch
-from ama_tui.arena.compare import RunOptions, jobs_of, plan_compare, write_leaderboard
+from ama_tui.arena.compare import RunOptions, jobs_of, leaderboard_line, plan_compare, write_leaderboard
 from ama_tui.arena.leaderboard import LEADERBOARD_MD
 from ama_tui.arena.runner import ArenaInterrupted, RunOutcome, run_one
 from ama_tui.arena.spec import (
@@ -162,21 +162,7 @@ def _compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_FAILED
     board = write_leaderboard(plan, results)
     print(f"leaderboard: {folder / LEADERBOARD_MD}", file=err, flush=True)
-    line = {
-        "ranking": [
-            {
-                "rank": row["rank"],
-                "strategy": row["strategy"],
-                "pnlMean": row["pnl"]["mean"],
-                "pnlCi95": [row["pnl"]["ci95Low"], row["pnl"]["ci95High"]],
-                "runs": row["runs"],
-            }
-            for row in board["ranking"]
-        ],
-        "ran": sum(1 for r in results if not r.skipped),
-        "skipped": sum(1 for r in results if r.skipped),
-        "out": str(folder),
-    }
+    line = leaderboard_line(board, results, folder)
     print(json.dumps(line), file=out, flush=True)
     notify_arena_finished(line, leaderboard=True)
     return 0

@@ -3,7 +3,7 @@ TUI's Arena screen build the same jobs and write the same leaderboard files from
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -145,3 +145,22 @@ def write_leaderboard(plan: ComparePlan, results: Sequence[JobResult]) -> dict[s
     (folder / LEADERBOARD_MD).write_text(render_leaderboard(inputs, overall, per_preset), encoding="utf-8")
     write_chart(folder / LEADERBOARD_PNG, per_preset, inputs["strategies"], plan.presets)
     return board
+
+
+def leaderboard_line(board: Mapping[str, Any], results: Sequence[JobResult], folder: Path) -> dict[str, Any]:
+    """The comparison in one JSON line (what `arena compare` prints and notifications carry)."""
+    return {
+        "ranking": [
+            {
+                "rank": row["rank"],
+                "strategy": row["strategy"],
+                "pnlMean": row["pnl"]["mean"],
+                "pnlCi95": [row["pnl"]["ci95Low"], row["pnl"]["ci95High"]],
+                "runs": row["runs"],
+            }
+            for row in board["ranking"]
+        ],
+        "ran": sum(1 for r in results if not r.skipped),
+        "skipped": sum(1 for r in results if r.skipped),
+        "out": str(folder),
+    }

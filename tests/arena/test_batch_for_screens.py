@@ -84,3 +84,23 @@ def test_a_stopped_batch_keeps_its_finished_runs(tmp_path: Path) -> None:
 def test_a_plan_refuses_an_unknown_strategy(tmp_path: Path) -> None:
     with pytest.raises(ArenaInputError, match="no-such-strategy"):
         plan_compare(["no-such-strategy"], (1,), ("REALISTIC",), RunOptions(), tmp_path)
+
+
+def test_quiet_workers_write_nothing_to_the_terminal() -> None:
+    """Under a full-screen app a worker's stray print or warning (Python or C level) would garble
+    the screen: a quiet worker's fds 1 and 2 go nowhere."""
+    import subprocess
+    import sys
+
+    code = (
+        "import os, sys\n"
+        "from ama_tui.arena.batch import _start_worker\n"
+        "print('before', flush=True)\n"
+        "_start_worker(None, True)\n"
+        "print('python stdout', flush=True)\n"
+        "sys.stderr.write('python stderr\\n'); sys.stderr.flush()\n"
+        "os.write(1, b'fd 1\\n'); os.write(2, b'fd 2\\n')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "before\n" and done.stderr == ""

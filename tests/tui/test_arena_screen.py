@@ -23,6 +23,7 @@ from ama_tui.tui.screens.arena import ArenaScreen
 from ama_tui.tui.screens.arena_form import FormError, read_form
 from ama_tui.tui.screens.picker import PickerScreen
 from ama_tui.tui.widgets.term_plot import TermPlot
+from tests.notify.receiver import local_receiver
 
 from .conftest import SIZES, build_app, picker_settled, wait_for
 
@@ -90,6 +91,15 @@ async def test_a_tiny_comparison_from_the_picker_to_the_leaderboard(
     app_options: AppOptions, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
+    with local_receiver() as receiver:
+        monkeypatch.setenv("AMA_NOTIFY_URLS", receiver.url("arena/s3cret"))
+        await _tiny_comparison(app_options)
+        (post,) = receiver.wait_for(1, "/arena/")
+    assert post.payload["title"] == "ama-tui: leaderboard finished"
+    assert "2 strategies ranked (2 runs, 0 skipped)" in post.payload["message"]
+
+
+async def _tiny_comparison(app_options: AppOptions) -> None:
     app = build_app(app_options)
     async with app.run_test(size=(120, 40)) as pilot:
         await picker_settled(pilot)

@@ -38,8 +38,9 @@ from textual.widgets import (
 from textual.widgets.selection_list import Selection
 
 from ama_tui.arena.batch import BatchStopped, JobResult, finished_result, run_batch
-from ama_tui.arena.compare import ComparePlan, plan_compare, write_leaderboard
+from ama_tui.arena.compare import ComparePlan, leaderboard_line, plan_compare, write_leaderboard
 from ama_tui.arena.spec import PRESET_NAMES, ArenaInputError
+from ama_tui.notify.hooks import notify_arena_finished
 from ama_tui.tui.screens.arena_form import RESULTS, ArenaRequest, FormError, read_form
 from ama_tui.tui.screens.arena_results import (
     LEADERBOARD_COLUMNS,
@@ -258,12 +259,15 @@ class ArenaScreen(Screen[None]):
                 on_progress=lambda index, done_s: self._post(ArenaProgress(index, done_s)),
                 stop=stop,
                 start_method="spawn",
+                quiet_workers=True,
             )
             failed = sum(1 for r in results if r.result is None)
             if failed:
                 self.post_message(ArenaFinished(None, f"{failed} runs failed: no leaderboard"))
                 return
-            self.post_message(ArenaFinished(write_leaderboard(plan, results)))
+            board = write_leaderboard(plan, results)
+            self.post_message(ArenaFinished(board))
+            notify_arena_finished(leaderboard_line(board, results, plan.folder), leaderboard=True)
         except BatchStopped:
             self.post_message(ArenaFinished(None, "stopped"))
         except Exception as exc:
