@@ -151,6 +151,9 @@ class Fill:
     order_id: int | None = None
     is_maker: bool | None = None
     tx_hash: str | None = None
+    fee6: int | None = None
+    """usdc6 the trader paid for this fill, taken from its collateral: 0 when no fee was charged,
+    None when the venue does not say."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from ama_tui.settings import LiveSettings
 from ama_tui.venues.base import VenueKind
 from ama_tui.venues.dexetra import DexetraVenue
 from ama_tui.venues.dexetra.codec import (
+    FEES_DEDUCTED_TOPIC,
     GET_AVAILABLE_COLLATERAL,
     GET_BEST_PRICES,
     GET_LEVERAGE_INFO,
@@ -227,6 +228,21 @@ class FakeChain:
             }
         )
         self.receipts.setdefault(tx, {"transactionHash": tx, "status": "0x1", "logs": []})
+
+    def add_fees(
+        self, *, block: int, buyer: str, seller: str, buyer_fee6: int, seller_fee6: int, tx: str, index: int
+    ) -> None:
+        """A `FeesDeducted` log, as the production trade facet emits before its trade's log."""
+        self.logs.append(
+            {
+                "address": BOOK,
+                "topics": [FEES_DEDUCTED_TOPIC, address_topic(buyer), address_topic(seller)],
+                "data": "0x" + abi_encode(["uint256", "uint256"], [buyer_fee6, seller_fee6]).hex(),
+                "blockNumber": hex(block),
+                "transactionHash": tx,
+                "logIndex": hex(index),
+            }
+        )
 
     def add_placement(
         self, *, tx: str, order_id: int, trader: str, price6: int, amount18: int, is_buy: bool, index: int

@@ -24,6 +24,7 @@ from ama_tui.protocol.errors import ErrorCode
 from ama_tui.venues.base import Position, VenueError, VenueUnavailable
 from ama_tui.venues.dexetra.calls import DEFAULT_CHUNK, Call, CallExecutor, CallResult
 from ama_tui.venues.dexetra.codec import (
+    FEES_DEDUCTED_TOPIC,
     GET_AVAILABLE_COLLATERAL,
     GET_BEST_PRICES,
     GET_LEVERAGE_INFO,
@@ -43,7 +44,7 @@ from ama_tui.venues.dexetra.codec import (
     decode_order,
     hex_int,
 )
-from ama_tui.venues.dexetra.fills import TradeLog, parse_trade_log
+from ama_tui.venues.dexetra.fills import FeeLog, TradeLog, parse_chain_log, with_fees
 from ama_tui.venues.dexetra.receipts import TxState, created_order_ids
 from ama_tui.venues.dexetra.rpc import JsonRpcClient, RpcReply, RpcRequest
 from ama_tui.venues.dexetra.sessions import RegistryShape, session_record, shape_of
@@ -330,7 +331,8 @@ class ChainReader:
     def trade_logs(
         self, order_book: str, traders: Sequence[str], after: int, head: int
     ) -> tuple[TradeLog, ...]:
-        """The traders' TradeExecutionCompleted logs in (after, head]: one round trip."""
+        """The traders' TradeExecutionCompleted logs in (after, head], with the fees of their
+        FeesDeducted logs (read by the same filters): one round trip."""
         requests = _log_requests(order_book, traders, after, head)
         if not requests:
             return ()
@@ -468,7 +470,7 @@ def _log_requests(order_book: str, traders: Sequence[str], after: int, head: int
     while start <= end:
         stop = min(end, start + MAX_LOG_RANGE - 1)
         for position in (1, 2):
-            filter_topics: list[Any] = [TRADE_TOPIC, None, None]
+            filter_topics: list[Any] = [[TRADE_TOPIC, FEES_DEDUCTED_TOPIC], None, None]
             filter_topics[position] = topics
             requests.append(
                 RpcRequest(
@@ -493,7 +495,7 @@ def _range_end(after: int, head: int) -> int:
 
 
 def _parse_logs(replies: Sequence[RpcReply], after: int) -> tuple[TradeLog, ...]:
-    seen: dict[tuple[str, int], TradeLog] = {}
+    seen: dict[tuple[str, int], TradeLog | FeeLog] = {}
     for reply in replies:
         raw_logs = reply.unwrap("eth_getLogs")
         if not isinstance(raw_logs, list):
@@ -502,13 +504,13 @@ def _parse_logs(replies: Sequence[RpcReply], after: int) -> tuple[TradeLog, ...]
             )
         for raw in raw_logs:
             try:
-                log = parse_trade_log(raw)
+                log = parse_chain_log(raw)
             except MalformedChainData as exc:
                 raise VenueUnavailable(f"eth_getLogs: {exc}", code=ErrorCode.UNAVAILABLE) from None
             if log is None or log.block_number <= after or log.removed:
                 continue
             seen[(log.tx_hash, log.log_index)] = log
-    return tuple(sorted(seen.values(), key=lambda log: (log.block_number, log.log_index)))
+    return with_fees(seen.values())
 
 
 def _truncated_div(numerator: int, denominator: int) -> int:

@@ -24,6 +24,7 @@ from ama_tui.protocol.abi import (
     canonical_type,
     event_topic,
     find,
+    parse_signature,
     selector,
 )
 
@@ -77,6 +78,14 @@ TRADE_TOPIC: Final = event_topic(find(ORDER_BOOK_ABI, "TradeExecutionCompleted",
 ORDER_PLACED_TOPIC: Final = event_topic(find(ORDER_BOOK_ABI, "OrderPlaced", "event"))
 ORDER_MODIFIED_TOPIC: Final = event_topic(find(ORDER_BOOK_ABI, "OrderModified", "event"))
 ORDER_CANCELLED_TOPIC: Final = event_topic(find(ORDER_BOOK_ABI, "OrderCancelled", "event"))
+FEES_DEDUCTED_TOPIC: Final = event_topic(
+    parse_signature(
+        "event FeesDeducted(address indexed buyer, uint256 buyerFee,"
+        " address indexed seller, uint256 sellerFee)"
+    )
+)
+"""The production trade facet's fee event (usdc6), emitted before its `TradeExecutionCompleted`
+when a fee was charged. Not in `ORDER_BOOK_ABI`: the devnet's book charges no fee and lacks it."""
 
 # --- CoreVault, Multicall3 --------------------------------------------------------------
 

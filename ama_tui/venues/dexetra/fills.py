@@ -14,18 +14,26 @@ A maker never shares a transaction's side with its taker (the taker's counterpar
 other side, and the contract cancels rather than trades a trader's own resting order).
 When neither can be established (a market order of a contract that emits no `OrderPlaced` for
 it, an order placed earlier in the same block, a node that keeps no state that old) the fill
-still counts, with `order_id` and `is_maker` None. Everything here is pure; `fill_feed` does the
-reads.
+still counts, with `order_id` and `is_maker` None.
+
+Fees: the production contract emits `FeesDeducted(buyer, buyerFee, seller, sellerFee)` within
+each trade that charged any, before that trade's `TradeExecutionCompleted`, in the same
+transaction; the same filters read both. A trade takes the nearest fee event before it with the
+same transaction, buyer and seller that no earlier trade took; a trade with none charged no fee
+(a transaction's logs all sit in one block, so a read never sees only part of them).
+
+Everything here is pure; `fill_feed` does the reads.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ama_tui.venues.base import Fill
 from ama_tui.venues.dexetra.codec import (
+    FEES_DEDUCTED_TOPIC,
     TRADE_TOPIC,
     MalformedChainData,
     RawOrder,
@@ -48,6 +56,22 @@ class TradeLog:
     amount18: int
     timestamp: int | None = None
     removed: bool = False
+    buyer_fee6: int = 0
+    seller_fee6: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class FeeLog:
+    """A `FeesDeducted` log: what each side of one trade paid (usdc6)."""
+
+    block_number: int
+    log_index: int
+    tx_hash: str
+    buyer: str
+    seller: str
+    buyer_fee6: int
+    seller_fee6: int
+    removed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +90,10 @@ class FillSide:
     def counterparty(self) -> str:
         return self.log.seller if self.is_buy else self.log.buyer
 
+    @property
+    def fee6(self) -> int:
+        return self.log.buyer_fee6 if self.is_buy else self.log.seller_fee6
+
 
 @dataclass(frozen=True, slots=True)
 class Attribution:
@@ -76,33 +104,68 @@ class Attribution:
 UNKNOWN = Attribution(None, None)
 
 
-def parse_trade_log(raw: Any) -> TradeLog | None:
-    """A `TradeExecutionCompleted` log from eth_getLogs (None for any other event)."""
+def parse_chain_log(raw: Any) -> TradeLog | FeeLog | None:
+    """A `TradeExecutionCompleted` or `FeesDeducted` log from eth_getLogs (None for any other event)."""
     if not isinstance(raw, dict):
         raise MalformedChainData("a log must be a JSON object")
     topics = raw.get("topics")
     if not isinstance(topics, list) or not topics or not isinstance(topics[0], str):
         raise MalformedChainData("a log without topics")
-    if topics[0].lower() != TRADE_TOPIC:
+    topic = topics[0].lower()
+    if topic not in (TRADE_TOPIC, FEES_DEDUCTED_TOPIC):
         return None
+    name = "TradeExecutionCompleted" if topic == TRADE_TOPIC else "FeesDeducted"
     if len(topics) != 3:
-        raise MalformedChainData("TradeExecutionCompleted needs 3 topics")
+        raise MalformedChainData(f"{name} needs 3 topics")
     data = hex_bytes(raw.get("data"))
     tx_hash = raw.get("transactionHash")
     if not isinstance(tx_hash, str):
         raise MalformedChainData("a log without transactionHash")
+    block_number, log_index = hex_int(raw.get("blockNumber")), hex_int(raw.get("logIndex"))
+    buyer, seller = topic_address(topics[1]), topic_address(topics[2])
+    removed = bool(raw.get("removed", False))
+    if topic == FEES_DEDUCTED_TOPIC:
+        return FeeLog(
+            block_number=block_number,
+            log_index=log_index,
+            tx_hash=tx_hash.lower(),
+            buyer=buyer,
+            seller=seller,
+            buyer_fee6=word(data, 0),
+            seller_fee6=word(data, 1),
+            removed=removed,
+        )
     stamp = raw.get("blockTimestamp")
     return TradeLog(
-        block_number=hex_int(raw.get("blockNumber")),
-        log_index=hex_int(raw.get("logIndex")),
+        block_number=block_number,
+        log_index=log_index,
         tx_hash=tx_hash.lower(),
-        buyer=topic_address(topics[1]),
-        seller=topic_address(topics[2]),
+        buyer=buyer,
+        seller=seller,
         price6=word(data, 0),
         amount18=word(data, 1),
         timestamp=hex_int(stamp) if stamp is not None else None,
-        removed=bool(raw.get("removed", False)),
+        removed=removed,
     )
+
+
+def with_fees(logs: Iterable[TradeLog | FeeLog]) -> tuple[TradeLog, ...]:
+    """The trade logs in chain order, each carrying the fees of the `FeesDeducted` it owns (the
+    nearest before it in its transaction with its buyer and seller, not taken by an earlier
+    trade); a trade that owns none charged no fee."""
+    ordered = sorted(logs, key=lambda log: (log.block_number, log.log_index))
+    pending: dict[tuple[str, str, str], FeeLog] = {}
+    trades: list[TradeLog] = []
+    for log in ordered:
+        key = (log.tx_hash, log.buyer, log.seller)
+        if isinstance(log, FeeLog):
+            pending[key] = log
+            continue
+        fee = pending.pop(key, None)
+        trades.append(
+            log if fee is None else replace(log, buyer_fee6=fee.buyer_fee6, seller_fee6=fee.seller_fee6)
+        )
+    return tuple(trades)
 
 
 def fill_sides(logs: Iterable[TradeLog], traders: Iterable[str]) -> list[FillSide]:
@@ -188,4 +251,5 @@ def to_fill(side: FillSide, attribution: Attribution, trader_as_given: str, time
         order_id=attribution.order_id,
         is_maker=attribution.is_maker,
         tx_hash=side.log.tx_hash,
+        fee6=side.fee6,
     )
