@@ -7,13 +7,18 @@ posts messages (`ama_tui.tui.messages`); the handlers here switch screens on the
 stops a running packer (it saves its checkpoint) and quits once the worker is done. Cancel-all
 ends the run too, then offers the way back: the market picker, or the same run resumed paused
 with the book empty of our orders.
+
+Several markets marked on the picker run as one (`markets_run`: the headless runner's wiring):
+the form also asks each market's weight, and the dashboard is a tab per market plus the fleet
+overview (`ama_tui.tui.markets`); `q` stops them all.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar, Final, cast
@@ -21,6 +26,7 @@ from typing import Any, ClassVar, Final, cast
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 
@@ -40,6 +46,10 @@ from ama_tui.tui.engine_run import (
     run_packer,
     summarize_checkpoint,
 )
+from ama_tui.tui.markets.flow import HeldMarkets, MarketsFinished, MarketTabs, finished_text
+from ama_tui.tui.markets.market_dashboard import tabs_help
+from ama_tui.tui.markets.tabs import TabWanted
+from ama_tui.tui.markets_run import MarketHandles, MarketsRequest, run_markets
 from ama_tui.tui.messages import EngineFinished, EngineRunning, SessionProgressed
 from ama_tui.tui.screens.cleared import BookClearedScreen, ClearedChoice
 from ama_tui.tui.screens.config import ConfigResult, ConfigScreen
@@ -160,6 +170,14 @@ class AmaApp(App[int], inherit_bindings=False):
         """The market picked, while the user decides how to run it (PREPARING)."""
         self.last_request: StartRequest | None = None
         """What the latest run was started with (cancel-all's "keep running" resumes it)."""
+        self.held_markets: HeldMarkets | None = None
+        """The markets marked on the picker, while the user decides how to run them (PREPARING)."""
+        self.markets: MarketHandles | None = None
+        """The handles of a run over several markets (None: a one-market run or none)."""
+        self.tabs: MarketTabs | None = None
+        """That run's tab screens, once its dashboard is up."""
+        self.markets_summary: str | None = None
+        self.market_folders: dict[str, Path] = {}
         self._welcome: str | None = None
         """A toast for the next dashboard (the run kept paused after cancel-all)."""
         self._engine_done = threading.Event()
@@ -202,6 +220,9 @@ class AmaApp(App[int], inherit_bindings=False):
 
     def on_picker_screen_picked(self, message: PickerScreen.Picked) -> None:
         if self.phase is not Phase.PICKING:
+            return
+        if len(message.rows) > 1:
+            self._hold_markets(message.rows)
             return
         row = message.row
         held = self._hold(row)
@@ -304,10 +325,186 @@ class AmaApp(App[int], inherit_bindings=False):
         if self.market is not None:
             self.market.store.close()
             self.market = None
+        if self.held_markets is not None:
+            self.held_markets.close()
+            self.held_markets = None
         if self.phase is Phase.PREPARING:
             self.phase = Phase.PICKING
 
     # -- start the run ----------------------------------------------------------------------------
+
+    # -- several markets: hold them, resume?, configure (with weights), run -----------------------
+
+    def _hold_markets(self, rows: Sequence[MarketRow]) -> None:
+        held: list[HeldMarket] = []
+        for row in rows:
+            market = self._hold(row)
+            if market is None:  # said on a message; the others are given back
+                for taken in held:
+                    taken.store.close()
+                return
+            held.append(market)
+        self.held_markets = HeldMarkets(
+            tuple(rows), tuple(m.store for m in held), tuple(m.checkpoint for m in held)
+        )
+        self.phase = Phase.PREPARING
+        checkpoint = self.held_markets.first_checkpoint
+        if checkpoint is None:
+            self._configure_markets(StartMode.FRESH)
+            return
+
+        def chosen(choice: str | None) -> None:
+            if choice is None:
+                self._release_market()
+            else:  # resume: each market with a checkpoint resumes, the others start fresh
+                self._configure_markets(StartMode.AUTO if choice == "resume" else StartMode.FRESH)
+
+        self.push_screen(ResumeScreen(summarize_checkpoint(checkpoint, self.venue.clock.now())), chosen)
+
+    def _configure_markets(self, mode: StartMode) -> None:
+        from ama_tui.headless_markets import market_shares
+
+        held = self.held_markets
+        assert held is not None
+        checkpoint = held.first_checkpoint if mode is not StartMode.FRESH else None
+        config = checkpoint.config if checkpoint else RunConfig()
+        packer = held.kept_packer(checkpoint.packer_params) if checkpoint else PackerParams()
+        fleet_size = len(self.csv_fleet) if self.csv_fleet is not None else MAX_SIM_WALLETS
+        wallets = (
+            len(self.csv_fleet) if self.csv_fleet is not None else self.options.wallets or DEFAULT_SIM_WALLETS
+        )
+        names = " + ".join(held.symbols)
+        title = f"{names} · {'resume' if checkpoint else 'new run'} over {len(held.rows)} markets"
+        venue, row = self.venue, held.rows[0]
+
+        def read_facts() -> MarketFacts:
+            return read_market_facts(venue, row, self._fleet(wallets))
+
+        def split(total_bps: int, weights: Mapping[str, Decimal]) -> Mapping[str, int]:
+            return market_shares(total_bps, weights, self._fleet(min(wallets, fleet_size)))
+
+        def done(result: ConfigResult | None) -> None:
+            if result is None:
+                self._release_market()
+            else:
+                self._start_markets(mode, result)
+
+        self.push_screen(
+            ConfigScreen(
+                title=title,
+                config=config,
+                packer=packer,
+                wallets=wallets,
+                max_wallets=fleet_size,
+                cursor_blink=self.options.cursor_blink,
+                read_facts=read_facts,
+                propose=mode is StartMode.FRESH and sizes_are_defaults(config),
+                strategy=checkpoint.strategy.name if checkpoint and checkpoint.strategy else DEFAULT_STRATEGY,
+                strategy_locked=checkpoint is not None,
+                markets=held.symbols,
+                weights=held.kept_weights(),
+                split=split,
+            ),
+            done,
+        )
+
+    def _start_markets(self, mode: StartMode, result: ConfigResult) -> None:
+        held, setup = self.held_markets, self.setup
+        assert held is not None and setup is not None
+        request = MarketsRequest(
+            held.rows,
+            mode,
+            result.config,
+            result.packer,
+            result.wallets,
+            weights=dict(result.weights),
+            strategy=result.strategy,
+            strategy_params=dict(result.strategy_params),
+        )
+        handles = MarketHandles(held.symbols, venue_kind=setup.kind, dry_run=self.options.dry_run)
+        self.held_markets, self.markets, self.handle = None, handles, None
+        self.state_folder = held.stores[0].folder
+        self.market_folders = {
+            row.symbol: store.folder for row, store in zip(held.rows, held.stores, strict=True)
+        }
+        sessions = SessionsScreen(
+            symbol=" + ".join(held.symbols), wallets=request.wallets, resumed=mode is not StartMode.FRESH
+        )
+        self._show_only(sessions)
+        self.phase = Phase.STARTING
+        self._engine_done.clear()
+        self._run_markets(request, self._fleet(request.wallets), held.stores, handles)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="engine", name="markets")
+    def _run_markets(
+        self,
+        request: MarketsRequest,
+        fleet: list[WalletEntry],
+        stores: Sequence[MarketStore],
+        handles: MarketHandles,
+    ) -> None:
+        """The markets' packers, start to end. Only posts messages; closes the stores when done."""
+        options = self.options
+        venue = self.venue
+        if options.virtual_time:
+            venue = cast(Venue, PacedVenue(venue, options.virtual_pace_s))
+        summary = None
+        error: str | None = None
+        try:
+            summary = run_markets(
+                venue=venue,
+                state=StateStore(options.state_dir),
+                stores=stores,
+                request=request,
+                fleet=fleet,
+                handles=handles,
+                options=PackerOptions.for_run(
+                    virtual_time=options.virtual_time,
+                    max_in_flight=options.max_in_flight,
+                    dry_run=options.dry_run,
+                    seed=options.seed,
+                ),
+                run_id=options.run_id,
+                progress=lambda report: self._post(SessionProgressed(report)),
+                on_started=lambda run_id: self._post(EngineRunning(run_id)),
+            )
+        except Exception as exc:  # shown on a message screen; never a traceback
+            error = describe_error(exc)
+        finally:
+            for store in stores:  # run_markets closes them; again here if it never began
+                store.close()
+            self._engine_done.set()
+        self.post_message(MarketsFinished(summary, error))
+
+    def _post(self, message: Message) -> None:
+        self.post_message(message)
+
+    def _show_markets(self, handles: MarketHandles) -> None:
+        tabs = self.tabs = MarketTabs(
+            self, handles, bell=self.options.alert_bell, folders=self.market_folders
+        )
+        self.phase = Phase.RUNNING
+        self._show_only(tabs.screens[0])
+
+    def on_tab_wanted(self, message: TabWanted) -> None:
+        if self.tabs is not None and self.phase in ENGINE_PHASES:
+            self.tabs.switch(message)
+
+    def on_markets_finished(self, message: MarketsFinished) -> None:
+        quitting = self.phase is Phase.STOPPING
+        if message.summary is not None:
+            self.markets_summary = finished_text(message.summary)
+        if message.error is None and quitting:
+            self.exit(self._exit_code, return_code=self._exit_code)
+            return
+        self.phase = Phase.ENDED
+        if message.error is not None:
+            self._exit_code = EXIT_ENGINE
+            self._show_only(MessageScreen("The run over several markets stopped on an error", message.error))
+        else:
+            self._show_only(MessageScreen("The run stopped", self.markets_summary or "", error=False))
+        if self.tabs is not None:
+            self.tabs.uninstall()
 
     def _fleet(self, count: int) -> list[WalletEntry]:
         if self.csv_fleet is not None:
@@ -403,6 +600,9 @@ class AmaApp(App[int], inherit_bindings=False):
                 screen.record(message.report)
 
     def on_engine_running(self, message: EngineRunning) -> None:
+        if self.markets is not None and self.phase is Phase.STARTING:
+            self._show_markets(self.markets)
+            return
         if self.handle is None or self.phase is not Phase.STARTING:
             return
         from ama_tui.tui.dashboard.screen import DashboardScreen
@@ -487,16 +687,24 @@ class AmaApp(App[int], inherit_bindings=False):
         self.action_help()
 
     def action_quit_app(self) -> None:
-        if self.phase in ENGINE_PHASES and self.handle is not None:
+        running = self.handle if self.handle is not None else self.markets
+        if self.phase in ENGINE_PHASES and running is not None:
             if self.phase is not Phase.STOPPING:
                 self.phase = Phase.STOPPING
-                self.handle.request_stop()
+                running.request_stop()
             return
         self._release_market()
         self.exit(self._exit_code, return_code=self._exit_code)
 
     def exit_summary(self) -> str | None:
         """What the run did, for the terminal once the app has closed (None if none ran)."""
+        if self.markets is not None:
+            texts = [
+                run_summary_text(snapshot, None)
+                for handle in self.markets.handles
+                if (snapshot := handle.latest) is not None
+            ]
+            return "\n".join(texts) or None
         snapshot = self.handle.latest if self.handle is not None else None
         if snapshot is None:
             return None
@@ -506,14 +714,15 @@ class AmaApp(App[int], inherit_bindings=False):
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss(None)
         else:
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen(extra=(tabs_help(),) if self.tabs is not None else ()))
 
     # -- end ---------------------------------------------------------------------------------------
 
     def on_unmount(self) -> None:
         """However the app ends, a running packer is stopped (and saves) before the process exits."""
-        if self.handle is not None and self.phase in ENGINE_PHASES:
-            self.handle.request_stop()
+        running = self.handle if self.handle is not None else self.markets
+        if running is not None and self.phase in ENGINE_PHASES:
+            running.request_stop()
             self._engine_done.wait(STOP_WAIT_S)
         self._release_market()
         if self.setup is not None:

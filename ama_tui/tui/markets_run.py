@@ -137,7 +137,7 @@ def run_markets(
             options=options,
             overrides=overrides,
             weight_items=[f"{symbol}={weight}" for symbol, weight in request.weights.items()],
-            strategy=request.strategy if request.mode is not StartMode.RESUME else None,
+            strategy=request.strategy if request.mode is StartMode.FRESH else None,
             on_snapshot=callbacks,
             stores=stores,
             config=request.config,

@@ -254,7 +254,8 @@ async def test_markets_not_deployed_yet_are_listed_not_tradable(
         assert isinstance(picker, PickerScreen)
         table = picker.query_one("#markets", DataTable)
         assert table.row_count >= 4
-        assert [table.get_row_at(i)[1] for i in range(2)] == ["not deployed", "not deployed"]
+        # the mark column comes first, then the symbol: the order book is the third cell
+        assert [table.get_row_at(i)[2] for i in range(2)] == ["not deployed", "not deployed"]
         await pilot.press("enter")  # NEW-ONE
         await pilot.pause()
         assert isinstance(app.screen, PickerScreen)  # nothing started

@@ -10,12 +10,16 @@ sizes (`sizeMinUsd`/`sizeMaxUsd`) whose full book fits the wallets' cap — when
 the fields are still empty (else it only says what it would propose) — and, as the user types,
 says the caps and warns (without blocking) when a wallet's cap cannot hold one order of the
 minimum size.
+
+A run over several markets (`markets`): the form also asks each market's weight in the wallets'
+budget (default equal) and shows the split (`market_weights`); `maxWalletUtilization` is then
+each wallet's total over the markets.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from dataclasses import field as dc_field
 from decimal import Decimal, InvalidOperation
@@ -34,6 +38,13 @@ from ama_tui.core.models import PackerParams, RunConfig
 from ama_tui.engine.live_params import PACKER_PARAM_NAMES, RUN_PARAM_NAMES, ParamsError, apply_changes
 from ama_tui.strategies import DEFAULT_STRATEGY
 from ama_tui.tui.messages import MarketFactsRead
+from ama_tui.tui.screens.market_weights import (
+    Split,
+    initial_weights,
+    split_text,
+    weight_field,
+    weight_problems,
+)
 from ama_tui.tui.size_advice import (
     MarketFacts,
     decimal_text,
@@ -88,6 +99,8 @@ class ConfigResult:
     """A built-in's or an example's name, or a strategy file's path."""
     strategy_params: Mapping[str, str] = dc_field(default_factory=dict)
     """The strategy's own parameters as typed (JSON names; empty ones left out: their defaults)."""
+    weights: Mapping[str, Decimal] = dc_field(default_factory=dict)
+    """A run over several markets: each market's weight in the wallets' budget, by symbol."""
 
 
 def strategy_problems(name: str, values: Mapping[str, str]) -> dict[str, str]:
@@ -278,6 +291,9 @@ class ConfigScreen(Screen[ConfigResult | None]):
         strategy: str = DEFAULT_STRATEGY,
         strategy_params: Mapping[str, object] | None = None,
         strategy_locked: bool = False,
+        markets: Sequence[str] = (),
+        weights: Mapping[str, Decimal] | None = None,
+        split: Split | None = None,
     ) -> None:
         """`read_facts` reads the market and the wallets (in a worker thread; venue errors are
         noted in its result); `propose`: fill in notional sizes (when the run has none)."""
@@ -307,13 +323,34 @@ class ConfigScreen(Screen[ConfigResult | None]):
             key: "" if value is None else str(value) for key, value in (strategy_params or {}).items()
         }
         self.strategy_problems: dict[str, str] = {}
+        self.markets = tuple(markets)
+        """A run over several markets: their symbols (the form asks each one's weight)."""
+        self.weight_values = initial_weights(self.markets, weights or {})
+        self.weight_problems: dict[str, str] = {}
+        self.split = split
+        self.split_line = ""
+        self.split_holds = True
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(Content(self.form_title), id="config-title")
         yield Static("", id="config-advice")
         yield Static("", id="config-warning")
+        if self.markets:
+            yield Static("", id="config-split")
         with VerticalScroll(id="config-fields"):
+            for index, symbol in enumerate(self.markets):
+                name = weight_field(index)
+                with Horizontal(classes="config-row"):
+                    yield Label(Content(f"Weight of {symbol} in the budget"), classes="config-label")
+                    yield Input(
+                        self.weight_values[name],
+                        id=f"field-{name}",
+                        compact=True,
+                        select_on_focus=False,
+                        classes="config-input weight-input",
+                    )
+                    yield Label("", id=f"error-{name}", classes="config-error")
             for field in FIELDS:
                 with Horizontal(classes="config-row"):
                     yield Label(Content(field.label), classes="config-label")
@@ -493,6 +530,10 @@ class ConfigScreen(Screen[ConfigResult | None]):
     def _changed(self, event: Input.Changed) -> None:
         if event.input.has_class("strategy-input"):
             return
+        if event.input.has_class("weight-input"):
+            self.weight_values[(event.input.id or "").removeprefix("field-")] = event.value
+            self._validate()
+            return
         name = (event.input.id or "").removeprefix("field-")
         self.values[name] = event.value
         self._validate()
@@ -501,7 +542,7 @@ class ConfigScreen(Screen[ConfigResult | None]):
     def _submitted(self, event: Input.Submitted) -> None:
         """Enter starts the run once every field is valid; until then it moves to the next field."""
         event.stop()
-        if not self.problems and not self.strategy_problems:
+        if not self.problems and not self.strategy_problems and not self.weight_problems:
             self.action_start()
         else:
             self.focus_next()
@@ -516,7 +557,10 @@ class ConfigScreen(Screen[ConfigResult | None]):
                 self.query_one(f"#error-{field.name}", Label).update(Content(problem))
                 self.query_one(f"#field-{field.name}", Input).set_class(bool(problem), "-problem")
             self._show_strategy_problems()
-            self.query_one("#start", Button).disabled = result is None or bool(self.strategy_problems)
+            weights = self._show_weights()
+            self.query_one("#start", Button).disabled = (
+                result is None or bool(self.strategy_problems) or weights is None
+            )
             warning = size_advice(
                 self.facts, self.values, self.base_config, self.base_packer, self.max_wallets
             )
@@ -529,8 +573,39 @@ class ConfigScreen(Screen[ConfigResult | None]):
         self.problems = self._shown = problems
         return result
 
+    def _show_weights(self) -> dict[str, Decimal] | None:
+        """The weights' problems next to them and the budget split under the title; the weights
+        when they are valid and the split holds (always {} for one market)."""
+        if not self.markets:
+            return {}
+        problems, weights = weight_problems(self.markets, self.weight_values)
+        for index in range(len(self.markets)):
+            name = weight_field(index)
+            problem = problems.get(name, "")
+            if problem != self.weight_problems.get(name, ""):
+                self.query_one(f"#error-{name}", Label).update(Content(problem))
+                self.query_one(f"#field-{name}", Input).set_class(bool(problem), "-problem")
+        self.weight_problems = problems
+        line, holds = "", True
+        if self.split is not None:
+            line, holds = split_text(self.split, self.values.get("maxWalletUtilization", ""), weights)
+        if line != self.split_line:
+            self.split_line = line
+            box = self.query_one("#config-split", Static)
+            box.update(Content(line))
+            box.set_class(not holds, "-problem")
+        self.split_holds = holds
+        return weights if holds else None
+
     def action_start(self) -> None:
         result = self._validate()
+        if self.weight_problems:
+            self.query_one(f"#field-{next(iter(self.weight_problems))}", Input).focus()
+            self.notify("Fix the marked weights first.", severity="warning")
+            return
+        if not self.split_holds:
+            self.notify(self.split_line, severity="warning")
+            return
         if result is None:
             first = next(field.name for field in FIELDS if field.name in self.problems)
             self.query_one(f"#field-{first}", Input).focus()
@@ -543,7 +618,8 @@ class ConfigScreen(Screen[ConfigResult | None]):
             self.notify("Fix the strategy's marked fields first.", severity="warning")
             return
         given = {key: value.strip() for key, value in self.strategy_values.items() if value.strip()}
-        self.dismiss(replace(result, strategy=self.strategy, strategy_params=given))
+        _, weights = weight_problems(self.markets, self.weight_values)
+        self.dismiss(replace(result, strategy=self.strategy, strategy_params=given, weights=weights or {}))
 
     def action_back(self) -> None:
         self.dismiss(None)

@@ -106,11 +106,16 @@ class HelpScreen(ModalScreen[None]):
         Binding("f1", "close", "Close", show=False),
     ]
 
+    def __init__(self, *, extra: tuple[HelpSection, ...] = ()) -> None:
+        """`extra`: sections of what runs now (the tabs of a run over several markets)."""
+        super().__init__()
+        self.extra = extra
+
     def compose(self) -> ComposeResult:
         with Vertical(id="help-dialog", classes="dialog"):
             yield Static("Keys, and what the dashboard shows", id="help-title")
             with VerticalScroll(id="help-body"):
-                for keys in app_sections(type(self.app).BINDINGS):
+                for keys in (*app_sections(type(self.app).BINDINGS), *self.extra):
                     yield Static(Content(keys.title), classes="help-section")
                     yield from key_rows(keys.rows)
                 yield Static(Content("Wallets panel: the columns"), id="help-legend", classes="help-section")

@@ -5,13 +5,19 @@ embedded exchange every active market is loaded once and filtered here as you ty
 venue the exchange searches (debounced, in a thread worker) and pages (`ctrl+l` or the last row
 loads more). Best bid/ask are read for the listed markets in another worker and show "–" until
 known. Exchange failures are a message with a Retry, never a traceback.
+
+Several markets in one run: space marks (or unmarks) the highlighted market, shown by a ✓ in the
+row's first column and named in the status line; enter then starts with the marked ones (in the
+order they were marked: the first opens the wallets' sessions), or with the highlighted one when
+none is marked. The search field takes no spaces for that (symbols, addresses and a name's words
+still match).
 """
 
 from __future__ import annotations
 
 from typing import ClassVar, Final
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -35,7 +41,9 @@ NAME_WIDTH_MAX: Final = 40
 PRICE_WIDTH: Final = 8
 """Room kept for a best bid/ask before it is known, so the name column does not jump."""
 NO_VALUE: Final = "–"
+MARK: Final = "✓"
 COLUMNS: Final = (
+    ("mark", " "),
     ("symbol", "Symbol"),
     ("book", "Order book"),
     ("chain", "Chain"),
@@ -79,10 +87,14 @@ def matches(row: MarketRow, needle: str) -> bool:
 
 class SearchInput(Input):
     """The search field: every printable key is typed, except `?` (no market has one), which
-    stays the app's help key."""
+    stays the app's help key, and space, which marks a market."""
 
     def check_consume_key(self, key: str, character: str | None) -> bool:
-        return character != "?" and super().check_consume_key(key, character)
+        return character not in ("?", " ") and super().check_consume_key(key, character)
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.character == " ":
+            event.prevent_default()  # not typed: it goes on to the screen's binding
 
 
 def _clip(text: str, width: int) -> str:
@@ -98,7 +110,19 @@ class PickerScreen(Screen[None]):
         Binding("down", "cursor('down')", "Down", show=False, tooltip="move in the list"),
         Binding("pageup", "cursor('page_up')", show=False, tooltip="move in the list"),
         Binding("pagedown", "cursor('page_down')", show=False, tooltip="move in the list"),
-        Binding("enter", "pick", "Pick", priority=True, tooltip="pick the market"),
+        Binding(
+            "enter",
+            "pick",
+            "Pick",
+            priority=True,
+            tooltip="pick the market, or start with the marked ones (several markets in one run)",
+        ),
+        Binding(
+            "space",
+            "mark",
+            "Mark",
+            tooltip="mark / unmark the market for a run over several markets (enter starts with them)",
+        ),
         Binding("ctrl+l", "load_more", "Load more", tooltip="load more markets (when the exchange has more)"),
         Binding("r", "retry", "Retry", tooltip="retry when the exchange did not answer"),
         Binding("f2", "arena", "Arena", tooltip="the Arena: compare strategies on the embedded exchange"),
@@ -108,9 +132,12 @@ class PickerScreen(Screen[None]):
     """What the help says besides the bindings."""
 
     class Picked(Message):
-        def __init__(self, row: MarketRow) -> None:
+        """One market (`row`), or the marked ones (`rows`, in the order they were marked)."""
+
+        def __init__(self, row: MarketRow, rows: tuple[MarketRow, ...] = ()) -> None:
             super().__init__()
             self.row = row
+            self.rows = rows or (row,)
 
     class ArenaWanted(Message):
         """f2: the app opens the Arena screen."""
@@ -146,6 +173,8 @@ class PickerScreen(Screen[None]):
         self._tops_wanted: set[str] = set()
         self._debounce: Timer | None = None
         self._name_width = NAME_WIDTH_MAX
+        self.marked: list[MarketRow] = []
+        """Marked for a run over several markets, in the order they were marked."""
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -261,7 +290,7 @@ class PickerScreen(Screen[None]):
             if self.has_more:
                 left = self.total - len(self.rows)
                 table.add_row(
-                    f"… {left} more", "", "", "", "", "", "enter or ctrl+l loads them", key=MORE_ROW
+                    "", f"… {left} more", "", "", "", "", "", "enter or ctrl+l loads them", key=MORE_ROW
                 )
             if previous is not None and previous != MORE_ROW and previous in table.rows:
                 table.move_cursor(row=table.get_row_index(previous))
@@ -273,6 +302,9 @@ class PickerScreen(Screen[None]):
         self._update_status(len(shown))
         self._want_tops(shown)
 
+    def _is_marked(self, row: MarketRow) -> bool:
+        return any(row_key(m) == row_key(row) for m in self.marked)
+
     def _cells(self, row: MarketRow) -> tuple[str, ...]:
         return (*self._fixed_cells(row), _clip(row.name, self._name_width))
 
@@ -283,7 +315,7 @@ class PickerScreen(Screen[None]):
         others = 0
         for index, (_key, label) in enumerate(COLUMNS[:-1]):
             widest = max([len(label), *(len(row_cells[index]) for row_cells in cells)])
-            if index in (4, 5):
+            if index in (5, 6):
                 widest = max(widest, PRICE_WIDTH)
             others += widest + 2
         room = width - others - 2 - 2  # the name's padding, the scrollbar
@@ -293,6 +325,7 @@ class PickerScreen(Screen[None]):
         """Every cell of a row but the name (the one column fitted to the room left)."""
         bid, ask = self._top_cells(row)
         return (
+            MARK if self._is_marked(row) else "",
             row.symbol,
             short_address(row.market_address) if tradable(row) else NOT_DEPLOYED,
             str(row.chain_id),
@@ -317,8 +350,11 @@ class PickerScreen(Screen[None]):
                 if needle
                 else f"{len(self.rows)} active markets"
             )
-        if shown:
-            text += " · ↑↓ move, enter picks"
+        if self.marked:
+            names = ", ".join(row.symbol for row in self.marked)
+            text += f" · marked: {names} · enter starts with them"
+        elif shown:
+            text += " · ↑↓ move, enter picks, space marks"
         self.query_one("#markets-status", Static).update(Content(text))
 
     # -- best bid / ask ------------------------------------------------------------------------
@@ -414,7 +450,7 @@ class PickerScreen(Screen[None]):
             return self.state == "error"
         if action == "load_more":
             return self.state == "ready" and self.has_more
-        if action in ("pick", "cursor"):
+        if action in ("pick", "cursor", "mark"):
             return self.state == "ready"
         return True
 
@@ -432,7 +468,29 @@ class PickerScreen(Screen[None]):
     def action_pick(self) -> None:
         if self.state != "ready":
             return
+        if self.marked:
+            self.post_message(self.Picked(self.marked[0], tuple(self.marked)))
+            return
         self._pick_key(self._key_at_cursor())
+
+    def action_mark(self) -> None:
+        """Space: mark the highlighted market for a run over several, or unmark it."""
+        key = self._key_at_cursor()
+        row = next((r for r in self.rows if row_key(r) == key), None) if key not in (None, MORE_ROW) else None
+        if row is None:
+            self.app.bell()
+            return
+        if self._is_marked(row):
+            self.marked = [m for m in self.marked if row_key(m) != key]
+        elif not tradable(row):
+            self.app.bell()
+            self.notify(f"{row.symbol} is not deployed yet: it cannot be traded", severity="warning")
+            return
+        else:
+            self.marked.append(row)
+        table: DataTable[str] = self.query_one("#markets", DataTable)
+        table.update_cell(row_key(row), "mark", MARK if self._is_marked(row) else "")
+        self._update_status(len(self.visible_rows()))
 
     def _pick_key(self, key: str | None) -> None:
         if key is None:

@@ -1,0 +1,1 @@
+"""A run over several markets in the dashboard: a tab per market plus the fleet overview."""

@@ -1,0 +1,183 @@
+"""Several markets in one run from the dashboard (issue 17 item 1): mark two markets on the picker,
+give their weights on the form (bad ones are said in plain words, the split is shown), start, see
+the fleet overview and a tab per market, switch between them, quit: both checkpoints saved."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import Button, Input, Label, Static
+
+from ama_tui.core.models import MarketCheckpoint
+from ama_tui.tui.app_options import AppOptions
+from ama_tui.tui.markets.market_dashboard import MarketDashboardScreen
+from ama_tui.tui.markets.overview import FleetOverviewScreen
+from ama_tui.tui.screens.config import ConfigScreen
+from ama_tui.tui.screens.help import HelpScreen
+from ama_tui.tui.screens.picker import MARK, PickerScreen
+
+from .conftest import build_app, picker_settled, wait_for
+
+MARKETS = ("ETH-USD", "BTC-USD")
+
+
+async def mark_two(pilot: Pilot[Any]) -> PickerScreen:
+    """Search each market, mark it with space, clear the search."""
+    await picker_settled(pilot)
+    picker = pilot.app.screen
+    assert isinstance(picker, PickerScreen)
+    search = picker.query_one("#search", Input)
+    for symbol in MARKETS:
+        search.value = symbol
+        await pilot.pause()
+        assert picker.visible_rows()[0].symbol == symbol
+        await pilot.press("space")
+    search.value = ""
+    await pilot.pause()
+    return picker
+
+
+async def to_form(pilot: Pilot[Any]) -> ConfigScreen:
+    app = pilot.app
+    await mark_two(pilot)
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: isinstance(app.screen, ConfigScreen))
+    form = app.screen
+    assert isinstance(form, ConfigScreen)
+    await wait_for(pilot, lambda: form.facts_read)
+    return form
+
+
+def fill(form: ConfigScreen, **values: str) -> None:
+    for name, value in values.items():
+        form.query_one(f"#field-{name}", Input).value = value
+
+
+async def test_space_marks_markets_and_enter_starts_with_them(app_options: AppOptions) -> None:
+    app = build_app(app_options)
+    async with app.run_test(size=(120, 40)) as pilot:
+        picker = await mark_two(pilot)
+        assert [row.symbol for row in picker.marked] == list(MARKETS)
+        status = str(picker.query_one("#markets-status", Static).render())
+        assert "marked: ETH-USD, BTC-USD" in status
+        table = picker.query_one("#markets")
+        marks = {row.symbol: table.get_cell(row.market_address.lower(), "mark") for row in picker.rows}  # type: ignore[attr-defined]
+        assert {s for s, m in marks.items() if m == MARK} == set(MARKETS)
+        # space again unmarks the highlighted one (the search left the first row highlighted)
+        picker.query_one("#search", Input).value = "BTC-USD"
+        await pilot.pause()
+        await pilot.press("space")
+        assert [row.symbol for row in picker.marked] == ["ETH-USD"]
+        assert picker.query_one("#search", Input).value == "BTC-USD"  # the space was not typed
+        await pilot.press("space")
+        await pilot.press("enter")  # the marked ones, in the order they were marked
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfigScreen))
+        assert app.screen.markets == MARKETS  # type: ignore[attr-defined]
+        assert app.held_markets is not None and app.held_markets.symbols == MARKETS
+
+
+async def test_bad_weights_get_plain_messages_and_the_split_is_shown(app_options: AppOptions) -> None:
+    app = build_app(app_options)
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = await to_form(pilot)
+        fill(form, maxWalletUtilization="0.4")
+        fill(form, **{"weight-0": "abc", "weight-1": "-2"})
+        await pilot.pause()
+        assert form.weight_problems == {
+            "weight-0": "not a number",
+            "weight-1": "a positive number (1 for an equal share)",
+        }
+        assert str(form.query_one("#error-weight-0", Label).render()) == "not a number"
+        assert form.query_one("#start", Button).disabled
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is form  # nothing starts
+        # a weight whose share is under the packer's least is refused with the plan's words
+        fill(form, **{"weight-0": "100", "weight-1": "1"})
+        await pilot.pause()
+        assert "under the 2 % a run needs" in form.split_line
+        assert form.query_one("#start", Button).disabled
+        fill(form, **{"weight-0": "3", "weight-1": "1"})
+        await pilot.pause()
+        assert form.weight_problems == {} and form.split_holds
+        assert "ETH-USD 0.3 (weight 3) · BTC-USD 0.1 (weight 1)" in form.split_line
+        assert not form.query_one("#start", Button).disabled
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, PickerScreen))
+        assert app.held_markets is None  # both locks given back
+
+
+def _checkpoints(state_dir: Path) -> dict[str, MarketCheckpoint]:
+    found = [MarketCheckpoint.model_validate_json(p.read_text()) for p in state_dir.rglob("checkpoint.json")]
+    return {c.market.symbol: c for c in found}
+
+
+async def test_two_markets_run_with_tabs_and_an_overview_then_quit(app_options: AppOptions) -> None:
+    app = build_app(app_options)
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = await to_form(pilot)
+        fill(form, maxWalletUtilization="0.4", minDelayMs="50", maxDelayMs="100")
+        fill(form, **{"weight-0": "3"})
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, FleetOverviewScreen), timeout=30)
+        markets = app.markets
+        assert markets is not None and markets.split is not None
+        assert markets.split.shares == {"ETH-USD": 3000, "BTC-USD": 1000}
+        await wait_for(
+            pilot,
+            lambda: (
+                all(h.latest is not None and h.latest.totals.placed > 0 for h in markets.handles)
+                and len(markets.handles) == 2
+            ),
+            timeout=30,
+        )
+        overview = app.screen
+        assert isinstance(overview, FleetOverviewScreen)
+        overview.refresh_figures()
+        table = overview.query_one("#overview-markets")
+        assert table.get_cell("ETH-USD", "share") == "0.3"  # type: ignore[attr-defined]
+        assert table.get_cell("BTC-USD", "state") == "running"  # type: ignore[attr-defined]
+
+        # tabs: 1 and 2 by number, ] and [ in turn, 0 the overview
+        await pilot.press("1")
+        await wait_for(pilot, lambda: isinstance(app.screen, MarketDashboardScreen))
+        assert app.screen.handle.latest.market.symbol == "ETH-USD"  # type: ignore[attr-defined]
+        await pilot.press("right_square_bracket")
+        await wait_for(pilot, lambda: getattr(app.screen, "tab", 0) == 2)
+        await wait_for(pilot, lambda: app.screen.snapshot is not None)  # type: ignore[attr-defined]
+        assert app.screen.snapshot.market.symbol == "BTC-USD"  # type: ignore[attr-defined]
+        await pilot.press("right_square_bracket")  # after the last: the overview
+        await wait_for(pilot, lambda: app.screen is overview)
+        await pilot.press("left_square_bracket")
+        await wait_for(pilot, lambda: getattr(app.screen, "tab", 0) == 2)
+        await pilot.press("0")
+        await wait_for(pilot, lambda: app.screen is overview)
+
+        # help lists the tab keys
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        titles = [str(s.render()) for s in app.screen.query(".help-section").results(Static)]
+        assert "Several markets: tabs" in titles
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is overview)
+
+        await pilot.press("q")
+        await wait_for(pilot, lambda: app.return_code is not None, timeout=30)
+    assert app.return_code == 0
+    saved = _checkpoints(app_options.state_dir)
+    assert set(saved) == set(MARKETS)
+    for symbol, share in (("ETH-USD", "0.3"), ("BTC-USD", "0.1")):
+        checkpoint = saved[symbol]
+        assert str(checkpoint.packer_params.max_wallet_utilization) == share
+        assert (checkpoint.model_extra or {})["multiMarket"]["markets"] == list(MARKETS)
+        journal = (app_options.state_dir / str(checkpoint.chain_id) / checkpoint.order_book.lower()).glob(
+            "*.jsonl"
+        )
+        lines = [json.loads(line) for path in journal for line in path.read_text().splitlines() if line]
+        assert lines[-1]["action"] == "RUN_STOP"
+    summary = app.exit_summary()
+    assert summary is not None and "ETH-USD" in summary and "BTC-USD" in summary
