@@ -699,10 +699,11 @@ class AmaApp(App[int], inherit_bindings=False):
     def exit_summary(self) -> str | None:
         """What the run did, for the terminal once the app has closed (None if none ran)."""
         if self.markets is not None:
+            latest = {s: h.latest for s in self.markets.symbols if (h := self.markets.handle(s)) is not None}
             texts = [
-                run_summary_text(snapshot, None)
-                for handle in self.markets.handles
-                if (snapshot := handle.latest) is not None
+                run_summary_text(snapshot, self.market_folders.get(symbol))
+                for symbol, snapshot in latest.items()
+                if snapshot is not None
             ]
             return "\n".join(texts) or None
         snapshot = self.handle.latest if self.handle is not None else None

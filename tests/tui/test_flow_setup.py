@@ -260,6 +260,9 @@ async def test_markets_not_deployed_yet_are_listed_not_tradable(
         await pilot.pause()
         assert isinstance(app.screen, PickerScreen)  # nothing started
         assert any("NEW-ONE is not deployed yet" in str(n.message) for n in app._notifications)
+        await pilot.press("space")  # nor can it be marked for a run over several markets
+        assert picker.marked == []
+        assert sum("NEW-ONE is not deployed yet" in str(n.message) for n in app._notifications) == 2
         await pilot.press("down", "down", "enter")  # the first real market
         await wait_for(pilot, lambda: not isinstance(app.screen, PickerScreen))
         await pilot.press("ctrl+q")

@@ -18,6 +18,7 @@ from ama_tui.tui.markets.overview import FleetOverviewScreen
 from ama_tui.tui.screens.config import ConfigScreen
 from ama_tui.tui.screens.help import HelpScreen
 from ama_tui.tui.screens.picker import MARK, PickerScreen
+from ama_tui.tui.screens.resume import ResumeScreen
 
 from .conftest import build_app, picker_settled, wait_for
 
@@ -181,3 +182,52 @@ async def test_two_markets_run_with_tabs_and_an_overview_then_quit(app_options: 
         assert lines[-1]["action"] == "RUN_STOP"
     summary = app.exit_summary()
     assert summary is not None and "ETH-USD" in summary and "BTC-USD" in summary
+
+
+async def _start_two(pilot: Pilot[Any], **values: str) -> None:
+    app = pilot.app
+    form = await to_form(pilot)
+    fill(form, **values)
+    await pilot.pause()
+    await pilot.press("ctrl+s")
+    await wait_for(pilot, lambda: isinstance(app.screen, FleetOverviewScreen), timeout=30)
+
+
+async def test_resume_two_markets_keeps_their_runs_weights_and_total(app_options: AppOptions) -> None:
+    app = build_app(app_options)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start_two(
+            pilot, maxWalletUtilization="0.4", minDelayMs="50", maxDelayMs="100", **{"weight-0": "3"}
+        )
+        markets = app.markets
+        assert markets is not None
+        await wait_for(
+            pilot,
+            lambda: len(markets.handles) == 2 and all(h.latest is not None for h in markets.handles),
+        )
+        await pilot.press("q")
+        await wait_for(pilot, lambda: app.return_code is not None, timeout=30)
+    first = {s: c.run.run_id for s, c in _checkpoints(app_options.state_dir).items()}
+
+    again = build_app(app_options, run_id=None)
+    async with again.run_test(size=(120, 40)) as pilot:
+        await mark_two(pilot)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(again.screen, ResumeScreen))
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(again.screen, ConfigScreen))
+        form = again.screen
+        assert isinstance(form, ConfigScreen)
+        # the weights and the wallets' total as the run kept them (its checkpoints hold each share)
+        assert form.weight_values == {"weight-0": "3", "weight-1": "1"}
+        assert form.values["maxWalletUtilization"] == "0.4"
+        await pilot.pause()
+        assert "ETH-USD 0.3 (weight 3) · BTC-USD 0.1 (weight 1)" in form.split_line
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(again.screen, FleetOverviewScreen), timeout=30)
+        await pilot.press("q")
+        await wait_for(pilot, lambda: again.return_code is not None, timeout=30)
+    assert again.return_code == 0
+    resumed = _checkpoints(app_options.state_dir)
+    assert {s: c.run.run_id for s, c in resumed.items()} == first
+    assert str(resumed["ETH-USD"].packer_params.max_wallet_utilization) == "0.3"
