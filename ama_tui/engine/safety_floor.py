@@ -97,6 +97,8 @@ class SafetyFloor:
         self._sampled: BookSnapshot | None = None
         self._latest: tuple[float, BookSnapshot] | None = None
         """(when its read began, the book) of the watch's last read."""
+        self._held_latency_s: float | None = None
+        """The latency the prior's floor was last sized on (kept while the first pack lands)."""
         self._watch_lock = threading.Lock()
         self._watch_over = False
         """The first cycle has taken the watch's book: a read the watch still has in flight is
@@ -148,8 +150,8 @@ class SafetyFloor:
     ) -> None:
         """The floor for this cycle, from the cycle's book and our open orders (to leave them out of
         the mid); while the market's moves are not measured yet, from the prior. `hold_prior`: a
-        floor on the prior stays on it even once the moves are measured (the engine asks while its
-        first pack is still landing)."""
+        floor on the prior stays on it, at the latency it was sized on, even once the moves are
+        measured (the engine asks while its first pack is still landing)."""
         mine = tuple(ours)
         self.sample(book, mine)
         # the larger of two measures: the mids' and the recent trades' (which bounce between bid
@@ -160,11 +162,20 @@ class SafetyFloor:
         self.sigma6 = max(measures) if measures else None
         if self.sigma6 is not None and self.volatility.span_s() < COLD_START_S:
             self.sigma6 *= COLD_START_FACTOR
-        prior = (hold_prior and self.on_prior) or not self.measured(book)
+        holding = hold_prior and self.on_prior
+        prior = holding or not self.measured(book)
         if prior:
             mid6 = outside_top(book, mine).mid6 or book.top.mark6
             self.sigma6 = max(self.sigma6 or 0.0, PRIOR_SIGMA_REL * mid6) or None
-        floor = safety_floor_ticks(self.sigma6, self.latency.estimate_s(), sigmas, self._tick6)
+        latency_s = self.latency.estimate_s()
+        if holding and self._held_latency_s is not None:
+            # the first pack lands on the floor it was planned with: a latency estimate that
+            # settles higher meanwhile (a relay slowed by the pack itself) does not move it (a
+            # market measured to move more than the prior says still does)
+            latency_s = self._held_latency_s
+        elif prior:
+            self._held_latency_s = latency_s
+        floor = safety_floor_ticks(self.sigma6, latency_s, sigmas, self._tick6)
         cold = self.volatility.span_s() < COLD_START_S
         if prior:
             # on the prior the floor only rises (a latency estimate that settles would otherwise

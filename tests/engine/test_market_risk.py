@@ -327,3 +327,28 @@ def test_on_the_prior_the_floor_only_rises_as_the_latency_estimate_settles() -> 
         floor.latency.add(0.05)  # the relay turns out fast
     floor.update(book, (), 4.0)
     assert floor.on_prior and floor.guard_ticks == wide  # no band pulled in while unmeasured
+
+
+def test_while_the_first_pack_lands_a_settling_latency_does_not_move_the_prior_floor() -> None:
+    """The relay slows under the pack itself: re-sizing the prior's floor on that would re-quote the
+    whole pack while it lands. Held, it stays; released, it follows the latency again."""
+    floor = _floor()
+    book = _two_sided(3_000_000_000)
+    floor.update(book, (), 4.0)
+    planned = floor.floor_ticks
+    for _ in range(20):
+        floor.latency.add(9.0)  # round trips of 9 s
+    floor.update(book, (), 4.0, hold_prior=True)
+    assert floor.on_prior and floor.floor_ticks == planned
+    floor.update(book, (), 4.0)
+    assert floor.on_prior and floor.floor_ticks > planned
+
+
+def test_while_held_a_market_that_moves_more_than_the_prior_still_widens_the_floor() -> None:
+    floor = _floor()
+    book = _two_sided(3_000_000_000)
+    floor.update(book, (), 4.0)
+    planned = floor.floor_ticks
+    _walk(floor, 0.0, 150_000_000, 10)  # 5 % moves a second: far beyond the prior's 0.8 %
+    floor.update(book, (), 4.0, hold_prior=True)
+    assert floor.floor_ticks > planned
