@@ -19,9 +19,9 @@ from typing import Final
 
 import duckdb
 
-from ama_tui.analytics.load import parse_sql
+from ama_tui.analytics.load import parse_journal
 
-CACHE_VERSION: Final = 1
+CACHE_VERSION: Final = 2
 """Bumped whenever `load.parse_sql`'s columns change: older caches are rebuilt."""
 CHECK_BYTES: Final = 4096
 _COPY_CHUNK: Final = 1024 * 1024
@@ -137,11 +137,12 @@ class JournalCache:
         whole = start == 0 and end == os.stat(path).st_size
         source = path if whole else _copy_range(path, start, end, self.folder)
         try:
-            select = parse_sql("file")
             if start == 0:
-                con.execute(f"CREATE OR REPLACE TABLE {alias}.lines AS {select}", {"file": str(source)})
+                parse_journal(con, source, f"{alias}.lines", "CREATE OR REPLACE TABLE")
             else:
-                con.execute(f"INSERT INTO {alias}.lines {select}", {"file": str(source)})
+                parse_journal(con, source, "journal_tail", "CREATE OR REPLACE TEMP TABLE")
+                con.execute(f"INSERT INTO {alias}.lines SELECT * FROM journal_tail")
+                con.execute("DROP TABLE journal_tail")
         finally:
             if source != path:
                 source.unlink(missing_ok=True)

@@ -9,6 +9,12 @@ Each file is parsed into its own table (or taken from `journal_cache`, which kee
 between runs). Figures read the view `journal`: the valid lines inside the window, with money and sizes as
 integers (`price6`, `amount18`, `margin6`; the original tool's human numbers are converted from
 their JSON text, exactly) and actions under their one name (`CANCEL` -> `CANCEL_ORDER`).
+
+The parse is most of a report's time, so a table holds only what some figure reads: the long
+strings are kept on the lines that use them (`trader` on fills, errors and session and run lines,
+`nickname` on errors and session and run lines, `tx_hash` on placements without an order id) and
+NULL elsewhere, and the original tool's human numbers are converted only on lines without the
+integer field.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from typing import Final
 import duckdb
 
 from ama_tui.analytics.timespec import Window
-from ama_tui.core.models import LEGACY_ACTION_NAMES
+from ama_tui.core.models import LEGACY_ACTION_NAMES, ActionKind
 from ama_tui.store.journal_reader import MAX_LINE_BYTES
 
 PARAMS_TYPE: Final = (
@@ -54,6 +60,33 @@ def _scaled(text: str, decimals: int) -> str:
     )
 
 
+def _integer(text: str, cast: str, human_text: str, decimals: int, human: bool) -> str:
+    """SQL for an integer field (`price6`); with `human`, on a line without a readable one, its
+    human number (`price`) times 10**decimals. The CASE keeps DuckDB from converting the human
+    number on every line (its common-subexpression pass would hoist it out of `coalesce`)."""
+    if not human:
+        return f"TRY_CAST({text} AS {cast})"
+    legacy = f"TRY_CAST({_scaled(human_text, decimals)} AS {cast})"
+    return f"coalesce(TRY_CAST({text} AS {cast}), CASE WHEN {human_text} IS NOT NULL THEN {legacy} END)"
+
+
+def _only_on(actions: tuple[str, ...], value: str) -> str:
+    """`value` on the lines of `actions` (spelled as written), NULL on the others. A CASE, not
+    `IN (...)`: DuckDB plans an IN list as a join, which does not keep the lines in file order."""
+    return "CASE action " + " ".join(f"WHEN {_sql_string(a)} THEN {value}" for a in actions) + " END"
+
+
+_SESSION_AND_RUN: Final = (
+    ActionKind.RUN_START.value,
+    ActionKind.RUN_STOP.value,
+    ActionKind.SESSION_INIT.value,
+    ActionKind.SESSION_PENDING.value,
+)
+TRADER_ACTIONS: Final = (ActionKind.FILL.value, ActionKind.ERROR.value, *_SESSION_AND_RUN)
+"""The lines whose `trader` a figure reads: fills (positions), errors (by wallet), session events."""
+NICKNAME_ACTIONS: Final = (ActionKind.ERROR.value, *_SESSION_AND_RUN)
+
+
 def _canonical_action_sql() -> str:
     cases = " ".join(f"WHEN '{old}' THEN '{new.value}'" for old, new in LEGACY_ACTION_NAMES.items())
     return f"CASE action {cases} ELSE action END"
@@ -75,8 +108,11 @@ class FileStats:
     malformed: int
 
 
-def parse_sql(file_parameter: str) -> str:
-    """A SELECT of one JSONL file's lines as typed rows (`$<file_parameter>` names the file)."""
+def parse_sql(file_parameter: str, *, human_numbers: bool = False) -> str:
+    """A SELECT of one JSONL file's lines as typed rows (`$<file_parameter>` names the file).
+    With `human_numbers`, a line without `price6` / `amount18` / `margin6` takes them from its
+    `price` / `amount` / `estMarginRequired` (the original tool's lines): reading those as text
+    costs about a quarter of the parse, so `parse_journal` does it only for a journal that needs it."""
     return f"""
         SELECT
             (ts IS NOT NULL AND runId IS NOT NULL AND chainId IS NOT NULL AND orderBook IS NOT NULL
@@ -85,28 +121,49 @@ def parse_sql(file_parameter: str) -> str:
             runId AS run_id,
             chainId AS chain_id,
             lower(orderBook) AS order_book,
-            lower(coalesce(trader, 'unknown')) AS trader,
-            nickname,
+            {_only_on(TRADER_ACTIONS, "lower(coalesce(trader, 'unknown'))")} AS trader,
+            {_only_on(NICKNAME_ACTIONS, "nickname")} AS nickname,
             {_canonical_action_sql()} AS action,
             params.isBuy AS is_buy,
-            coalesce(TRY_CAST(params.price6 AS BIGINT), TRY_CAST({_scaled("params.price", 6)} AS BIGINT))
-                AS price6,
-            coalesce(TRY_CAST(params.amount18 AS HUGEINT), {_scaled("params.amount", 18)}) AS amount18,
-            coalesce(TRY_CAST(params.margin6 AS BIGINT),
-                TRY_CAST({_scaled("params.estMarginRequired", 6)} AS BIGINT)) AS margin6,
+            {_integer("params.price6", "BIGINT", "params.price", 6, human_numbers)} AS price6,
+            {_integer("params.amount18", "HUGEINT", "params.amount", 18, human_numbers)} AS amount18,
+            {_integer("params.margin6", "BIGINT", "params.estMarginRequired", 6, human_numbers)} AS margin6,
             TRY_CAST(params.orderId AS HUGEINT) AS order_id,
             params.isMaker AS is_maker,
             params.reason AS reason,
             TRY_CAST(params.expiry AS BIGINT) AS expiry,
             params.placeTx AS place_tx,
             TRY_CAST(params.wallets AS BIGINT) AS wallets,
-            lower(txHash) AS tx_hash,
+            CASE WHEN action = 'PLACE_LIMIT' AND TRY_CAST(params.orderId AS HUGEINT) IS NULL
+                THEN lower(txHash) END AS tx_hash,
             error
         FROM read_json(
             ${file_parameter}, format = 'newline_delimited', columns = {_columns_sql()}, ignore_errors = true,
             maximum_object_size = {MAX_LINE_BYTES + 1}
         )
         """
+
+
+NEEDS_HUMAN_NUMBERS_SQL: Final = """
+SELECT count(*) FROM {table} WHERE valid AND (
+    ((action = 'PLACE_LIMIT' OR action = 'PLACE_MINED') AND (amount18 IS NULL OR margin6 IS NULL))
+    OR (action = 'FILL' AND (price6 IS NULL OR amount18 IS NULL))
+)
+"""
+"""Lines a figure reads a size, price or margin of (placements: size and margin; fills: price and
+size) that the integer fields do not give: read the file again with `human_numbers`. ama-tui
+writes each human number with its integer field, so its own journals are read once (a taker's
+or a recovered placement has no margin at all: such a journal is read twice, to be exact)."""
+
+
+def parse_journal(con: duckdb.DuckDBPyConnection, path: Path, table: str, create: str) -> None:
+    """`{create} {table} AS` the parsed lines of the JSONL file at `path`, e.g. `create` =
+    "CREATE OR REPLACE TEMP TABLE"."""
+    parameters = {"file": str(path)}
+    con.execute(f"{create} {table} AS {parse_sql('file')}", parameters)
+    row = con.execute(NEEDS_HUMAN_NUMBERS_SQL.format(table=table)).fetchone()
+    if row and row[0]:
+        con.execute(f"{create} {table} AS {parse_sql('file', human_numbers=True)}", parameters)
 
 
 TableFinder = Callable[[Path, int, duckdb.DuckDBPyConnection], str | None]
@@ -129,7 +186,7 @@ def load_journals(
         table = cached(path, index, con) if cached is not None else None
         if table is None:
             table = f"parsed_{index}"
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {parse_sql('file')}", {"file": str(path)})
+            parse_journal(con, path, table, "CREATE OR REPLACE TEMP TABLE")
         tables.append(table)
     members = [
         f"SELECT ({index}::BIGINT << 40) + rowid AS seq, {_sql_string(str(path))} AS source, * FROM {table}"

@@ -33,63 +33,69 @@ HISTOGRAM_EDGES_MS: Final = (
 _EDGE_LABELS: Final = ("0", "1 s", "5 s", "30 s", "1 min", "5 min", "15 min", "1 h", "6 h", "1 d")
 
 ORDERS_SQL: Final = """
-CREATE OR REPLACE TEMP TABLE orders AS
-WITH placed_lines AS (
-    SELECT order_book, order_id, ts, amount18, margin6
-    FROM journal WHERE action = 'PLACE_LIMIT' AND order_id IS NOT NULL
+CREATE OR REPLACE TEMP TABLE order_ids AS
+WITH order_lines AS (
+    SELECT order_book, order_id,
+        CASE action WHEN 'PLACE_LIMIT' THEN 0 WHEN 'FILL' THEN 1 ELSE 2 END AS kind, ts, amount18, margin6
+    FROM journal
+    WHERE order_id IS NOT NULL AND (action = 'PLACE_LIMIT' OR action = 'FILL' OR action = 'CANCEL_ORDER')
     UNION ALL
-    SELECT m.order_book, m.order_id, coalesce(p.ts, m.ts), m.amount18, m.margin6
+    SELECT m.order_book, m.order_id, 0, coalesce(p.ts, m.ts), m.amount18, m.margin6
     FROM journal m LEFT JOIN journal p
         ON p.action = 'PLACE_LIMIT' AND p.order_id IS NULL AND p.tx_hash = lower(m.place_tx)
         AND p.order_book = m.order_book
     WHERE m.action = 'PLACE_MINED' AND m.order_id IS NOT NULL
-),
-placed AS (
-    SELECT order_book, order_id, min(ts) AS placed_ts, max(amount18) AS amount18, max(margin6) AS margin6
-    FROM placed_lines GROUP BY order_book, order_id
-),
-fill_totals AS (
-    SELECT order_book, order_id, sum(amount18) AS filled18, min(ts) AS first_ts, max(ts) AS last_ts
-    FROM journal WHERE action = 'FILL' AND order_id IS NOT NULL GROUP BY order_book, order_id
-),
-full_fills AS (
-    SELECT order_book, order_id,
-        CASE
-            WHEN p.amount18 IS NULL THEN f.first_ts
-            WHEN f.filled18 >= p.amount18 THEN f.last_ts
-        END AS full_ts
-    FROM fill_totals f JOIN placed p USING (order_book, order_id)
-),
-cancels AS (
-    SELECT order_book, order_id, min(ts) AS cancel_ts
-    FROM journal WHERE action = 'CANCEL_ORDER' AND order_id IS NOT NULL GROUP BY order_book, order_id
 )
-SELECT p.order_book, p.order_id, p.placed_ts, p.margin6, c.cancel_ts, f.full_ts,
-    least(c.cancel_ts, f.full_ts) AS end_ts,
+SELECT order_book, order_id,
+    min(ts) FILTER (WHERE kind = 0) AS placed_ts,
+    max(amount18) FILTER (WHERE kind = 0) AS amount18,
+    max(margin6) FILTER (WHERE kind = 0) AS margin6,
+    sum(amount18) FILTER (WHERE kind = 1) AS filled18,
+    min(ts) FILTER (WHERE kind = 1) AS first_fill_ts,
+    max(ts) FILTER (WHERE kind = 1) AS last_fill_ts,
+    min(ts) FILTER (WHERE kind = 2) AS cancel_ts
+FROM order_lines GROUP BY order_book, order_id;
+
+CREATE OR REPLACE TEMP TABLE orders AS
+WITH ends AS (
+    SELECT order_book, order_id, placed_ts, margin6, cancel_ts,
+        CASE
+            WHEN first_fill_ts IS NULL THEN NULL
+            WHEN amount18 IS NULL THEN first_fill_ts
+            WHEN filled18 >= amount18 THEN last_fill_ts
+        END AS full_ts
+    FROM order_ids WHERE placed_ts IS NOT NULL
+)
+SELECT order_book, order_id, placed_ts, margin6, cancel_ts, full_ts,
+    least(cancel_ts, full_ts) AS end_ts,
     CASE
-        WHEN c.cancel_ts IS NULL AND f.full_ts IS NULL THEN NULL
-        WHEN f.full_ts IS NULL OR c.cancel_ts <= f.full_ts THEN 'cancel'
+        WHEN cancel_ts IS NULL AND full_ts IS NULL THEN NULL
+        WHEN full_ts IS NULL OR cancel_ts <= full_ts THEN 'cancel'
         ELSE 'fill'
     END AS ended_by,
-    CASE WHEN least(c.cancel_ts, f.full_ts) IS NOT NULL  -- greatest() skips NULLs: an open order has none
-        THEN greatest(least(c.cancel_ts, f.full_ts) - p.placed_ts, 0)
+    CASE WHEN least(cancel_ts, full_ts) IS NOT NULL  -- greatest() skips NULLs: an open order has none
+        THEN greatest(least(cancel_ts, full_ts) - placed_ts, 0)
     END AS life_ms
-FROM placed p
-LEFT JOIN cancels c USING (order_book, order_id)
-LEFT JOIN full_fills f USING (order_book, order_id)
+FROM ends
 """
+"""One pass over the lines naming an order id: per order (`order_ids`: every id, placed in the
+window or not) its placement, fills and first cancel; `orders`: the placed ones and their end."""
+
+
+def build_orders(con: duckdb.DuckDBPyConnection) -> None:
+    """The `order_ids` and `orders` tables that `order_figures`, `lifetimes` and
+    `resting_margin6` read."""
+    con.execute(ORDERS_SQL)
 
 
 def order_figures(con: duckdb.DuckDBPyConnection) -> OrderFigures:
+    """Needs `build_orders` first."""
     placements, fills, cancels, filled_orders = con.execute(
         """
         SELECT count(*) FILTER (WHERE action = 'PLACE_LIMIT'),
             count(*) FILTER (WHERE action = 'FILL'),
             count(*) FILTER (WHERE action = 'CANCEL_ORDER'),
-            (SELECT count(*) FROM (
-                SELECT DISTINCT order_book, order_id FROM journal
-                WHERE action = 'FILL' AND order_id IS NOT NULL
-            ))
+            (SELECT count(first_fill_ts) FROM order_ids)
         FROM journal
         """
     ).fetchone() or (0, 0, 0, 0)
@@ -128,7 +134,7 @@ def _histogram(con: duckdb.DuckDBPyConnection) -> tuple[Bucket, ...]:
 
 
 def lifetimes(con: duckdb.DuckDBPyConnection) -> Lifetimes:
-    con.execute(ORDERS_SQL)
+    """Needs `build_orders` first."""
     row = con.execute(
         """
         SELECT count(*), count(end_ts), count(*) FILTER (WHERE ended_by = 'cancel'),
@@ -158,7 +164,7 @@ def lifetimes(con: duckdb.DuckDBPyConnection) -> Lifetimes:
 
 def resting_margin6(con: duckdb.DuckDBPyConnection, width_ms: int) -> dict[str, list[tuple[int, int]]]:
     """Per order book, (bucket end, margin6 resting then) at every bucket where it changed.
-    Needs `lifetimes` to have built the `orders` table."""
+    Needs `build_orders` first."""
     rows = con.execute(
         f"""
         WITH events AS (

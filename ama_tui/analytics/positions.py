@@ -5,7 +5,7 @@ journal records no book). A fill line without a side, price or size is left out 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import duckdb
@@ -15,6 +15,8 @@ from ama_tui.core.pnl import PositionBook
 
 _SPLIT = 10**12
 """amount18 leaves DuckDB as two BIGINTs (quotient and remainder by this): numpy has no 128-bit int."""
+_INT64_HIGH = (2**63 - 1) // _SPLIT
+"""Below this quotient, quotient * _SPLIT + remainder fits an int64."""
 
 _USABLE = "action = 'FILL' AND is_buy IS NOT NULL AND price6 > 0 AND amount18 > 0"
 OWNERS_SQL = f"""
@@ -72,50 +74,61 @@ class _Tracker:
 
 def pnl_series(fills: Iterable[Fill], width_ms: int) -> dict[str, tuple[list[PnlPoint], MarketBooks]]:
     """Per order book: a point at the end of every bucket that had fills, and the books at the end.
-    `fills` in journal order."""
+    `fills` in journal order. One pass, the current market's state in locals (a journal's fills
+    come in runs of one market): this loop is the report's only work per fill in Python."""
     trackers: dict[str, _Tracker] = {}
     empty = PositionBook()
+    current: str | None = None
+    tracker = _Tracker()
+    books: dict[str, PositionBook] = {}
+    points: list[PnlPoint] = []
+    latest = bucket = mark = 0
     for order_book, trader, ts, is_buy, price6, amount18 in fills:
-        tracker = trackers.get(order_book)
-        if tracker is None:
-            tracker = trackers[order_book] = _Tracker(latest=ts)
-        tracker.latest = latest = max(tracker.latest, ts)  # a line a little out of time order stays put
+        if order_book != current:
+            if current is not None:
+                tracker.latest, tracker.bucket, tracker.market.mark6 = latest, bucket, mark
+            found = trackers.get(order_book)
+            tracker = found if found is not None else trackers.setdefault(order_book, _Tracker(latest=ts))
+            current, books, points = order_book, tracker.market.books, tracker.points
+            latest, bucket, mark = tracker.latest, tracker.bucket, tracker.market.mark6
+        if ts > latest:
+            latest = ts  # a line a little out of time order stays put
         here = latest // width_ms
-        market = tracker.market
-        if here != tracker.bucket:
-            if tracker.bucket >= 0:
-                tracker.points.append(market.point(bucket_end(tracker.bucket * width_ms, width_ms)))
-            tracker.bucket = here
-        books = market.books
+        if here != bucket:
+            if bucket >= 0:
+                tracker.market.mark6 = mark
+                points.append(tracker.market.point(bucket_end(bucket * width_ms, width_ms)))
+            bucket = here
         books[trader] = books.get(trader, empty).apply_fill(is_buy, price6, amount18)
-        market.mark6 = price6
+        mark = price6
+    if current is not None:
+        tracker.latest, tracker.bucket, tracker.market.mark6 = latest, bucket, mark
     for tracker in trackers.values():
         if tracker.bucket >= 0:
             tracker.points.append(tracker.market.point(bucket_end(tracker.bucket * width_ms, width_ms)))
     return {book: (t.points, t.market) for book, t in trackers.items()}
 
 
-def fill_rows(con: duckdb.DuckDBPyConnection) -> list[Fill]:
+def fill_rows(con: duckdb.DuckDBPyConnection) -> Iterator[Fill]:
     """The usable FILL lines in journal order (fetched as columns: far faster than as rows)."""
     con.execute(OWNERS_SQL)
     owners = con.execute("SELECT order_book, trader FROM fill_owners ORDER BY code").fetchall()
     columns = con.execute(FILLS_SQL).fetchnumpy()
-    who = [owners[code] for code in columns["code"].tolist()]
-    amounts = [
-        high * _SPLIT + low
-        for high, low in zip(columns["amount_high"].tolist(), columns["amount_low"].tolist(), strict=True)
-    ]
-    return [
-        (book, trader, ts, is_buy, price6, amount18)
-        for (book, trader), ts, is_buy, price6, amount18 in zip(
-            who,
-            columns["ts"].tolist(),
-            columns["is_buy"].tolist(),
-            columns["price6"].tolist(),
-            amounts,
-            strict=True,
-        )
-    ]
+    codes = columns["code"].tolist()
+    high, low = columns["amount_high"], columns["amount_low"]
+    if len(high) == 0 or int(high.max()) < _INT64_HIGH:
+        amounts = (high * _SPLIT + low).tolist()  # every size fits numpy's int64
+    else:
+        amounts = [h * _SPLIT + lo for h, lo in zip(high.tolist(), low.tolist(), strict=True)]
+    return zip(
+        map([book for book, _ in owners].__getitem__, codes),
+        map([trader for _, trader in owners].__getitem__, codes),
+        columns["ts"].tolist(),
+        columns["is_buy"].tolist(),
+        columns["price6"].tolist(),
+        amounts,
+        strict=True,
+    )
 
 
 def unusable_fills(con: duckdb.DuckDBPyConnection) -> int:

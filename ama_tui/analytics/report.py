@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from ama_tui.analytics.buckets import bucket_width_ms
 from ama_tui.analytics.journal_cache import JournalCache
 from ama_tui.analytics.load import load_journals
 from ama_tui.analytics.model import MakerTaker, MarketRow, MarketSeries, Point, Report
-from ama_tui.analytics.orders import lifetimes, order_figures, resting_margin6
+from ama_tui.analytics.orders import build_orders, lifetimes, order_figures, resting_margin6
 from ama_tui.analytics.positions import MarketBooks, PnlPoint, fill_rows, pnl_series, unusable_fills
 from ama_tui.analytics.timespec import Window
 from ama_tui.core.units import amount_human, price_human, usdc_human
@@ -102,15 +103,25 @@ def build_report(
         files = load_journals(paths, window, db, JournalCache(cache_dir) if cache_dir is not None else None)
         lines, first_ms, last_ms = activity.span(db)
         width = bucket_width_ms(first_ms, last_ms)
-        orders = order_figures(db)
-        life = lifetimes(db)
-        margin = resting_margin6(db, width)
-        pnl = pnl_series(fill_rows(db), width)
-        errors_by_code, errors_by_wallet = activity.errors(db)
-        session_counts, session_events = activity.sessions(db)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-pnl") as pool:
+            # Positions and PnL are a Python loop over the fills: it runs on the other core while
+            # DuckDB (which lets go of the GIL) works out the rest.
+            pnl_work = pool.submit(pnl_series, fill_rows(db), width)
+            build_orders(db)
+            orders = order_figures(db)
+            life = lifetimes(db)
+            margin = resting_margin6(db, width)
+            errors_by_code, errors_by_wallet = activity.errors(db)
+            session_counts, session_events = activity.sessions(db)
+            per_market = activity.market_counts(db)
+            actions = activity.action_counts(db)
+            maker_taker = _maker_taker(db)
+            runs = activity.runs(db)
+            unusable = unusable_fills(db)
+            pnl = pnl_work.result()
         markets: list[MarketRow] = []
         series: list[MarketSeries] = []
-        for chain_id, book, n, placed, filled, cancelled, failed in activity.market_counts(db):
+        for chain_id, book, n, placed, filled, cancelled, failed in per_market:
             label = labels.get(book, book)
             points, books = pnl.get(book, ([], MarketBooks()))
             last = points[-1] if points else PnlPoint(0, 0, 0, 0)
@@ -139,7 +150,7 @@ def build_report(
                 "placements": orders.placements,
                 "fills": orders.fills,
                 "orders": life.orders,
-                "unusable_fills": unusable_fills(db),
+                "unusable_fills": unusable,
             },
             window,
         )
@@ -149,15 +160,15 @@ def build_report(
             lines=lines,
             first_ms=first_ms,
             last_ms=last_ms,
-            actions=activity.action_counts(db),
+            actions=actions,
             orders=orders,
             lifetimes=life,
-            maker_taker=_maker_taker(db),
+            maker_taker=maker_taker,
             errors_by_code=errors_by_code,
             errors_by_wallet=errors_by_wallet,
             session_counts=session_counts,
             sessions=session_events,
-            runs=activity.runs(db),
+            runs=runs,
             markets=tuple(markets),
             series=tuple(series),
             bucket_ms=width,
