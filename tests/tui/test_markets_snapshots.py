@@ -150,7 +150,7 @@ def test_form_with_weights(snap_compare: SnapCompare, app_options: AppOptions, s
         await wait_for(pilot, lambda: form.facts_read)
         form.query_one("#field-maxWalletUtilization", Input).value = "0.4"
         form.query_one("#field-weight-0", Input).value = "3"
-        form.query_one("#field-weight-1", Input).value = "x"
+        form.query_one("#field-weight-1", Input).value = "1"
         await pilot.pause()
         form.query_one("#field-weight-0", Input).focus()
         await pilot.pause()

@@ -41,6 +41,7 @@ from ama_tui.tui.messages import MarketFactsRead
 from ama_tui.tui.screens.market_weights import (
     Split,
     initial_weights,
+    smallest_share,
     split_text,
     weight_field,
     weight_problems,
@@ -330,6 +331,8 @@ class ConfigScreen(Screen[ConfigResult | None]):
         self.split = split
         self.split_line = ""
         self.split_holds = True
+        self.shares: Mapping[str, int] | None = None
+        """Each market's share of the budget (basis points) while the split holds."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -484,7 +487,7 @@ class ConfigScreen(Screen[ConfigResult | None]):
         facts = self.facts = message.facts
         self.facts_read = True
         if facts.complete:
-            packer = self._current_packer()
+            packer = self._sizing_packer()
             proposal = propose_sizes(facts, packer, wallet_count(self.values, self.max_wallets))
             untouched = not any(self.values[name].strip() for name in USD_SIZES)
             applied = self.propose and untouched and proposal is not None
@@ -510,6 +513,17 @@ class ConfigScreen(Screen[ConfigResult | None]):
             return self.base_packer
         return packer
 
+    def _sizing_values(self) -> dict[str, str]:
+        """The values the size advice reads: over several markets, the utilization is the
+        smallest market's share (sizes proposed for it fit every market's cap)."""
+        share = smallest_share(self.shares) if self.markets else None
+        return self.values if share is None else {**self.values, "maxWalletUtilization": str(share)}
+
+    def _sizing_packer(self) -> PackerParams:
+        share = smallest_share(self.shares) if self.markets else None
+        packer = self._current_packer()
+        return packer if share is None else packer.model_copy(update={"max_wallet_utilization": share})
+
     def _show_advice(self, text: str) -> None:
         if text != self.advice:
             self.advice = text
@@ -524,7 +538,11 @@ class ConfigScreen(Screen[ConfigResult | None]):
         if not facts.complete:
             return problems_text(facts)
         count = wallet_count(self.values, self.max_wallets)
-        return f"{facts_text(facts, self._current_packer(), count)}\n{self._proposal}"
+        text = f"{facts_text(facts, self._sizing_packer(), count)}\n{self._proposal}"
+        share = smallest_share(self.shares) if self.markets else None
+        if share is not None:
+            text = f"Sizes for every market, at the smallest share ({share} of a wallet):\n{text}"
+        return text
 
     @on(Input.Changed, ".config-input")
     def _changed(self, event: Input.Changed) -> None:
@@ -562,7 +580,7 @@ class ConfigScreen(Screen[ConfigResult | None]):
                 result is None or bool(self.strategy_problems) or weights is None
             )
             warning = size_advice(
-                self.facts, self.values, self.base_config, self.base_packer, self.max_wallets
+                self.facts, self._sizing_values(), self.base_config, self.base_packer, self.max_wallets
             )
             if warning != self.warning:
                 self.warning = warning
@@ -588,7 +606,8 @@ class ConfigScreen(Screen[ConfigResult | None]):
         self.weight_problems = problems
         line, holds = "", True
         if self.split is not None:
-            line, holds = split_text(self.split, self.values.get("maxWalletUtilization", ""), weights)
+            line, self.shares = split_text(self.split, self.values.get("maxWalletUtilization", ""), weights)
+            holds = self.shares is not None
         if line != self.split_line:
             self.split_line = line
             box = self.query_one("#config-split", Static)

@@ -70,21 +70,30 @@ def utilization_bps(text: str) -> int | None:
     return int((value * BPS).to_integral_value()) if value.is_finite() else None
 
 
-def split_text(split: Split, total_text: str, weights: Mapping[str, Decimal] | None) -> tuple[str, bool]:
-    """The budget split's line for the form, and whether it holds (False: the form may not
-    start: the shares cannot be given as weighted)."""
+def split_text(
+    split: Split, total_text: str, weights: Mapping[str, Decimal] | None
+) -> tuple[str, Mapping[str, int] | None]:
+    """The budget split's line for the form, and the shares (None: the form may not start: the
+    shares cannot be given as weighted)."""
     total = utilization_bps(total_text)
     if weights is None or total is None:
-        return "Budget split: fix the weights and the utilization to see each market's share.", False
+        return "Budget split: fix the weights and the utilization to see each market's share.", None
     try:
         shares = split(total, weights)
     except SetupError as exc:
-        return f"Budget split: {exc}", False
+        return f"Budget split: {exc}", None
     parts = " · ".join(
         f"{symbol} {Decimal(shares[symbol]) / BPS} (weight {weight})" for symbol, weight in weights.items()
     )
     return (
         f"Budget split: each wallet's maxWalletUtilization {Decimal(total) / BPS} is its total over the "
         f"markets: {parts}",
-        True,
+        shares,
     )
+
+
+def smallest_share(shares: Mapping[str, int] | None) -> Decimal | None:
+    """The least of the markets' shares (as a fraction): the sizes proposed must fit it."""
+    if not shares:
+        return None
+    return Decimal(min(shares.values())) / BPS
