@@ -14,6 +14,7 @@ from typing import Final
 
 from ama_tui.core.market import OpenOrder
 from ama_tui.core.models import ActionKind, ActionLogLine
+from ama_tui.core.units import to_json_number, usdc_human
 from ama_tui.engine.journaling import JournalContext, amount_fields, price_fields
 from ama_tui.engine.wallet_state import WalletRuntime
 from ama_tui.venues.base import Fill
@@ -66,6 +67,9 @@ class FillLedger:
                 params["orderId"] = str(fill.order_id)
             if fill.is_maker is not None:
                 params["isMaker"] = fill.is_maker
+            if fill.fee6 is not None:
+                params["fee"] = to_json_number(usdc_human(fill.fee6))
+                params["fee6"] = str(fill.fee6)
             if fill.is_maker is False and fill.order_id is not None:
                 params.update(taker_context(fill.order_id) or {"takerWhy": "order not placed by this run"})
             lines.append(

@@ -80,16 +80,17 @@ class FillTotals:
     taker: int = 0
     """Fills whose role the venue did not say count in neither."""
     fees6: int | None = None
-    """None: the venue reports no fee for a fill (neither the sim nor the relay's feed does)."""
+    """usdc6 paid in fees by the fills whose fee the venue said; None while no fill's fee is known."""
 
     def add(self, fill: Fill) -> FillTotals:
+        fees6 = self.fees6 if fill.fee6 is None else (self.fees6 or 0) + fill.fee6
         return FillTotals(
             fills=self.fills + 1,
             volume18=self.volume18 + fill.amount18,
             notional6=self.notional6 + fill.price6 * fill.amount18 // 10**18,
             maker=self.maker + (fill.is_maker is True),
             taker=self.taker + (fill.is_maker is False),
-            fees6=self.fees6,
+            fees6=fees6,
         )
 
 

@@ -8,7 +8,14 @@ from dataclasses import replace
 import pytest
 
 from ama_tui.engine.snapshot import EngineSnapshot, FillTotals
-from ama_tui.tui.widgets.fills_panel import FillsPanel, fill_line, role_text, totals_title
+from ama_tui.tui.widgets.fills_panel import (
+    FillsPanel,
+    fee_text,
+    fees_total_text,
+    fill_line,
+    role_text,
+    totals_title,
+)
 from ama_tui.tui.widgets.text import amount_text, usdc_text
 from ama_tui.venues.base import Fill
 
@@ -31,26 +38,63 @@ def _fill(**changes: object) -> Fill:
     return replace(base, **changes)  # type: ignore[arg-type]
 
 
-def test_a_fill_line_says_maker_or_taker_and_the_order_it_filled() -> None:
-    maker = fill_line(_fill(), {ALICE: "Sim001"}, TICK6).plain
-    assert maker.split() == ["00:00:05", "Sim001", "BUY", "3,000.07", "0.0074", "maker", "#156"]
-    taker = fill_line(_fill(is_maker=False, is_buy=False, order_id=None), {ALICE: "Sim001"}, TICK6).plain
-    assert taker.split() == ["00:00:05", "Sim001", "SELL", "3,000.07", "0.0074", "taker"]
+def test_a_fill_line_says_maker_or_taker_its_fee_and_the_order_it_filled() -> None:
+    maker = fill_line(_fill(fee6=11_100), {ALICE: "Sim001"}, TICK6).plain
+    assert maker.split() == [
+        "00:00:05",
+        "Sim001",
+        "BUY",
+        "3,000.07",
+        "0.0074",
+        "maker",
+        "fee",
+        "0.0111",
+        "#156",
+    ]
+    taker = fill_line(
+        _fill(is_maker=False, is_buy=False, order_id=None, fee6=0), {ALICE: "Sim001"}, TICK6
+    ).plain
+    assert taker.split() == ["00:00:05", "Sim001", "SELL", "3,000.07", "0.0074", "taker", "fee", "0"]
+    # a fee the venue did not say is unknown, not zero
+    assert fill_line(_fill(), {ALICE: "Sim001"}, TICK6).plain.split()[5:] == ["maker", "fee", "—", "#156"]
     # the role lines up whatever the venue said
     unknown = fill_line(_fill(is_maker=None), {ALICE: "Sim001"}, TICK6).plain
     assert unknown.index("—") == maker.index("maker") == taker.index("taker")
     assert role_text(None)[0].strip() == "—" and len(role_text(None)[0]) == len("maker")
 
 
-def test_a_narrow_panel_gets_the_role_in_one_letter() -> None:
-    """At 80 columns the panel is 46 wide: the role still shows beside the size."""
-    full = fill_line(_fill(), {ALICE: "Sim001"}, TICK6)
-    assert fill_line(_fill(), {ALICE: "Sim001"}, TICK6, width=len(full.plain)) == full
-    narrow = fill_line(_fill(), {ALICE: "Sim001"}, TICK6, width=46).plain
-    assert narrow.split() == ["00:00:05", "Sim001", "BUY", "3,000.07", "0.0074", "M", "#156"]
-    assert narrow.index(" M ") + 2 < 46
+def test_a_narrow_panel_gets_the_role_in_one_letter_and_cuts_no_number() -> None:
+    """At 80 columns the panel is 46 wide: the role still shows beside the size; the order id,
+    then the fee, are left out where they do not fit whole."""
+    fill = _fill(fee6=1_500_000)
+    full = fill_line(fill, {ALICE: "Sim001"}, TICK6)
+    assert fill_line(fill, {ALICE: "Sim001"}, TICK6, width=len(full.plain)) == full
+    short = fill_line(fill, {ALICE: "Sim001"}, TICK6, width=len(full.plain) - 1).plain
+    assert short.split()[5:] == ["M", "fee", "1.5", "#156"]
+    no_order = fill_line(fill, {ALICE: "Sim001"}, TICK6, width=len(short) - 1).plain
+    assert no_order.split()[5:] == ["M", "fee", "1.5"]
+    narrow = fill_line(fill, {ALICE: "Sim001"}, TICK6, width=46).plain
+    assert narrow.split() == ["00:00:05", "Sim001", "BUY", "3,000.07", "0.0074", "M"]
+    assert len(narrow) <= 46
     taker = fill_line(_fill(is_maker=False), {ALICE: "Sim001"}, TICK6, width=46).plain
     assert taker.split()[5] == "T"
+
+
+def test_fee_texts_are_exact_and_totals_never_read_zero_when_paid() -> None:
+    assert [fee_text(v) for v in (None, 0, 1, 11_100, 1_234_567_891)] == [
+        "—",
+        "0",
+        "0.000001",
+        "0.0111",
+        "1,234.567891",
+    ]
+    assert [fees_total_text(v) for v in (None, 0, 4_000, 12_345, 1_250_000)] == [
+        "—",
+        "0.00",
+        "<0.01",
+        "0.01",
+        "1.25",
+    ]
 
 
 def test_the_title_keeps_the_running_totals() -> None:
@@ -76,3 +120,7 @@ async def test_the_panel_shows_roles_orders_and_totals(last: EngineSnapshot) -> 
         text = screen_text(app)
         assert f"#{newest.order_id}" in text
         assert ("maker" if newest.is_maker else "taker") in text
+        # the embedded exchange charges no fee: each fill and the total say 0, not "unknown"
+        assert newest.fee6 == 0 and totals.fees6 == 0
+        assert f"{'maker' if newest.is_maker else 'taker'} fee 0 #{newest.order_id}" in text
+        assert str(panel.border_title).endswith("fees 0.00")

@@ -45,6 +45,13 @@ def test_each_fill_is_counted_once_as_the_window_slides(snapshots: list[EngineSn
     assert counter.see(snapshot(fills[-3:])).fill_totals == last  # the same window again: nothing new
 
 
+def test_fees_add_up_over_the_fills_whose_fee_is_known(snapshots: list[EngineSnapshot]) -> None:
+    counter = FillCounter()
+    fills = [replace(_fill(n), fee6=fee6) for n, fee6 in enumerate((None, 1_500, None, 0, 2_250))]
+    seen = [counter.see(replace(snapshots[0], recent_fills=(fill,))).fill_totals for fill in fills]
+    assert [t.fees6 if t is not None else "missing" for t in seen] == [None, 1_500, 1_500, 1_500, 3_750]
+
+
 def test_the_strip_adds_up_the_fleet(snapshots: list[EngineSnapshot]) -> None:
     snapshot = snapshots[-1]
     assert snapshot.fill_totals is not None and snapshot.fill_totals.fills == snapshot.totals.fills
@@ -54,7 +61,7 @@ def test_the_strip_adds_up_the_fleet(snapshots: list[EngineSnapshot]) -> None:
     assert f"realized +{realized:.2f}" in text or f"realized {realized:.2f}" in text
     assert f"fills {snapshot.totals.fills} (" in text
     assert " maker, " in text and " taker)" in text
-    assert "USDC" in text and text.endswith("fees —")
+    assert "USDC" in text and text.endswith("fees 0.00")  # the embedded exchange charges none
 
 
 def test_without_fill_totals_the_strip_says_what_it_does_not_know(snapshots: list[EngineSnapshot]) -> None:

@@ -489,7 +489,7 @@ def test_state_label_shows_pending_requests() -> None:
 def test_fill_line() -> None:
     fill = Fill("f1", T0 + 5.5, ALICE.upper().replace("0X", "0x"), False, 100_010_000, 29 * 10**15, BOB)
     text = fill_line(fill, {ALICE: "Sim001"}, TICK6).plain
-    assert text.split() == ["00:00:05", "Sim001", "SELL", "100.01", "0.0290", "—"]  # role not said
+    assert text.split() == ["00:00:05", "Sim001", "SELL", "100.01", "0.0290", "—", "fee", "—"]  # not said
     assert "0x0000…00b0" in fill_line(replace(fill, trader=BOB), {}, TICK6).plain
 
 

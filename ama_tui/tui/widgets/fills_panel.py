@@ -1,20 +1,30 @@
 """Recent fills of our wallets, newest first: when, which wallet, side, price, size, whether the
-order made or took the liquidity, and which order of ours it filled; the title keeps the run's
-running totals (fills, the maker/taker split, volume, fees).
+order made or took the liquidity, its fee, and which order of ours it filled; the title keeps the
+run's running totals (fills, the maker/taker split, volume, fees).
 
-No venue reports a fill's fee (the sim does not charge one; the relay's fill feed carries none),
-so the totals say `fees —` rather than a made-up 0.00.
+A fee is exact (a fee is often a fraction of a cent) and `—` only when the venue did not say
+(the embedded exchange charges none: 0; the chain's fee events give Dexetra's).
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
+from functools import lru_cache
 from typing import Final
 
+from ama_tui.core.units import usdc_human
 from ama_tui.engine.snapshot import EngineSnapshot, FillTotals
 from ama_tui.tui.widgets.line_list import LineList
 from ama_tui.tui.widgets.styled_line import LineBuilder, StyledLine
-from ama_tui.tui.widgets.text import NONE, amount_text, price_text, short_address, usdc_text, utc_clock
+from ama_tui.tui.widgets.text import (
+    NONE,
+    amount_text,
+    price_text,
+    short_address,
+    shows_zero,
+    usdc_text,
+    utc_clock,
+)
 from ama_tui.venues.base import Fill
 
 MAX_FILLS: Final = 100
@@ -35,17 +45,34 @@ def role_text(is_maker: bool | None, *, short: bool = False) -> tuple[str, str]:
     return text[0].upper() if short else text, "dim" if is_maker else "bold magenta"
 
 
+@lru_cache(maxsize=4096)
+def fee_text(fee6: int | None) -> str:
+    """A fill's fee in USDC, exact and without trailing zeros (`0.0111`, `0`); `—` when unknown."""
+    if fee6 is None:
+        return NONE
+    return format(usdc_human(fee6).normalize(), ",f")
+
+
+_FORMS: Final = ((False, 2), (True, 2), (True, 1), (True, 0))
+"""(one-letter role, how many of fee and order id) from the widest line to the narrowest."""
+
+
 def fill_line(fill: Fill, nicknames: Mapping[str, str], tick6: int, width: int | None = None) -> StyledLine:
-    """`12:00:05 Sim002 SELL  3,000.83   0.0290 maker #1234` (UTC time of the fill; the order of
-    ours it filled, when the venue says). Where that is wider than `width`, the role is one
-    letter (`M`, `T`), so it still shows beside the size at 80 columns."""
-    line = _fill_line(fill, nicknames, tick6, short=False)
-    if width is not None and len(line.plain) > width:
-        return _fill_line(fill, nicknames, tick6, short=True)
+    """`12:00:05 Sim002 SELL  3,000.83   0.0290 maker fee 0.45 #1234` (UTC time of the fill; the
+    order of ours it filled, when the venue says). Where that is wider than `width`, the role is
+    one letter (`M`, `T`), then the order id and then the fee are left out, so nothing is cut
+    inside a number and the role still shows beside the size at 80 columns."""
+    line = StyledLine()
+    for short, extras in _FORMS:
+        line = _fill_line(fill, nicknames, tick6, short=short, extras=extras)
+        if width is None or len(line.plain) <= width:
+            break
     return line
 
 
-def _fill_line(fill: Fill, nicknames: Mapping[str, str], tick6: int, *, short: bool) -> StyledLine:
+def _fill_line(
+    fill: Fill, nicknames: Mapping[str, str], tick6: int, *, short: bool, extras: int
+) -> StyledLine:
     line = LineBuilder()
     line.append(utc_clock(fill.timestamp), style="dim")
     line.append(" ")
@@ -58,10 +85,20 @@ def _fill_line(fill: Fill, nicknames: Mapping[str, str], tick6: int, *, short: b
     line.append(amount_text(fill.amount18).rjust(9))
     line.append(" ")
     line.append(*role_text(fill.is_maker, short=short))
-    if fill.order_id is not None:
+    if extras >= 1:
+        line.append(" fee ", style="dim")
+        line.append(fee_text(fill.fee6), style="dim" if not fill.fee6 else "")
+    if extras >= 2 and fill.order_id is not None:
         line.append(" ")
         line.append(f"#{fill.order_id}", style="dim")
     return line.build()
+
+
+def fees_total_text(fees6: int | None) -> str:
+    """The run's fees in USDC to the cent (`<0.01` for less than half a cent paid: not 0.00)."""
+    if fees6 is None:
+        return NONE
+    return "<0.01" if fees6 > 0 and shows_zero(fees6) else usdc_text(fees6)
 
 
 def totals_title(count: int, totals: FillTotals | None) -> str:
@@ -69,7 +106,7 @@ def totals_title(count: int, totals: FillTotals | None) -> str:
     (just the count when they were not added up)."""
     if totals is None:
         return f"Fills ({count})"
-    fees = NONE if totals.fees6 is None else usdc_text(totals.fees6)
+    fees = fees_total_text(totals.fees6)
     return (
         f"Fills {totals.fills} · {totals.maker} maker {totals.taker} taker · "
         f"{amount_text(totals.volume18)} = {usdc_text(totals.notional6)} USDC · fees {fees}"

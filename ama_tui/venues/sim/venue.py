@@ -426,6 +426,7 @@ class SimVenue:
                             order_id=trade.maker_order_id,
                             is_maker=True,
                             tx_hash=tx_hash,
+                            fee6=0,  # the embedded exchange charges no fee
                         )
                     )
                 taker_given = wanted.get(trade.taker)
@@ -442,6 +443,7 @@ class SimVenue:
                             order_id=trade.taker_order_id,
                             is_maker=False,
                             tx_hash=tx_hash,
+                            fee6=0,
                         )
                     )
             return FillsPage(fills=tuple(fills), cursor=str(last))
