@@ -1,5 +1,8 @@
 """Counts over the journal: actions, errors (by code and by wallet), session and run history,
-and per-market and per-run totals."""
+and per-market and per-run totals.
+
+The counts come from one pass (`count_lines`: lines per run, market and action, with their first
+and last time), which every count here reads instead of scanning the journal again."""
 
 from __future__ import annotations
 
@@ -35,15 +38,38 @@ def wallet_label(trader: str | None, nickname: str | None) -> str:
     return f"{trader[:6]}…{trader[-4:]}" if len(trader) > 12 else trader
 
 
+LINE_COUNTS_SQL: Final = """
+CREATE OR REPLACE TEMP TABLE line_counts AS
+SELECT run_id, order_book, action, any_value(chain_id) AS chain_id, count(*) AS lines,
+    min(ts) AS first_ts, max(ts) AS last_ts
+FROM journal GROUP BY run_id, order_book, action
+"""
+
+
+def count_lines(con: duckdb.DuckDBPyConnection) -> None:
+    """The `line_counts` table the other counts here read."""
+    con.execute(LINE_COUNTS_SQL)
+
+
 def action_counts(con: duckdb.DuckDBPyConnection) -> tuple[Count, ...]:
-    rows = con.execute("SELECT action, count(*) FROM journal GROUP BY 1 ORDER BY 2 DESC, 1").fetchall()
+    rows = con.execute("SELECT action, sum(lines) FROM line_counts GROUP BY 1 ORDER BY 2 DESC, 1").fetchall()
     return tuple(Count(str(a), int(n)) for a, n in rows)
 
 
 def span(con: duckdb.DuckDBPyConnection) -> tuple[int, int | None, int | None]:
-    row = con.execute("SELECT count(*), min(ts), max(ts) FROM journal").fetchone()
+    row = con.execute(
+        "SELECT coalesce(sum(lines), 0), min(first_ts), max(last_ts) FROM line_counts"
+    ).fetchone()
     assert row is not None
     return int(row[0]), row[1], row[2]
+
+
+def counts_of(con: duckdb.DuckDBPyConnection, actions: tuple[str, ...]) -> tuple[int, ...]:
+    """Lines of each of `actions`."""
+    sums = ", ".join(f"coalesce(sum(lines) FILTER (WHERE action = '{a}'), 0)" for a in actions)
+    row = con.execute(f"SELECT {sums} FROM line_counts").fetchone()
+    assert row is not None
+    return tuple(int(n) for n in row)
 
 
 def errors(con: duckdb.DuckDBPyConnection) -> tuple[tuple[Count, ...], tuple[Count, ...]]:
@@ -84,7 +110,7 @@ def sessions(con: duckdb.DuckDBPyConnection) -> tuple[tuple[Count, ...], tuple[S
     """(count per kind, the latest `SESSION_EVENTS_KEPT` events oldest first)."""
     kinds = _in_list(SESSION_ACTIONS)
     counts = con.execute(
-        f"SELECT action, count(*) FROM journal WHERE action IN {kinds} GROUP BY 1 ORDER BY 1"
+        f"SELECT action, sum(lines) FROM line_counts WHERE action IN {kinds} GROUP BY 1 ORDER BY 1"
     ).fetchall()
     rows = con.execute(
         f"""
@@ -102,12 +128,18 @@ def sessions(con: duckdb.DuckDBPyConnection) -> tuple[tuple[Count, ...], tuple[S
 def runs(con: duckdb.DuckDBPyConnection) -> tuple[RunRow, ...]:
     rows = con.execute(
         """
-        SELECT run_id, min(ts), max(ts), count(*),
-            count(*) FILTER (WHERE action = 'PLACE_LIMIT'),
-            count(*) FILTER (WHERE action = 'FILL'),
-            count(*) FILTER (WHERE action = 'ERROR'),
-            arg_max(reason, seq) FILTER (WHERE action = 'RUN_STOP')
-        FROM journal GROUP BY run_id ORDER BY 2, 1
+        WITH stops AS (
+            SELECT run_id, arg_max(reason, seq) AS reason FROM journal
+            WHERE action = 'RUN_STOP' GROUP BY run_id
+        ), totals AS (
+            SELECT run_id, min(first_ts) AS first_ts, max(last_ts) AS last_ts, sum(lines) AS lines,
+                coalesce(sum(lines) FILTER (WHERE action = 'PLACE_LIMIT'), 0) AS placements,
+                coalesce(sum(lines) FILTER (WHERE action = 'FILL'), 0) AS fills,
+                coalesce(sum(lines) FILTER (WHERE action = 'ERROR'), 0) AS errors
+            FROM line_counts GROUP BY run_id
+        )
+        SELECT t.run_id, t.first_ts, t.last_ts, t.lines, t.placements, t.fills, t.errors, s.reason
+        FROM totals t LEFT JOIN stops s USING (run_id) ORDER BY 2, 1
         """
     ).fetchall()
     return tuple(
@@ -119,12 +151,12 @@ def market_counts(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str, int, i
     """(chain id, order book, lines, placements, fills, cancels, errors) per market."""
     rows = con.execute(
         """
-        SELECT any_value(chain_id), order_book, count(*),
-            count(*) FILTER (WHERE action = 'PLACE_LIMIT'),
-            count(*) FILTER (WHERE action = 'FILL'),
-            count(*) FILTER (WHERE action = 'CANCEL_ORDER'),
-            count(*) FILTER (WHERE action = 'ERROR')
-        FROM journal GROUP BY order_book ORDER BY order_book
+        SELECT any_value(chain_id), order_book, sum(lines),
+            coalesce(sum(lines) FILTER (WHERE action = 'PLACE_LIMIT'), 0),
+            coalesce(sum(lines) FILTER (WHERE action = 'FILL'), 0),
+            coalesce(sum(lines) FILTER (WHERE action = 'CANCEL_ORDER'), 0),
+            coalesce(sum(lines) FILTER (WHERE action = 'ERROR'), 0)
+        FROM line_counts GROUP BY order_book ORDER BY order_book
         """
     ).fetchall()
     return [(int(c), str(b), int(n), int(p), int(f), int(x), int(e)) for c, b, n, p, f, x, e in rows]

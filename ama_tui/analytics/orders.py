@@ -15,6 +15,7 @@ from typing import Final
 
 import duckdb
 
+from ama_tui.analytics.activity import counts_of
 from ama_tui.analytics.buckets import bucket_end
 from ama_tui.analytics.model import Bucket, Count, Lifetimes, OrderFigures
 
@@ -89,16 +90,10 @@ def build_orders(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def order_figures(con: duckdb.DuckDBPyConnection) -> OrderFigures:
-    """Needs `build_orders` first."""
-    placements, fills, cancels, filled_orders = con.execute(
-        """
-        SELECT count(*) FILTER (WHERE action = 'PLACE_LIMIT'),
-            count(*) FILTER (WHERE action = 'FILL'),
-            count(*) FILTER (WHERE action = 'CANCEL_ORDER'),
-            (SELECT count(first_fill_ts) FROM order_ids)
-        FROM journal
-        """
-    ).fetchone() or (0, 0, 0, 0)
+    """Needs `build_orders` and `activity.count_lines` first."""
+    placements, fills, cancels = counts_of(con, ("PLACE_LIMIT", "FILL", "CANCEL_ORDER"))
+    row = con.execute("SELECT count(first_fill_ts) FROM order_ids").fetchone()
+    filled_orders = row[0] if row else 0
     reasons = con.execute(
         """
         SELECT coalesce(reason, '(none)'), count(*) FROM journal WHERE action = 'CANCEL_ORDER'

@@ -19,6 +19,8 @@ _INT64_HIGH = (2**63 - 1) // _SPLIT
 """Below this quotient, quotient * _SPLIT + remainder fits an int64."""
 
 _USABLE = "action = 'FILL' AND is_buy IS NOT NULL AND price6 > 0 AND amount18 > 0"
+UNUSABLE = "NOT coalesce(is_buy IS NOT NULL AND price6 > 0 AND amount18 > 0, false)"
+"""A FILL line left out of positions (no side, price or size)."""
 OWNERS_SQL = f"""
 CREATE OR REPLACE TEMP TABLE fill_owners AS
 SELECT order_book, trader, (row_number() OVER (ORDER BY order_book, trader) - 1)::INTEGER AS code
@@ -129,12 +131,3 @@ def fill_rows(con: duckdb.DuckDBPyConnection) -> Iterator[Fill]:
         amounts,
         strict=True,
     )
-
-
-def unusable_fills(con: duckdb.DuckDBPyConnection) -> int:
-    """FILL lines left out of positions (no side, price or size)."""
-    row = con.execute(
-        "SELECT count(*) FROM journal WHERE action = 'FILL' "
-        "AND NOT coalesce(is_buy IS NOT NULL AND price6 > 0 AND amount18 > 0, false)"
-    ).fetchone()
-    return int(row[0]) if row else 0

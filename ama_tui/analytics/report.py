@@ -15,23 +15,24 @@ from ama_tui.analytics.journal_cache import JournalCache
 from ama_tui.analytics.load import load_journals
 from ama_tui.analytics.model import MakerTaker, MarketRow, MarketSeries, Point, Report
 from ama_tui.analytics.orders import build_orders, lifetimes, order_figures, resting_margin6
-from ama_tui.analytics.positions import MarketBooks, PnlPoint, fill_rows, pnl_series, unusable_fills
+from ama_tui.analytics.positions import UNUSABLE, MarketBooks, PnlPoint, fill_rows, pnl_series
 from ama_tui.analytics.timespec import Window
 from ama_tui.core.units import amount_human, price_human, usdc_human
 
 ALL_TIME = Window()
 
 
-def _maker_taker(con: duckdb.DuckDBPyConnection) -> MakerTaker:
+def _maker_taker(con: duckdb.DuckDBPyConnection) -> tuple[MakerTaker, int]:
+    """The maker / taker split and how many fills are unusable for positions (one pass over fills)."""
     rows = con.execute(
-        """
-        SELECT is_maker, count(*), coalesce(sum(amount18), 0) FROM journal WHERE action = 'FILL'
-        GROUP BY is_maker
+        f"""
+        SELECT is_maker, count(*), coalesce(sum(amount18), 0), count(*) FILTER (WHERE {UNUSABLE})
+        FROM journal WHERE action = 'FILL' GROUP BY is_maker
         """
     ).fetchall()
-    by = {maker: (int(n), amount_human(int(volume))) for maker, n, volume in rows}
+    by = {maker: (int(n), amount_human(int(volume))) for maker, n, volume, _ in rows}
     zero = (0, Decimal(0))
-    return MakerTaker(
+    split = MakerTaker(
         maker_fills=by.get(True, zero)[0],
         taker_fills=by.get(False, zero)[0],
         unknown_fills=by.get(None, zero)[0],
@@ -39,6 +40,7 @@ def _maker_taker(con: duckdb.DuckDBPyConnection) -> MakerTaker:
         taker_volume=by.get(False, zero)[1],
         unknown_volume=by.get(None, zero)[1],
     )
+    return split, sum(int(unusable) for *_, unusable in rows)
 
 
 def _series(
@@ -101,6 +103,7 @@ def build_report(
     db = duckdb.connect() if con is None else con
     try:
         files = load_journals(paths, window, db, JournalCache(cache_dir) if cache_dir is not None else None)
+        activity.count_lines(db)
         lines, first_ms, last_ms = activity.span(db)
         width = bucket_width_ms(first_ms, last_ms)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-pnl") as pool:
@@ -115,9 +118,8 @@ def build_report(
             session_counts, session_events = activity.sessions(db)
             per_market = activity.market_counts(db)
             actions = activity.action_counts(db)
-            maker_taker = _maker_taker(db)
+            maker_taker, unusable = _maker_taker(db)
             runs = activity.runs(db)
-            unusable = unusable_fills(db)
             pnl = pnl_work.result()
         markets: list[MarketRow] = []
         series: list[MarketSeries] = []
