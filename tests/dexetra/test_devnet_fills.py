@@ -119,6 +119,8 @@ def test_maker_and_taker_fills_carry_their_order_and_side(
         params = line["params"]
         assert params.get("orderId") is not None, f"a FILL without its order: {line}"
         assert isinstance(params.get("isMaker"), bool), f"a FILL without its side: {line}"
+        # the devnet's book charges no fee (it emits no FeesDeducted): a fill read whole costs 0
+        assert params.get("fee6") == "0", f"a FILL without its fee: {line}"
     maker = [line for line in lines if line["params"]["isMaker"]]
     taker = [line for line in lines if not line["params"]["isMaker"]]
     assert any(int(line["params"]["orderId"]) == our_best.order_id for line in maker)

@@ -62,6 +62,8 @@ def test_the_strip_adds_up_the_fleet(snapshots: list[EngineSnapshot]) -> None:
     assert f"fills {snapshot.totals.fills} (" in text
     assert " maker, " in text and " taker)" in text
     assert "USDC" in text and text.endswith("fees 0.00")  # the embedded exchange charges none
+    paid = replace(snapshot, fill_totals=replace(snapshot.fill_totals, fees6=4_000))
+    assert totals_line(paid).plain.endswith("fees <0.01")  # paid, if less than a cent: not 0.00
 
 
 def test_without_fill_totals_the_strip_says_what_it_does_not_know(snapshots: list[EngineSnapshot]) -> None:

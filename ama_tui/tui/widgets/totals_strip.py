@@ -8,6 +8,7 @@ from textual.strip import Strip
 
 from ama_tui.engine.snapshot import EngineSnapshot
 from ama_tui.tui.sparkline import SampleRing
+from ama_tui.tui.widgets.fills_panel import fees_total_text
 from ama_tui.tui.widgets.header_bar import HeaderBar
 from ama_tui.tui.widgets.styled_line import LineBuilder, StyledLine, clip_line, line_strip
 from ama_tui.tui.widgets.text import NONE, amount_text, pnl_style, signed_usdc6, usdc_text
@@ -50,7 +51,7 @@ def totals_line(snapshot: EngineSnapshot, trends: tuple[Cell, Cell, Cell] | None
         line.append("  volume ", "dim").append(NONE, "dim")
     fees = totals.fees6 if totals is not None else None
     line.append("  fees ", "dim")
-    line.append(NONE, "dim") if fees is None else line.append(usdc_text(fees))
+    line.append(NONE, "dim") if fees is None else line.append(fees_total_text(fees))
     return line.build()
 
 
