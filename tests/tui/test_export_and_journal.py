@@ -58,6 +58,7 @@ async def test_w_writes_fills_orders_and_wallets_beside_the_state_folder(
         fills = _csv(folder / "fills.csv")
         assert len(fills) == len(snapshot.recent_fills) > 0
         assert fills[0]["fill_id"] == snapshot.recent_fills[0].fill_id
+        assert {row["fee_usdc"] for row in fills} == {"0.000000"}  # the embedded exchange charges none
         text = "".join((folder / name).read_text() for name in FILES).lower()
         assert "session_id" not in text and "private" not in text
 
