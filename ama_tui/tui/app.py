@@ -493,7 +493,8 @@ class AmaApp(App[int], inherit_bindings=False):
     def on_markets_finished(self, message: MarketsFinished) -> None:
         quitting = self.phase is Phase.STOPPING
         if message.summary is not None:
-            self.markets_summary = finished_text(message.summary)
+            cancelled_all = self.markets is not None and self.markets.cancel_all_requested
+            self.markets_summary = finished_text(message.summary, cancelled_all=cancelled_all)
         if message.error is None and quitting:
             self.exit(self._exit_code, return_code=self._exit_code)
             return

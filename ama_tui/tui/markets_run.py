@@ -59,6 +59,22 @@ class BudgetSplit:
         return f"{Decimal(self.shares.get(symbol, 0)) / BPS}"
 
 
+class MarketHandle(EngineHandle):
+    """One market's handle in a run over several: cancel-all is asked of every market (the
+    dashboard's question says the run stops, and such a run stops as one); the rest is the
+    market's own (pause, edits, cancels)."""
+
+    def __init__(self, params: LiveParams, *, fleet: MarketHandles) -> None:
+        super().__init__(
+            params, venue_kind=fleet.venue_kind, dry_run=fleet.dry_run, stop_event=fleet.stop_event
+        )
+        self._fleet = fleet
+
+    def request_cancel_all(self) -> None:
+        for handle in self._fleet.handles:
+            handle.params.request_cancel_all()
+
+
 class MarketHandles:
     """The app's handles on a run over several markets: one `EngineHandle` per market (its
     dashboard's, made by the worker once the market's live parameters exist: its share of the
@@ -75,9 +91,7 @@ class MarketHandles:
 
     def adopt(self, symbol: str, params: LiveParams) -> EngineHandle:
         """On the worker, before the run begins: the market's handle on its live parameters."""
-        handle = EngineHandle(
-            params, venue_kind=self.venue_kind, dry_run=self.dry_run, stop_event=self.stop_event
-        )
+        handle = MarketHandle(params, fleet=self)
         self._handles[symbol] = handle
         return handle
 

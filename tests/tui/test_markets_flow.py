@@ -16,7 +16,9 @@ from ama_tui.tui.app_options import AppOptions
 from ama_tui.tui.markets.market_dashboard import MarketDashboardScreen
 from ama_tui.tui.markets.overview import FleetOverviewScreen
 from ama_tui.tui.screens.config import ConfigScreen
+from ama_tui.tui.screens.confirm import ConfirmScreen
 from ama_tui.tui.screens.help import HelpScreen
+from ama_tui.tui.screens.message import MessageScreen
 from ama_tui.tui.screens.picker import MARK, PickerScreen
 from ama_tui.tui.screens.resume import ResumeScreen
 
@@ -231,3 +233,42 @@ async def test_resume_two_markets_keeps_their_runs_weights_and_total(app_options
     resumed = _checkpoints(app_options.state_dir)
     assert {s: c.run.run_id for s, c in resumed.items()} == first
     assert str(resumed["ETH-USD"].packer_params.max_wallet_utilization) == "0.3"
+
+
+async def test_cancel_all_in_a_tab_empties_every_market_and_stops_the_run(app_options: AppOptions) -> None:
+    app = build_app(app_options)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start_two(pilot, maxWalletUtilization="0.4", minDelayMs="50", maxDelayMs="100")
+        markets = app.markets
+        assert markets is not None
+        await wait_for(
+            pilot,
+            lambda: (
+                len(markets.handles) == 2
+                and all(h.latest is not None and h.latest.totals.placed > 0 for h in markets.handles)
+            ),
+            timeout=30,
+        )
+        await pilot.press("2")
+        await wait_for(pilot, lambda: isinstance(app.screen, MarketDashboardScreen))
+        await pilot.press("x")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, MessageScreen), timeout=30)
+        assert markets.cancel_all_requested
+        assert "cancelled in every market" in (app.markets_summary or "")
+        for handle in markets.handles:  # both markets carried it out, not only the tab's
+            latest = handle.latest
+            assert latest is not None and latest.totals.cancelled > 0
+            assert latest.stop_reason == "cancelled all orders and stopped"
+            assert sum(done for _, done, _ in latest.cancel_progress) > 0
+        await pilot.press("q")
+        await wait_for(pilot, lambda: app.return_code is not None, timeout=30)
+    assert app.return_code == 0
+    for checkpoint in _checkpoints(app_options.state_dir).values():
+        folder = app_options.state_dir / str(checkpoint.chain_id) / checkpoint.order_book.lower()
+        lines = [
+            json.loads(line) for path in folder.glob("*.jsonl") for line in path.read_text().splitlines()
+        ]
+        reasons = [line.get("params", {}).get("reason") for line in lines if line["action"] == "CANCEL_ORDER"]
+        assert "cancel-all" in reasons, checkpoint.market.symbol

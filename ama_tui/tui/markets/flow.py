@@ -86,9 +86,11 @@ class MarketsFinished(Message):
         self.error = error
 
 
-def finished_text(summary: MultiSummary) -> str:
+def finished_text(summary: MultiSummary, *, cancelled_all: bool = False) -> str:
     """What the run did, per market, for the message at its end."""
     lines = [f"{summary.stop_reason}.", ""]
+    if cancelled_all:
+        lines[0:0] = ["Every open order of our wallets was cancelled in every market (cancel all).", ""]
     for market in summary.markets:
         s = market.summary
         lines.append(
