@@ -197,6 +197,7 @@ class Synth:
                 address(999),
                 None,
                 is_maker=True,
+                fee6=3_000,  # 1 bps of the fill's 30 USDC
             )
             self.fills.appendleft(fill)
             self.fill_totals = self.fill_totals.add(fill)
