@@ -66,6 +66,24 @@ def test_no_fee_event_means_no_fee() -> None:
     assert fill.fee6 == 0
 
 
+def test_fees_come_with_the_logs_a_cycle_prefetches() -> None:
+    """A cycle's open-orders read also fetches the fill logs (its second round trip); the
+    `fills_since` that follows takes them: their fees must come along."""
+    chain = FakeChain(block=100)
+    venue, _, _ = make_venue(chain)
+    cursor = venue.fills_cursor(BOOK)
+    venue.book(BOOK, 5)  # the market's static facts
+    chain.add_fees(block=101, buyer=ALICE, seller=TAKER, buyer_fee6=900, seller_fee6=300, tx=TX, index=0)
+    chain.add_trade(block=101, buyer=ALICE, seller=TAKER, price6=PRICE, amount18=10**16, tx=TX, index=1)
+    chain.block = 101
+    venue.open_orders(BOOK, [ALICE])
+    log_reads = chain.methods.count("eth_getLogs")
+    assert log_reads > 0
+    (fill,) = venue.fills_since(BOOK, [ALICE], cursor).fills
+    assert chain.methods.count("eth_getLogs") == log_reads  # taken from the prefetch
+    assert fill.fee6 == 900
+
+
 def _trade(index: int, buyer: str = ALICE, seller: str = TAKER, tx: str = TX) -> TradeLog:
     return TradeLog(101, index, tx, buyer, seller, PRICE, 1)
 
