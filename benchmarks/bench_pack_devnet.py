@@ -43,6 +43,7 @@ from ama_tui.devnet.deploy import DevnetDeployment, DevnetMarket
 from ama_tui.devnet.relay.contracts import BOOK, REGISTRY, Read, read_many
 from ama_tui.devnet.relay.rpc import JsonRpc
 from ama_tui.devnet.stack import DevnetStack
+from ama_tui.venues.market_cache import CACHE_DIR_ENV, MarketCache
 
 LOOPBACK = "127.0.0.1"
 TIMEOUT_S = 180.0
@@ -194,7 +195,7 @@ class BookWatcher:
 
         deployment = devnet.deployment
         settings = LiveSettings(devnet.rpc_url, deployment.registry, deployment.chain_id, devnet.app_url)
-        self._venue = DexetraVenue(settings, kind=VenueKind.DEVNET)
+        self.venue = DexetraVenue(settings, kind=VenueKind.DEVNET)
         self._book = deployment.market("ETH-USD").order_book
         self._multicall = deployment.multicall
         self._rpc = JsonRpc(devnet.rpc_url)
@@ -223,7 +224,7 @@ class BookWatcher:
 
     def held(self, traders: list[str]) -> dict[str, tuple[int, int]]:
         """The exact count (the venue's read of every order)."""
-        orders = self._venue.open_orders(self._book, traders)
+        orders = self.venue.open_orders(self._book, traders)
         return {
             t: (sum(o.is_buy for o in held), sum(not o.is_buy for o in held)) for t, held in orders.items()
         }
@@ -235,7 +236,7 @@ class BookWatcher:
         return filled(self.quick(traders)) and filled(self.held(traders))
 
     def close(self) -> None:
-        self._venue.close()
+        self.venue.close()
         self._rpc.close()
 
 
@@ -252,9 +253,11 @@ def meta_nonces(devnet: Devnet, traders: list[str]) -> dict[str, int]:
 
 
 def one_run(
-    devnet: Devnet, proxy: LatencyProxy, watcher: BookWatcher, per_side: int, pipelined: bool
+    devnet: Devnet, proxy: LatencyProxy, watcher: BookWatcher, per_side: int, pipelined: bool, warm: bool
 ) -> tuple[float, float]:
-    """(launch to the last session on chain, launch to full pack) for a fresh run."""
+    """(launch to the last session on chain, launch to full pack) for a fresh run (a new state
+    folder, new sessions). `warm`: the market was run before (the user's cache remembers its row,
+    so the run looks it up only in the background); cold: a first launch (an empty cache)."""
     traders = devnet.traders
     nonces = meta_nonces(devnet, traders)
     env = {
@@ -262,6 +265,12 @@ def one_run(
     }
     env |= {**devnet.env(), "APP_URL": proxy.url, "PYTHONUNBUFFERED": "1"}
     with tempfile.TemporaryDirectory() as tmp:
+        env[CACHE_DIR_ENV] = str(Path(tmp) / "cache")
+        if warm:
+            row = next(
+                r for r in watcher.venue.list_markets(search="ETH-USD").markets if r.symbol == "ETH-USD"
+            )
+            MarketCache(Path(tmp) / "cache").put(proxy.url, row)
         args = [sys.executable, "-m", "ama_tui", "run", "--market", "ETH-USD", "--venue", "dexetra"]
         args += ["--csv", str(devnet.wallets_csv), "--state-dir", str(Path(tmp) / "st"), "--fresh"]
         args += [
@@ -319,6 +328,13 @@ def main() -> None:
         "relay from this script's process, sharing its interpreter lock with the proxy",
     )
     parser.add_argument(
+        "--starts",
+        default="cold,warm",
+        help="cold (a first launch: the market is looked up through the relay), warm (a market run "
+        "before: its row is remembered and only checked on the chain), or both (the default); the "
+        "one-trade-per-wallet runs are cold",
+    )
+    parser.add_argument(
         "--modes",
         default="pipelined,one",
         help="which runs: pipelined, one (one trade per wallet at a time), or both (the default)",
@@ -327,15 +343,18 @@ def main() -> None:
     modes = [mode.strip() for mode in args.modes.split(",") if mode.strip()]
     if not modes or set(modes) - {"pipelined", "one"}:
         parser.error("--modes takes pipelined, one or pipelined,one")
+    starts = [start.strip() for start in args.starts.split(",") if start.strip()]
+    if not starts or set(starts) - {"cold", "warm"}:
+        parser.error("--starts takes cold, warm or cold,warm")
     market = f"takers trading for {args.takers:.0f} s before" if args.takers else "a still market (no trades)"
     print(
         f"relay latency {args.latency_s:.1f} s per call; median of {args.repeat}; {market}; "
         f"devnet {'in its own process' if args.relay == 'process' else 'in this process'}"
     )
-    print(f"{'fleet':>7} {'mode':>22} {'sessions':>9} {'full pack':>10} {'pack phase':>11}")
+    print(f"{'fleet':>7} {'mode':>28} {'sessions':>9} {'full pack':>10} {'pack phase':>11}")
     start_devnet = devnet_process if args.relay == "process" else devnet_in_process
 
-    def measured(wallets: int, per_side: int, pipelined: bool) -> tuple[float, float]:
+    def measured(wallets: int, per_side: int, pipelined: bool, warm: bool) -> tuple[float, float]:
         """One run on a devnet of its own: anvil slows down as its chain grows (a few hundred blocks
         on, each block costs more), so runs that shared one chain would not be comparable."""
         with start_devnet(wallets, args.takers > 0) as devnet:
@@ -343,29 +362,31 @@ def main() -> None:
             proxy = LatencyProxy(devnet.app_url, args.latency_s)
             watcher = BookWatcher(devnet)
             try:
-                return one_run(devnet, proxy, watcher, per_side, pipelined)
+                return one_run(devnet, proxy, watcher, per_side, pipelined, warm)
             finally:
                 watcher.close()
                 proxy.close()
 
     for fleet in args.fleets.split(","):
         wallets, per_side = (int(part) for part in fleet.lower().split("x"))
-        results = {}
+        results: dict[tuple[bool, bool], float] = {}
         for pipelined in (mode == "pipelined" for mode in modes):
-            runs = [measured(wallets, per_side, pipelined) for _ in range(args.repeat)]
-            sessions = statistics.median(r[0] for r in runs)
-            packed = statistics.median(r[1] for r in runs)
-            results[pipelined] = packed
-            mode = "pipelined" if pipelined else "one trade per wallet"
-            phase = packed - sessions
-            each = " ".join(f"{r[1]:.1f}" for r in runs)
-            print(
-                f"{fleet:>7} {mode:>22} {sessions:>8.1f}s {packed:>9.1f}s {phase:>10.1f}s"
-                + (f"  (runs: {each})" if args.repeat > 1 else ""),
-                flush=True,
-            )
-        if len(results) == 2:
-            print(f"{fleet:>7} {'ratio (one/pipelined)':>22} {results[False] / results[True]:>30.1f}x")
+            for warm in (start == "warm" for start in (starts if pipelined else ["cold"])):
+                runs = [measured(wallets, per_side, pipelined, warm) for _ in range(args.repeat)]
+                sessions = statistics.median(r[0] for r in runs)
+                packed = statistics.median(r[1] for r in runs)
+                results[pipelined, warm] = packed
+                mode = ("pipelined" if pipelined else "one trade per wallet") + (", warm" if warm else "")
+                phase = packed - sessions
+                each = " ".join(f"{r[1]:.1f}" for r in runs)
+                print(
+                    f"{fleet:>7} {mode:>28} {sessions:>8.1f}s {packed:>9.1f}s {phase:>10.1f}s"
+                    + (f"  (runs: {each})" if args.repeat > 1 else ""),
+                    flush=True,
+                )
+        if (False, False) in results and (True, False) in results:
+            ratio = results[False, False] / results[True, False]
+            print(f"{fleet:>7} {'ratio (one/pipelined, cold)':>28} {ratio:>30.1f}x")
 
 
 if __name__ == "__main__":
