@@ -6,10 +6,12 @@ cancels (~20 %), skips, errors, and a session and run line now and then; ~550 by
 ama-tui writes them. It is never written under the repository.
 
 Timed: `build_report` (DuckDB reads the JSONL, every figure) parsing the whole journal (as
-`ama-tui report --no-cache`), then with the cache `ama-tui report` keeps (the first run fills it;
-the next ones parse only what the journal gained: nothing, then 1,000 new lines), and rendering
-the terminal table and the JSON. The best of the repeats is the figure (on a shared machine the
-best run is the one least disturbed); the median is printed beside it, with the machine's load.
+`ama-tui report --no-cache`), and of that the parse alone (`load_journals`: DuckDB reading the
+JSON into a table; the rest is the figures), then with the cache `ama-tui report` keeps (the first
+run fills it; the next ones parse only what the journal gained: nothing, then 1,000 new lines),
+and rendering the terminal table and the JSON. The best of the repeats is the figure (on a shared
+machine the best run is the one least disturbed); the median is printed beside it, with the CPU
+time (all threads) and the machine's load average over the runs.
 
 Run: `uv run python benchmarks/bench_report.py [--lines N] [--repeats R] [--keep DIR]`.
 """
@@ -25,11 +27,15 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
-from ama_tui.analytics.model import Report
+import duckdb
+
+from ama_tui.analytics.load import FileStats, load_journals
 from ama_tui.analytics.render_json import render_json
 from ama_tui.analytics.render_text import render_text
 from ama_tui.analytics.report import build_report
+from ama_tui.analytics.timespec import Window
 
 RUN_ID = "8db446b2-d745-4279-a790-a9f860b62fcf"
 CHAIN_ID = 1337001
@@ -37,6 +43,7 @@ ORDER_BOOK = "0x883Ab90A60713CEB9337AbB3aCe03d6898C95589"
 MARKET_ID = "0x2430f68ea2e8d4151992bb7fc3a4c472087a6149bf7e0232704396162ab7c1f7"
 START_MS = 1_767_225_600_000
 WALLETS = [(f"0x{0xA11CE0000 + i:040x}", f"Sim{i + 1:03d}") for i in range(10)]
+T = TypeVar("T")
 
 
 def _head(ts: int, trader: str, nickname: str, action: str) -> str:
@@ -121,21 +128,28 @@ def generate_journal(path: Path, lines: int, seed: int = 17) -> None:
     path.write_text("\n".join(out) + "\n", encoding="utf-8")
 
 
-def _timed(label: str, repeats: int, run: Callable[[], Report]) -> Report:
+def _timed(label: str, repeats: int, run: Callable[[], T]) -> T:
     walls: list[float] = []
     cpus: list[float] = []
-    report: Report | None = None
+    loads: list[float] = []
+    result: T | None = None
     for _ in range(repeats):
         started, cpu_started = time.perf_counter(), time.process_time()
-        report = run()
+        result = run()
         walls.append(time.perf_counter() - started)
         cpus.append(time.process_time() - cpu_started)
-    assert report is not None
+        loads.append(os.getloadavg()[0])
+    assert result is not None
     print(
-        f"  {label:<34} best {min(walls):5.2f} s, median {statistics.median(walls):5.2f} s "
-        f"(CPU {min(cpus):.2f} s)"
+        f"  {label:<36} best {min(walls):5.2f} s, median {statistics.median(walls):5.2f} s "
+        f"(CPU {min(cpus):.2f} s; load {min(loads):.1f}-{max(loads):.1f})"
     )
-    return report
+    return result
+
+
+def _parse_only(path: Path) -> list[FileStats]:
+    with duckdb.connect() as con:
+        return load_journals([path], Window(), con)
 
 
 def main() -> None:
@@ -156,6 +170,7 @@ def main() -> None:
         cache = Path(tmp) / "cache"
         print(f"report on {path.stat().st_size / 1e6:.0f} MB:")
         report = _timed("parsing the whole journal", args.repeats, lambda: build_report([path]))
+        _timed("  of which the parse", args.repeats, lambda: _parse_only(path))
         shutil.rmtree(cache, ignore_errors=True)
         _timed("first report, filling the cache", 1, lambda: build_report([path], cache_dir=cache))
         _timed("again (nothing new: the cache)", args.repeats, lambda: build_report([path], cache_dir=cache))

@@ -64,3 +64,22 @@ def test_an_unusable_cache_folder_only_costs_a_full_parse(tmp_path: Path) -> Non
     path = write_journal(tmp_path / "state", [place(0, 1, True, 100_000_000, E18, 1)])
     assert JournalCache(blocker)(path, 0, __import__("duckdb").connect()) is None
     assert build_report([path], cache_dir=blocker).orders.placements == 1
+
+
+def _original_tools_placement(ms: int, order_id: int) -> str:
+    """A placement as the original tool writes it: human numbers only."""
+    return (
+        f'{{"ts":{1_767_225_600_000 + ms},"runId":"r","chainId":1337001,'
+        '"orderBook":"0x883Ab90A60713CEB9337AbB3aCe03d6898C95589","trader":"0xA1","action":"PLACE_LIMIT",'
+        f'"params":{{"isBuy":true,"price":3001.5,"amount":0.25,"estMarginRequired":150.075,"orderId":"{order_id}"}}}}'
+    )
+
+
+def test_the_original_tools_lines_appended_to_a_cached_journal_are_read_exactly(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    path = write_journal(tmp_path / "state", [place(0, 1, True, 100_000_000, E18, 1_000_000)])
+    assert _same_as_fresh(path, cache)["orders"]["placements"] == 1
+    _append(path, _original_tools_placement(1000, 2) + "\n")
+    grown = _same_as_fresh(path, cache)
+    (series,) = grown["series"]
+    assert [point["value"] for point in series["restingMargin"]] == ["1", "151.075"]
