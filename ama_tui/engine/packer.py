@@ -797,7 +797,10 @@ class Packer:
     # cancel all
 
     def cancel_all(self) -> int:
-        """Cancel every open order of our wallets (best effort, journaled); returns how many."""
+        """Cancel every open order of our wallets (best effort, journaled); returns how many. A
+        placement still in flight when the book was read (answered `pending`, or its answer lost)
+        may land after it: for up to SETTLE_PENDING_S the book is read again while any is in
+        flight, and what landed is cancelled too, so "cancelled all" leaves no order behind."""
         if self.options.dry_run:
             return 0
         try:
@@ -809,7 +812,36 @@ class Packer:
         self._state = EngineState.STOPPING
         self._cancel_progress = {w.index: [0, len(orders.get(w.address, ()))] for w in self.wallets}
         self._publish()
-        total = cancel_orders(
+        total = self._cancel_orders(orders)
+        sent = {o.order_id for held in orders.values() for o in held}
+        clock = self.venue.clock
+        deadline = clock.now() + SETTLE_PENDING_S
+        pause = threading.Event()
+        while is_realtime(clock) and clock.now() < deadline:
+            try:
+                self._resolve_pending()
+                flying = self._placements_flying()
+                if not flying:
+                    break
+                clock.wait(pause, SETTLE_POLL_S)
+                landed = self.venue.open_orders(self.market.order_book, self.addresses)
+            except VenueError as exc:
+                self._note_failure(exc, "cancel-all read")
+                break
+            late = {
+                address: tuple(o for o in held if o.order_id not in sent) for address, held in landed.items()
+            }
+            sent |= {o.order_id for held in late.values() for o in held}
+            if any(late.values()):
+                for wallet in self.wallets:
+                    counts = self._cancel_progress.setdefault(wallet.index, [0, 0])
+                    counts[1] += len(late.get(wallet.address, ()))
+                total += self._cancel_orders(late)
+        self._totals = replace(self._totals, cancelled=self._totals.cancelled + total)
+        return total
+
+    def _cancel_orders(self, orders: Mapping[str, tuple[OpenOrder, ...]]) -> int:
+        return cancel_orders(
             orders,
             self.wallets,
             self._cancel_progress,
@@ -820,8 +852,16 @@ class Packer:
             run_all=self._map,
             publish=self._publish,
         )
-        self._totals = replace(self._totals, cancelled=self._totals.cancelled + total)
-        return total
+
+    def _placements_flying(self) -> bool:
+        """Any placement of the fleet that may still land (answered `pending`, or its outcome
+        unknown to the venue)?"""
+        if len(self._pending):
+            return True
+        if isinstance(self.venue, InFlightReader):
+            flying = self.venue.placements_in_flight(self.market.order_book, self.addresses)
+            return any(flying.values())
+        return False
 
     # ------------------------------------------------------------------------------------
     # persistence and snapshots
