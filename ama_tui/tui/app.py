@@ -458,12 +458,7 @@ class AmaApp(App[int], inherit_bindings=False):
                 request=request,
                 fleet=fleet,
                 handles=handles,
-                options=PackerOptions.for_run(
-                    virtual_time=options.virtual_time,
-                    max_in_flight=options.max_in_flight,
-                    dry_run=options.dry_run,
-                    seed=options.seed,
-                ),
+                options=packer_options(options),
                 run_id=options.run_id,
                 progress=lambda report: self._post(SessionProgressed(report)),
                 on_started=lambda run_id: self._post(EngineRunning(run_id)),
@@ -575,12 +570,7 @@ class AmaApp(App[int], inherit_bindings=False):
                 request=request,
                 fleet=fleet,
                 handle=handle,
-                options=PackerOptions.for_run(
-                    virtual_time=options.virtual_time,
-                    max_in_flight=options.max_in_flight,
-                    dry_run=options.dry_run,
-                    seed=options.seed,
-                ),
+                options=packer_options(options),
                 run_id=options.run_id,
                 progress=progress,
                 on_started=started,
@@ -764,3 +754,13 @@ def make_app(
     except SetupError as exc:
         return AmaApp(options, setup=setup, setup_error=str(exc))
     return AmaApp(options, setup=setup, csv_fleet=csv_fleet, warnings=warnings)
+
+
+def packer_options(options: AppOptions) -> PackerOptions:
+    """The engine's options for a run the app starts (one market or several)."""
+    return PackerOptions.for_run(
+        virtual_time=options.virtual_time,
+        max_in_flight=options.max_in_flight,
+        dry_run=options.dry_run,
+        seed=options.seed,
+    )
