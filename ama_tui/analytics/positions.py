@@ -14,9 +14,8 @@ from ama_tui.analytics.buckets import bucket_end
 from ama_tui.core.pnl import PositionBook
 
 _SPLIT = 10**12
-"""amount18 leaves DuckDB as two BIGINTs (quotient and remainder by this): numpy has no 128-bit int."""
-_INT64_HIGH = (2**63 - 1) // _SPLIT
-"""Below this quotient, quotient * _SPLIT + remainder fits an int64."""
+"""A size past int64 leaves DuckDB as two BIGINTs (quotient and remainder by this): numpy has no
+128-bit int."""
 
 _USABLE = "action = 'FILL' AND is_buy IS NOT NULL AND price6 > 0 AND amount18 > 0"
 UNUSABLE = "NOT coalesce(is_buy IS NOT NULL AND price6 > 0 AND amount18 > 0, false)"
@@ -27,14 +26,20 @@ SELECT order_book, trader, (row_number() OVER (ORDER BY order_book, trader) - 1)
 FROM (SELECT DISTINCT order_book, trader FROM journal WHERE {_USABLE})
 """
 FILLS_SQL = f"""
-SELECT o.code, f.ts, f.is_buy, f.price6,
-    (f.amount18 // {_SPLIT})::BIGINT AS amount_high, (f.amount18 % {_SPLIT})::BIGINT AS amount_low
+SELECT o.code, f.ts, f.is_buy, f.price6, TRY_CAST(f.amount18 AS BIGINT) AS amount18
 FROM journal f JOIN fill_owners o USING (order_book, trader)
 WHERE {_USABLE}
 ORDER BY f.seq
 """
 """The usable fills in journal order; the wallet and market as a small integer (strings are what
-makes fetching slow)."""
+makes fetching slow). A size past int64 (9.2 units of 18 decimals) comes out NULL: then the sizes
+are fetched again with `SPLIT_SIZES_SQL` (splitting every size costs as much as the rest)."""
+SPLIT_SIZES_SQL = f"""
+SELECT (amount18 // {_SPLIT})::BIGINT AS high, (amount18 % {_SPLIT})::BIGINT AS low
+FROM journal f JOIN fill_owners o USING (order_book, trader)
+WHERE {_USABLE}
+ORDER BY f.seq
+"""
 
 
 @dataclass(frozen=True)
@@ -117,11 +122,15 @@ def fill_rows(con: duckdb.DuckDBPyConnection) -> Iterator[Fill]:
     owners = con.execute("SELECT order_book, trader FROM fill_owners ORDER BY code").fetchall()
     columns = con.execute(FILLS_SQL).fetchnumpy()
     codes = columns["code"].tolist()
-    high, low = columns["amount_high"], columns["amount_low"]
-    if len(high) == 0 or int(high.max()) < _INT64_HIGH:
-        amounts = (high * _SPLIT + low).tolist()  # every size fits numpy's int64
+    sizes = columns["amount18"]
+    mask = getattr(sizes, "mask", None)  # a masked array: some size did not fit int64
+    if mask is not None and mask.any():
+        split = con.execute(SPLIT_SIZES_SQL).fetchnumpy()
+        amounts = [
+            h * _SPLIT + lo for h, lo in zip(split["high"].tolist(), split["low"].tolist(), strict=True)
+        ]
     else:
-        amounts = [h * _SPLIT + lo for h, lo in zip(high.tolist(), low.tolist(), strict=True)]
+        amounts = sizes.tolist()
     return zip(
         map([book for book, _ in owners].__getitem__, codes),
         map([trader for _, trader in owners].__getitem__, codes),
