@@ -63,7 +63,9 @@ class HeadlessArgs:
 
 
 class _Progress:
-    """At most one progress line a second on stderr."""
+    """At most one progress line a second on stderr. Sessions report from the trade pool's
+    threads: each line is written whole, under a lock (`print` writes the text and its newline
+    apart, and lines from two threads ran together)."""
 
     def __init__(self, out: TextIO, *, prefix: str = "") -> None:
         self.out = out
@@ -71,17 +73,23 @@ class _Progress:
         self.prefix = prefix
         """The market's symbol in a run over several markets."""
         self.noticed: tuple[str, ...] = ()
+        self._lock = threading.Lock()
+
+    def _say(self, line: str) -> None:
+        with self._lock:
+            self.out.write(line + "\n")
+            self.out.flush()
 
     def session(self, report: SessionProgress) -> None:
         status = f"failed: {report.error}" if report.error else "ok"
-        print(f"session {report.done}/{report.total} {report.nickname} {status}", file=self.out, flush=True)
+        self._say(f"session {report.done}/{report.total} {report.nickname} {status}")
 
     def snapshot(self, snap: EngineSnapshot) -> None:
         if snap.notices != self.noticed:  # what the engine said (e.g. what a resume found): once each
             seen = set(self.noticed)
             for notice in snap.notices:
                 if notice not in seen:
-                    print(f"{self.prefix}note: {notice}", file=self.out, flush=True)
+                    self._say(f"{self.prefix}note: {notice}")
             self.noticed = snap.notices
         now = time.monotonic()
         if now - self.last < 1.0 or snap.last_cycle is None:
@@ -91,13 +99,11 @@ class _Progress:
         top = snap.book.top if snap.book else None
         book = f"bid {top.best_bid6} ask {top.best_ask6}" if top else "no book"
         skips = ", ".join(f"{reason} {count}" for reason, count in snap.skips_by_reason)
-        print(
+        self._say(
             f"{self.prefix}cycle {t.cycle}: placed {t.placed} cancelled {t.cancelled} fills {t.fills} "
             f"errors {t.errors} skipped {t.skipped}{f' ({skips})' if skips else ''} | {book} | "
             f"floor {snap.floor_ticks} ticks | last cycle {snap.last_cycle.duration_ms:.0f} ms, "
-            f"{snap.last_cycle.venue_calls} calls | {relay_text(snap)}",
-            file=self.out,
-            flush=True,
+            f"{snap.last_cycle.venue_calls} calls | {relay_text(snap)}"
         )
 
 
