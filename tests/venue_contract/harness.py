@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import abc
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from eth_utils import keccak
@@ -269,3 +269,14 @@ class SessionlessSimHarness(SimHarness):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.venue = SessionlessSim(self.sim, dict(self.traders))
+
+
+def eventually(check: Callable[[], bool], timeout_s: float = 10.0) -> bool:
+    """True once `check()` is (asked every 0.1 s of wall time, for at most `timeout_s`): for what a
+    trade answered `pending` (as production's route does) changes once it is mined."""
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.1)
+    return True

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
 import pytest
 
 from ama_tui.core.margin import estimate_margin6
 from ama_tui.protocol.errors import ErrorCode
 from ama_tui.venues.base import BookSnapshot, CancelOrder, ModifyOrder, PlaceLimit, TradeRejected
 
-from .harness import VenueHarness
+from .harness import VenueHarness, eventually
 
 AMOUNT = 10**16
 
@@ -84,18 +81,8 @@ def test_resting_order_reserves_exact_margin_and_cancel_releases_it(
 
     venue.submit(book, session, CancelOrder(trader, order_id))
     # the cancel may be answered `pending` (as production's route does): read until it is mined
-    assert _eventually(lambda: all(o.order_id != order_id for o in venue.open_orders(book, [trader])[trader]))
-    assert _eventually(lambda: venue.available_collateral([trader])[trader] == before)
-
-
-def _eventually(check: Callable[[], bool], timeout_s: float = 10.0) -> bool:
-    """True once `check()` is (asked every 0.1 s of wall time, for at most `timeout_s`)."""
-    deadline = time.monotonic() + timeout_s
-    while not check():
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(0.1)
-    return True
+    assert eventually(lambda: all(o.order_id != order_id for o in venue.open_orders(book, [trader])[trader]))
+    assert eventually(lambda: venue.available_collateral([trader])[trader] == before)
 
 
 def test_modify_gives_a_new_id_and_the_old_one_vanishes(harness: VenueHarness) -> None:
