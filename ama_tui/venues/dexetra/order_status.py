@@ -1,11 +1,11 @@
 """What became of orders by id, from the chain (`OrderStatusReader` for the production venue).
 
-One round trip for the head, one for everything else: each order (`getOrder`: deleted once it
-left the book) and its filled amount (`getFilledAmount`, kept after deletion), plus the book's
-`OrderCancelled` and `OrderModified` logs of those ids over the last LOOKBACK_BLOCKS. A resting
-order is open or partly filled; one that left is cancelled when such a log names it (a modify
-replaces its order), else filled when anything of it filled, else unknown (never placed, or a
-cancel older than the look-back).
+One round trip for the head, one for everything else, all as of that head: each order
+(`getOrder`: deleted once it left the book) and its filled amount (`getFilledAmount`, kept
+after deletion), plus the book's `OrderCancelled` and `OrderModified` logs of those ids over
+the last LOOKBACK_BLOCKS. A resting order is open or partly filled; one that left is cancelled
+when such a log names it (a modify replaces its order), else filled when anything of it filled,
+else unknown (never placed, or a cancel older than the look-back).
 """
 
 from __future__ import annotations
@@ -40,7 +40,9 @@ def read_order_status(
         return {}
     calls = [Call(order_book, GET_ORDER.encode(i)) for i in ids]
     calls += [Call(order_book, GET_FILLED_AMOUNT.encode(i)) for i in ids]
-    results, replies = executor.run(calls, _cancel_log_requests(order_book, ids, head))
+    # The reads are pinned at `head`, the logs' last block: read at "latest", a cancel mined after
+    # `head` would show its order deleted with no log of why (unknown instead of open or cancelled).
+    results, replies = executor.run(calls, _cancel_log_requests(order_book, ids, head), block=hex(head))
     leaving = _cancelled(replies)
     out: dict[int, OrderStatus] = {}
     for index, order_id in enumerate(ids):
