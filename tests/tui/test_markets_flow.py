@@ -28,7 +28,7 @@ MARKETS = ("ETH-USD", "BTC-USD")
 
 
 async def mark_two(pilot: Pilot[Any]) -> PickerScreen:
-    """Search each market, mark it with space, clear the search."""
+    """Search each market, mark it with ctrl+space, clear the search."""
     await picker_settled(pilot)
     picker = pilot.app.screen
     assert isinstance(picker, PickerScreen)
@@ -37,7 +37,7 @@ async def mark_two(pilot: Pilot[Any]) -> PickerScreen:
         search.value = symbol
         await pilot.pause()
         assert picker.visible_rows()[0].symbol == symbol
-        await pilot.press("space")
+        await pilot.press("ctrl+space")
     search.value = ""
     await pilot.pause()
     return picker
@@ -59,7 +59,7 @@ def fill(form: ConfigScreen, **values: str) -> None:
         form.query_one(f"#field-{name}", Input).value = value
 
 
-async def test_space_marks_markets_and_enter_starts_with_them(app_options: AppOptions) -> None:
+async def test_ctrl_space_marks_markets_and_enter_starts_with_them(app_options: AppOptions) -> None:
     app = build_app(app_options)
     async with app.run_test(size=(120, 40)) as pilot:
         picker = await mark_two(pilot)
@@ -69,17 +69,55 @@ async def test_space_marks_markets_and_enter_starts_with_them(app_options: AppOp
         table = picker.query_one("#markets")
         marks = {row.symbol: table.get_cell(row.market_address.lower(), "mark") for row in picker.rows}  # type: ignore[attr-defined]
         assert {s for s, m in marks.items() if m == MARK} == set(MARKETS)
-        # space again unmarks the highlighted one (the search left the first row highlighted)
-        picker.query_one("#search", Input).value = "BTC-USD"
+        # insert unmarks the highlighted one (the search left the first row highlighted), and
+        # what a terminal sends for ctrl+space without the kitty protocol marks it again
+        search = picker.query_one("#search", Input)
+        search.value = "BTC-USD"
         await pilot.pause()
-        await pilot.press("space")
+        await pilot.press("insert")
         assert [row.symbol for row in picker.marked] == ["ETH-USD"]
-        assert picker.query_one("#search", Input).value == "BTC-USD"  # the space was not typed
-        await pilot.press("space")
+        assert search.value == "BTC-USD"
+        await pilot.press("ctrl+@")
+        assert [row.symbol for row in picker.marked] == list(MARKETS)
         await pilot.press("enter")  # the marked ones, in the order they were marked
         await wait_for(pilot, lambda: isinstance(app.screen, ConfigScreen))
         assert app.screen.markets == MARKETS  # type: ignore[attr-defined]
         assert app.held_markets is not None and app.held_markets.symbols == MARKETS
+
+
+async def test_space_is_typed_once_the_search_holds_text_and_marks_in_an_empty_one(
+    app_options: AppOptions,
+) -> None:
+    app = build_app(app_options)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await picker_settled(pilot)
+        picker = app.screen
+        assert isinstance(picker, PickerScreen)
+        search = picker.query_one("#search", Input)
+        await pilot.press(*"eth usd")  # two words, typed key by key
+        assert search.value == "eth usd"
+        assert [row.symbol for row in picker.visible_rows()] == ["ETH-USD"]
+        assert picker.marked == []  # the space was typed, nothing marked
+        status = str(picker.query_one("#markets-status", Static).render())
+        assert "1 of 5 active markets match 'eth usd'" in status
+        await pilot.press("ctrl+space")  # marking is still a key away
+        assert [row.symbol for row in picker.marked] == ["ETH-USD"]
+
+        search.value = ""
+        await pilot.pause()
+        await pilot.press(*"natural gas")  # a name's two words
+        assert [row.symbol for row in picker.visible_rows()] == ["HENRY-HUB-PRICE"]
+        await pilot.press("space", "z")  # a space after a word: typed too (no market has a z)
+        assert search.value == "natural gas z" and picker.visible_rows() == []
+
+        # in an empty search space marks the highlighted market (a search never starts with one)
+        search.value = ""
+        await pilot.pause()
+        await pilot.press("down", "space")
+        assert search.value == ""
+        assert [row.symbol for row in picker.marked] == ["ETH-USD", picker.visible_rows()[1].symbol]
+        await pilot.press("space")
+        assert [row.symbol for row in picker.marked] == ["ETH-USD"]
 
 
 async def test_bad_weights_get_plain_messages_and_the_split_is_shown(app_options: AppOptions) -> None:

@@ -6,11 +6,12 @@ venue the exchange searches (debounced, in a thread worker) and pages (`ctrl+l` 
 loads more). Best bid/ask are read for the listed markets in another worker and show "–" until
 known. Exchange failures are a message with a Retry, never a traceback.
 
-Several markets in one run: space marks (or unmarks) the highlighted market, shown by a ✓ in the
-row's first column and named in the status line; enter then starts with the marked ones (in the
-order they were marked: the first opens the wallets' sessions), or with the highlighted one when
-none is marked. The search field takes no spaces for that (symbols, addresses and a name's words
-still match).
+Several markets in one run: ctrl+space (or insert) marks (or unmarks) the highlighted market,
+shown by a ✓ in the row's first column and named in the status line; enter then starts with the
+marked ones (in the order they were marked: the first opens the wallets' sessions), or with the
+highlighted one when none is marked. Space marks too while the search is empty; once the search
+holds text, space is typed into it ("ETH USD", a name of two words), so marking never takes a key
+a search needs.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ PRICE_WIDTH: Final = 8
 """Room kept for a best bid/ask before it is known, so the name column does not jump."""
 NO_VALUE: Final = "–"
 MARK: Final = "✓"
+MARK_KEYS: Final = "ctrl+space"
+"""The mark key the status line names: space is typed once the search holds text."""
 COLUMNS: Final = (
     ("mark", " "),
     ("symbol", "Symbol"),
@@ -76,25 +79,28 @@ def tradable(row: MarketRow) -> bool:
 
 
 def matches(row: MarketRow, needle: str) -> bool:
-    """Case-insensitive match on symbol, name, identifier or order-book address."""
-    if not needle:
-        return True
-    needle = needle.lower()
-    return any(
-        needle in field.lower() for field in (row.symbol, row.name, row.market_identifier, row.market_address)
-    )
+    """Case-insensitive match on symbol, name, identifier or order-book address: every word of
+    `needle` is in one of them ("eth usd" finds ETH-USD, "natural gas" a name with those words)."""
+    fields = [field.lower() for field in (row.symbol, row.name, row.market_identifier, row.market_address)]
+    return all(any(word in field for field in fields) for word in needle.lower().split())
 
 
 class SearchInput(Input):
     """The search field: every printable key is typed, except `?` (no market has one), which
-    stays the app's help key, and space, which marks a market."""
+    stays the app's help key, and space in an empty search, which marks a market (a search never
+    starts with a space); once the search holds text, space is typed like any character."""
 
     def check_consume_key(self, key: str, character: str | None) -> bool:
-        return character not in ("?", " ") and super().check_consume_key(key, character)
+        if character == " ":
+            return bool(self.value)
+        return character != "?" and super().check_consume_key(key, character)
 
     async def _on_key(self, event: events.Key) -> None:
-        if event.character == " ":
+        if event.character == " " and not self.value:
             event.prevent_default()  # not typed: it goes on to the screen's binding
+
+
+MARK_HELP: Final = "mark / unmark the market for a run over several markets (enter starts with them)"
 
 
 def _clip(text: str, width: int) -> str:
@@ -117,18 +123,23 @@ class PickerScreen(Screen[None]):
             priority=True,
             tooltip="pick the market, or start with the marked ones (several markets in one run)",
         ),
+        Binding("ctrl+space,insert", "mark", "Mark", tooltip=MARK_HELP),
+        # what a terminal without the kitty keyboard protocol sends for ctrl+space
+        Binding("ctrl+@", "mark", show=False, key_display="ctrl+space", tooltip=MARK_HELP),
         Binding(
             "space",
             "mark",
-            "Mark",
-            tooltip="mark / unmark the market for a run over several markets (enter starts with them)",
+            show=False,
+            tooltip="marks too while the search is empty",
         ),
         Binding("ctrl+l", "load_more", "Load more", tooltip="load more markets (when the exchange has more)"),
         Binding("r", "retry", "Retry", tooltip="retry when the exchange did not answer"),
         Binding("f2", "arena", "Arena", tooltip="the Arena: compare strategies on the embedded exchange"),
         Binding("f3", "analytics", "Analytics", tooltip="analytics of a stored market's journal"),
     ]
-    HELP_EXTRA: ClassVar[tuple[tuple[str, str], ...]] = (("type", "filter the markets"),)
+    HELP_EXTRA: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("type", "filter the markets: every word typed must match"),
+    )
     """What the help says besides the bindings."""
 
     class Picked(Message):
@@ -354,7 +365,7 @@ class PickerScreen(Screen[None]):
             names = ", ".join(row.symbol for row in self.marked)
             text += f" · marked: {names} · enter starts with them"
         elif shown:
-            text += " · ↑↓ move, enter picks, space marks"
+            text += f" · ↑↓ move, enter picks, {MARK_KEYS} marks"
         self.query_one("#markets-status", Static).update(Content(text))
 
     # -- best bid / ask ------------------------------------------------------------------------
@@ -474,7 +485,8 @@ class PickerScreen(Screen[None]):
         self._pick_key(self._key_at_cursor())
 
     def action_mark(self) -> None:
-        """Space: mark the highlighted market for a run over several, or unmark it."""
+        """ctrl+space (space in an empty search): mark the highlighted market for a run over
+        several, or unmark it."""
         key = self._key_at_cursor()
         row = next((r for r in self.rows if row_key(r) == key), None) if key not in (None, MORE_ROW) else None
         if row is None:
