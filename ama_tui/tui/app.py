@@ -10,7 +10,9 @@ with the book empty of our orders.
 
 Several markets marked on the picker run as one (`markets_run`: the headless runner's wiring):
 the form also asks each market's weight, and the dashboard is a tab per market plus the fleet
-overview (`ama_tui.tui.markets`); `q` stops them all.
+overview (`ama_tui.tui.markets`); `q` stops them all. Cancel-all there cancels in every market
+(the overview shows each one's progress) and offers the same way back, every market resumed
+paused with its own parameters.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ from ama_tui.tui.markets.market_dashboard import tabs_help
 from ama_tui.tui.markets.tabs import TabWanted
 from ama_tui.tui.markets_run import MarketHandles, MarketsRequest, run_markets
 from ama_tui.tui.messages import EngineFinished, EngineRunning, SessionProgressed
-from ama_tui.tui.screens.cleared import BookClearedScreen, ClearedChoice
+from ama_tui.tui.screens.cleared import BookClearedScreen, ClearedChoice, MarketsClearedScreen
 from ama_tui.tui.screens.config import ConfigResult, ConfigScreen
 from ama_tui.tui.screens.help import HelpScreen
 from ama_tui.tui.screens.message import MessageScreen
@@ -71,6 +73,9 @@ EXIT_SETUP: Final = 2
 EXIT_ENGINE: Final = 3
 STOPPING_SUBTITLE: Final = "stopping: finishing the cycle and saving the checkpoint…"
 KEPT_PAUSED: Final = "Paused with no order of ours on the book: p starts quoting again."
+KEPT_PAUSED_MARKETS: Final = (
+    "Every market paused with no order of ours on its book: p on a market's tab starts quoting it again."
+)
 
 
 class Phase(StrEnum):
@@ -176,6 +181,8 @@ class AmaApp(App[int], inherit_bindings=False):
         """The handles of a run over several markets (None: a one-market run or none)."""
         self.tabs: MarketTabs | None = None
         """That run's tab screens, once its dashboard is up."""
+        self.last_markets_request: MarketsRequest | None = None
+        """What the latest run over several markets was started with (for "keep running")."""
         self.markets_summary: str | None = None
         self.market_folders: dict[str, Path] = {}
         self._welcome: str | None = None
@@ -422,18 +429,34 @@ class AmaApp(App[int], inherit_bindings=False):
             strategy_params=dict(result.strategy_params),
         )
         handles = MarketHandles(held.symbols, venue_kind=setup.kind, dry_run=self.options.dry_run)
-        self.held_markets, self.markets, self.handle = None, handles, None
-        self.state_folder = held.stores[0].folder
+        self.held_markets = None
+        self._launch_markets(request, held.stores, handles)
+
+    def _launch_markets(
+        self, request: MarketsRequest, stores: Sequence[MarketStore], handles: MarketHandles
+    ) -> None:
+        """The sessions screen, then the markets' worker on `stores` (which it closes when done)."""
+        self.markets, self.handle, self.last_markets_request = handles, None, request
+        self.state_folder = stores[0].folder
         self.market_folders = {
-            row.symbol: store.folder for row, store in zip(held.rows, held.stores, strict=True)
+            row.symbol: store.folder for row, store in zip(request.rows, stores, strict=True)
         }
         sessions = SessionsScreen(
-            symbol=" + ".join(held.symbols), wallets=request.wallets, resumed=mode is not StartMode.FRESH
+            symbol=" + ".join(request.symbols),
+            wallets=request.wallets,
+            resumed=request.mode is not StartMode.FRESH,
         )
         self._show_only(sessions)
+        self._drop_tabs()  # a run kept going after cancel-all: its old tabs go
         self.phase = Phase.STARTING
         self._engine_done.clear()
-        self._run_markets(request, self._fleet(request.wallets), held.stores, handles)
+        self._run_markets(request, self._fleet(request.wallets), stores, handles)
+
+    def _drop_tabs(self) -> None:
+        """The tab screens of the run over several markets that ended, once none is shown."""
+        if self.tabs is not None:
+            self.tabs.uninstall()
+            self.tabs = None
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="engine", name="markets")
     def _run_markets(
@@ -480,6 +503,12 @@ class AmaApp(App[int], inherit_bindings=False):
         )
         self.phase = Phase.RUNNING
         self._show_only(tabs.screens[0])
+        self._say_welcome()
+
+    def _say_welcome(self) -> None:
+        if self._welcome is not None:
+            self.notify(self._welcome, title="Kept running", timeout=10)
+            self._welcome = None
 
     def on_tab_wanted(self, message: TabWanted) -> None:
         if self.tabs is not None and self.phase in ENGINE_PHASES:
@@ -487,11 +516,18 @@ class AmaApp(App[int], inherit_bindings=False):
 
     def on_markets_finished(self, message: MarketsFinished) -> None:
         quitting = self.phase is Phase.STOPPING
+        markets = self.markets
+        cancelled_all = markets is not None and markets.cancel_all_requested
         if message.summary is not None:
-            cancelled_all = self.markets is not None and self.markets.cancel_all_requested
             self.markets_summary = finished_text(message.summary, cancelled_all=cancelled_all)
         if message.error is None and quitting:
             self.exit(self._exit_code, return_code=self._exit_code)
+            return
+        if message.error is None and message.summary is not None and markets is not None and cancelled_all:
+            # the way back, over the tab shown (its figures stay behind the dialog)
+            self.phase = Phase.CLEARED
+            latest = {s: h.latest if (h := markets.handle(s)) is not None else None for s in markets.symbols}
+            self.push_screen(MarketsClearedScreen(message.summary, latest), self._markets_cleared_choice)
             return
         self.phase = Phase.ENDED
         if message.error is not None:
@@ -499,8 +535,7 @@ class AmaApp(App[int], inherit_bindings=False):
             self._show_only(MessageScreen("The run over several markets stopped on an error", message.error))
         else:
             self._show_only(MessageScreen("The run stopped", self.markets_summary or "", error=False))
-        if self.tabs is not None:
-            self.tabs.uninstall()
+        self._drop_tabs()
 
     def _fleet(self, count: int) -> list[WalletEntry]:
         if self.csv_fleet is not None:
@@ -528,6 +563,7 @@ class AmaApp(App[int], inherit_bindings=False):
     def _launch(self, request: StartRequest, store: MarketStore, handle: EngineHandle) -> None:
         """The sessions screen, then the engine worker on `store` (which it closes when done)."""
         self.handle, self.last_request, self.state_folder = handle, request, store.folder
+        self.markets = None  # a run over several markets before this one is over
         sessions = SessionsScreen(
             symbol=request.row.symbol, wallets=request.wallets, resumed=request.mode is StartMode.RESUME
         )
@@ -602,9 +638,7 @@ class AmaApp(App[int], inherit_bindings=False):
         self._show_only(
             DashboardScreen(self.handle, bell=self.options.alert_bell, state_folder=self.state_folder)
         )
-        if self._welcome is not None:
-            self.notify(self._welcome, title="Kept running", timeout=10)
-            self._welcome = None
+        self._say_welcome()
 
     def on_engine_finished(self, message: EngineFinished) -> None:
         quitting = self.phase is Phase.STOPPING
@@ -667,6 +701,46 @@ class AmaApp(App[int], inherit_bindings=False):
         )
         self._welcome = KEPT_PAUSED
         self._launch(resumed, held.store, handle)
+        return True
+
+    def _markets_cleared_choice(self, choice: ClearedChoice | None) -> None:
+        if self.phase is not Phase.CLEARED:
+            return
+        if choice is ClearedChoice.KEEP_RUNNING and self._keep_markets_running():
+            return
+        self.phase = Phase.PICKING
+        self._show_only(self._picker())
+        self._drop_tabs()
+
+    def _keep_markets_running(self) -> bool:
+        """The run over several markets that was cleared, resumed paused: the same markets,
+        weights and wallets' total, each market with the parameters its checkpoint keeps (its
+        tab's edits). False (with a message) when a market cannot be opened again."""
+        request, previous = self.last_markets_request, self.markets
+        if request is None or previous is None or self.setup is None:
+            return False
+        held: list[HeldMarket] = []
+        for row in request.rows:
+            market = self._hold(row)
+            if market is None:  # said on a message; the others are given back
+                for taken in held:
+                    taken.store.close()
+                return False
+            held.append(market)
+        split = previous.split
+        resumed = replace(
+            request,
+            mode=StartMode.RESUME,
+            weights=dict(split.weights) if split is not None else dict(request.weights),
+            strategy=None,  # each market's own, as its checkpoint keeps it
+            strategy_params={},
+            own_params=True,
+        )
+        handles = MarketHandles(
+            request.symbols, venue_kind=self.setup.kind, dry_run=self.options.dry_run, paused=True
+        )
+        self._welcome = KEPT_PAUSED_MARKETS
+        self._launch_markets(resumed, [m.store for m in held], handles)
         return True
 
     # -- keys -------------------------------------------------------------------------------------

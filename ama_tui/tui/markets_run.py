@@ -41,6 +41,9 @@ class MarketsRequest:
     """By symbol; a market left out keeps its resumed weight, else 1."""
     strategy: str | None = None
     strategy_params: Mapping[str, str] = field(default_factory=dict)
+    own_params: bool = False
+    """Each market resumes with the parameters its checkpoint keeps (its tab's edits), not
+    `config`/`packer` (cancel-all's "keep running"); `packer` still gives the wallets' total."""
 
     @property
     def symbols(self) -> tuple[str, ...]:
@@ -80,10 +83,15 @@ class MarketHandles:
     dashboard's, made by the worker once the market's live parameters exist: its share of the
     budget), one stop for all of them, and the budget split."""
 
-    def __init__(self, symbols: Sequence[str], *, venue_kind: VenueKind, dry_run: bool = False) -> None:
+    def __init__(
+        self, symbols: Sequence[str], *, venue_kind: VenueKind, dry_run: bool = False, paused: bool = False
+    ) -> None:
+        """`paused`: every market starts paused (journaled as such), quoting when `p` is pressed
+        on its tab."""
         self.symbols = tuple(symbols)
         self.venue_kind = venue_kind
         self.dry_run = dry_run
+        self.paused = paused
         self.stop_event = threading.Event()
         self._handles: dict[str, EngineHandle] = {}
         self.split: BudgetSplit | None = None
@@ -92,6 +100,8 @@ class MarketHandles:
     def adopt(self, symbol: str, params: LiveParams) -> EngineHandle:
         """On the worker, before the run begins: the market's handle on its live parameters."""
         handle = MarketHandle(params, fleet=self)
+        if self.paused:
+            handle.toggle_pause()  # from the first cycle on
         self._handles[symbol] = handle
         return handle
 
@@ -154,8 +164,8 @@ def run_markets(
             strategy=request.strategy if request.mode is StartMode.FRESH else None,
             on_snapshot=callbacks,
             stores=stores,
-            config=request.config,
-            packer=request.packer,
+            config=None if request.own_params else request.config,
+            packer=None if request.own_params else request.packer,
             run_id=run_id,
         )
         handles.split = BudgetSplit(opened.total_bps, dict(opened.shares), dict(opened.weights))

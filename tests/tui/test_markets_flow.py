@@ -12,17 +12,21 @@ from textual.pilot import Pilot
 from textual.widgets import Button, Input, Label, Static
 
 from ama_tui.core.models import MarketCheckpoint
+from ama_tui.engine.snapshot import EngineState
+from ama_tui.tui.app import AmaApp, Phase
 from ama_tui.tui.app_options import AppOptions
 from ama_tui.tui.markets.market_dashboard import MarketDashboardScreen
 from ama_tui.tui.markets.overview import FleetOverviewScreen
+from ama_tui.tui.markets_run import MarketHandles
+from ama_tui.tui.screens.cleared import MarketsClearedScreen
 from ama_tui.tui.screens.config import ConfigScreen
 from ama_tui.tui.screens.confirm import ConfirmScreen
 from ama_tui.tui.screens.help import HelpScreen
-from ama_tui.tui.screens.message import MessageScreen
 from ama_tui.tui.screens.picker import MARK, PickerScreen
 from ama_tui.tui.screens.resume import ResumeScreen
 
 from .conftest import build_app, picker_settled, wait_for
+from .dashboard_support import screen_text
 
 MARKETS = ("ETH-USD", "BTC-USD")
 
@@ -273,40 +277,142 @@ async def test_resume_two_markets_keeps_their_runs_weights_and_total(app_options
     assert str(resumed["ETH-USD"].packer_params.max_wallet_utilization) == "0.3"
 
 
-async def test_cancel_all_in_a_tab_empties_every_market_and_stops_the_run(app_options: AppOptions) -> None:
-    app = build_app(app_options)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await _start_two(pilot, maxWalletUtilization="0.4", minDelayMs="50", maxDelayMs="100")
-        markets = app.markets
-        assert markets is not None
-        await wait_for(
-            pilot,
-            lambda: (
-                len(markets.handles) == 2
-                and all(h.latest is not None and h.latest.totals.placed > 0 for h in markets.handles)
-            ),
-            timeout=30,
-        )
-        await pilot.press("2")
-        await wait_for(pilot, lambda: isinstance(app.screen, MarketDashboardScreen))
-        await pilot.press("x")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-        await pilot.press("y")
-        await wait_for(pilot, lambda: isinstance(app.screen, MessageScreen), timeout=30)
-        assert markets.cancel_all_requested
-        assert "cancelled in every market" in (app.markets_summary or "")
-        for handle in markets.handles:  # both markets carried it out, not only the tab's
-            latest = handle.latest
-            assert latest is not None and latest.totals.cancelled > 0
-            assert latest.stop_reason == "cancelled all orders and stopped"
-            assert sum(done for _, done, _ in latest.cancel_progress) > 0
-        await pilot.press("q")
-        await wait_for(pilot, lambda: app.return_code is not None, timeout=30)
-    assert app.return_code == 0
-    for checkpoint in _checkpoints(app_options.state_dir).values():
-        folder = app_options.state_dir / str(checkpoint.chain_id) / checkpoint.order_book.lower()
+async def _cancel_all_in_a_tab(pilot: Pilot[Any]) -> tuple[MarketHandles, FleetOverviewScreen]:
+    """Start two markets, wait for orders in both, then `x` and yes on the second's tab: the
+    overview is shown while every market cancels, then the way back is offered over it."""
+    app = pilot.app
+    assert isinstance(app, AmaApp)
+    await _start_two(pilot, maxWalletUtilization="0.4", minDelayMs="50", maxDelayMs="100")
+    markets = app.markets
+    assert markets is not None
+    overview = app.screen
+    assert isinstance(overview, FleetOverviewScreen)
+    await wait_for(
+        pilot,
+        lambda: (
+            len(markets.handles) == 2
+            and all(h.latest is not None and h.latest.totals.placed > 0 for h in markets.handles)
+        ),
+        timeout=30,
+    )
+    await pilot.press("2")
+    await wait_for(pilot, lambda: isinstance(app.screen, MarketDashboardScreen))
+    await pilot.press("x")
+    await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+    await pilot.press("y")
+    await wait_for(pilot, lambda: isinstance(app.screen, MarketsClearedScreen), timeout=30)
+    assert app.phase is Phase.CLEARED
+    assert app.screen_stack[-2] is overview  # each market's progress was shown side by side
+    assert markets.cancel_all_requested
+    for handle in markets.handles:  # both markets carried it out, not only the tab's
+        latest = handle.latest
+        assert latest is not None and latest.totals.cancelled > 0
+        assert latest.stop_reason == "cancelled all orders and stopped"
+        assert sum(done for _, done, _ in latest.cancel_progress) > 0
+    return markets, overview
+
+
+def _cancel_all_reasons(state_dir: Path) -> None:
+    for checkpoint in _checkpoints(state_dir).values():
+        folder = state_dir / str(checkpoint.chain_id) / checkpoint.order_book.lower()
         lines = [
             json.loads(line) for path in folder.glob("*.jsonl") for line in path.read_text().splitlines()
         ]
         reasons = [line.get("params", {}).get("reason") for line in lines if line["action"] == "CANCEL_ORDER"]
         assert "cancel-all" in reasons, checkpoint.market.symbol
+
+
+def _journal(state_dir: Path, symbol: str) -> list[dict[str, Any]]:
+    checkpoint = _checkpoints(state_dir)[symbol]
+    folder = state_dir / str(checkpoint.chain_id) / checkpoint.order_book.lower()
+    return [json.loads(line) for path in folder.glob("*.jsonl") for line in path.read_text().splitlines()]
+
+
+async def test_cancel_all_in_a_tab_then_keep_every_market_running_paused(app_options: AppOptions) -> None:
+    app = build_app(app_options)
+    async with app.run_test(size=(120, 40)) as pilot:
+        first, _ = await _cancel_all_in_a_tab(pilot)
+        cancelled = {
+            s: sum(d for _, d, _ in h.latest.cancel_progress)  # type: ignore[union-attr]
+            for s in MARKETS
+            if (h := first.handle(s)) is not None
+        }
+        run_ids = {s: h.latest.run_id for s in MARKETS if (h := first.handle(s)) is not None}  # type: ignore[union-attr]
+        shown = screen_text(app)
+        assert f"Cancel-all done in 2 markets: {sum(cancelled.values())} orders cancelled" in shown
+        for symbol in MARKETS:
+            assert f"{symbol}: {cancelled[symbol]} of {cancelled[symbol]} orders cancelled" in shown
+        assert "Keep running (k)" in shown and "Markets (m)" in shown
+        assert "cancelled in every market" in (app.markets_summary or "")
+
+        await pilot.press("k")
+        await wait_for(
+            pilot,
+            lambda: app.phase is Phase.RUNNING and isinstance(app.screen, FleetOverviewScreen),
+            timeout=30,
+        )
+        markets = app.markets
+        assert markets is not None and markets is not first
+        assert markets.split is not None and markets.split.weights == first.split.weights  # type: ignore[union-attr]
+        await wait_for(
+            pilot,
+            lambda: (
+                len(markets.handles) == 2
+                and all(
+                    (latest := h.latest) is not None and latest.totals.cycle >= 2 for h in markets.handles
+                )
+            ),
+            timeout=30,
+        )
+        for symbol in MARKETS:  # the same runs, resumed paused, their books empty of our orders
+            handle = markets.handle(symbol)
+            assert handle is not None and handle.params.paused
+            latest = handle.latest
+            assert latest is not None and latest.state is EngineState.PAUSED
+            assert latest.run_id == run_ids[symbol]
+            assert latest.totals.placed == 0
+            assert all(w.open_buys + w.open_sells == 0 for w in latest.wallets)
+        overview = app.screen
+        assert isinstance(overview, FleetOverviewScreen)
+        overview.refresh_figures()
+        assert overview.query_one("#overview-markets").get_cell("ETH-USD", "state") == "paused"  # type: ignore[attr-defined]
+
+        # p on one market's tab quotes that market again; the other stays paused
+        await pilot.press("1")
+        await wait_for(pilot, lambda: isinstance(app.screen, MarketDashboardScreen))
+        await pilot.press("p")
+        eth, btc = markets.handle("ETH-USD"), markets.handle("BTC-USD")
+        assert eth is not None and btc is not None
+        await wait_for(
+            pilot, lambda: (latest := eth.latest) is not None and latest.totals.placed > 0, timeout=30
+        )
+        assert btc.params.paused and btc.latest is not None and btc.latest.totals.placed == 0
+        await pilot.press("q")
+        await wait_for(pilot, lambda: app.return_code is not None, timeout=30)
+    assert app.return_code == 0
+    _cancel_all_reasons(app_options.state_dir)
+    for symbol in MARKETS:
+        actions = [line["action"] for line in _journal(app_options.state_dir, symbol)]
+        restarted = len(actions) - actions[::-1].index("RUN_START") - 1
+        assert "PAUSE" in actions[restarted:], symbol
+        assert actions[-1] == "RUN_STOP"
+    btc_actions = [line["action"] for line in _journal(app_options.state_dir, "BTC-USD")]
+    assert "PLACE_LIMIT" not in btc_actions[len(btc_actions) - btc_actions[::-1].index("RUN_START") :]
+
+
+async def test_cancel_all_in_a_tab_then_back_to_the_markets(app_options: AppOptions) -> None:
+    app = build_app(app_options)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _cancel_all_in_a_tab(pilot)
+        await pilot.press("m")
+        await wait_for(pilot, lambda: isinstance(app.screen, PickerScreen))
+        assert app.phase is Phase.PICKING and app.tabs is None
+        # every market's lock was given back: both open again, on their saved runs
+        await mark_two(pilot)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ResumeScreen))
+        assert app.phase is Phase.PREPARING
+        await pilot.press("q")
+        await wait_for(pilot, lambda: app.return_code is not None, timeout=30)
+    assert app.return_code == 0
+    _cancel_all_reasons(app_options.state_dir)

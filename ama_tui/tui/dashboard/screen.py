@@ -369,8 +369,13 @@ class DashboardScreen(Screen[None]):
                 severity="warning",
             )
             self._show_header()
+            self.cancel_all_sent()
 
         self.app.push_screen(ConfirmScreen(CANCEL_ALL_QUESTION), answered)
+
+    def cancel_all_sent(self) -> None:
+        """Cancel-all was asked for (a market's tab shows the overview then: every market's
+        progress side by side)."""
 
     def action_edit_params(self) -> None:
         def done(change: ParamsChange | None) -> None:

@@ -44,6 +44,10 @@ class MarketDashboardScreen(TabKeys, DashboardScreen):
         yield MarketTabsBar(self.symbols, self.tab, id="market-tabs")
         yield from super().compose()
 
+    def cancel_all_sent(self) -> None:
+        """Cancel-all stops every market: the overview shows each one's progress."""
+        self.action_goto_tab(0)
+
     @classmethod
     def help_sections(cls) -> tuple[HelpSection, ...]:
         return (*DashboardScreen.help_sections(), tabs_help())

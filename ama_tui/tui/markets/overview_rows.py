@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Final
 
-from ama_tui.engine.snapshot import EngineSnapshot
+from ama_tui.engine.snapshot import EngineSnapshot, EngineState
 from ama_tui.fleet.plan import BPS
 from ama_tui.tui.markets_run import BudgetSplit
 from ama_tui.tui.widgets.text import NONE, signed_usdc6, usdc_text
@@ -54,6 +54,18 @@ class WalletRowView:
     use_bps: int
 
 
+def market_state(snapshot: EngineSnapshot) -> str:
+    """`running`, `paused`, ...; while cancel-all goes on, how far it is (`cancel-all 3/8`): the
+    overview is where each market's progress shows side by side."""
+    state = snapshot.state.value.lower()
+    progress = snapshot.cancel_progress
+    if not progress or snapshot.state is EngineState.STOPPED:
+        return state
+    done = sum(d for _, d, _ in progress)
+    total = sum(t for _, _, t in progress)
+    return f"cancel-all {done}/{total}"
+
+
 def market_row(symbol: str, snapshot: EngineSnapshot | None, split: BudgetSplit | None) -> MarketRowView:
     weight = f"{split.weights[symbol]}" if split is not None and symbol in split.weights else NONE
     share = split.share_text(symbol) if split is not None and symbol in split.shares else NONE
@@ -64,7 +76,7 @@ def market_row(symbol: str, snapshot: EngineSnapshot | None, split: BudgetSplit 
     sells = sum(w.open_sells for w in wallets)
     pnl6 = sum(w.pnl6 for w in wallets)
     fills = snapshot.fill_totals.fills if snapshot.fill_totals is not None else snapshot.totals.fills
-    state = snapshot.state.value.lower()
+    state = market_state(snapshot)
     return MarketRowView(
         symbol=symbol,
         state=state,
