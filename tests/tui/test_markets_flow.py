@@ -20,7 +20,7 @@ from ama_tui.tui.markets.market_dashboard import MarketDashboardScreen
 from ama_tui.tui.markets.overview import FleetOverviewScreen
 from ama_tui.tui.markets_run import MarketHandles
 from ama_tui.tui.screens.cleared import MarketsClearedScreen
-from ama_tui.tui.screens.config import ConfigScreen
+from ama_tui.tui.screens.config import MARKETS_NOTE, ConfigScreen
 from ama_tui.tui.screens.confirm import ConfirmScreen
 from ama_tui.tui.screens.help import HelpScreen
 from ama_tui.tui.screens.picker import MARK, PickerScreen
@@ -129,6 +129,9 @@ async def test_bad_weights_get_plain_messages_and_the_split_is_shown(app_options
     app = build_app(app_options)
     async with app.run_test(size=(120, 40)) as pilot:
         form = await to_form(pilot)
+        # one set of values for every market, each market's own later on its tab
+        note = str(form.query_one("#config-markets-note", Static).render())
+        assert note == MARKETS_NOTE and "apply to every market" in note and "market's tab" in note
         fill(form, maxWalletUtilization="0.4")
         fill(form, **{"weight-0": "abc", "weight-1": "-2"})
         await pilot.pause()
@@ -352,7 +355,7 @@ async def test_cancel_all_in_a_tab_then_keep_every_market_running_paused(app_opt
     # dialog says so), so that the books are empty of our orders once kept running
     app = build_app(app_options, preset="NO_FILLS")
     async with app.run_test(size=(120, 40)) as pilot:
-        first, _ = await _cancel_all_in_a_tab(pilot)
+        first, _ = await _cancel_all_in_a_tab(pilot, eth_orders_per_side=2)
         progress = {s: h.latest.cancel_progress for s in MARKETS if (h := first.handle(s)) and h.latest}
         run_ids = {s: h.latest.run_id for s in MARKETS if (h := first.handle(s)) and h.latest}
         done = {s: sum(d for _, d, _ in p) for s, p in progress.items()}
@@ -392,6 +395,8 @@ async def test_cancel_all_in_a_tab_then_keep_every_market_running_paused(app_opt
             assert handle is not None and handle.params.paused
             packer = handle.params.current().packer
             assert str(packer.max_wallet_utilization) == "0.2"  # its share of the wallets' 0.4
+            # each market with its own parameters: ETH-USD's edit on its tab is kept
+            assert (packer.orders_per_side == 2) is (symbol == "ETH-USD"), symbol
             latest = handle.latest
             assert latest is not None and latest.state is EngineState.PAUSED
             assert latest.run_id == run_ids[symbol]

@@ -7,10 +7,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from textual.widgets import Input, Static
 
 from ama_tui.engine.multi_market import MarketSummary, MultiSummary
 from ama_tui.engine.packer import RunSummary
 from ama_tui.engine.snapshot import EngineSnapshot, EngineState
+from ama_tui.tui.dashboard import ParamsEditor
 from ama_tui.tui.markets.market_dashboard import MarketDashboardScreen
 from ama_tui.tui.markets.overview import FleetOverviewScreen
 from ama_tui.tui.markets.tabs import TabWanted
@@ -160,3 +162,39 @@ def test_the_cleared_text_says_each_markets_cancels(market_snapshots: dict[str, 
     title, body = markets_cleared_text(summary, everything)
     assert title == f"Cancel-all done in 2 markets: {eth_total + btc_total} orders cancelled"
     assert "not all" not in body and "journal" not in body
+
+
+async def test_e_on_a_markets_tab_edits_that_markets_parameters_alone(
+    market_snapshots: dict[str, EngineSnapshot],
+) -> None:
+    app = MarketsApp(market_snapshots)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, FleetOverviewScreen))
+        eth, btc = app.handles.handle("ETH-USD"), app.handles.handle("BTC-USD")
+        assert eth is not None and btc is not None
+        before = btc.params.current()
+        await pilot.press("1")
+        await wait_for(pilot, lambda: isinstance(app.screen, MarketDashboardScreen))
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ParamsEditor))
+        editor = app.screen
+        assert isinstance(editor, ParamsEditor)
+        assert editor.query_one("#params-editor").border_title == "Live parameters of ETH-USD"
+        hint = str(editor.query_one("#params-hint", Static).render())
+        assert hint.startswith(
+            "ETH-USD only (the other markets keep theirs; maxWalletUtilization is ETH-USD's share)"
+        )
+        # the market's own values: its share of the budget, not the wallets' total
+        assert editor.query_one("#param-maxWalletUtilization", Input).value == "0.3"
+        editor.query_one("#param-ordersPerSidePerWallet", Input).value = "2"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, MarketDashboardScreen))
+        assert eth.params.current().packer.orders_per_side == 2
+        after = btc.params.current()
+        assert after.version == before.version and after.packer == before.packer
+
+        await pilot.press("2", "e")  # BTC-USD's editor shows its own, untouched
+        await wait_for(pilot, lambda: isinstance(app.screen, ParamsEditor))
+        assert app.screen.query_one("#params-editor").border_title == "Live parameters of BTC-USD"
+        shown = app.screen.query_one("#param-ordersPerSidePerWallet", Input).value
+        assert shown == str(before.packer.orders_per_side) != "2"

@@ -127,6 +127,16 @@ def describe_change(change: ParamsChange) -> str:
     )
 
 
+def editor_hint(market: str | None) -> str:
+    """The line above the fields: when a change applies, and over several markets, to which."""
+    if market is None:
+        return "Takes effect at the next cycle (journaled). Enter saves, Esc cancels."
+    return (
+        f"{market} only (the other markets keep theirs; maxWalletUtilization is {market}'s share): "
+        "takes effect at its next cycle (journaled). Enter saves, Esc cancels."
+    )
+
+
 class ParamsEditor(ModalScreen[ParamsChange | None]):
     """Dismisses with the accepted change, or None when cancelled or nothing changed."""
 
@@ -136,9 +146,12 @@ class ParamsEditor(ModalScreen[ParamsChange | None]):
         Binding("ctrl+s", "save", "Save"),
     ]
 
-    def __init__(self, handle: EngineHandle) -> None:
+    def __init__(self, handle: EngineHandle, *, market: str | None = None) -> None:
+        """`market`: the market whose tab this is, in a run over several (its parameters alone
+        are edited: each market has its own handle)."""
         super().__init__()
         self.handle = handle
+        self.market = market
         view = handle.params.current()
         self.sections = editor_fields(view)
         values = current_values(view)
@@ -148,10 +161,7 @@ class ParamsEditor(ModalScreen[ParamsChange | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="params-editor"):
-            yield Static(
-                "Takes effect at the next cycle (journaled). Enter saves, Esc cancels.",
-                id="params-hint",
-            )
+            yield Static(Content(editor_hint(self.market)), id="params-hint")
             with VerticalScroll(id="params-rows"):
                 for title, fields in self.sections:
                     yield Static(title, classes="params-section")
@@ -172,7 +182,8 @@ class ParamsEditor(ModalScreen[ParamsChange | None]):
                 yield Button("Cancel", id="params-cancel", compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#params-editor").border_title = "Live parameters"
+        title = "Live parameters" if self.market is None else f"Live parameters of {self.market}"
+        self.query_one("#params-editor").border_title = title
         boxes = list(self.query(Input))
         if boxes:
             boxes[0].focus()

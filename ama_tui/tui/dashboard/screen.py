@@ -373,6 +373,9 @@ class DashboardScreen(Screen[None]):
 
         self.app.push_screen(ConfirmScreen(CANCEL_ALL_QUESTION), answered)
 
+    params_market: str | None = None
+    """The market whose parameters `e` edits, named in the editor when the run has several."""
+
     def cancel_all_sent(self) -> None:
         """Cancel-all was asked for (a market's tab shows the overview then: every market's
         progress side by side)."""
@@ -383,7 +386,7 @@ class DashboardScreen(Screen[None]):
                 return
             self.toast(f"{describe_change(change)} — applies at the next cycle.", title="Parameters changed")
 
-        self.app.push_screen(ParamsEditor(self.handle), done)
+        self.app.push_screen(ParamsEditor(self.handle, market=self.params_market), done)
 
     def action_filter_log(self) -> None:
         """`/`: filter the orders when they have the focus, else the log."""

@@ -39,6 +39,8 @@ class MarketDashboardScreen(TabKeys, DashboardScreen):
         self.symbols = tuple(symbols)
         self.tab = tab
         """This market's tab (1.. in the bar's order)."""
+        self.params_market = self.symbols[tab - 1]
+        """`e` edits this market's parameters alone (its handle's)."""
 
     def compose(self) -> ComposeResult:
         yield MarketTabsBar(self.symbols, self.tab, id="market-tabs")

@@ -13,7 +13,9 @@ minimum size.
 
 A run over several markets (`markets`): the form also asks each market's weight in the wallets'
 budget (default equal) and shows the split (`market_weights`); `maxWalletUtilization` is then
-each wallet's total over the markets.
+each wallet's total over the markets. Every other value is given to every market; each market's
+own are changed later on its tab (the live parameters edit that market alone), so the form
+stays one column of fields, not a grid of markets.
 """
 
 from __future__ import annotations
@@ -86,6 +88,10 @@ FIELDS: Final[tuple[Field, ...]] = (
     Field(WALLETS, "Wallets", True),
 )
 FIELD_NAMES: Final = tuple(field.name for field in FIELDS)
+MARKETS_NOTE: Final = (
+    "These values apply to every market; once the run is up, e on a market's tab changes that market's alone."
+)
+"""Under the budget split of a run over several markets."""
 USD_SIZES: Final = ("sizeMinUsd", "sizeMaxUsd")
 ADVICE_FIELDS: Final = (*USD_SIZES, "sizeMin", "sizeMax", "ordersPerSidePerWallet", "maxWalletUtilization")
 """What the size advice depends on (besides the number of wallets)."""
@@ -341,6 +347,7 @@ class ConfigScreen(Screen[ConfigResult | None]):
         yield Static("", id="config-warning")
         if self.markets:
             yield Static("", id="config-split")
+            yield Static(Content(MARKETS_NOTE), id="config-markets-note")
         with VerticalScroll(id="config-fields"):
             for index, symbol in enumerate(self.markets):
                 name = weight_field(index)
