@@ -2,8 +2,9 @@
 lock and checkpoint), driven from one thread by one loop, the wallets' sessions shared.
 
 - Each market's cycle runs when it is due (its own delay between cycles, its own backoff); the
-  loop waits for the earliest one. A market's cycle reads and trades that market only (the venue
-  reads one order book at a time): the cycles take turns, they are not merged into one.
+  loop waits for the earliest one. The markets due together are read together when the venue can
+  (`MarketsReader`: every book, order and free collateral in the round trips of one market), then
+  their cycles plan and trade one after the other. Their budgets all come from that one read.
 - The first market opens and renews one session per wallet whose permit lists every market
   (`allowedMarkets`); the others trade with it (`engine.shared_sessions`).
 - The budget: each market's packer quotes with its share of the wallets' utilization (the caller
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from ama_tui.engine.packer import Packer, RunSummary, SessionProgress
-from ama_tui.venues.base import Clock
+from ama_tui.venues.base import Clock, MarketRead, MarketsReader, VenueError
 
 DUE_SLACK_S: Final = 0.001
 """A market due this close to now runs now (a clock in whole microseconds may stop a hair short)."""
@@ -108,11 +109,13 @@ class MultiMarketRun:
             if deadline is not None and clock.now() >= deadline:
                 return "duration reached"
             now = clock.now()
-            for index in sorted(i for i, at in due.items() if at <= now + DUE_SLACK_S):
+            ready = sorted(i for i, at in due.items() if at <= now + DUE_SLACK_S)
+            prefetched = self._read_together(ready)
+            for index in ready:
                 if stop.is_set():
                     break
                 packer = self.packers[index]
-                if packer.step(max_cycles):
+                if packer.step(max_cycles, prefetched.get(index)):
                     due[index] = clock.now() + packer.next_delay_s()
                     continue
                 del due[index]
@@ -127,3 +130,17 @@ class MultiMarketRun:
             if wait > 0 and clock.wait(stop, wait):
                 break
         return None
+
+    def _read_together(self, indexes: Sequence[int]) -> dict[int, MarketRead | VenueError]:
+        """The first reads of the markets due now, in one read when the venue reads several markets
+        at once and more than one is due (else none: each cycle reads its own). A failed read is
+        handed to each of them, to fail its cycle as its own read would have."""
+        venue = self.packers[0].venue
+        requests = {i: r for i in indexes if (r := self.packers[i].read_request()) is not None}
+        if len(requests) < 2 or not isinstance(venue, MarketsReader):
+            return {}
+        try:
+            reads = venue.read_markets(list(requests.values()))
+        except VenueError as exc:
+            return dict.fromkeys(requests, exc)
+        return {i: reads[request.order_book] for i, request in requests.items()}

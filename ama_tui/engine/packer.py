@@ -63,6 +63,8 @@ from ama_tui.venues.base import (
     BookSnapshot,
     InFlightReader,
     MarketInfo,
+    MarketRead,
+    MarketReadRequest,
     SessionVenue,
     TopReader,
     Venue,
@@ -394,18 +396,37 @@ class Packer:
         self._journal([self._line(ActionKind.RUN_RESUMED, params=findings.params())])
         self._notices.append(findings.message())
 
-    def _read(self) -> tuple[BookSnapshot, dict[str, tuple[OpenOrder, ...]], dict[str, int]]:
+    def read_request(self) -> MarketReadRequest | None:
+        """What this market's next cycle reads first, for a run that reads its markets together
+        (`MarketsReader`); None when it reads alone (one trade per wallet at a time reads wallet by
+        wallet; a cancel-all reads nothing first)."""
+        if self.options.sequential or self.params.cancel_all_requested:
+            return None
+        return MarketReadRequest(self.market.order_book, tuple(self.addresses), self.options.depth_levels)
+
+    def _read(
+        self, prefetched: MarketRead | VenueError | None = None
+    ) -> tuple[BookSnapshot, dict[str, tuple[OpenOrder, ...]], dict[str, int]]:
+        """The book, every wallet's orders and free collateral (read for this market alone, or
+        `prefetched` with the run's other markets: a failed read fails this cycle as its own would)."""
+        if isinstance(prefetched, VenueError):
+            raise prefetched
         ob = self.market.order_book
-        book = self._first_book() or self.venue.book(ob, self.options.depth_levels)
         addresses = self.addresses
-        if self.options.sequential:
-            orders: dict[str, tuple[OpenOrder, ...]] = {}
-            available: dict[str, int] = {}
+        orders: dict[str, tuple[OpenOrder, ...]]
+        available: dict[str, int]
+        if prefetched is not None:
+            self._watcher = None  # the read together is fresher than the watch's
+            book, orders, available = prefetched.book, dict(prefetched.orders), dict(prefetched.available)
+        elif self.options.sequential:
+            book = self._first_book() or self.venue.book(ob, self.options.depth_levels)
+            orders, available = {}, {}
             for address in addresses:
                 book = self.venue.book(ob, self.options.depth_levels)
                 orders.update(self.venue.open_orders(ob, [address]))
                 available.update(self.venue.available_collateral([address]))
         else:
+            book = self._first_book() or self.venue.book(ob, self.options.depth_levels)
             orders = self.venue.open_orders(ob, addresses)
             available = self.venue.available_collateral(addresses)
         if isinstance(self.venue, InFlightReader):  # settled by the open-orders read just made
@@ -447,7 +468,9 @@ class Packer:
     # ------------------------------------------------------------------------------------
     # one cycle
 
-    def cycle(self) -> CycleStats:
+    def cycle(self, prefetched: MarketRead | VenueError | None = None) -> CycleStats:
+        """One cycle: read, plan, trade, persist. `prefetched`: this market's first reads, read
+        together with the run's other markets (`read_request`)."""
         started = time.perf_counter()
         calls_before = self.venue.calls
         self._apply_param_changes()
@@ -467,7 +490,7 @@ class Packer:
                 errors += session_failures
                 if not any(w.session is not None for w in self.wallets):
                     failed = True  # no wallet can trade: the kill switch counts it
-            book, orders, available = self._read()
+            book, orders, available = self._read(prefetched)
             self._seed_positions()
             self._report_resume(orders)
         except VenueError as exc:
@@ -971,11 +994,11 @@ class Packer:
         self._totals = replace(self._totals, errors=self._totals.errors + failures)
         self._publish()
 
-    def step(self, max_cycles: int | None = None) -> bool:
+    def step(self, max_cycles: int | None = None, prefetched: MarketRead | VenueError | None = None) -> bool:
         """One cycle; False when the run is over (the kill switch, a closed market, cancel-all, a
         stopped strategy, or `max_cycles` done: `stop_reason` says which)."""
         try:
-            self.cycle()
+            self.cycle(prefetched)
         except PackerStopped:
             return False
         if max_cycles is not None and self._totals.cycle >= max_cycles:

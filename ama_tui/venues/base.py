@@ -371,6 +371,35 @@ class InFlightReader(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class MarketReadRequest:
+    """One market's part of `MarketsReader.read_markets`: what a cycle of it reads first."""
+
+    order_book: str
+    traders: tuple[str, ...]
+    levels: int = 10
+
+
+@dataclass(frozen=True, slots=True)
+class MarketRead:
+    """What `book`, `open_orders` and `available_collateral` would have answered for one market."""
+
+    book: BookSnapshot
+    orders: dict[str, tuple[OpenOrder, ...]]
+    available: dict[str, int]
+
+
+@runtime_checkable
+class MarketsReader(Protocol):
+    """A venue that reads several markets' books, orders and collateral in the round trips of
+    one (a run over several markets reads them together instead of one after the other). What it
+    settles on the way (placements in flight, prefetched fills) is as after `open_orders`."""
+
+    def read_markets(self, requests: Sequence[MarketReadRequest]) -> dict[str, MarketRead]:
+        """By each request's `order_book` as given; raises as the reads it stands for would."""
+        ...
+
+
 class OrderState(StrEnum):
     OPEN = "open"
     PARTIALLY_FILLED = "partially_filled"

@@ -8,6 +8,7 @@ Each public method costs a fixed number of HTTP round trips whatever the number 
 - `read_orders`: 2 (round 1: every wallet's order ids, optionally their collateral, the state of
   watched transactions, and the head block; round 2: every order, those the mined watched
   transactions created included, optionally the fill logs up to that head)
+- `read_books`: 2, what `read_orders` reads for several order books at once, each with its top
 - `collateral`, `positions`, `head`, `trade_logs`: 1 each
 """
 
@@ -83,6 +84,42 @@ class OrdersRead:
     """The watched transactions the node answered for (one it failed to answer is left out)."""
     receipts: dict[str, dict[str, Any]] = field(default_factory=dict)
     """The receipts of the watched transactions that are mined."""
+
+
+@dataclass(frozen=True, slots=True)
+class BookRead:
+    """What to read of one order book in `ChainReader.read_books`."""
+
+    order_book: str
+    traders: Sequence[str]
+    """Checksummed, each once."""
+    vault: str | None = None
+    """Read each trader's free collateral from this vault."""
+    fills_after: int | None = None
+    """Read the traders' fill logs in (fills_after, head]."""
+    watch: Sequence[str] = ()
+    """Transactions whose state (mined or pending) to read."""
+    top: MarketStatic | None = None
+    """Read the book's top (best prices, last trade, mark) as well."""
+
+
+@dataclass(frozen=True, slots=True)
+class BookReadResult:
+    orders: OrdersRead
+    top: BookTop | None
+
+
+@dataclass(frozen=True, slots=True)
+class _BookRound:
+    """One book's part of round 2 in `read_books`: where its calls and log requests sit."""
+
+    ids_of: dict[str, list[int]]
+    landed: set[int]
+    unique_ids: list[int]
+    orders_at: int
+    logs_at: int
+    log_count: int
+    receipts: dict[str, dict[str, Any]]
 
 
 def _value(function: AbiFunction, result: CallResult, what: str) -> tuple[Any, ...]:
@@ -188,18 +225,8 @@ class ChainReader:
         return static
 
     def top(self, static: MarketStatic) -> BookTop:
-        book = static.order_book
-        results, _ = self.executor.run(
-            [
-                Call(book, GET_BEST_PRICES.encode()),
-                Call(book, LAST_TRADE_PRICE.encode()),
-                Call(static.vault, GET_MARK_PRICE.encode(static.market_id)),
-            ]
-        )
-        where = f"on the OrderBook {book}"
-        bid, ask = _value(GET_BEST_PRICES, results[0], where)
-        (last,) = _value(LAST_TRADE_PRICE, results[1], where)
-        return BookTop(int(bid), int(ask), _optional_mark(results[2]), int(last))
+        results, _ = self.executor.run(_top_calls(static))
+        return _top_of(static.order_book, results)
 
     # ------------------------------------------------------------------ orders, collateral
 
@@ -216,65 +243,95 @@ class ChainReader:
         every trader's free collateral; with `watch` (transaction hashes), round 1 also reads
         whether each is mined (its receipt) or pending; with `fills_after`, round 2 also reads the
         traders' fill logs in (fills_after, head], head being the block number round 1 saw."""
+        (read,) = self.read_books([BookRead(order_book, traders, vault, fills_after, watch)])
+        return read.orders
+
+    def read_books(self, reads: Sequence[BookRead]) -> list[BookReadResult]:
+        """What `read_orders` reads, for several order books at once and, per book when asked,
+        its top (as `top`): still two round trips whatever the number of books. Collateral asked
+        of the same vault for the same trader by several books is read once."""
         executor = self.executor
-        calls = [Call(order_book, GET_USER_ORDERS.encode(t)) for t in traders]
-        if vault is not None:
-            calls += [Call(vault, GET_AVAILABLE_COLLATERAL.encode(t)) for t in traders]
-        results, extra = executor.run(calls, [RpcRequest("eth_blockNumber"), *_watch_requests(watch)])
+        calls: list[Call] = []
+        top_at: list[int | None] = []
+        ids_at: list[int] = []
+        collateral_at: dict[tuple[str, str], int] = {}
+        for read in reads:
+            if read.top is not None:
+                top_at.append(len(calls))
+                calls += _top_calls(read.top)
+            else:
+                top_at.append(None)
+            ids_at.append(len(calls))
+            calls += [Call(read.order_book, GET_USER_ORDERS.encode(t)) for t in read.traders]
+        for read in reads:
+            if read.vault is not None:
+                for trader in read.traders:
+                    if (read.vault, trader) not in collateral_at:
+                        collateral_at[(read.vault, trader)] = len(calls)
+                        calls.append(Call(read.vault, GET_AVAILABLE_COLLATERAL.encode(trader)))
+        watched = list(dict.fromkeys(tx for read in reads for tx in read.watch))
+        results, extra = executor.run(calls, [RpcRequest("eth_blockNumber"), *_watch_requests(watched)])
         head = _head(extra[0])
-        tx_states, receipts = _tx_states(watch, extra[1:])
-        ids_of: dict[str, list[int]] = {}
-        for trader, result in zip(traders, results, strict=False):
-            (ids,) = _value(GET_USER_ORDERS, result, f"for {trader}")
-            ids_of[trader] = [int(i) for i in ids]
-        collateral: dict[str, int] | None = None
-        if vault is not None:
-            collateral = _collateral_of(traders, results[len(traders) :])
+        all_states, all_receipts = _tx_states(watched, extra[1:])
 
-        # A watched transaction mined while round 1 ran can show its receipt but not yet its order
-        # in `getUserOrders` (a batch's requests need not run at one block). Its receipt settles
-        # the doubt, so its orders are read in round 2 (which runs after it is mined) and count
-        # as resting if they are: else the plan would place that level a second time.
-        landed = {i for receipt in receipts.values() for i in created_order_ids(receipt, order_book)}
-        unique_ids = sorted({i for ids in ids_of.values() for i in ids} | landed)
-        log_requests = (
-            _log_requests(order_book, traders, fills_after, head) if fills_after is not None else []
-        )
-        orders_by_id: dict[int, RawOrder] = {}
-        logs: tuple[TradeLog, ...] | None = None
-        if unique_ids or log_requests:
-            order_results, log_replies = executor.run(
-                [Call(order_book, GET_ORDER.encode(i)) for i in unique_ids], log_requests
+        rounds: list[_BookRound] = []
+        order_calls: list[Call] = []
+        log_requests: list[RpcRequest] = []
+        for index, read in enumerate(reads):
+            ids_of: dict[str, list[int]] = {}
+            for offset, trader in enumerate(read.traders):
+                (ids,) = _value(GET_USER_ORDERS, results[ids_at[index] + offset], f"for {trader}")
+                ids_of[trader] = [int(i) for i in ids]
+            receipts = {tx: all_receipts[tx] for tx in read.watch if tx in all_receipts}
+            # A watched transaction mined while round 1 ran can show its receipt but not yet its
+            # order in `getUserOrders` (a batch's requests need not run at one block). Its receipt
+            # settles the doubt, so its orders are read in round 2 (which runs after it is mined)
+            # and count as resting if they are: else the plan would place that level a second time.
+            landed = {i for r in receipts.values() for i in created_order_ids(r, read.order_book)}
+            unique_ids = sorted({i for ids in ids_of.values() for i in ids} | landed)
+            book_logs = (
+                _log_requests(read.order_book, read.traders, read.fills_after, head)
+                if read.fills_after is not None
+                else []
             )
-            for order_id, result in zip(unique_ids, order_results, strict=True):
-                if not result.success:
-                    continue  # an id the book no longer knows: nothing rests under it
-                try:
-                    order = decode_order(result.data)
-                except MalformedChainData as exc:
-                    raise VenueUnavailable(
-                        f"getOrder({order_id}): {exc}", code=ErrorCode.UNAVAILABLE
-                    ) from None
-                orders_by_id[order_id] = order
-            if fills_after is not None:
-                logs = _parse_logs(log_replies, fills_after)
-        elif fills_after is not None:
-            logs = ()
+            rounds.append(
+                _BookRound(
+                    ids_of, landed, unique_ids, len(order_calls), len(log_requests), len(book_logs), receipts
+                )
+            )
+            order_calls += [Call(read.order_book, GET_ORDER.encode(i)) for i in unique_ids]
+            log_requests += book_logs
+        order_results: list[CallResult] = []
+        log_replies: list[RpcReply] = []
+        if order_calls or log_requests:
+            order_results, log_replies = executor.run(order_calls, log_requests)
 
-        orders: dict[str, tuple[OpenOrder, ...]] = {}
-        for trader in traders:
-            mine: list[OpenOrder] = []
-            seen: set[int] = set()
-            for order_id in (*ids_of[trader], *sorted(landed)):
-                held = orders_by_id.get(order_id)
-                if held is None or held.deleted or order_id in seen:
-                    continue  # filled or cancelled (getUserOrders may still list it)
-                if held.trader != trader or held.amount18 == 0:
-                    continue
-                seen.add(order_id)
-                mine.append(_open_order(order_id, held))
-            orders[trader] = tuple(sorted(mine, key=lambda o: o.order_id))
-        return OrdersRead(orders, collateral, head, logs, tx_states, receipts)
+        out: list[BookReadResult] = []
+        for index, (read, book_round) in enumerate(zip(reads, rounds, strict=True)):
+            top = None
+            if read.top is not None:
+                at = top_at[index]
+                assert at is not None
+                top = _top_of(read.top.order_book, results[at : at + 3])
+            collateral: dict[str, int] | None = None
+            if read.vault is not None:
+                vault = read.vault
+                collateral = _collateral_of(
+                    read.traders, [results[collateral_at[(vault, t)]] for t in read.traders]
+                )
+            ids = book_round.unique_ids
+            at = book_round.orders_at
+            held = _orders_by_id(ids, order_results[at : at + len(ids)])
+            logs: tuple[TradeLog, ...] | None = None
+            if read.fills_after is not None:
+                start = book_round.logs_at
+                logs = _parse_logs(log_replies[start : start + book_round.log_count], read.fills_after)
+            orders = _resting(read.traders, book_round.ids_of, book_round.landed, held)
+            states = {tx: all_states[tx] for tx in read.watch if tx in all_states}
+            out.append(
+                BookReadResult(OrdersRead(orders, collateral, head, logs, states, book_round.receipts), top)
+            )
+        return out
 
     def collateral(self, vault: str, traders: Sequence[str]) -> dict[str, int]:
         results, _ = self.executor.run([Call(vault, GET_AVAILABLE_COLLATERAL.encode(t)) for t in traders])
@@ -414,6 +471,60 @@ def _open_order(order_id: int, order: RawOrder) -> OpenOrder:
         margin_required6=order.margin_required6,
         is_margin_order=order.is_margin_order,
     )
+
+
+def _top_calls(static: MarketStatic) -> list[Call]:
+    book = static.order_book
+    return [
+        Call(book, GET_BEST_PRICES.encode()),
+        Call(book, LAST_TRADE_PRICE.encode()),
+        Call(static.vault, GET_MARK_PRICE.encode(static.market_id)),
+    ]
+
+
+def _top_of(order_book: str, results: Sequence[CallResult]) -> BookTop:
+    """The top from the results of `_top_calls`, in their order."""
+    where = f"on the OrderBook {order_book}"
+    bid, ask = _value(GET_BEST_PRICES, results[0], where)
+    (last,) = _value(LAST_TRADE_PRICE, results[1], where)
+    return BookTop(int(bid), int(ask), _optional_mark(results[2]), int(last))
+
+
+def _orders_by_id(ids: Sequence[int], results: Sequence[CallResult]) -> dict[int, RawOrder]:
+    """Each `getOrder` result that the book still knows (an id it no longer knows rests nothing)."""
+    out: dict[int, RawOrder] = {}
+    for order_id, result in zip(ids, results, strict=True):
+        if not result.success:
+            continue
+        try:
+            out[order_id] = decode_order(result.data)
+        except MalformedChainData as exc:
+            raise VenueUnavailable(f"getOrder({order_id}): {exc}", code=ErrorCode.UNAVAILABLE) from None
+    return out
+
+
+def _resting(
+    traders: Sequence[str],
+    ids_of: dict[str, list[int]],
+    landed: set[int],
+    held: dict[int, RawOrder],
+) -> dict[str, tuple[OpenOrder, ...]]:
+    """Each trader's orders still resting, by id (`getUserOrders` may still list a filled or
+    cancelled one; a mined watched transaction's orders are counted for their trader)."""
+    orders: dict[str, tuple[OpenOrder, ...]] = {}
+    for trader in traders:
+        mine: list[OpenOrder] = []
+        seen: set[int] = set()
+        for order_id in (*ids_of[trader], *sorted(landed)):
+            order = held.get(order_id)
+            if order is None or order.deleted or order_id in seen:
+                continue
+            if order.trader != trader or order.amount18 == 0:
+                continue
+            seen.add(order_id)
+            mine.append(_open_order(order_id, order))
+        orders[trader] = tuple(sorted(mine, key=lambda o: o.order_id))
+    return orders
 
 
 def _watch_requests(tx_hashes: Sequence[str]) -> list[RpcRequest]:

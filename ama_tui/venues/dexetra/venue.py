@@ -47,6 +47,8 @@ from ama_tui.venues.base import (
     FillsPage,
     MarketInfo,
     MarketPage,
+    MarketRead,
+    MarketReadRequest,
     MarketRow,
     ModifyOrder,
     OrderStatus,
@@ -70,7 +72,7 @@ from ama_tui.venues.dexetra.answers import depth_levels, is_deployed, market_row
 from ama_tui.venues.dexetra.api import DEFAULT_TIMEOUT_S, TRADE_TIMEOUT_S, DexetraApi
 from ama_tui.venues.dexetra.api_models import TradeAnswer
 from ama_tui.venues.dexetra.calls import DEFAULT_CHUNK
-from ama_tui.venues.dexetra.chain import ChainReader, MarketStatic
+from ama_tui.venues.dexetra.chain import BookRead, ChainReader, MarketStatic, OrdersRead
 from ama_tui.venues.dexetra.coalesce import DEFAULT_TTL_S, PrefetchedLogs, ReadCoalescer
 from ama_tui.venues.dexetra.fill_feed import FillFeed
 from ama_tui.venues.dexetra.http_common import host_of
@@ -286,9 +288,7 @@ class DexetraVenue:
     # ============================================================== reads
 
     def book(self, order_book: str, levels: int = 10) -> BookSnapshot:
-        if isinstance(levels, bool) or not isinstance(levels, int):
-            raise TypeError("levels must be an int")
-        levels = min(max(levels, 1), MAX_LEVELS)
+        levels = _levels(levels)
         info, static = self._market(order_book)
         depth = self._pool.submit(self._api.orderbook, info.order_book, levels)
         try:
@@ -296,17 +296,7 @@ class DexetraVenue:
         except BaseException:
             depth.cancel()
             raise
-        data = depth.result()
-        bids, asks = depth_levels(data, levels)  # none when the app's depth read timed out
-        # the chain is the fresher source: drop levels it shows are gone, keep the book uncrossed
-        bids = tuple(level for level in bids if top.best_bid6 and level.price6 <= top.best_bid6)
-        asks = tuple(level for level in asks if top.best_ask6 and level.price6 >= top.best_ask6)
-        trades = sorted(
-            (trade for trade in map(public_trade, data.recentTrades) if trade is not None),
-            key=lambda trade: trade.timestamp,
-            reverse=True,
-        )
-        return BookSnapshot(top=top, bids=bids, asks=asks, recent_trades=tuple(trades), timestamp=time.time())
+        return _book_of(top, depth.result(), levels)
 
     def top(self, order_book: str) -> BookTop:
         """Best bid and ask, mark and last trade from the chain in one round trip (no relay call)."""
@@ -328,18 +318,67 @@ class DexetraVenue:
             fills_after=after,
             watch=self._in_doubt.in_flight(info.order_book),
         )
-        for tx_hash, trader in self._in_doubt.resolve(info.order_book, read.orders, read.tx_states):
-            receipt = read.receipts.get(tx_hash)
-            if receipt is not None:
-                self._learn(tx_hash, placement_outcome(receipt, info.order_book, checksum(trader)))
+        self._settle(info.order_book, unique, after, read)
         if read.collateral is not None:
             self._coalescer.put_collateral(static.vault, read.collateral, generation)
+        return {given: read.orders[address] for given, address in pairs}
+
+    def read_markets(self, requests: Sequence[MarketReadRequest]) -> dict[str, MarketRead]:
+        """`MarketsReader`: every market's book (the depth from the app, one request each, side by
+        side), orders and free collateral, with the chain read for all of them in two round trips."""
+        planned: list[tuple[MarketReadRequest, str, list[tuple[str, str]], int | None]] = []
+        reads: list[BookRead] = []
+        for request in requests:
+            pairs = trader_addresses(request.traders)
+            info, static = self._market(request.order_book)
+            after = self._coalescer.cursor(info.order_book)
+            unique = _unique_addresses(pairs)
+            planned.append((request, info.order_book, pairs, after))
+            reads.append(
+                BookRead(
+                    info.order_book,
+                    unique,
+                    static.vault,
+                    after,
+                    self._in_doubt.in_flight(info.order_book),
+                    top=static,
+                )
+            )
+        depths = [
+            self._pool.submit(self._api.orderbook, book, _levels(request.levels))
+            for request, book, _, _ in planned
+        ]
+        try:
+            results = self.chain.read_books(reads)
+        except BaseException:
+            for depth in depths:
+                depth.cancel()
+            raise
+        out: dict[str, MarketRead] = {}
+        for (request, book, pairs, after), read, result, depth in zip(
+            planned, reads, results, depths, strict=True
+        ):
+            self._settle(book, read.traders, after, result.orders)
+            orders, collateral = result.orders, result.orders.collateral
+            assert result.top is not None and collateral is not None  # both asked for
+            snapshot = _book_of(result.top, depth.result(), _levels(request.levels))
+            out[request.order_book] = MarketRead(
+                snapshot,
+                {given: orders.orders[address] for given, address in pairs},
+                {given: collateral[address] for given, address in pairs},
+            )
+        return out
+
+    def _settle(self, order_book: str, unique: Sequence[str], after: int | None, read: OrdersRead) -> None:
+        """What an orders read settles: placements in doubt it saw land or fail, and the fill logs
+        it read on the way (kept for the next `fills_since`)."""
+        for tx_hash, trader in self._in_doubt.resolve(order_book, read.orders, read.tx_states):
+            receipt = read.receipts.get(tx_hash)
+            if receipt is not None:
+                self._learn(tx_hash, placement_outcome(receipt, order_book, checksum(trader)))
         if after is not None and read.logs is not None:
             end = self.chain.log_range_end(after, read.head)
-            self._coalescer.put_logs(
-                info.order_book, PrefetchedLogs(after, end, frozenset(unique), read.logs)
-            )
-        return {given: read.orders[address] for given, address in pairs}
+            self._coalescer.put_logs(order_book, PrefetchedLogs(after, end, frozenset(unique), read.logs))
 
     def placements_in_flight(
         self, order_book: str, traders: Sequence[str]
@@ -593,6 +632,26 @@ def _doubt_key(request: TradeRequest) -> tuple[bool, int] | None:
     if isinstance(request, PlaceMarket):
         return request.is_buy, MARKET_ORDER
     return None
+
+
+def _levels(levels: int) -> int:
+    if isinstance(levels, bool) or not isinstance(levels, int):
+        raise TypeError("levels must be an int")
+    return min(max(levels, 1), MAX_LEVELS)
+
+
+def _book_of(top: BookTop, data: Any, levels: int) -> BookSnapshot:
+    """The book from the chain's top and the app's depth (`data`, the orderbook route's answer)."""
+    bids, asks = depth_levels(data, levels)  # none when the app's depth read timed out
+    # the chain is the fresher source: drop levels it shows are gone, keep the book uncrossed
+    bids = tuple(level for level in bids if top.best_bid6 and level.price6 <= top.best_bid6)
+    asks = tuple(level for level in asks if top.best_ask6 and level.price6 >= top.best_ask6)
+    trades = sorted(
+        (trade for trade in map(public_trade, data.recentTrades) if trade is not None),
+        key=lambda trade: trade.timestamp,
+        reverse=True,
+    )
+    return BookSnapshot(top=top, bids=bids, asks=asks, recent_trades=tuple(trades), timestamp=time.time())
 
 
 def _unique_addresses(pairs: Sequence[tuple[str, str]]) -> list[str]:
