@@ -18,6 +18,7 @@ one-trade-per-wallet runs (50 x 6 of those take minutes).
 from __future__ import annotations
 
 import argparse
+import compileall
 import contextlib
 import json
 import os
@@ -307,6 +308,14 @@ def one_run(
     return sessions_s, packed_s
 
 
+def compile_bytecode() -> None:
+    """Compile the project's own modules, as installing it does (the environment's are compiled by
+    `uv sync --compile-bytecode`): where PYTHONDONTWRITEBYTECODE is set, as on these machines, every
+    launch would otherwise compile ~200 modules from source (0.8 s of a 1.4 s start measured)."""
+    package = Path(__file__).resolve().parent.parent / "ama_tui"
+    compileall.compile_dir(package, quiet=1, workers=0)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--fleets", default="10x6,50x6", help="wallets x orders per side, comma separated")
@@ -340,6 +349,7 @@ def main() -> None:
         help="which runs: pipelined, one (one trade per wallet at a time), or both (the default)",
     )
     args = parser.parse_args()
+    compile_bytecode()
     modes = [mode.strip() for mode in args.modes.split(",") if mode.strip()]
     if not modes or set(modes) - {"pipelined", "one"}:
         parser.error("--modes takes pipelined, one or pipelined,one")
