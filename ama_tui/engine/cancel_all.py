@@ -62,6 +62,7 @@ def cancel_orders(
                 )
                 continue
             out.cancelled += 1
+            wallet.cancelled_ids[order.order_id] = venue.clock.now()  # gone by our hand, not filled
             with lock:
                 progress[wallet.index][0] += 1
             params = {"orderId": str(order.order_id), "isBuy": order.is_buy, "reason": "cancel-all"}

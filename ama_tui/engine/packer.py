@@ -861,7 +861,22 @@ class Packer:
                     counts[1] += len(late.get(wallet.address, ()))
                 total += self._cancel_orders(late)
         self._totals = replace(self._totals, cancelled=self._totals.cancelled + total)
+        self._read_after_cancel_all()
         return total
+
+    def _read_after_cancel_all(self) -> None:
+        """What the wallets hold once cancel-all is done, read once and shown (else the dashboard
+        keeps showing the orders of the last cycle's read, though they are gone)."""
+        if self._book is None:
+            return
+        try:
+            orders = self.venue.open_orders(self.market.order_book, self.addresses)
+            available = self.venue.available_collateral(self.addresses)
+        except VenueError as exc:
+            self._note_failure(exc, "read after cancel-all")
+            return
+        self._absorb(orders, available, self._book)
+        self._publish()
 
     def _cancel_orders(self, orders: Mapping[str, tuple[OpenOrder, ...]]) -> int:
         return cancel_orders(

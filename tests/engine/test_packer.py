@@ -109,7 +109,9 @@ def test_cancel_all_then_stop(tmp_path: Path) -> None:
     try:
         rig.packer.ensure_sessions()
         rig.packer.cycle()
+        rig.packer.cycle()  # the wallets' orders are now those its read saw
         assert any(_orders(rig).values())
+        assert any(w.open_buys for w in rig.snapshots[-1].wallets)
         held = sum(len(orders) for orders in _orders(rig).values())
         rig.params.request_cancel_all()
         with pytest.raises(PackerStopped):
@@ -123,6 +125,10 @@ def test_cancel_all_then_stop(tmp_path: Path) -> None:
         final = during[-1].cancel_progress
         assert {name for name, _, _ in final} <= {w.nickname for w in rig.wallets}
         assert all(done == of for _, done, of in final) and sum(of for _, _, of in final) == held
+        # and the wallets shown last hold what the exchange says: nothing
+        last = rig.snapshots[-1].wallets
+        assert all(w.open_buys == w.open_sells == 0 and w.reserved6 == 0 for w in last)
+        assert all(w.unexplained18 == 0 for w in rig.packer.wallets), "cancelled, not taken as filled"
     finally:
         rig.close()
 
