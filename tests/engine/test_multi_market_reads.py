@@ -21,7 +21,8 @@ class TogetherSim(CapCheckedSim):
         self.together: list[tuple[str, ...]] = []
         self.alone = 0
         self.failing = failing
-        self._inside = False
+        self._inside = False  # reading for read_markets
+        self._checking = False  # reading for the cap check after a placement
 
     def read_markets(self, requests: Sequence[MarketReadRequest]) -> dict[str, MarketRead]:
         self.together.append(tuple(r.order_book for r in requests))
@@ -41,18 +42,16 @@ class TogetherSim(CapCheckedSim):
             self._inside = False
 
     def open_orders(self, order_book: str, traders: Sequence[str]):  # type: ignore[no-untyped-def]
-        if not self._inside and not self.books_checking:
+        if not self._inside and not self._checking:
             self.alone += 1
         return super().open_orders(order_book, traders)
 
-    books_checking = False
-
     def _check(self, trader: str) -> None:
-        self.books_checking = True
+        self._checking = True
         try:
             super()._check(trader)
         finally:
-            self.books_checking = False
+            self._checking = False
 
 
 def test_the_markets_due_together_are_read_together_and_hold_the_cap(tmp_path: Path) -> None:

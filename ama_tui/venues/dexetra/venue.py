@@ -326,14 +326,14 @@ class DexetraVenue:
     def read_markets(self, requests: Sequence[MarketReadRequest]) -> dict[str, MarketRead]:
         """`MarketsReader`: every market's book (the depth from the app, one request each, side by
         side), orders and free collateral, with the chain read for all of them in two round trips."""
-        planned: list[tuple[MarketReadRequest, str, list[tuple[str, str]], int | None]] = []
+        planned: list[tuple[str, int, list[tuple[str, str]], int | None]] = []
         reads: list[BookRead] = []
         for request in requests:
             pairs = trader_addresses(request.traders)
             info, static = self._market(request.order_book)
             after = self._coalescer.cursor(info.order_book)
             unique = _unique_addresses(pairs)
-            planned.append((request, info.order_book, pairs, after))
+            planned.append((info.order_book, _levels(request.levels), pairs, after))
             reads.append(
                 BookRead(
                     info.order_book,
@@ -344,10 +344,7 @@ class DexetraVenue:
                     top=static,
                 )
             )
-        depths = [
-            self._pool.submit(self._api.orderbook, book, _levels(request.levels))
-            for request, book, _, _ in planned
-        ]
+        depths = [self._pool.submit(self._api.orderbook, book, levels) for book, levels, _, _ in planned]
         try:
             results = self.chain.read_books(reads)
         except BaseException:
@@ -355,13 +352,13 @@ class DexetraVenue:
                 depth.cancel()
             raise
         out: dict[str, MarketRead] = {}
-        for (request, book, pairs, after), read, result, depth in zip(
-            planned, reads, results, depths, strict=True
+        for request, (book, levels, pairs, after), read, result, depth in zip(
+            requests, planned, reads, results, depths, strict=True
         ):
             self._settle(book, read.traders, after, result.orders)
             orders, collateral = result.orders, result.orders.collateral
             assert result.top is not None and collateral is not None  # both asked for
-            snapshot = _book_of(result.top, depth.result(), _levels(request.levels))
+            snapshot = _book_of(result.top, depth.result(), levels)
             out[request.order_book] = MarketRead(
                 snapshot,
                 {given: orders.orders[address] for given, address in pairs},
