@@ -29,6 +29,7 @@ from ama_tui.notify.hooks import RunNotifications
 from ama_tui.store import StateStore, StoreError, WalletEntry
 from ama_tui.strategies import DEFAULT_STRATEGY
 from ama_tui.venues.base import StartWarmer, VenueError, VenueKind
+from ama_tui.venues.market_cache import MarketCache, RelayerRoots
 from ama_tui.wiring import SetupError, VenueChoice, find_market, load_fleet, open_venue
 
 EXIT_KILL_SWITCH = 4
@@ -128,14 +129,16 @@ def run_headless(
         print(f"ama-tui: {exc}", file=err)
         return 2
     venue = setup.venue
+    app_url = setup.settings.app_url if setup.settings is not None else None
     if isinstance(venue, StartWarmer):
-        venue.warm_start()  # the sessions' first read, while the market is looked up
+        # the sessions' first read, while the market is looked up; the root it read last time
+        # lets the sessions go out before this one answers
+        venue.warm_start(RelayerRoots(MarketCache(), app_url) if app_url is not None else None)
     print(f"venue: {setup.description}", file=err, flush=True)
     try:
         wallets, warnings = load_fleet(setup.kind, csv=args.csv, count=args.wallets, seed=args.seed)
         for warning in warnings:
             print(f"warning: {warning}", file=err)
-        app_url = setup.settings.app_url if setup.settings is not None else None
         if args.more_markets:
             return _run_markets(args, venue, wallets, overrides, app_url, setup.kind, out, err, stop)
         if args.market_weights:

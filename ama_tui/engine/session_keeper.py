@@ -27,7 +27,15 @@ from ama_tui.engine.backoff import backoff_delay_s
 from ama_tui.engine.executor import WalletOutcome
 from ama_tui.engine.sessions import SessionState, needs_session, open_session
 from ama_tui.engine.wallet_state import WalletRuntime
-from ama_tui.venues.base import MarketInfo, RateLimited, SessionChecker, SessionVenue, VenueError
+from ama_tui.venues.base import (
+    MarketInfo,
+    RateLimited,
+    RelayerRootHinter,
+    SessionChecker,
+    SessionDomain,
+    SessionVenue,
+    VenueError,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,14 +104,68 @@ class SessionKeeper:
         ]
         if not todo:
             return 0
+        hint = self._venue.relayer_root_hint() if isinstance(self._venue, RelayerRootHinter) else None
         try:
             domain = self._venue.session_domain()
-            root = self._venue.relayer_set_root()
+            root = hint if hint is not None else self._venue.relayer_set_root()
         except VenueError as exc:
             self._note_failure(exc, "session set-up read")
             for wallet in todo:
                 self._backoff(wallet, exc)
             return len(todo)
+        failures, opened = self._open_round(todo, domain, root, progress)
+        if hint is None:
+            return failures
+        live = self._live_root()
+        if live is None or live.lower() == hint.lower():
+            return failures
+        # the relayer set changed since the last run: no trade may go out on the sessions just
+        # opened (the relay would answer session_bad_relayer), and a venue that checks the root
+        # at creation refused them; open every one again on the live set, now
+        self._drop_stale(opened, hint, len(todo))
+        for wallet in todo:
+            wallet.session_retry_at = 0.0
+        again, _ = self._open_round(todo, domain, live, progress)
+        return again
+
+    def _live_root(self) -> str | None:
+        """The live relayer-set root, to check a round opened on the remembered one; None when it
+        cannot be read (the sessions stay: a stale root only makes trades answer
+        session_bad_relayer, which opens a new session)."""
+        try:
+            return self._venue.relayer_set_root()
+        except VenueError as exc:
+            self._note_failure(exc, "relayer set read")
+            return None
+
+    def _drop_stale(self, wallets: Sequence[WalletRuntime], root: str, count: int) -> None:
+        """Forget the sessions just opened on a relayer set that is no longer the relay's."""
+        lines = []
+        for wallet in wallets:
+            wallet.session = None
+            lines.append(
+                self._line(
+                    ActionKind.ERROR,
+                    trader=wallet.address,
+                    nickname=wallet.entry.nickname,
+                    error=f"the relayer set changed since the last run (was {root[:10]}…): "
+                    "opening the session again on the current one",
+                )
+            )
+        self._journal(lines)
+        self._notices.append(
+            f"the relayer set changed since the last run: opening {count} sessions again on the current one"
+        )
+
+    def _open_round(
+        self,
+        todo: Sequence[WalletRuntime],
+        domain: SessionDomain,
+        root: str,
+        progress: Callable[[SessionProgress], None] | None,
+    ) -> tuple[int, list[WalletRuntime]]:
+        """Open a session for each of `todo` on the trade pool: (failures, wallets opened)."""
+        opened: list[WalletRuntime] = []
         failures = 0
         done = 0
         count_lock = threading.Lock()
@@ -160,6 +222,8 @@ class SessionKeeper:
             with count_lock:
                 done += 1
                 failures += error is not None
+                if error is None:
+                    opened.append(wallet)
                 report = SessionProgress(done, len(todo), wallet.entry.nickname, wallet.address, error)
             if progress is not None:
                 progress(report)
@@ -167,7 +231,7 @@ class SessionKeeper:
 
         self._run_all(create, todo)
         self._persist(None)
-        return failures
+        return failures, opened
 
     def _check_stored(self) -> None:
         """Ask the venue (when it can tell) about the sessions found on disk: a dead one is replaced

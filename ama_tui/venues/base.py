@@ -429,12 +429,33 @@ class OrderStatusReader(Protocol):
         ...
 
 
+class RootMemory(Protocol):
+    """Where a relayer-set root read from the venue is remembered between launches."""
+
+    def recall(self) -> str | None: ...
+
+    def remember(self, root: str) -> None: ...
+
+
 @runtime_checkable
 class StartWarmer(Protocol):
     """A venue that can begin, in the background, the reads a run needs first (so they overlap
-    the market look-up instead of following it)."""
+    the market look-up instead of following it). With `roots`, the relayer-set root it read last
+    time is offered as a hint (`RelayerRootHinter`) and the one it reads now is remembered."""
 
-    def warm_start(self) -> None: ...
+    def warm_start(self, roots: RootMemory | None = None) -> None: ...
+
+
+@runtime_checkable
+class RelayerRootHinter(Protocol):
+    """A session venue that may know the relayer-set root before it has read it: the root of the
+    last run, while the live read is still in flight."""
+
+    def relayer_root_hint(self) -> str | None:
+        """The remembered root, once, while the live read has not answered yet; else None (then
+        `relayer_set_root()` answers at once or reads). A session opened with the hint must be
+        checked against `relayer_set_root()` before it trades."""
+        ...
 
 
 @runtime_checkable

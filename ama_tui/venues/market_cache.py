@@ -8,6 +8,10 @@ never share one (a row of another chain than the run's is refused by the venue's
 lives in the user's cache folder (`$AMA_TUI_CACHE_DIR`, else `$XDG_CACHE_HOME/ama-tui`, else
 `~/.cache/ama-tui`); a missing, unreadable or malformed file is an empty cache, never an error,
 and it is replaced atomically (a crash leaves the old file or the new).
+
+The same file remembers each web app's relayer-set root (`RelayerRoots`): a relaunch signs its
+first sessions with it while the live set is read beside them (one relay round trip less before
+trading); the session keeper checks it against the live root before any trade goes out.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Final
 
+from ama_tui.protocol.methods import BYTES32_HEX
 from ama_tui.venues.base import MarketRow
 
 log = logging.getLogger(__name__)
@@ -52,6 +57,10 @@ def default_cache_dir() -> Path:
 
 def _key(app_url: str, symbol: str) -> str:
     return f"{app_url.rstrip('/').lower()}|{symbol.strip().lower()}"
+
+
+def _app_key(app_url: str) -> str:
+    return app_url.rstrip("/").lower()
 
 
 def _encode(row: MarketRow) -> dict[str, Any]:
@@ -109,18 +118,23 @@ class MarketCache:
     def __init__(self, folder: Path | None = None) -> None:
         self.path = (folder or default_cache_dir()) / FILE_NAME
 
-    def _load(self) -> dict[str, Any]:
+    def _load_all(self) -> dict[str, Any]:
+        """The whole file: its rows and relayer roots (each an empty dict when missing or bad)."""
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            return {}
-        if (
-            not isinstance(data, dict)
-            or data.get("version") != VERSION
-            or not isinstance(data.get("rows"), dict)
-        ):
-            return {}
-        return data["rows"]
+            data = None
+        if not isinstance(data, dict) or data.get("version") != VERSION:
+            data = {}
+        return {
+            "version": VERSION,
+            "rows": data["rows"] if isinstance(data.get("rows"), dict) else {},
+            "relayerRoots": data["relayerRoots"] if isinstance(data.get("relayerRoots"), dict) else {},
+        }
+
+    def _load(self) -> dict[str, Any]:
+        rows: dict[str, Any] = self._load_all()["rows"]
+        return rows
 
     def get(self, app_url: str, symbol: str) -> MarketRow | None:
         """The row remembered for `symbol` (or an order-book address) on this exchange, if any."""
@@ -132,20 +146,47 @@ class MarketCache:
         logged, not raised: the cache only saves time."""
         encoded = _encode(row)
         with _LOCK:
+            data = self._load_all()
             rows = {
                 k: v
-                for k, v in self._load().items()
+                for k, v in data["rows"].items()
                 if k not in (_key(app_url, row.symbol), _key(app_url, row.market_address))
             }
             fresh = {
                 _key(app_url, row.symbol): encoded,
                 _key(app_url, row.market_address): encoded,
             }
-            kept = dict(list({**fresh, **rows}.items())[:MAX_ROWS])
+            data["rows"] = dict(list({**fresh, **rows}.items())[:MAX_ROWS])
             try:
-                self._write({"version": VERSION, "rows": kept})
+                self._write(data)
             except OSError as exc:
                 log.info("could not remember market %s in %s: %s", row.symbol, self.path, exc)
+
+    def relayer_root(self, app_url: str) -> str | None:
+        """The relayer-set root last read from this web app, if any (and well formed)."""
+        with _LOCK:
+            root = self._load_all()["relayerRoots"].get(_app_key(app_url))
+        return root if isinstance(root, str) and BYTES32_HEX.match(root) else None
+
+    def put_relayer_root(self, app_url: str, root: str) -> None:
+        """Remember this web app's relayer-set root (written only when it changed; a failure to
+        write is logged, not raised)."""
+        if not BYTES32_HEX.match(root):
+            return
+        with _LOCK:
+            data = self._load_all()
+            roots = data["relayerRoots"]
+            if roots.get(_app_key(app_url)) == root.lower():
+                return
+            roots = {
+                _app_key(app_url): root.lower(),
+                **{k: v for k, v in roots.items() if k != _app_key(app_url)},
+            }
+            data["relayerRoots"] = dict(list(roots.items())[:MAX_ROWS])
+            try:
+                self._write(data)
+            except OSError as exc:
+                log.info("could not remember the relayer set of %s in %s: %s", app_url, self.path, exc)
 
     def _write(self, data: dict[str, Any]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -157,3 +198,17 @@ class MarketCache:
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
+
+
+class RelayerRoots:
+    """One web app's remembered relayer-set root (`venues.base.RootMemory`)."""
+
+    def __init__(self, cache: MarketCache, app_url: str) -> None:
+        self._cache = cache
+        self._app_url = app_url
+
+    def recall(self) -> str | None:
+        return self._cache.relayer_root(self._app_url)
+
+    def remember(self, root: str) -> None:
+        self._cache.put_relayer_root(self._app_url, root)

@@ -57,6 +57,7 @@ from ama_tui.venues.base import (
     PlacementOutcome,
     PlacementState,
     Position,
+    RootMemory,
     SessionDomain,
     SessionGrant,
     TradeReceipt,
@@ -159,6 +160,8 @@ class DexetraVenue:
         self._vault: str | None = None
         self._learned: OrderedDict[str, PlacementOutcome] = OrderedDict()
         self._relayer_root: Future[str] | None = None
+        self._root_hint: str | None = None
+        self._roots: RootMemory | None = None
         self._closed = False
         try:
             if multicall is None:
@@ -442,12 +445,44 @@ class DexetraVenue:
     def session_domain(self) -> SessionDomain:
         return SessionDomain(chain_id=self.settings.chain_id, registry=self.settings.session_registry)
 
-    def warm_start(self) -> None:
+    def warm_start(self, roots: RootMemory | None = None) -> None:
         """Start reading, in the background, what the run's first sessions need (the relayer
-        set): one relay round trip taken while the market is being looked up."""
+        set): one relay round trip taken while the market is being looked up. With `roots`, the
+        root remembered from the last run is the first sessions' hint (`relayer_root_hint`) and
+        the root read now is remembered for the next."""
         with self._lock:
+            if roots is not None:
+                self._roots = roots
+                with contextlib.suppress(OSError, ValueError):
+                    self._root_hint = roots.recall()
             if self._relayer_root is None and not self._closed:
-                self._relayer_root = self._pool.submit(lambda: self._api.relayer_set().relayerSetRoot)
+                early = self._pool.submit(lambda: self._api.relayer_set().relayerSetRoot)
+                early.add_done_callback(self._remember_read)  # once done: a hint is moot then
+                self._relayer_root = early
+
+    def _remember_read(self, done: Future[str]) -> None:
+        if not done.cancelled() and done.exception() is None:
+            self._remember_root(done.result())
+
+    def _remember_root(self, root: str) -> None:
+        if self._roots is not None:
+            with contextlib.suppress(OSError, ValueError):
+                self._roots.remember(root)
+
+    def _read_relayer_root(self) -> str:
+        root = self._api.relayer_set().relayerSetRoot
+        self._remember_root(root)
+        return root
+
+    def relayer_root_hint(self) -> str | None:
+        """The root remembered from the last run, once, while the early read has not answered;
+        None once it has (its answer is at hand) or when nothing was remembered."""
+        with self._lock:
+            hint, self._root_hint = self._root_hint, None
+            early = self._relayer_root
+        if hint is None or (early is not None and early.done() and early.exception() is None):
+            return None
+        return hint
 
     def relayer_set_root(self) -> str:
         """The relayer set's root; the one `warm_start` read, once (a later session reads afresh:
@@ -457,7 +492,7 @@ class DexetraVenue:
         if early is not None:
             with contextlib.suppress(VenueError, CancelledError):
                 return early.result()
-        return self._api.relayer_set().relayerSetRoot
+        return self._read_relayer_root()
 
     def session_nonce(self, trader: str) -> int:
         """Read on the chain (what the web app's nonce route reads too, one relay round trip
