@@ -12,6 +12,7 @@ import duckdb
 
 from ama_tui.analytics.buckets import bucket_end
 from ama_tui.core.pnl import PositionBook
+from ama_tui.core.units import AMOUNT_SCALE
 
 _SPLIT = 10**12
 """A size past int64 leaves DuckDB as two BIGINTs (quotient and remainder by this): numpy has no
@@ -58,22 +59,30 @@ class MarketBooks:
     books: dict[str, PositionBook] = field(default_factory=dict)
     mark6: int = 0
 
-    def point(self, ts_ms: int) -> PnlPoint:
-        size = sum(b.size18 for b in self.books.values())
-        realized = sum(b.realized6 for b in self.books.values())
-        unrealized = sum(b.unrealized6(self.mark6) for b in self.books.values())
-        return PnlPoint(ts_ms, size, realized, realized + unrealized)
-
 
 Fill = tuple[str, str, int, bool, int, int]
 """(order book, trader, ts, is_buy, price6, amount18)."""
+_Book = tuple[int, int, int]
+"""A wallet's (size18, entry6, realized6): `PositionBook`'s fields, kept as a plain tuple in the loop."""
+
+
+def _point(ts_ms: int, books: dict[str, _Book], mark6: int) -> PnlPoint:
+    """The market's position and PnL: its wallets summed, marked to `mark6` (`PositionBook.unrealized6`)."""
+    size = realized = unrealized = 0
+    for size18, entry6, realized6 in books.values():
+        size += size18
+        realized += realized6
+        if size18 != 0 and mark6 > 0:
+            unrealized += size18 * (mark6 - entry6) // AMOUNT_SCALE
+    return PnlPoint(ts_ms, size, realized, realized + unrealized)
 
 
 @dataclass
 class _Tracker:
     """A market's books and the bucket of its pending point."""
 
-    market: MarketBooks = field(default_factory=MarketBooks)
+    books: dict[str, _Book] = field(default_factory=dict)
+    mark6: int = 0
     points: list[PnlPoint] = field(default_factory=list)
     bucket: int = -1
     latest: int = 0
@@ -82,38 +91,60 @@ class _Tracker:
 def pnl_series(fills: Iterable[Fill], width_ms: int) -> dict[str, tuple[list[PnlPoint], MarketBooks]]:
     """Per order book: a point at the end of every bucket that had fills, and the books at the end.
     `fills` in journal order. One pass, the current market's state in locals (a journal's fills
-    come in runs of one market): this loop is the report's only work per fill in Python."""
+    come in runs of one market): this loop is the report's only work per fill in Python, so it
+    does `PositionBook.apply_fill`'s arithmetic inline, on tuples (a frozen dataclass per fill was
+    half its time); a property test holds it to `PositionBook`."""
     trackers: dict[str, _Tracker] = {}
-    empty = PositionBook()
     current: str | None = None
     tracker = _Tracker()
-    books: dict[str, PositionBook] = {}
+    books: dict[str, _Book] = {}
     points: list[PnlPoint] = []
+    flat: _Book = (0, 0, 0)
+    scale = AMOUNT_SCALE
     latest = bucket = mark = 0
     for order_book, trader, ts, is_buy, price6, amount18 in fills:
         if order_book != current:
             if current is not None:
-                tracker.latest, tracker.bucket, tracker.market.mark6 = latest, bucket, mark
+                tracker.latest, tracker.bucket, tracker.mark6 = latest, bucket, mark
             found = trackers.get(order_book)
             tracker = found if found is not None else trackers.setdefault(order_book, _Tracker(latest=ts))
-            current, books, points = order_book, tracker.market.books, tracker.points
-            latest, bucket, mark = tracker.latest, tracker.bucket, tracker.market.mark6
+            current, books, points = order_book, tracker.books, tracker.points
+            latest, bucket, mark = tracker.latest, tracker.bucket, tracker.mark6
         if ts > latest:
             latest = ts  # a line a little out of time order stays put
         here = latest // width_ms
         if here != bucket:
             if bucket >= 0:
-                tracker.market.mark6 = mark
-                points.append(tracker.market.point(bucket_end(bucket * width_ms, width_ms)))
+                points.append(_point(bucket_end(bucket * width_ms, width_ms), books, mark))
             bucket = here
-        books[trader] = books.get(trader, empty).apply_fill(is_buy, price6, amount18)
+        # PositionBook.apply_fill, inline
+        size, entry, realized = books.get(trader, flat)
+        signed = amount18 if is_buy else -amount18
+        if size == 0 or (size > 0) == (signed > 0):
+            new_size = size + signed
+            books[trader] = (new_size, (abs(size) * entry + amount18 * price6) // abs(new_size), realized)
+        else:
+            closing = min(abs(size), amount18)
+            gained = (closing if size > 0 else -closing) * (price6 - entry) // scale
+            new_size = size + signed
+            if new_size == 0:
+                books[trader] = (0, 0, realized + gained)
+            elif (new_size > 0) == (size > 0):
+                books[trader] = (new_size, entry, realized + gained)
+            else:
+                books[trader] = (new_size, price6, realized + gained)
         mark = price6
     if current is not None:
-        tracker.latest, tracker.bucket, tracker.market.mark6 = latest, bucket, mark
+        tracker.latest, tracker.bucket, tracker.mark6 = latest, bucket, mark
     for tracker in trackers.values():
         if tracker.bucket >= 0:
-            tracker.points.append(tracker.market.point(bucket_end(tracker.bucket * width_ms, width_ms)))
-    return {book: (t.points, t.market) for book, t in trackers.items()}
+            tracker.points.append(
+                _point(bucket_end(tracker.bucket * width_ms, width_ms), tracker.books, tracker.mark6)
+            )
+    return {
+        book: (t.points, MarketBooks({w: PositionBook(*b) for w, b in t.books.items()}, t.mark6))
+        for book, t in trackers.items()
+    }
 
 
 def fill_rows(con: duckdb.DuckDBPyConnection) -> Iterator[Fill]:
