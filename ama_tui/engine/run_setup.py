@@ -38,7 +38,7 @@ from ama_tui.core.models import (
 )
 from ama_tui.engine.live_params import ParamsError, apply_all_changes
 from ama_tui.engine.sessions import SessionState
-from ama_tui.engine.user_strategy import FILE_PREFIX, UserStrategy, file_of, is_strategy_file
+from ama_tui.engine.strategy_files import FILE_PREFIX, file_of, is_strategy_file
 from ama_tui.store import JournalReadReport, MarketStore, SavedPacker, WalletEntry
 from ama_tui.strategies import BUILT_INS, DEFAULT_STRATEGY, UnknownStrategy, built_in
 from ama_tui.strategies.examples import EXAMPLES
@@ -368,6 +368,8 @@ def _user_strategy(name: str, symbol: str) -> Strategy:
         raise UnknownStrategy(f"a strategy file is a .py file, not {path.name!r}")
     if not path.is_file():
         raise UnknownStrategy(f"no strategy file at {path}")
+    from ama_tui.engine.user_strategy import UserStrategy  # a packer run never loads the kit
+
     return UserStrategy(path, symbol)
 
 

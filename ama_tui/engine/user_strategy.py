@@ -27,6 +27,7 @@ from ama_tui.core.margin import estimate_margin6
 from ama_tui.core.market import OpenOrder
 from ama_tui.core.planner import PlannedCancel, PlannedPlacement, PlannedTake, WalletPlan
 from ama_tui.core.units import AMOUNT_SCALE, PRICE_SCALE, USDC_SCALE
+from ama_tui.engine.strategy_files import FILE_PREFIX
 from ama_tui.engine.user_orders import UserOrders, price, units
 from ama_tui.kit import (
     CallArgs,
@@ -43,8 +44,6 @@ from ama_tui.kit import (
 from ama_tui.sandbox import Intent, Limits, Log, SandboxedStrategy
 from ama_tui.strategy import RiskPolicy, StrategyInfo, TickView, WalletSlot
 
-FILE_PREFIX = "file:"
-"""A user strategy's name is its file's path behind this prefix (how the checkpoint records it)."""
 OWN_PARAMS = ("wallet", "wallets", "maxTradeNotional", "maxMinuteNotional", "onStop")
 
 
@@ -87,14 +86,6 @@ class UserParams(BaseModel):
 
     def strategy_params(self) -> dict[str, Any]:
         return dict(self.model_extra or {})
-
-
-def is_strategy_file(name: str) -> bool:
-    return name.startswith(FILE_PREFIX) or name.endswith(".py")
-
-
-def file_of(name: str) -> Path:
-    return Path(name.removeprefix(FILE_PREFIX)).expanduser()
 
 
 def _exact(value: Decimal, scale: int, what: str) -> int:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from ama_tui.engine.user_strategy import FILE_PREFIX, UserParams, file_of, is_strategy_file
+from ama_tui.engine.strategy_files import FILE_PREFIX, file_of, is_strategy_file
+from ama_tui.engine.user_strategy import UserParams
 from ama_tui.strategies import BUILT_INS, DEFAULT_STRATEGY
 from ama_tui.strategies.examples import EXAMPLES
 
