@@ -257,8 +257,9 @@ def one_run(
     devnet: Devnet, proxy: LatencyProxy, watcher: BookWatcher, per_side: int, pipelined: bool, warm: bool
 ) -> tuple[float, float]:
     """(launch to the last session on chain, launch to full pack) for a fresh run (a new state
-    folder, new sessions). `warm`: the market was run before (the user's cache remembers its row,
-    so the run looks it up only in the background); cold: a first launch (an empty cache)."""
+    folder, new sessions). `warm`: the market was run before (the user's cache remembers its row
+    and the relay's relayer set, so the run looks the market up only in the background and signs
+    its sessions while the set is read again); cold: a first launch (an empty cache)."""
     traders = devnet.traders
     nonces = meta_nonces(devnet, traders)
     env = {
@@ -271,7 +272,9 @@ def one_run(
             row = next(
                 r for r in watcher.venue.list_markets(search="ETH-USD").markets if r.symbol == "ETH-USD"
             )
-            MarketCache(Path(tmp) / "cache").put(proxy.url, row)
+            cache = MarketCache(Path(tmp) / "cache")
+            cache.put(proxy.url, row)
+            cache.put_relayer_root(proxy.url, watcher.venue.relayer_set_root())  # as that run left it
         args = [sys.executable, "-m", "ama_tui", "run", "--market", "ETH-USD", "--venue", "dexetra"]
         args += ["--csv", str(devnet.wallets_csv), "--state-dir", str(Path(tmp) / "st"), "--fresh"]
         args += [
