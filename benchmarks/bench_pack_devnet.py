@@ -214,9 +214,10 @@ class BookWatcher:
             reads = [Read(self._book, BOOK, "getOrder", (i,)) for i in chunk]
             orders = read_many(self._rpc, self._multicall, reads)
             for order_id, order in zip(chunk, orders, strict=True):
-                fields = order[0] if order is not None else None  # the Order struct
-                resting = fields is not None and int(fields[3]) > 0  # a deleted order reads all zeros
-                self._side[order_id] = bool(fields[4]) if resting and fields is not None else None
+                if order is None:
+                    continue  # the read failed (not the order): read it again at the next poll
+                fields = order[0]  # the Order struct; a deleted order reads all zeros
+                self._side[order_id] = bool(fields[4]) if int(fields[3]) > 0 else None
         counts: dict[str, tuple[int, int]] = {}
         for trader, held in ids.items():
             sides = [self._side.get(i) for i in held]
