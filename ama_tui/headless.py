@@ -28,9 +28,8 @@ from ama_tui.engine.venue_state import VenueStateError
 from ama_tui.notify.hooks import RunNotifications
 from ama_tui.store import StateStore, StoreError, WalletEntry
 from ama_tui.strategies import DEFAULT_STRATEGY
-from ama_tui.venues.base import StartWarmer, VenueError, VenueKind
-from ama_tui.venues.market_cache import MarketCache, RelayerRoots
-from ama_tui.wiring import SetupError, VenueChoice, find_market, load_fleet, open_venue
+from ama_tui.venues.base import VenueError, VenueKind
+from ama_tui.wiring import SetupError, VenueChoice, find_market, load_fleet, open_venue, warm_start
 
 EXIT_KILL_SWITCH = 4
 EXIT_MARKET_CLOSED = 5
@@ -130,10 +129,7 @@ def run_headless(
         return 2
     venue = setup.venue
     app_url = setup.settings.app_url if setup.settings is not None else None
-    if isinstance(venue, StartWarmer):
-        # the sessions' first read, while the market is looked up; the root it read last time
-        # lets the sessions go out before this one answers
-        venue.warm_start(RelayerRoots(MarketCache(), app_url) if app_url is not None else None)
+    warm_start(setup)  # the sessions' first read, while the market is looked up
     print(f"venue: {setup.description}", file=err, flush=True)
     try:
         wallets, warnings = load_fleet(setup.kind, csv=args.csv, count=args.wallets, seed=args.seed)

@@ -18,12 +18,13 @@ from ama_tui.venues.base import (
     MarketInfo,
     MarketRow,
     RowKeeper,
+    StartWarmer,
     UnknownMarket,
     Venue,
     VenueError,
     VenueKind,
 )
-from ama_tui.venues.market_cache import MarketCache
+from ama_tui.venues.market_cache import MarketCache, RelayerRoots
 
 DEFAULT_SIM_WALLETS = 10
 
@@ -47,6 +48,17 @@ class VenueSetup:
     description: str
     """What was picked and why, for the user."""
     settings: LiveSettings | None = None
+
+
+def warm_start(setup: VenueSetup) -> None:
+    """Begin the reads a run's sessions need first, in the background (a venue that has any): the
+    relayer set, read while the market is looked up (or picked). The root read by the last launch
+    of this web app is offered to the first sessions meanwhile, and the one read now is remembered
+    in the user's cache for the next."""
+    venue = setup.venue
+    if isinstance(venue, StartWarmer):
+        app_url = setup.settings.app_url if setup.settings is not None else None
+        venue.warm_start(RelayerRoots(MarketCache(), app_url) if app_url is not None else None)
 
 
 def open_venue(

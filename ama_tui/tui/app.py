@@ -62,7 +62,15 @@ from ama_tui.tui.screens.resume import ResumeScreen
 from ama_tui.tui.screens.sessions import SessionsScreen
 from ama_tui.tui.size_advice import MarketFacts, read_market_facts
 from ama_tui.venues.base import MarketRow, Venue, VenueKind
-from ama_tui.wiring import DEFAULT_SIM_WALLETS, SetupError, VenueChoice, VenueSetup, load_fleet, open_venue
+from ama_tui.wiring import (
+    DEFAULT_SIM_WALLETS,
+    SetupError,
+    VenueChoice,
+    VenueSetup,
+    load_fleet,
+    open_venue,
+    warm_start,
+)
 
 MAX_SIM_WALLETS: Final = 200
 STOP_WAIT_S: Final = 60.0
@@ -817,6 +825,7 @@ def make_app(
                 virtual_time=options.virtual_time,
                 env_dir=options.env_dir,
             )
+            warm_start(setup)  # the relayer set is read while the user picks a market
         csv_fleet = None
         warnings: list[str] = []
         if options.csv is not None or setup.kind is not VenueKind.SIM:

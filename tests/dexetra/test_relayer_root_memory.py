@@ -9,14 +9,24 @@ from pathlib import Path
 
 import httpx
 
-from ama_tui.venues.base import RelayerRootHinter, StartWarmer
+from ama_tui.venues.base import RelayerRootHinter, StartWarmer, VenueKind
 from ama_tui.venues.market_cache import FILE_NAME, MarketCache, RelayerRoots
-from ama_tui.wiring import find_market
-from tests.dexetra.fakes import APP_URL, FakeApp, make_venue
+from ama_tui.wiring import VenueSetup, find_market, warm_start
+from tests.dexetra.fakes import APP_URL, SETTINGS, FakeApp, make_venue
 
 RELAYER_SET = "/api/gasless/session/relayer-set"
 LIVE = "0x" + "ab" * 32  # what the fake app answers
 OLD = "0x" + "cd" * 32
+
+
+def _eventually_remembered(cache: MarketCache, app_url: str = APP_URL) -> str | None:
+    """The root the cache holds once the venue's read has remembered it (the read remembers it
+    as it completes, on the venue's own thread)."""
+    for _ in range(500):
+        if cache.relayer_root(app_url) == LIVE:
+            break
+        threading.Event().wait(0.01)
+    return cache.relayer_root(app_url)
 
 
 def test_roots_are_kept_per_web_app_beside_the_market_rows(tmp_path: Path) -> None:
@@ -84,7 +94,7 @@ def test_the_remembered_root_is_a_hint_once_while_the_live_read_is_held(tmp_path
         assert venue.relayer_root_hint() is None  # once
         release.set()
         assert venue.relayer_set_root() == LIVE  # the check reads the live set
-        assert cache.relayer_root(APP_URL) == LIVE  # remembered for the next launch
+        assert _eventually_remembered(cache) == LIVE  # for the next launch
     finally:
         release.set()
         venue.close()
@@ -96,11 +106,7 @@ def test_no_hint_once_the_live_read_has_answered(tmp_path: Path) -> None:
     venue, _, app = make_venue()
     try:
         venue.warm_start(RelayerRoots(cache, APP_URL))
-        for _ in range(500):
-            if cache.relayer_root(APP_URL) == LIVE:
-                break
-            threading.Event().wait(0.01)
-        assert cache.relayer_root(APP_URL) == LIVE
+        assert _eventually_remembered(cache) == LIVE  # remembered once the read is done
         assert venue.relayer_root_hint() is None  # the live root is at hand: no guessing
         assert venue.relayer_set_root() == LIVE
         assert sum(1 for r in app.seen if r.url.path == RELAYER_SET) == 1
@@ -114,5 +120,16 @@ def test_a_venue_started_without_a_memory_offers_no_hint() -> None:
         venue.warm_start()
         assert venue.relayer_root_hint() is None
         assert venue.relayer_set_root() == LIVE
+    finally:
+        venue.close()
+
+
+def test_warm_start_remembers_the_root_in_the_users_cache() -> None:
+    """What the headless run and the dashboard call once the venue is open."""
+    venue, _, _ = make_venue()
+    try:
+        warm_start(VenueSetup(venue=venue, kind=VenueKind.DEVNET, description="fake", settings=SETTINGS))
+        assert venue.relayer_set_root() == LIVE
+        assert _eventually_remembered(MarketCache(), SETTINGS.app_url) == LIVE  # the test's own cache
     finally:
         venue.close()

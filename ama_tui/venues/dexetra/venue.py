@@ -475,13 +475,14 @@ class DexetraVenue:
         return root
 
     def relayer_root_hint(self) -> str | None:
-        """The root remembered from the last run, once, while the early read has not answered;
-        None once it has (its answer is at hand) or when nothing was remembered."""
+        """The root remembered from the last run, once, while the early read is in flight (or
+        failed: a read again takes a round trip); None once it has answered, when no early read
+        was begun, or when nothing was remembered."""
         with self._lock:
             hint, self._root_hint = self._root_hint, None
             early = self._relayer_root
-        if hint is None or (early is not None and early.done() and early.exception() is None):
-            return None
+        if hint is None or early is None or (early.done() and early.exception() is None):
+            return None  # nothing to guess: no read in flight, or its answer is at hand
         return hint
 
     def relayer_set_root(self) -> str:
