@@ -5,7 +5,8 @@ Three columns draw the wallet's history at a glance (PnL, position and utilizati
 sampled once a second: `trends`). The last column, Status, says why a wallet is not placing what
 it wants (the engine's skip reason, in a few words) and its last error; it takes whatever width
 the panel has left, and is cut only between words. The full texts are one key away (`enter`:
-`WalletsTable.DetailsRequested`).
+`WalletsTable.DetailsRequested`). `s` sorts the rows by the next of Util, Position, PnL and errors
+(`wallet_sort`; the header marks the column), `r` reverses.
 `WalletsTable` is a keyed table on the Line API: `show` diffs each row's cells against the previous
 snapshot's and repaints only the rows that changed; a row's strip is cached by its cells, so an
 unchanged row is never rendered again. (Textual's DataTable re-renders every visible cell after
@@ -44,6 +45,7 @@ from ama_tui.tui.widgets.text import (
 )
 from ama_tui.tui.widgets.trends import NO_TRENDS, WALLET_TREND_WIDTH, wallet_sample, wallet_trends
 from ama_tui.tui.widgets.util_bar import utilization_cell
+from ama_tui.tui.widgets.wallet_sort import SNAPSHOT_ORDER, next_sort_key, sort_arrow, sorted_wallets
 
 EXPIRY_WARN_S: Final = 5 * 60
 """A session expiring in less than this is shown in red (the engine renews it ahead of time)."""
@@ -243,8 +245,16 @@ def row_text(
 HEADER_CELLS: Final = tuple((column.label, "") for column in COLUMNS)
 
 
+def header_cells(sort_key: str, *, reverse: bool) -> tuple[Cell, ...]:
+    """The header, the sorted column's label marked (`HEADER_CELLS` in the snapshot's order)."""
+    arrow = sort_arrow(sort_key, reverse=reverse)
+    if not arrow:
+        return HEADER_CELLS
+    return tuple((f"{c.label}{arrow}" if c.key == sort_key else c.label, "") for c in COLUMNS)
+
+
 class WalletsTable(ScrollView, can_focus=True):
-    """Rows keyed by address, in the snapshot's order, under a header that stays put."""
+    """Rows keyed by address, in the snapshot's order or sorted, under a header that stays put."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
@@ -252,7 +262,15 @@ class WalletsTable(ScrollView, can_focus=True):
             "details",
             "Why",
             tooltip="on the wallets: why each one skips, and its last error, in full",
-        )
+        ),
+        Binding(
+            "s",
+            "sort",
+            "Sort",
+            tooltip="on the wallets: sort by Util, Position, PnL or errors in turn, biggest first "
+            "(the header marks it)",
+        ),
+        Binding("r", "reverse", "Reverse", tooltip="on the wallets: reverse the sort"),
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {"wallets-table--header", "wallets-table--odd"}
     CACHE_SIZE = 1024
@@ -263,7 +281,12 @@ class WalletsTable(ScrollView, can_focus=True):
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None):
         super().__init__(name=name, id=id, classes=classes)
         self._order: list[str] = []
-        self._position: dict[str, int] = {}
+        """The addresses in the snapshot's order."""
+        self._shown: list[str] = []
+        """The addresses in the order shown (`_order` itself while it is the snapshot's order)."""
+        self.sort_key = SNAPSHOT_ORDER
+        self.reverse = False
+        self._header = HEADER_CELLS
         self._cells: dict[str, tuple[Cell, ...]] = {}
         self._views: dict[str, WalletView] = {}
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(self.CACHE_SIZE)
@@ -295,7 +318,8 @@ class WalletsTable(ScrollView, can_focus=True):
 
     @property
     def row_keys(self) -> list[str]:
-        return list(self._order)
+        """The addresses in the order shown."""
+        return list(self._shown)
 
     def cell_text(self, row_key: str, column_key: str) -> str:
         return self._cells[row_key][COLUMN_KEYS.index(column_key)][0]
@@ -310,6 +334,27 @@ class WalletsTable(ScrollView, can_focus=True):
 
     def action_details(self) -> None:
         self.post_message(self.DetailsRequested())
+
+    def action_sort(self) -> None:
+        """The next column to sort by (biggest first; the header marks it)."""
+        self.sort_key = next_sort_key(self.sort_key)
+        self.reverse = False
+        self._resort()
+
+    def action_reverse(self) -> None:
+        self.reverse = not self.reverse
+        self._resort()
+
+    def _resort(self) -> None:
+        self._header = header_cells(self.sort_key, reverse=self.reverse)
+        self._shown = self._arranged([self._views[address] for address in self._order])
+        self.refresh()
+
+    def _arranged(self, wallets: Sequence[WalletView]) -> list[str]:
+        """The addresses in the order shown (the snapshot's `_order` list itself when unsorted)."""
+        if self.sort_key == SNAPSHOT_ORDER and not self.reverse:
+            return self._order
+        return [wallet.address for wallet in sorted_wallets(wallets, self.sort_key, reverse=self.reverse)]
 
     def show(self, wallets: Sequence[WalletView], now: float) -> None:
         """Diff every wallet's cells against the last snapshot's; repaint only the rows that changed
@@ -330,6 +375,8 @@ class WalletsTable(ScrollView, can_focus=True):
         previous_cells = self._cells
         sessions: dict[int | None, Cell] = {}
         """Session cells of this `now` by expiry (a fleet's sessions mostly share one expiry)."""
+        replaced = False
+        """A wallet is not the previous snapshot's very object (a sorted order may have moved)."""
         for index, wallet in enumerate(wallets):
             address = wallet.address
             old = previous_cells.get(address)
@@ -349,6 +396,7 @@ class WalletsTable(ScrollView, can_focus=True):
                             redrawn[column] = cell
                     cells = tuple(redrawn)
             else:
+                replaced = True
                 if trends is None:
                     trends = (old[TRENDS[0]], old[TRENDS[1]], old[TRENDS[2]]) if old else NO_TRENDS
                 cells = wallet_cells(wallet, now, trends)
@@ -365,11 +413,16 @@ class WalletsTable(ScrollView, can_focus=True):
             self._set_summary(skip_summary(wallets))
         if order != self._order:
             self._order = order
-            self._position = {address: i for i, address in enumerate(order)}
+            self._shown = self._arranged(wallets)
             if not self._fit_status():
                 self.virtual_size = Size(table_width(self.status_width), len(order) + 1)
                 self.refresh()
             return
+        shown = self._shown
+        if shown is not self._order and (changed or replaced):  # sorted: the lines of those rows
+            if replaced:  # a figure sorted by may have changed
+                self._shown = self._arranged(wallets)
+            changed = self._lines_to_repaint(shown, {order[index] for index in changed})
         if not changed:
             return
         # One refresh of the visible changed rows (row 0 is the header; rows scrolled out of view
@@ -384,6 +437,12 @@ class WalletsTable(ScrollView, can_focus=True):
         ]
         if regions:
             self.refresh(*regions)
+
+    def _lines_to_repaint(self, before: list[str], changed: set[str]) -> list[int]:
+        """The lines (of the sorted order shown) that show another wallet than before, or a wallet
+        whose cells changed (a row that only moved comes from the strip cache, unless its stripe
+        changed)."""
+        return [i for i, address in enumerate(self._shown) if address in changed or before[i] != address]
 
     # -- Line API --------------------------------------------------------------------------------
 
@@ -410,13 +469,13 @@ class WalletsTable(ScrollView, can_focus=True):
         width = self.size.width
         base, header, odd = self._row_styles()
         if y == 0:
-            strip = self._row_strip(HEADER_CELLS, header, "header")
+            strip = self._row_strip(self._header, header, "header")
         else:
             index = scroll_y + y - 1
-            if index >= len(self._order):
+            if index >= len(self._shown):
                 return Strip.blank(width, base)
             style = odd if index % 2 else base
-            strip = self._row_strip(self._cells[self._order[index]], style, "row")
+            strip = self._row_strip(self._cells[self._shown[index]], style, "row")
         if scroll_x <= 0 or width <= PINNED_WIDTH:
             return strip.crop_extend(scroll_x, scroll_x + width, base)
         # scrolled sideways: the wallet's name stays, the columns after it scroll under it
