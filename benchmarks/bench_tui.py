@@ -2,6 +2,7 @@
 
     uv run python benchmarks/bench_tui.py [--seconds 20] [--wallets 100] [--levels 25] [--no-budget]
                                           [--churn cycle|all] [--budget FRACTION]
+                                          [--wallets-sort util|position|pnl|status]
 
 Runs the real `DashboardScreen` headless at 200x60 on synthesised snapshots: 100 wallets with
 resting orders (all 1,200 of them in the open-orders panel), a 25-level book, the totals strip, and
@@ -17,7 +18,9 @@ Before the measured window the log is sent 100,000 journal lines at once (its ca
 UI thread's CPU per repaint, the repaint rate, and the peak resident memory. By default the
 screen runs with its default `RefreshBudget` (a safety valve for slow machines that does not
 kick in at 10 Hz on a normal one); `--budget F` sets another fraction of a core, `--no-budget`
-repaints at every new snapshot whatever it costs.
+repaints at every new snapshot whatever it costs. `--wallets-sort` sorts the wallets panel by
+that column first (`s` on it): a tenth of the wallets' utilization and PnL move every snapshot, so
+rows change places all the time.
 """
 
 from __future__ import annotations
@@ -45,6 +48,8 @@ from ama_tui.tui.dashboard import DashboardScreen
 from ama_tui.tui.dashboard.refresh_budget import DEFAULT_FRACTION
 from ama_tui.tui.engine_handle import EngineHandle
 from ama_tui.tui.widgets.action_log import ActionLog
+from ama_tui.tui.widgets.wallet_sort import SNAPSHOT_ORDER, SORT_KEYS
+from ama_tui.tui.widgets.wallets_table import WalletsTable
 from ama_tui.venues.base import BookSnapshot, DepthLevel, Fill, MarketInfo, VenueKind
 
 TARGET_CPU = 0.25
@@ -254,6 +259,7 @@ async def run(
     cpu_budget: float | None,
     profile: str | None = None,
     churn: str = "cycle",
+    wallets_sort: str = SNAPSHOT_ORDER,
 ) -> int:
     synth = Synth(wallets, levels, churn=churn)
     print(
@@ -272,6 +278,9 @@ async def run(
         screen = app.screen
         assert isinstance(screen, DashboardScreen)
         log = screen.query_one(ActionLog)
+        table = screen.query_one(WalletsTable)
+        while table.sort_key != wallets_sort:
+            table.action_sort()
 
         started = time.perf_counter()
         log.add_lines(synth.bulk(BULK_LINES))
@@ -317,6 +326,8 @@ async def run(
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
     budget = f"{cpu_budget:.0%} of a core" if cpu_budget is not None else "off"
     print(f"repaint budget: {budget}")
+    if wallets_sort != SNAPSHOT_ORDER:
+        print(f"wallets panel sorted by {wallets_sort}, biggest first")
     print(f"window: {wall:.1f} s, {repaints} repaints ({repaints / wall:.1f}/s), log kept {kept:,} lines")
     if repaints:
         print(f"UI thread: {ui_cpu / repaints * 1000:.0f} ms of CPU per repaint (show + render)")
@@ -347,6 +358,12 @@ def main() -> int:
         help="cycle: a tenth of the wallets re-price an order or two per snapshot (default);\n"
         "all: every wallet re-prices every order and every book level changes (worst case)",
     )
+    parser.add_argument(
+        "--wallets-sort",
+        choices=SORT_KEYS,
+        default=SNAPSHOT_ORDER,
+        help="sort the wallets panel by this column (default: as the snapshot lists them)",
+    )
     parser.add_argument("--profile", metavar="FILE", help="cProfile the measured window into FILE")
     args = parser.parse_args()
     budget = None if args.no_budget else args.budget
@@ -358,6 +375,7 @@ def main() -> int:
             cpu_budget=budget,
             profile=args.profile,
             churn=args.churn,
+            wallets_sort=args.wallets_sort,
         )
     )
 
