@@ -47,6 +47,8 @@ class WalletView:
     """Why the wallet is not placing what it wants (None when it is)."""
     needs_session: bool = True
     """False on a venue that trades without sessions: no session is nothing to warn of."""
+    errors: int = 0
+    """Errors this wallet had in the run so far (the last one is `last_error` until it recovers)."""
 
     @property
     def pnl6(self) -> int:

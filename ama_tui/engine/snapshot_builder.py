@@ -46,6 +46,7 @@ def wallet_view(wallet: WalletRuntime, mark6: int, now: float) -> WalletView:
         orders=w.orders,
         skip_reason=w.skip_reason,
         needs_session=w.needs_session,
+        errors=w.error_count,
     )
 
 

@@ -22,6 +22,8 @@ class WalletRuntime:
     last_error: str | None = None
     last_error_at: float | None = None
     """Venue time of `last_error`; both are cleared once the wallet trades cleanly again."""
+    error_count: int = 0
+    """Errors noted for this wallet in this process's run (the journal has each one in full)."""
     skip_reason: str | None = None
     """Why the wallet's last wanted placement was not made (cleared when a plan places everything)."""
     session_failures: int = 0
@@ -52,6 +54,7 @@ class WalletRuntime:
 
     def note_error(self, error: str, at: float) -> None:
         self.last_error, self.last_error_at = error, at
+        self.error_count += 1
 
     def clear_error(self) -> None:
         """The wallet recovered (a trade or a session went through): the error is history (the

@@ -13,6 +13,8 @@ import pytest
 from textual.pilot import Pilot
 
 from ama_tui.engine.snapshot import EngineSnapshot, WalletView
+from ama_tui.engine.wallet_state import WalletRuntime
+from ama_tui.store import derive_wallets
 from ama_tui.tui.dashboard import DashboardScreen
 from ama_tui.tui.dashboard.help import help_text
 from ama_tui.tui.widgets.wallet_sort import SNAPSHOT_ORDER, error_count, sort_arrow, sorted_wallets
@@ -24,12 +26,13 @@ SIZE = (120, 40)
 USDC = 1_000_000
 UNIT = 10**18
 
-# (utilization bps, PnL in usdc6, position in amount18, last error) of the four wallets
+# (utilization bps, PnL in usdc6, position in amount18, last error, errors in the run) of the
+# four wallets: the first had two errors and recovered, the last has one and is failing now
 FIGURES = (
-    (2_000, 1 * USDC, 0, None),
-    (8_000, -5 * USDC // 2, -3 * UNIT // 100, "place buy level 1 failed: 429 Too Many Requests"),
-    (5_000, 3 * USDC, UNIT // 100, None),
-    (8_000, 0, 2 * UNIT // 100, "cancel failed: 503: relay down"),
+    (2_000, 1 * USDC, 0, None, 2),
+    (8_000, -5 * USDC // 2, -3 * UNIT // 100, "place buy level 1 failed: 429 Too Many Requests", 3),
+    (5_000, 3 * USDC, UNIT // 100, None, 0),
+    (8_000, 0, 2 * UNIT // 100, "cancel failed: 503: relay down", 1),
 )
 
 
@@ -43,9 +46,10 @@ def with_figures(wallets: tuple[WalletView, ...]) -> tuple[WalletView, ...]:
             unrealized_pnl6=0,
             position18=position,
             last_error=error,
+            errors=errors,
             skip_reason=None,
         )
-        for wallet, (util, pnl, position, error) in zip(wallets, FIGURES, strict=True)
+        for wallet, (util, pnl, position, error, errors) in zip(wallets, FIGURES, strict=True)
     )
 
 
@@ -76,9 +80,10 @@ def test_sorted_wallets_biggest_first_ties_in_the_snapshot_s_order(figured: Engi
     assert names(sorted_wallets(wallets, "position", reverse=False)) == [1, 3, 2, 0]  # |-0.03| first
     assert names(sorted_wallets(wallets, "pnl", reverse=False)) == [2, 0, 3, 1]
     assert names(sorted_wallets(wallets, "pnl", reverse=True)) == [1, 3, 0, 2]
-    assert [error_count(w) for w in wallets] == [0, 1, 0, 1]
-    assert names(sorted_wallets(wallets, "status", reverse=False)) == [1, 3, 0, 2]
-    assert names(sorted_wallets(wallets, "status", reverse=True)) == [0, 2, 1, 3]
+    # errors in the run first, then failing now: 3 (failing), 2 (recovered), 1 (failing), 0
+    assert [error_count(w) for w in wallets] == [(2, 0), (3, 1), (0, 0), (1, 1)]
+    assert names(sorted_wallets(wallets, "status", reverse=False)) == [1, 0, 3, 2]
+    assert names(sorted_wallets(wallets, "status", reverse=True)) == [2, 3, 0, 1]
     # a wallet whose balances are not read yet shows no Util: it sorts below every figure
     unknown = (replace(wallets[0], balances_known=False, utilization_bps=9_999), *wallets[1:])
     assert names(sorted_wallets(unknown, "util", reverse=False)) == [1, 3, 2, 0]
@@ -123,7 +128,7 @@ async def test_s_and_r_sort_the_wallets_and_the_order_follows_new_snapshots(figu
         await pilot.pause()
         assert "PnL▲" in wallets_header(app)
         await pilot.press("r", "s")  # errors, biggest first again
-        assert table.sort_key == "status" and not table.reverse and shown(table) == [1, 3, 0, 2]
+        assert table.sort_key == "status" and not table.reverse and shown(table) == [1, 0, 3, 2]
         await pilot.press("s")
         assert table.sort_key == SNAPSHOT_ORDER and shown(table) == [0, 1, 2, 3]
         await pilot.pause()
@@ -161,3 +166,11 @@ def test_wallets_sorted_by_pnl(snap_compare: SnapCompare, figured: EngineSnapsho
     """The wallets focused, sorted by PnL (biggest first): the header says PnL▼."""
     app = DashboardApp(fresh_handle(figured))
     assert snap_compare(app, terminal_size=SIZE, run_before=_sorted_by_pnl)
+
+
+def test_each_noted_error_is_counted_and_survives_recovery() -> None:
+    wallet = WalletRuntime(index=0, entry=derive_wallets(1, 1)[0])
+    wallet.note_error("place buy level 1 failed: 429", 10.0)
+    wallet.note_error("cancel 7 failed: 503", 11.0)
+    wallet.clear_error()
+    assert wallet.error_count == 2 and wallet.last_error is None

@@ -18,19 +18,20 @@ DESCENDING: Final = "▼"
 ASCENDING: Final = "▲"
 
 
-def error_count(wallet: WalletView) -> int:
-    """The errors the Status column shows: its last error, or none (a wallet view carries no count)."""
-    return 1 if wallet.last_error else 0
+def error_count(wallet: WalletView) -> tuple[int, int]:
+    """Errors in the run so far, then whether the wallet is failing now (the Status column shows
+    its last error until it recovers)."""
+    return wallet.errors, 1 if wallet.last_error else 0
 
 
-def _util(wallet: WalletView) -> int:
-    return wallet.utilization_bps if wallet.balances_known else -1  # not read yet: below any figure
+def _util(wallet: WalletView) -> tuple[int, int]:
+    return (wallet.utilization_bps if wallet.balances_known else -1), 0  # not read yet: below all
 
 
-SORT_VALUES: Final[dict[str, Callable[[WalletView], int]]] = {
+SORT_VALUES: Final[dict[str, Callable[[WalletView], tuple[int, int]]]] = {
     "util": _util,
-    "position": lambda wallet: abs(wallet.position18),  # the exposure, long or short
-    "pnl": lambda wallet: wallet.pnl6,
+    "position": lambda wallet: (abs(wallet.position18), 0),  # the exposure, long or short
+    "pnl": lambda wallet: (wallet.pnl6, 0),
     "status": error_count,
 }
 
