@@ -57,16 +57,25 @@ def _run(stack: DevnetStack, state: Path, per_side: int) -> list[dict[str, Any]]
     return [json.loads(line) for line in journal.read_text().splitlines() if line.strip()]
 
 
+def _remembering(
+    stack: DevnetStack, plan: FaultPlan, root: str, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> MarketCache:
+    """The user's cache remembering `root` for the devnet's web app, whose relayer-set route now
+    answers HELD_S late once; the run's environment pointed at the devnet."""
+    monkeypatch.chdir(folder)
+    for key, value in stack.env().items():
+        monkeypatch.setenv(key, value)
+    cache = MarketCache()
+    cache.put_relayer_root(stack.app_url, root)
+    plan.add(RELAYER_SET, Fault(FaultKind.DELAY, delay_s=HELD_S))
+    return cache
+
+
 def test_a_stale_remembered_set_is_caught_before_any_trade(
     held: tuple[DevnetStack, FaultPlan], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     stack, plan = held
-    monkeypatch.chdir(tmp_path)
-    for key, value in stack.env().items():
-        monkeypatch.setenv(key, value)
-    cache = MarketCache()
-    cache.put_relayer_root(stack.app_url, STALE)
-    plan.add(RELAYER_SET, Fault(FaultKind.DELAY, delay_s=HELD_S))
+    cache = _remembering(stack, plan, STALE, tmp_path, monkeypatch)
     lines = _run(stack, tmp_path / "state", per_side=2)
 
     inits = [line for line in lines if line["action"] == "SESSION_INIT"]
@@ -88,12 +97,7 @@ def test_a_remembered_set_lets_the_sessions_go_out_before_the_live_one_answers(
     held: tuple[DevnetStack, FaultPlan], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     stack, plan = held
-    monkeypatch.chdir(tmp_path)
-    for key, value in stack.env().items():
-        monkeypatch.setenv(key, value)
-    cache = MarketCache()
-    cache.put_relayer_root(stack.app_url, stack.deployment.relayer_set_root)
-    plan.add(RELAYER_SET, Fault(FaultKind.DELAY, delay_s=HELD_S))
+    cache = _remembering(stack, plan, stack.deployment.relayer_set_root, tmp_path, monkeypatch)
     lines = _run(stack, tmp_path / "state", per_side=3)  # one more a side than the run before
 
     (start,) = [line["ts"] for line in lines if line["action"] == "RUN_START"]
