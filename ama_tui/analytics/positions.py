@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from ama_tui.analytics.buckets import bucket_end
-from ama_tui.core.pnl import PositionBook
-from ama_tui.core.units import AMOUNT_SCALE
+from ama_tui.core.pnl import PositionBook, position_after_fill, unrealized6
 
 _SPLIT = 10**12
 """A size past int64 leaves DuckDB as two BIGINTs (quotient and remainder by this): numpy has no
@@ -67,13 +66,12 @@ _Book = tuple[int, int, int]
 
 
 def _point(ts_ms: int, books: dict[str, _Book], mark6: int) -> PnlPoint:
-    """The market's position and PnL: its wallets summed, marked to `mark6` (`PositionBook.unrealized6`)."""
+    """The market's position and PnL: its wallets summed, marked to `mark6`."""
     size = realized = unrealized = 0
     for size18, entry6, realized6 in books.values():
         size += size18
         realized += realized6
-        if size18 != 0 and mark6 > 0:
-            unrealized += size18 * (mark6 - entry6) // AMOUNT_SCALE
+        unrealized += unrealized6(size18, entry6, mark6)
     return PnlPoint(ts_ms, size, realized, realized + unrealized)
 
 
@@ -92,15 +90,15 @@ def pnl_series(fills: Iterable[Fill], width_ms: int) -> dict[str, tuple[list[Pnl
     """Per order book: a point at the end of every bucket that had fills, and the books at the end.
     `fills` in journal order. One pass, the current market's state in locals (a journal's fills
     come in runs of one market): this loop is the report's only work per fill in Python, so it
-    does `PositionBook.apply_fill`'s arithmetic inline, on tuples (a frozen dataclass per fill was
-    half its time); a property test holds it to `PositionBook`."""
+    keeps each wallet's book as a tuple (`core.pnl.position_after_fill`, the arithmetic
+    `PositionBook` uses): a frozen dataclass per fill was half its time."""
     trackers: dict[str, _Tracker] = {}
     current: str | None = None
     tracker = _Tracker()
     books: dict[str, _Book] = {}
     points: list[PnlPoint] = []
     flat: _Book = (0, 0, 0)
-    scale = AMOUNT_SCALE
+    after_fill = position_after_fill
     latest = bucket = mark = 0
     for order_book, trader, ts, is_buy, price6, amount18 in fills:
         if order_book != current:
@@ -117,22 +115,7 @@ def pnl_series(fills: Iterable[Fill], width_ms: int) -> dict[str, tuple[list[Pnl
             if bucket >= 0:
                 points.append(_point(bucket_end(bucket * width_ms, width_ms), books, mark))
             bucket = here
-        # PositionBook.apply_fill, inline
-        size, entry, realized = books.get(trader, flat)
-        signed = amount18 if is_buy else -amount18
-        if size == 0 or (size > 0) == (signed > 0):
-            new_size = size + signed
-            books[trader] = (new_size, (abs(size) * entry + amount18 * price6) // abs(new_size), realized)
-        else:
-            closing = min(abs(size), amount18)
-            gained = (closing if size > 0 else -closing) * (price6 - entry) // scale
-            new_size = size + signed
-            if new_size == 0:
-                books[trader] = (0, 0, realized + gained)
-            elif (new_size > 0) == (size > 0):
-                books[trader] = (new_size, entry, realized + gained)
-            else:
-                books[trader] = (new_size, price6, realized + gained)
+        books[trader] = after_fill(*books.get(trader, flat), is_buy, price6, amount18)
         mark = price6
     if current is not None:
         tracker.latest, tracker.bucket, tracker.mark6 = latest, bucket, mark
