@@ -128,7 +128,7 @@ def run_headless(
         print(f"ama-tui: {exc}", file=err)
         return 2
     venue = setup.venue
-    app_url = setup.settings.app_url if setup.settings is not None else None
+    app_url = setup.app_url
     warm_start(setup)  # the sessions' first read, while the market is looked up
     print(f"venue: {setup.description}", file=err, flush=True)
     try:

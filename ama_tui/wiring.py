@@ -49,6 +49,11 @@ class VenueSetup:
     """What was picked and why, for the user."""
     settings: LiveSettings | None = None
 
+    @property
+    def app_url(self) -> str | None:
+        """The exchange's web app (None on the embedded exchange)."""
+        return self.settings.app_url if self.settings is not None else None
+
 
 def warm_start(setup: VenueSetup) -> None:
     """Begin the reads a run's sessions need first, in the background (a venue that has any): the
@@ -57,7 +62,7 @@ def warm_start(setup: VenueSetup) -> None:
     in the user's cache for the next."""
     venue = setup.venue
     if isinstance(venue, StartWarmer):
-        app_url = setup.settings.app_url if setup.settings is not None else None
+        app_url = setup.app_url
         venue.warm_start(RelayerRoots(MarketCache(), app_url) if app_url is not None else None)
 
 
