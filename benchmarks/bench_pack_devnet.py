@@ -72,14 +72,14 @@ class Devnet:
 
 
 @contextlib.contextmanager
-def devnet_in_process(wallets: int, takers: bool) -> Iterator[Devnet]:
-    with DevnetStack(wallets=wallets, takers=takers, taker_interval=1.0) as stack:
+def devnet_in_process(wallets: int, takers: bool, block_time: int | None = None) -> Iterator[Devnet]:
+    with DevnetStack(wallets=wallets, takers=takers, taker_interval=1.0, block_time=block_time) as stack:
         traders = [w.address for w in stack.wallets.wallets]
         yield Devnet(stack.rpc_url, stack.app_url, stack.deployment, traders, stack.wallets_csv)
 
 
 @contextlib.contextmanager
-def devnet_process(wallets: int, takers: bool) -> Iterator[Devnet]:
+def devnet_process(wallets: int, takers: bool, block_time: int | None = None) -> Iterator[Devnet]:
     """`python -m ama_tui.devnet` in its own process, stopped with SIGINT on the way out."""
     with tempfile.TemporaryDirectory(prefix="bench-devnet-") as tmp:
         facts_path, log_path = Path(tmp) / "facts.json", Path(tmp) / "devnet.log"
@@ -87,6 +87,7 @@ def devnet_process(wallets: int, takers: bool) -> Iterator[Devnet]:
         args += ["--csv", str(Path(tmp) / "wallets.csv"), "--rpc-port", "0", "--app-port", "0"]
         args += ["--takers", "--taker-interval", "1"] if takers else ["--no-takers"]
         args += ["--write-facts", str(facts_path)]
+        args += ["--block-time", str(block_time)] if block_time else []
         with open(log_path, "w") as log:
             process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
         try:
@@ -348,6 +349,13 @@ def main() -> None:
         "one-trade-per-wallet runs are cold",
     )
     parser.add_argument(
+        "--block-time",
+        type=int,
+        metavar="SECONDS",
+        help="the devnet mines a block every SECONDS with what was sent meanwhile, as a chain with a "
+        "block time does (default: anvil's automine, one block per transaction at once)",
+    )
+    parser.add_argument(
         "--modes",
         default="pipelined,one",
         help="which runs: pipelined, one (one trade per wallet at a time), or both (the default)",
@@ -363,7 +371,8 @@ def main() -> None:
     market = f"takers trading for {args.takers:.0f} s before" if args.takers else "a still market (no trades)"
     print(
         f"relay latency {args.latency_s:.1f} s per call; median of {args.repeat}; {market}; "
-        f"devnet {'in its own process' if args.relay == 'process' else 'in this process'}"
+        f"devnet {'in its own process' if args.relay == 'process' else 'in this process'}; "
+        f"{f'a block every {args.block_time} s' if args.block_time else 'one block per transaction'}"
     )
     print(f"{'fleet':>7} {'mode':>28} {'sessions':>9} {'full pack':>10} {'pack phase':>11}")
     start_devnet = devnet_process if args.relay == "process" else devnet_in_process
@@ -371,7 +380,7 @@ def main() -> None:
     def measured(wallets: int, per_side: int, pipelined: bool, warm: bool) -> tuple[float, float]:
         """One run on a devnet of its own: anvil slows down as its chain grows (a few hundred blocks
         on, each block costs more), so runs that shared one chain would not be comparable."""
-        with start_devnet(wallets, args.takers > 0) as devnet:
+        with start_devnet(wallets, args.takers > 0, args.block_time) as devnet:
             time.sleep(args.takers)
             proxy = LatencyProxy(devnet.app_url, args.latency_s)
             watcher = BookWatcher(devnet)

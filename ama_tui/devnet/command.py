@@ -86,6 +86,14 @@ def add_devnet_arguments(parser: argparse.ArgumentParser) -> None:
         "({txHash, pending}, what production answers by default) (default: off)",
     )
     parser.add_argument(
+        "--block-time",
+        type=int,
+        metavar="SECONDS",
+        help="mine a block every SECONDS (whole seconds; production's chain makes small blocks about "
+        "every second), holding every transaction sent meanwhile, instead of one block per "
+        "transaction at once (anvil's automine, the default); deployment and seeding still automine",
+    )
+    parser.add_argument(
         "--write-facts",
         type=Path,
         metavar="PATH",
@@ -111,6 +119,8 @@ def _usage_problem(args: argparse.Namespace) -> str | None:
         return "--rpc-port and --app-port must differ"
     if args.wallets is not None and args.wallets < 1:
         return f"--wallets must be at least 1, got {args.wallets}"
+    if args.block_time is not None and args.block_time < 1:
+        return f"--block-time must be a whole number of seconds, at least 1, got {args.block_time}"
     if not args.taker_interval > 0:
         return f"--taker-interval must be positive, got {args.taker_interval}"
     return None
@@ -164,6 +174,7 @@ def _print_ready(stack: Any, args: argparse.Namespace, out: TextIO) -> None:
         ),
         f"# background takers: {f'every {args.taker_interval:g} s' if args.takers else 'off'}",
         f"# trades answered: {'once mined' if args.wait_for_mined else 'pending, right after sending'}",
+        f"# blocks: {f'every {args.block_time} s' if args.block_time else 'one per transaction (automine)'}",
         "",
         "Press Ctrl+C to stop.",
     ]
@@ -199,6 +210,7 @@ def run_devnet_command(
                 takers=args.takers,
                 taker_interval=args.taker_interval,
                 wait_for_mined=args.wait_for_mined,
+                block_time=args.block_time,
             ).start()
         except KeyboardInterrupt:
             print("ama-tui devnet: interrupted during start-up; stopped", file=err)

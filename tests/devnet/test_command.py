@@ -186,6 +186,7 @@ def test_the_devnet_subcommand_is_wired_into_the_cli(capsys: pytest.CaptureFixtu
     )
     assert _args("--no-takers", "--wallets", "4").takers is False
     assert args.wait_for_mined is False and _args("--wait-for-mined").wait_for_mined is True
+    assert args.block_time is None and _args("--block-time", "2").block_time == 2
     with pytest.raises(SystemExit) as done:
         main(["devnet", "--help"])
     assert done.value.code == 0
@@ -200,6 +201,7 @@ def test_the_devnet_subcommand_is_wired_into_the_cli(capsys: pytest.CaptureFixtu
         (["--rpc-port", "70000"], "--rpc-port must be a port number"),
         (["--rpc-port", "4000", "--app-port", "4000"], "must differ"),
         (["--taker-interval", "0"], "--taker-interval must be positive"),
+        (["--block-time", "0"], "--block-time must be a whole number of seconds, at least 1"),
     ],
 )
 def test_usage_errors_exit_2_with_one_line(argv: list[str], problem: str) -> None:

@@ -6,10 +6,11 @@ that run used, with a margin): a revert there is answered with the route's code 
 and nothing is sent, so a bad request leaves the chain untouched. Then the relay signs and sends,
 and answers `{txHash, pending: true}` at once, or, when it waits for mining, `{txHash,
 blockNumber, mined}` (a mined revert: 500 `tx_reverted`). Each relayer key has a lock held from
-that pre-check until its transaction is sent (until it is mined, when waiting) and reads its nonce
-from the node under the lock, in the pre-check's round trip, so concurrent trades never reuse a
-nonce, a refused transaction leaves no gap, and the relay survives an `evm_revert` (a nonce kept
-locally would not: anvil accepts a nonce past a gap silently and mines it whenever the gap fills).
+that pre-check until its transaction is sent (a wait for mining comes after) and reads its nonce
+from the node under the lock, in the pre-check's round trip (the mined count and the pool's
+waiting transactions: `rpc.gas_used_and_nonce`), so concurrent trades never reuse a nonce, a
+refused transaction leaves no gap, and the relay survives an `evm_revert` (a nonce kept locally
+would not: anvil accepts a nonce past a gap silently and mines it whenever the gap fills).
 
 Synchronous: the ASGI routes call in here from worker threads. Each relayer owns one JSON-RPC
 connection (used only under its lock); reads use one connection per thread.
@@ -423,14 +424,14 @@ class RelayChain:
             rpc = relayer.rpc
             data = calldata(relayer.proof)
             try:  # the pre-check runs the transaction: a revert comes back with its reason
-                gas, nonce = rpc.gas_used_and_nonce(to, data, sender=relayer.address)
+                gas, node = rpc.gas_used_and_nonce(to, data, sender=relayer.address)
             except RpcError as error:
                 if _out_of_funds(error.message):
                     raise OutOfGasFunds from None
                 raise
             tx = DynamicFeeTx(
                 chain_id=self.deployment.chain_id,
-                nonce=nonce,
+                nonce=node.next,
                 max_priority_fee_per_gas=0,
                 max_fee_per_gas=MAX_FEE_PER_GAS,
                 gas=gas_limit(gas),
@@ -446,16 +447,19 @@ class RelayChain:
                 if _out_of_funds(message):
                     raise OutOfGasFunds from None
                 raise ApiError(message, "the node refused the relayer's transaction", status=500) from None
-            if not wait:
-                return tx_hash, None
-            receipt = rpc.receipt(tx_hash, timeout=self._receipt_timeout)
-            if receipt is None:
-                return tx_hash, None
-            if int(receipt["status"], 16) != 1:
-                raise MinedRevert(tx_hash, int(receipt["blockNumber"], 16))
-            return tx_hash, receipt
         finally:
             relayer.lock.release()
+        if not wait:
+            return tx_hash, None
+        # Waited for outside the relayer's lock: once sent, the transaction is in the node's pool
+        # and so in the next nonce read, and the relayer may send the next trade while this one is
+        # mined (held until mined, a relayer served one session per block under interval mining).
+        receipt = self._rpc.receipt(tx_hash, timeout=self._receipt_timeout)
+        if receipt is None:
+            return tx_hash, None
+        if int(receipt["status"], 16) != 1:
+            raise MinedRevert(tx_hash, int(receipt["blockNumber"], 16))
+        return tx_hash, receipt
 
     @staticmethod
     def _sign(tx: DynamicFeeTx, signer: TransactionSigner) -> bytes:
