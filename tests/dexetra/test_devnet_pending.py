@@ -56,10 +56,7 @@ def _replay(stack: DevnetStack, traders: list[str]) -> tuple[int, list[str]]:
 def test_pending_answers_on_a_slow_chain_never_double_place(
     node_modules: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with DevnetStack(wallets=WALLETS) as stack:
-        rpc = client(stack.rpc_url)
-        rpc.provider.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
-        rpc.provider.make_request("evm_setIntervalMining", [BLOCK_S])  # type: ignore[arg-type]
+    with DevnetStack(wallets=WALLETS, block_time=BLOCK_S) as stack:
         for key, value in stack.env().items():
             monkeypatch.setenv(key, value)
         monkeypatch.chdir(tmp_path)
