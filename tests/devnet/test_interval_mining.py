@@ -1,11 +1,11 @@
 """The devnet on a chain with a block time (`block_time`): anvil mines a block every second with
 whatever was sent meanwhile, as production's chain does, instead of one block per transaction.
 
-What the relay must get right there and automine hid: the nonce of a relayer with many
-transactions waiting (anvil's "pending" count builds one block from the pool, so with more waiting
-than a block holds it answered a nonce already in use and the new transaction replaced a waiting
-one, which was never mined), and sessions waited for outside the relayer's lock (held, a relayer
-served one session per block).
+What automine hid and a block time shows: sessions waited for under the relayer's lock (a relayer
+then served one session per block), and anvil dropping a transaction it tried after passing over
+the same relayer's previous one for lack of room in a block ("nonce too high"; the blocks are made
+big enough). The relay's nonce read (the pool and the mined count, not anvil's costly "pending"
+count) must still give every trade its own nonce when many wait across blocks.
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ pytestmark = pytest.mark.devnet
 UNIT = 10**18
 HTTP_TIMEOUT_S = 30.0
 BURST = 60
-"""Placements sent at once: more than one block holds (a placement is sent with about 1.1 M gas
-against the block's 30 M), so they wait in the pool across several blocks."""
+"""Placements sent at once: more than anvil's default 30 M block holds (a placement is sent with
+about 1.1 M gas), all waiting in the pool together."""
 DEFAULT_BLOCK_GAS = 30_000_000
 MIXED = 40
 """Placements then, at once, as many more placements and cancels of the first: about 60 M gas."""
