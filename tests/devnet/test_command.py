@@ -25,6 +25,7 @@ import pytest
 from ama_tui.cli import build_parser, main
 from ama_tui.devnet.command import run_devnet_command
 from ama_tui.devnet.node import rpc_request
+from ama_tui.devnet.seeding import RELAYER_COUNT
 from ama_tui.store.wallets_csv import load_wallets_csv
 
 from .conftest import pid_alive
@@ -136,7 +137,7 @@ def test_the_devnet_command_runs_prints_serves_and_stops_on_sigint(
             assert statuses == ["ACTIVE", "ACTIVE", "ACTIVE", "PENDING"]
             assert {m["chain_id"] for m in markets["markets"]} == {31337}
             relayers = api.get("/api/gasless/session/relayer-set").json()
-            assert len(relayers["relayerAddresses"]) == 2
+            assert len(relayers["relayerAddresses"]) == RELAYER_COUNT
             nonce = api.get("/api/gasless/session/nonce", params={"trader": wallets[0].address}).json()
             assert nonce == {"nonce": "0"}
             deadline = time.monotonic() + 30

@@ -20,15 +20,14 @@ from eth_typing import HexStr
 from web3.logs import DISCARD
 
 from ama_tui.devnet.deploy import connect, contract
-from ama_tui.devnet.relay import SESSION_INIT, TRADE
+from ama_tui.devnet.relay import SESSION_INIT
 from ama_tui.devnet.stack import DevnetStack
-from ama_tui.protocol.methods import ALL_METHODS
-from ama_tui.protocol.permits import build_session_permit, sign_session_permit
 from ama_tui.store.wallets_csv import WalletEntry
+
+from .relay_trader import RelayTrader, init_body
 
 pytestmark = pytest.mark.devnet
 
-UNIT = 10**18
 HTTP_TIMEOUT_S = 30.0
 BURST = 60
 """Placements sent at once: more than anvil's default 30 M block holds (a placement is sent with
@@ -40,7 +39,9 @@ MIXED = 40
 
 @pytest.fixture(scope="module")
 def stack(node_modules: Any) -> Iterator[DevnetStack]:
-    with DevnetStack(wallets=6, block_time=1) as running:
+    # Two relayers for six wallets: the session test below needs more sessions than relayers (each
+    # relayer sends several, as production's pool does under a fleet's start).
+    with DevnetStack(wallets=6, block_time=1, relayers=2) as running:
         yield running
 
 
@@ -48,25 +49,6 @@ def stack(node_modules: Any) -> Iterator[DevnetStack]:
 def api(stack: DevnetStack) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=stack.app_url, timeout=HTTP_TIMEOUT_S, trust_env=False) as client:
         yield client
-
-
-def _init_body(stack: DevnetStack, wallet: WalletEntry) -> dict[str, Any]:
-    deployment = stack.deployment
-    w3 = connect(stack.rpc_url)
-    registry = contract(w3, "SessionRegistry", deployment.registry)
-    permit = build_session_permit(
-        trader=wallet.address,
-        relayer_set_root=deployment.relayer_set_root,
-        expiry=int(w3.eth.get_block("latest")["timestamp"]) + 3600,
-        nonce=int(registry.functions.metaNonce(wallet.address).call()),
-        allowed_markets=[m.market_id_bytes32 for m in deployment.markets],
-        methods=ALL_METHODS,
-    )
-    return {
-        "orderBook": deployment.market("ETH-USD").order_book,
-        "permit": permit.to_api_json(),
-        "signature": sign_session_permit(wallet.key, deployment.chain_id, deployment.registry, permit),
-    }
 
 
 def test_the_chain_mines_on_its_interval(stack: DevnetStack) -> None:
@@ -79,34 +61,13 @@ def test_the_chain_mines_on_its_interval(stack: DevnetStack) -> None:
 
 def test_sessions_sent_together_are_mined_together(stack: DevnetStack, api: httpx.Client) -> None:
     wallets = stack.wallets.wallets
-    bodies = [_init_body(stack, wallet) for wallet in wallets]
+    bodies = [init_body(stack, wallet) for wallet in wallets]
     with ThreadPoolExecutor(max_workers=len(bodies)) as pool:
         answers = list(pool.map(lambda body: api.post(SESSION_INIT, json=body), bodies))
     assert [a.status_code for a in answers] == [200] * len(bodies), [a.text for a in answers]
     blocks = {int(a.json()["blockNumber"]) for a in answers}
     # Two relayers: with the lock held until mined, six sessions took at least three blocks.
     assert len(blocks) <= 2, blocks
-
-
-class _Trader:
-    """One wallet with a session, sending trades through the relay."""
-
-    def __init__(self, stack: DevnetStack, api: httpx.Client, wallet: WalletEntry) -> None:
-        opened = api.post(SESSION_INIT, json=_init_body(stack, wallet))
-        assert opened.status_code == 200, opened.text
-        self.session_id = opened.json()["sessionId"]
-        self.api, self.wallet = api, wallet
-        self.book_address = stack.deployment.market("ETH-USD").order_book
-
-    def _send(self, method: str, **params: Any) -> httpx.Response:
-        trade = {"orderBook": self.book_address, "method": method, "sessionId": self.session_id}
-        return self.api.post(TRADE, json={**trade, "params": {"trader": self.wallet.address, **params}})
-
-    def place(self, price6: int) -> httpx.Response:
-        return self._send("sessionPlaceMarginLimit", price=str(price6), amount=str(UNIT // 100), isBuy=True)
-
-    def cancel(self, order_id: int) -> httpx.Response:
-        return self._send("sessionCancelOrder", orderId=str(order_id))
 
 
 def _mined(stack: DevnetStack, answers: list[httpx.Response]) -> list[Any]:
@@ -143,7 +104,7 @@ def _held(stack: DevnetStack, wallet: WalletEntry) -> set[int]:
 
 
 def test_a_burst_bigger_than_a_block_lands_whole(stack: DevnetStack, api: httpx.Client) -> None:
-    trader = _Trader(stack, api, stack.wallets.wallets[0])
+    trader = RelayTrader(stack, api, stack.wallets.wallets[0])
     prices = [2_900_000_000 - i * 10_000 for i in range(BURST)]
     with ThreadPoolExecutor(max_workers=16) as pool:
         answers = list(pool.map(trader.place, prices))
@@ -157,7 +118,7 @@ def test_big_and_small_trades_mixed_past_a_block_all_land(stack: DevnetStack, ap
     a 30 M block holds: anvil passed over a placement that did not fit in what was left of a block,
     tried the relayer's next transaction, a cancel, which failed "nonce too high" and was dropped
     (with everything after it stuck behind the gap)."""
-    trader = _Trader(stack, api, stack.wallets.wallets[1])
+    trader = RelayTrader(stack, api, stack.wallets.wallets[1])
     first = [2_800_000_000 - i * 10_000 for i in range(MIXED)]
     with ThreadPoolExecutor(max_workers=16) as pool:
         resting = sorted(_placed(stack, _mined(stack, list(pool.map(trader.place, first)))))
