@@ -6,8 +6,9 @@ orders on both sides. Printed per fleet: launch to the last session on chain, la
 and the pack phase alone (full pack minus sessions), pipelined (the default) and with one trade per
 wallet at a time (the earlier engine), and their ratio. Needs anvil and node_modules (the devnet's).
 
-The devnet (anvil, the relay API) runs as `python -m ama_tui.devnet` in its own process, so the
-relay shares no interpreter lock with this script's proxy and book polling; `--relay in-process`
+The devnet (anvil, the relay API) runs as `python -m ama_tui.devnet` in its own process and the
+proxy (`latency_proxy.py`) in another, so neither shares an interpreter lock with this script's
+book polling; `--relay in-process`
 serves it from this process as before (the relay was then the bottleneck: about 24 trades a second).
 Every run gets a devnet of its own (a fresh chain). `--modes pipelined` skips the
 one-trade-per-wallet runs (50 x 6 of those take minutes).
@@ -22,21 +23,16 @@ import compileall
 import contextlib
 import json
 import os
+import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
-
-import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -118,68 +114,31 @@ def devnet_process(wallets: int, takers: bool, block_time: int | None = None) ->
                 process.wait()
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 512  # the listen backlog: set before the socket listens (the default 5
-    # drops most of a burst of new connections, which the client sees as failed trades)
-
-
 class LatencyProxy:
-    """Forwards every request to `upstream` after sleeping `latency_s` (each request on its own
-    thread, so concurrent requests wait side by side, as they would on a slow relay)."""
+    """`latency_proxy.py` in a process of its own, forwarding to `upstream` after `latency_s`."""
 
     def __init__(self, upstream: str, latency_s: float) -> None:
-        self.upstream = upstream.rstrip("/")
-        self.latency_s = latency_s
-        # Idle connections are dropped well before the relay's own 5 s (uvicorn's default): at equal
-        # timeouts a request sent on a connection the server is closing fails unread.
-        limits = httpx.Limits(max_connections=512, keepalive_expiry=2.0)
-        self._http = httpx.Client(trust_env=False, timeout=60.0, limits=limits)
-        proxy = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def setup(self) -> None:
-                super().setup()
-                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-            def _forward(self, method: str) -> None:
-                length = int(self.headers.get("content-length", "0") or 0)
-                body = self.rfile.read(length) if length else None
-                time.sleep(proxy.latency_s)
-                headers = {"content-type": self.headers.get("content-type", "application/json")}
-                answer = proxy._http.request(
-                    method, proxy.upstream + self.path, content=body, headers=headers
-                )
-                self.send_response(answer.status_code)
-                for name in ("content-type", "retry-after"):
-                    if name in answer.headers:
-                        self.send_header(name, answer.headers[name])
-                self.send_header("content-length", str(len(answer.content)))
-                self.end_headers()
-                self.wfile.write(answer.content)
-
-            def do_GET(self) -> None:
-                self._forward("GET")
-
-            def do_POST(self) -> None:
-                self._forward("POST")
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = _Server((LOOPBACK, 0), Handler)
-        threading.Thread(target=self._server.serve_forever, name="latency-proxy", daemon=True).start()
+        script = Path(__file__).resolve().parent / "latency_proxy.py"
+        self._process = subprocess.Popen(
+            [sys.executable, str(script), upstream, str(latency_s)], stdout=subprocess.PIPE, text=True
+        )
+        line = self._process.stdout.readline() if self._process.stdout else ""
+        if not line.startswith("port "):
+            self.close()
+            raise RuntimeError("the latency proxy did not start")
+        self.port = int(line.split()[1])
 
     @property
     def url(self) -> str:
-        return f"http://{LOOPBACK}:{self._server.server_address[1]}"
+        return f"http://{LOOPBACK}:{self.port}"
 
     def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._http.close()
+        self._process.terminate()
+        try:
+            self._process.wait(10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
 
 
 class BookWatcher:
@@ -256,12 +215,19 @@ def meta_nonces(devnet: Devnet, traders: list[str]) -> dict[str, int]:
 
 
 def one_run(
-    devnet: Devnet, proxy: LatencyProxy, watcher: BookWatcher, per_side: int, pipelined: bool, warm: bool
+    devnet: Devnet,
+    proxy: LatencyProxy,
+    watcher: BookWatcher,
+    per_side: int,
+    pipelined: bool,
+    warm: bool,
+    keep: Path | None = None,
 ) -> tuple[float, float]:
     """(launch to the last session on chain, launch to full pack) for a fresh run (a new state
     folder, new sessions). `warm`: the market was run before (the user's cache remembers its row
     and the relay's relayer set, so the run looks the market up only in the background and signs
-    its sessions while the set is read again); cold: a first launch (an empty cache)."""
+    its sessions while the set is read again); cold: a first launch (an empty cache). `keep`: a
+    folder to copy the run's journal and its stderr into (named by the run's start)."""
     traders = devnet.traders
     nonces = meta_nonces(devnet, traders)
     env = {
@@ -288,13 +254,18 @@ def one_run(
             "maxDelayMs=400",
         ]
         args += [] if pipelined else ["--one-trade-per-wallet"]
+        # stderr to a file, not a pipe nobody reads while the run lasts: the run's progress lines
+        # would fill a pipe's 64 KB in a slow run and then block the run itself
+        stderr_path = Path(tmp) / "stderr.txt"
+        stderr = stderr_path.open("wb")
         started = time.monotonic()
-        process = subprocess.Popen(args, cwd=tmp, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        process = subprocess.Popen(args, cwd=tmp, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
         sessions_s = packed_s = float("nan")
         try:
             while time.monotonic() - started < TIMEOUT_S:
                 if process.poll() is not None:
-                    raise RuntimeError(f"the run ended early: {process.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+                    tail = stderr_path.read_bytes()[-2000:].decode(errors="replace")
+                    raise RuntimeError(f"the run ended early: {tail}")
                 now = time.monotonic() - started
                 if sessions_s != sessions_s:
                     opened = meta_nonces(devnet, traders)
@@ -310,6 +281,14 @@ def one_run(
                 process.wait(60)
             except subprocess.TimeoutExpired:
                 process.kill()
+                process.wait()
+            stderr.close()
+            if keep is not None:
+                name = f"run-{time.strftime('%H%M%S')}-{len(devnet.traders)}x{per_side}"
+                keep.mkdir(parents=True, exist_ok=True)
+                shutil.copy(stderr_path, keep / f"{name}-stderr.txt")
+                for journal in (Path(tmp) / "st").glob("**/actions.jsonl"):
+                    shutil.copy(journal, keep / f"{name}-actions.jsonl")
     return sessions_s, packed_s
 
 
@@ -360,6 +339,12 @@ def main() -> None:
         default="pipelined,one",
         help="which runs: pipelined, one (one trade per wallet at a time), or both (the default)",
     )
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        help="copy every run's journal and stderr into DIR (to read a slow run afterwards)",
+    )
     args = parser.parse_args()
     compile_bytecode()
     modes = [mode.strip() for mode in args.modes.split(",") if mode.strip()]
@@ -385,7 +370,7 @@ def main() -> None:
             proxy = LatencyProxy(devnet.app_url, args.latency_s)
             watcher = BookWatcher(devnet)
             try:
-                return one_run(devnet, proxy, watcher, per_side, pipelined, warm)
+                return one_run(devnet, proxy, watcher, per_side, pipelined, warm, args.keep)
             finally:
                 watcher.close()
                 proxy.close()

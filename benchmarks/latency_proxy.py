@@ -1,0 +1,137 @@
+"""An HTTP/1.1 proxy that adds a fixed latency to every request, in its own process.
+
+    python benchmarks/latency_proxy.py UPSTREAM_URL LATENCY_S
+
+prints `port N` on stdout once it listens on loopback, then serves until killed. Each request is
+held `LATENCY_S` seconds, then forwarded over an upstream connection belonging to its client
+connection, and the answer is passed back with its status, content type, Retry-After and body.
+
+One asyncio loop in a process of its own: the thread-per-connection proxy it replaces shared the
+benchmark's interpreter with the book watcher, and with a shared httpx pool it took ~30 % of a
+core and held a 50 x 6 pack's trades ~1 s longer than the relay did (2026-12-03).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+import time
+import urllib.parse
+from typing import Final
+
+LOOPBACK: Final = "127.0.0.1"
+UPSTREAM_IDLE_S: Final = 2.0
+"""An upstream connection idle this long is replaced before it is used: the relay (uvicorn)
+closes idle ones after 5 s, and a request sent as it closes would fail unread."""
+MAX_HEAD: Final = 64 * 1024
+PASSED_HEADERS: Final = ("content-type", "retry-after")
+
+
+class BadMessage(Exception):
+    """A request or answer this proxy cannot frame (no content-length where a body follows)."""
+
+
+async def read_message(reader: asyncio.StreamReader) -> tuple[str, dict[str, str], bytes] | None:
+    """(start line, lower-cased headers, body) of one HTTP/1.1 message; None at a clean EOF."""
+    try:
+        head = await reader.readuntil(b"\r\n\r\n")
+    except asyncio.IncompleteReadError as partial:
+        if not partial.partial:
+            return None
+        raise BadMessage("the connection closed inside a message head") from None
+    if len(head) > MAX_HEAD:
+        raise BadMessage("message head too large")
+    lines = head.decode("latin-1").split("\r\n")
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        name, sep, value = line.partition(":")
+        if sep:
+            headers[name.strip().lower()] = value.strip()
+    if "chunked" in headers.get("transfer-encoding", "").lower():
+        raise BadMessage("chunked bodies are not supported")
+    length = int(headers.get("content-length", "0") or 0)
+    body = await reader.readexactly(length) if length else b""
+    return lines[0], headers, body
+
+
+class Upstream:
+    """One keep-alive connection to the relay, replaced when idle too long or closed."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self._reader: asyncio.StreamReader | None = None
+        self._writer: asyncio.StreamWriter | None = None
+        self._used = 0.0
+
+    async def exchange(self, request: bytes) -> tuple[str, dict[str, str], bytes]:
+        if self._writer is not None and time.monotonic() - self._used > UPSTREAM_IDLE_S:
+            self.close()
+        if self._writer is None:
+            self._reader, self._writer = await asyncio.open_connection(self.host, self.port)
+        assert self._reader is not None
+        self._writer.write(request)
+        await self._writer.drain()
+        answer = await read_message(self._reader)
+        if answer is None:
+            self.close()
+            raise BadMessage("the relay closed the connection without answering")
+        self._used = time.monotonic()
+        if answer[1].get("connection", "").lower() == "close":
+            self.close()
+        return answer
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+        self._reader = self._writer = None
+
+
+def request_bytes(start: str, headers: dict[str, str], body: bytes, host: str) -> bytes:
+    kept = {"content-type": headers.get("content-type", "application/json")} if body else {}
+    lines = [start, f"host: {host}", f"content-length: {len(body)}"]
+    lines += [f"{name}: {value}" for name, value in kept.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+def answer_bytes(status_line: str, headers: dict[str, str], body: bytes) -> bytes:
+    _version, _, rest = status_line.partition(" ")
+    lines = [f"HTTP/1.1 {rest}", f"content-length: {len(body)}"]
+    lines += [f"{name}: {headers[name]}" for name in PASSED_HEADERS if name in headers]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+async def serve(upstream_url: str, latency_s: float) -> None:
+    parsed = urllib.parse.urlsplit(upstream_url)
+    host, port = parsed.hostname or LOOPBACK, parsed.port or 80
+
+    async def client(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        upstream = Upstream(host, port)
+        try:
+            while (message := await read_message(reader)) is not None:
+                start, headers, body = message
+                await asyncio.sleep(latency_s)
+                answer = await upstream.exchange(request_bytes(start, headers, body, f"{host}:{port}"))
+                writer.write(answer_bytes(*answer))
+                await writer.drain()
+        except (BadMessage, ConnectionError, asyncio.IncompleteReadError) as error:
+            # the client sees its connection close, as a failed relay call
+            print(f"latency proxy: {type(error).__name__}: {error}", file=sys.stderr, flush=True)
+        finally:
+            upstream.close()
+            writer.close()
+
+    server = await asyncio.start_server(client, LOOPBACK, 0, backlog=1024)
+    print(f"port {server.sockets[0].getsockname()[1]}", flush=True)
+    async with server:
+        await server.serve_forever()
+
+
+def main() -> None:
+    upstream_url, latency_s = sys.argv[1], float(sys.argv[2])
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(upstream_url, latency_s))
+
+
+if __name__ == "__main__":
+    main()
