@@ -98,7 +98,11 @@ SETTLE_PENDING_S: Final = 10.0
 a few), so the journal names their orders."""
 SETTLE_POLL_S: Final = 0.25
 MARKET_CLOSED_PREFIX: Final = "market cannot trade: "
-MAX_IN_FLIGHT_CAP: Final = 256
+MAX_IN_FLIGHT_CAP: Final = 512
+"""The most trades in flight for the whole fleet (and the trade workers' count). At 256 a 50 x 6
+first pack (600 placements) went out in three waves a relay round trip apart; at 512 in two (the
+devnet behind a 1 s proxy, 1 s blocks: median 10.6 s instead of 10.8-11.9 s, 2026-12-03). The
+adaptive limit still halves on the relay's 429/503s and timeouts."""
 
 
 def fleet_limit(wallets: int, orders_per_side: int = 0, *, pipelined: bool = False) -> int:

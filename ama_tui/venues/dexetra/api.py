@@ -43,8 +43,9 @@ transaction's block: allow for a slow one."""
 M = TypeVar("M", bound=BaseModel)
 
 
-MAX_CONNECTIONS: Final = 272
-"""The engine's largest trade concurrency (256) plus room for the reads running beside it."""
+MAX_CONNECTIONS: Final = 528
+"""The engine's largest trade concurrency (512, `MAX_IN_FLIGHT_CAP`) plus room for the reads
+running beside it."""
 KEEPALIVE_S: Final = 2.0
 """How long an idle connection to the web app is kept (servers commonly close theirs at 5 s)."""
 
@@ -67,7 +68,7 @@ class DexetraApi:
             trust_env=not is_loopback(base_url),
             headers={"accept": "application/json"},
             # as many connections as the engine may have trades in flight (its adaptive limit
-            # grows to 256): the pool must never be the bound (httpx opens them only when needed)
+            # grows to 512): the pool must never be the bound (httpx opens them only when needed)
             # an idle connection is dropped before the server's keep-alive (often 5 s) can close it
             # under a request just sent: such a trade fails unread and is left in doubt
             limits=httpx.Limits(
