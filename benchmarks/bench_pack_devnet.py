@@ -117,11 +117,11 @@ def devnet_process(wallets: int, takers: bool, block_time: int | None = None) ->
 class LatencyProxy:
     """`latency_proxy.py` in a process of its own, forwarding to `upstream` after `latency_s`."""
 
-    def __init__(self, upstream: str, latency_s: float) -> None:
+    def __init__(self, upstream: str, latency_s: float, log: Path | None = None) -> None:
         script = Path(__file__).resolve().parent / "latency_proxy.py"
-        self._process = subprocess.Popen(
-            [sys.executable, str(script), upstream, str(latency_s)], stdout=subprocess.PIPE, text=True
-        )
+        command = [sys.executable, str(script), upstream, str(latency_s), *([str(log)] if log else [])]
+        self.log = log
+        self._process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
         line = self._process.stdout.readline() if self._process.stdout else ""
         if not line.startswith("port "):
             self.close()
@@ -160,6 +160,7 @@ class BookWatcher:
         self._book = deployment.market("ETH-USD").order_book
         self._multicall = deployment.multicall
         self._rpc = JsonRpc(devnet.rpc_url)
+        self.polls: list[tuple[float, float, int, int | None]] = []
         self._side: dict[int, bool | None] = {}
         """Order id -> is_buy, None once the book no longer holds it."""
 
@@ -192,10 +193,16 @@ class BookWatcher:
         }
 
     def full(self, traders: list[str], per_side: int) -> bool:
-        def filled(counts: dict[str, tuple[int, int]]) -> bool:
-            return all(b >= per_side and s >= per_side for b, s in counts.values())
-
-        return filled(self.quick(traders)) and filled(self.held(traders))
+        """Every trader holds `per_side` on both sides (each poll is kept in `polls`: when it
+        began, how long it took, the fewest a trader held on a side by the quick count and, when
+        that said full, by the exact read)."""
+        began = time.monotonic()
+        quick = min((min(counts) for counts in self.quick(traders).values()), default=0)
+        exact = None
+        if quick >= per_side:
+            exact = min((min(counts) for counts in self.held(traders).values()), default=0)
+        self.polls.append((began, time.monotonic() - began, quick, exact))
+        return exact is not None and exact >= per_side
 
     def close(self) -> None:
         self.venue.close()
@@ -227,7 +234,10 @@ def one_run(
     folder, new sessions). `warm`: the market was run before (the user's cache remembers its row
     and the relay's relayer set, so the run looks the market up only in the background and signs
     its sessions while the set is read again); cold: a first launch (an empty cache). `keep`: a
-    folder to copy the run's journal and its stderr into (named by the run's start)."""
+    folder to copy the run's journal, its stderr, the proxy's request log and the watcher's polls
+    into (named by the run's start; times are seconds from the launch: a request's arrival,
+    forwarding and answer; a poll's start and duration, then the fewest orders a trader held on a
+    side by the quick count and by the exact read)."""
     traders = devnet.traders
     nonces = meta_nonces(devnet, traders)
     env = {
@@ -289,6 +299,20 @@ def one_run(
                 shutil.copy(stderr_path, keep / f"{name}-stderr.txt")
                 for journal in (Path(tmp) / "st").glob("**/actions.jsonl"):
                     shutil.copy(journal, keep / f"{name}-actions.jsonl")
+                (keep / f"{name}-polls.txt").write_text(
+                    "".join(
+                        f"{began - started:.3f} {took:.3f} {quick} {'-' if exact is None else exact}\n"
+                        for began, took, quick, exact in watcher.polls
+                    )
+                )
+                if proxy.log is not None and proxy.log.exists():  # times from the launch
+                    rows = [line.split() for line in proxy.log.read_text().splitlines()]
+                    (keep / f"{name}-requests.txt").write_text(
+                        "".join(
+                            " ".join(f"{float(t) - started:.3f}" for t in row[:3]) + f" {row[3]} {row[4]}\n"
+                            for row in rows
+                        )
+                    )
     return sessions_s, packed_s
 
 
@@ -343,7 +367,8 @@ def main() -> None:
         "--keep",
         type=Path,
         metavar="DIR",
-        help="copy every run's journal and stderr into DIR (to read a slow run afterwards)",
+        help="copy every run's journal, stderr and relay requests (times from the launch) into DIR, "
+        "to read a slow run afterwards",
     )
     args = parser.parse_args()
     compile_bytecode()
@@ -365,9 +390,13 @@ def main() -> None:
     def measured(wallets: int, per_side: int, pipelined: bool, warm: bool) -> tuple[float, float]:
         """One run on a devnet of its own: anvil slows down as its chain grows (a few hundred blocks
         on, each block costs more), so runs that shared one chain would not be comparable."""
-        with start_devnet(wallets, args.takers > 0, args.block_time) as devnet:
+        with (
+            start_devnet(wallets, args.takers > 0, args.block_time) as devnet,
+            tempfile.TemporaryDirectory() as logs,
+        ):
             time.sleep(args.takers)
-            proxy = LatencyProxy(devnet.app_url, args.latency_s)
+            log = Path(logs) / "requests.log" if args.keep else None
+            proxy = LatencyProxy(devnet.app_url, args.latency_s, log)
             watcher = BookWatcher(devnet)
             try:
                 return one_run(devnet, proxy, watcher, per_side, pipelined, warm, args.keep)

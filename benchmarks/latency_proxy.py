@@ -1,10 +1,12 @@
 """An HTTP/1.1 proxy that adds a fixed latency to every request, in its own process.
 
-    python benchmarks/latency_proxy.py UPSTREAM_URL LATENCY_S
+    python benchmarks/latency_proxy.py UPSTREAM_URL LATENCY_S [LOG_PATH]
 
 prints `port N` on stdout once it listens on loopback, then serves until killed. Each request is
 held `LATENCY_S` seconds, then forwarded over an upstream connection belonging to its client
 connection, and the answer is passed back with its status, content type, Retry-After and body.
+With LOG_PATH, one line per request is appended there: `arrived forwarded answered status path`
+(the times are `time.monotonic()`, the clock a benchmark on this machine reads).
 
 One asyncio loop in a process of its own: the thread-per-connection proxy it replaces shared the
 benchmark's interpreter with the book watcher, and with a shared httpx pool it took ~30 % of a
@@ -101,19 +103,26 @@ def answer_bytes(status_line: str, headers: dict[str, str], body: bytes) -> byte
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 
 
-async def serve(upstream_url: str, latency_s: float) -> None:
+async def serve(upstream_url: str, latency_s: float, log_path: str | None = None) -> None:
     parsed = urllib.parse.urlsplit(upstream_url)
     host, port = parsed.hostname or LOOPBACK, parsed.port or 80
+    log = open(log_path, "a", buffering=1, encoding="utf-8") if log_path else None  # noqa: SIM115
 
     async def client(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         upstream = Upstream(host, port)
         try:
             while (message := await read_message(reader)) is not None:
                 start, headers, body = message
+                arrived = time.monotonic()
                 await asyncio.sleep(latency_s)
+                forwarded = time.monotonic()
                 answer = await upstream.exchange(request_bytes(start, headers, body, f"{host}:{port}"))
                 writer.write(answer_bytes(*answer))
                 await writer.drain()
+                if log is not None:
+                    status = answer[0].split(" ", 2)[1]
+                    path = start.split(" ")[1].split("?")[0]
+                    log.write(f"{arrived:.4f} {forwarded:.4f} {time.monotonic():.4f} {status} {path}\n")
         except (BadMessage, ConnectionError, asyncio.IncompleteReadError) as error:
             # the client sees its connection close, as a failed relay call
             print(f"latency proxy: {type(error).__name__}: {error}", file=sys.stderr, flush=True)
@@ -129,8 +138,9 @@ async def serve(upstream_url: str, latency_s: float) -> None:
 
 def main() -> None:
     upstream_url, latency_s = sys.argv[1], float(sys.argv[2])
+    log_path = sys.argv[3] if len(sys.argv) > 3 else None
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(upstream_url, latency_s))
+        asyncio.run(serve(upstream_url, latency_s, log_path))
 
 
 if __name__ == "__main__":
