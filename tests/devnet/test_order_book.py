@@ -3,6 +3,8 @@ session trades for the trader; other accounts seed depth and take liquidity dire
 
 from __future__ import annotations
 
+import gzip
+import json
 import random
 
 import pytest
@@ -265,6 +267,34 @@ def test_bad_prices_and_amounts_are_rejected_and_change_nothing(devnet: Devnet) 
         assert classify(str(mined.value)) is code
         assert _book_state(devnet, book) == before
     assert order(devnet, book, resting)["amount"] == UNIT
+
+
+def _storage_slots(devnet: Devnet, contract: Contract) -> int:
+    dumped = devnet.w3.provider.make_request("anvil_dumpState", [])["result"]  # type: ignore[arg-type]
+    accounts = json.loads(gzip.decompress(bytes.fromhex(dumped[2:])))["accounts"]
+    held = {address.lower(): account for address, account in accounts.items()}
+    return len(held[contract.address.lower()].get("storage", {}))
+
+
+def test_a_resting_order_at_a_new_price_takes_seven_storage_slots(devnet: Devnet) -> None:
+    """anvil rebuilds the state root of every account's storage for each block, so the book's slots
+    are what every later block costs: stored as the ABI's plain words an order and its new level
+    took 17 (a 50 x 6 pack made each block ~10x dearer). Packed: 3 for the order, 2 for its price
+    level, 2 for the trader's list of ids; read back as the 10-field struct."""
+    book = devnet.alu
+    devnet.place(book, 4_400_000, UNIT, True)  # the side's first level: best, worst and counters set
+    before = _storage_slots(devnet, book)
+    order_id, _ = devnet.place(book, 4_300_000, UNIT, True)  # a new, worse level
+    assert _storage_slots(devnet, book) - before == 7
+    placed = order(devnet, book, order_id)
+    assert (placed["orderId"], placed["price"], placed["amount"], placed["isBuy"]) == (
+        order_id,
+        4_300_000,
+        UNIT,
+        True,
+    )
+    assert placed["trader"] == devnet.trader and placed["isMarginOrder"] is True
+    assert placed["marginRequired"] == margin(4_300_000, UNIT, True)
 
 
 def test_orders_of_others_and_unknown_orders_cannot_be_cancelled(devnet: Devnet) -> None:

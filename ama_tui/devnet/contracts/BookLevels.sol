@@ -7,6 +7,9 @@ pragma solidity ^0.8.24;
 /// doubly-linked list of orders (`nextOrderId` forward, `prevOrderId` back, both in the `Order`
 /// like production's 10-field struct), so resting at a known level, removing and shrinking are
 /// O(1); a new level walks from the best price (or appends at the worst).
+/// Storage is packed (`StoredOrder`, 3 slots; `PriceLevel`, 2) and `getOrder` answers the 10-field
+/// struct: a resting order at a new price took ~17 slots as plain words, and anvil rebuilds the
+/// whole state root every block, so a 50 x 6 pack made each later block ~10x dearer.
 abstract contract BookLevels {
     struct Order {
         uint256 orderId;
@@ -21,12 +24,26 @@ abstract contract BookLevels {
         uint256 prevOrderId;
     }
 
+    /// @dev An order as stored. Prices and ids fit 64 bits, amounts and margins 128 (`_u64`,
+    /// `_u128` refuse more rather than truncate).
+    struct StoredOrder {
+        address trader;
+        uint64 timestamp;
+        bool isBuy;
+        bool isMarginOrder;
+        uint64 price;
+        uint128 amount;
+        uint64 nextOrderId;
+        uint128 marginRequired;
+        uint64 prevOrderId;
+    }
+
     struct PriceLevel {
-        uint256 totalAmount;
-        uint256 headOrderId;
-        uint256 tailOrderId;
-        uint256 better;
-        uint256 worse;
+        uint128 totalAmount;
+        uint64 headOrderId;
+        uint64 tailOrderId;
+        uint64 better;
+        uint64 worse;
         bool exists;
     }
 
@@ -37,7 +54,7 @@ abstract contract BookLevels {
 
     uint256 private _worstBid;
     uint256 private _worstAsk;
-    mapping(uint256 => Order) internal _orders;
+    mapping(uint256 => StoredOrder) internal _orders;
     mapping(uint256 => PriceLevel) private _bidLevels;
     mapping(uint256 => PriceLevel) private _askLevels;
     mapping(address => uint256[]) private _userOrders;
@@ -46,8 +63,23 @@ abstract contract BookLevels {
     // --- views ---------------------------------------------------------------------------------
 
     /// @notice A deleted (filled or cancelled) order comes back all zero, so `trader == address(0)`.
-    function getOrder(uint256 orderId) external view returns (Order memory) {
-        return _orders[orderId];
+    function getOrder(uint256 orderId) external view returns (Order memory order) {
+        StoredOrder storage stored = _orders[orderId];
+        if (stored.trader == address(0)) {
+            return order;
+        }
+        order = Order({
+            orderId: orderId,
+            trader: stored.trader,
+            price: stored.price,
+            amount: stored.amount,
+            isBuy: stored.isBuy,
+            timestamp: stored.timestamp,
+            nextOrderId: stored.nextOrderId,
+            marginRequired: stored.marginRequired,
+            isMarginOrder: stored.isMarginOrder,
+            prevOrderId: stored.prevOrderId
+        });
     }
 
     /// @notice The trader's resting order ids (unordered).
@@ -84,29 +116,33 @@ abstract contract BookLevels {
     function _addOrder(uint256 orderId, address trader, uint256 price, uint256 amount, bool isBuy, uint256 margin)
         internal
     {
+        uint64 id = _u64(orderId);
+        uint64 priceKey = _u64(price);
+        uint128 size = _u128(amount);
         mapping(uint256 => PriceLevel) storage levels = _levels(isBuy);
-        PriceLevel storage level = levels[price];
+        PriceLevel storage level = levels[priceKey];
         if (!level.exists) {
-            _insertLevel(levels, price, isBuy);
+            _insertLevel(levels, priceKey, isBuy);
         }
-        uint256 tail = level.tailOrderId;
-        Order storage order = _orders[orderId];
-        order.orderId = orderId;
-        order.trader = trader;
-        order.price = price;
-        order.amount = amount;
-        order.isBuy = isBuy;
-        order.timestamp = block.timestamp;
-        order.marginRequired = margin;
-        order.isMarginOrder = true;
-        order.prevOrderId = tail;
+        uint64 tail = level.tailOrderId;
+        _orders[orderId] = StoredOrder({
+            trader: trader,
+            timestamp: uint64(block.timestamp),
+            isBuy: isBuy,
+            isMarginOrder: true,
+            price: priceKey,
+            amount: size,
+            nextOrderId: 0,
+            marginRequired: _u128(margin),
+            prevOrderId: tail
+        });
         if (tail == 0) {
-            level.headOrderId = orderId;
+            level.headOrderId = id;
         } else {
-            _orders[tail].nextOrderId = orderId;
+            _orders[tail].nextOrderId = id;
         }
-        level.tailOrderId = orderId;
-        level.totalAmount += amount;
+        level.tailOrderId = id;
+        level.totalAmount += size;
         _userOrders[trader].push(orderId);
         _userOrderSlot[orderId] = _userOrders[trader].length;
         if (isBuy) {
@@ -118,23 +154,24 @@ abstract contract BookLevels {
 
     /// @dev Takes a filled part off a resting order and sets the margin its rest now holds.
     function _shrinkOrder(uint256 orderId, uint256 qty, uint256 margin) internal {
-        Order storage order = _orders[orderId];
-        order.amount -= qty;
-        order.marginRequired = margin;
-        _levels(order.isBuy)[order.price].totalAmount -= qty;
+        StoredOrder storage order = _orders[orderId];
+        uint128 taken = _u128(qty);
+        order.amount -= taken;
+        order.marginRequired = _u128(margin);
+        _levels(order.isBuy)[order.price].totalAmount -= taken;
     }
 
     /// @dev Unlinks and deletes a resting order, with whatever amount it still had.
     function _removeOrder(uint256 orderId) internal {
-        Order storage order = _orders[orderId];
+        StoredOrder storage order = _orders[orderId];
         address trader = order.trader;
         bool isBuy = order.isBuy;
         uint256 price = order.price;
         mapping(uint256 => PriceLevel) storage levels = _levels(isBuy);
         PriceLevel storage level = levels[price];
         level.totalAmount -= order.amount;
-        uint256 prev = order.prevOrderId;
-        uint256 next = order.nextOrderId;
+        uint64 prev = order.prevOrderId;
+        uint64 next = order.nextOrderId;
         if (prev == 0) {
             level.headOrderId = next;
         } else {
@@ -175,9 +212,9 @@ abstract contract BookLevels {
         return isBuy ? _bidLevels : _askLevels;
     }
 
-    function _insertLevel(mapping(uint256 => PriceLevel) storage levels, uint256 price, bool isBuy) private {
+    function _insertLevel(mapping(uint256 => PriceLevel) storage levels, uint64 price, bool isBuy) private {
         levels[price].exists = true;
-        uint256 best = isBuy ? bestBid : bestAsk;
+        uint64 best = uint64(isBuy ? bestBid : bestAsk); // best and worst were stored from uint64 prices
         if (best == 0) {
             _setBest(isBuy, price);
             _setWorst(isBuy, price);
@@ -189,7 +226,7 @@ abstract contract BookLevels {
             _setBest(isBuy, price);
             return;
         }
-        uint256 worst = isBuy ? _worstBid : _worstAsk;
+        uint64 worst = uint64(isBuy ? _worstBid : _worstAsk);
         if (_isBetter(worst, price, isBuy)) {
             levels[price].better = worst;
             levels[worst].worse = price;
@@ -197,11 +234,11 @@ abstract contract BookLevels {
             return;
         }
         // strictly between best and worst: the walk stops before the worst level
-        uint256 cursor = best;
+        uint64 cursor = best;
         while (_isBetter(levels[cursor].worse, price, isBuy)) {
             cursor = levels[cursor].worse;
         }
-        uint256 next = levels[cursor].worse;
+        uint64 next = levels[cursor].worse;
         levels[price].better = cursor;
         levels[price].worse = next;
         levels[cursor].worse = price;
@@ -209,8 +246,8 @@ abstract contract BookLevels {
     }
 
     function _removeLevel(mapping(uint256 => PriceLevel) storage levels, uint256 price, bool isBuy) private {
-        uint256 better = levels[price].better;
-        uint256 worse = levels[price].worse;
+        uint64 better = levels[price].better;
+        uint64 worse = levels[price].worse;
         if (better == 0) {
             _setBest(isBuy, worse);
         } else {
@@ -263,5 +300,15 @@ abstract contract BookLevels {
 
     function _isBetter(uint256 a, uint256 b, bool isBuy) private pure returns (bool) {
         return isBuy ? a > b : a < b;
+    }
+
+    function _u64(uint256 value) internal pure returns (uint64) {
+        require(value <= type(uint64).max, "value_too_large");
+        return uint64(value);
+    }
+
+    function _u128(uint256 value) internal pure returns (uint128) {
+        require(value <= type(uint128).max, "value_too_large");
+        return uint128(value);
     }
 }

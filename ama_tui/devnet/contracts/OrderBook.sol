@@ -256,7 +256,7 @@ contract OrderBook is BookLevels {
         _cancelResting(orderId);
     }
 
-    function _ownOrder(address trader, uint256 orderId) private view returns (Order storage order) {
+    function _ownOrder(address trader, uint256 orderId) private view returns (StoredOrder storage order) {
         order = _orders[orderId];
         require(order.trader != address(0), "unknown_order");
         require(order.trader == trader, "not_order_owner");
@@ -264,7 +264,7 @@ contract OrderBook is BookLevels {
 
     /// @dev Takes a resting order off the book, frees its margin and logs `OrderCancelled`.
     function _cancelResting(uint256 orderId) private {
-        Order storage order = _orders[orderId];
+        StoredOrder storage order = _orders[orderId];
         address trader = order.trader;
         uint256 price = order.price;
         uint256 amount = order.amount;
@@ -308,7 +308,7 @@ contract OrderBook is BookLevels {
     /// @dev Fills up to `wanted` of one maker order on the book (shrinking or removing it) and
     /// returns the fill, with the order margin the filled part no longer needs.
     function _takeFrom(uint256 makerId, uint256 wanted) private returns (Fill memory fill) {
-        Order storage maker = _orders[makerId];
+        StoredOrder storage maker = _orders[makerId];
         uint256 resting = maker.amount;
         uint256 qty = wanted < resting ? wanted : resting;
         uint256 marginLeft = marginFor(maker.price, resting - qty, maker.isBuy);
