@@ -110,13 +110,16 @@ async def serve(upstream_url: str, latency_s: float, log_path: str | None = None
 
     async def client(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         upstream = Upstream(host, port)
+        side = "client"
         try:
             while (message := await read_message(reader)) is not None:
                 start, headers, body = message
                 arrived = time.monotonic()
                 await asyncio.sleep(latency_s)
                 forwarded = time.monotonic()
+                side = "relay"
                 answer = await upstream.exchange(request_bytes(start, headers, body, f"{host}:{port}"))
+                side = "client"
                 writer.write(answer_bytes(*answer))
                 await writer.drain()
                 if log is not None:
@@ -125,7 +128,7 @@ async def serve(upstream_url: str, latency_s: float, log_path: str | None = None
                     log.write(f"{arrived:.4f} {forwarded:.4f} {time.monotonic():.4f} {status} {path}\n")
         except (BadMessage, ConnectionError, asyncio.IncompleteReadError) as error:
             # the client sees its connection close, as a failed relay call
-            print(f"latency proxy: {type(error).__name__}: {error}", file=sys.stderr, flush=True)
+            print(f"latency proxy, {side} side: {type(error).__name__}: {error}", file=sys.stderr, flush=True)
         finally:
             upstream.close()
             writer.close()

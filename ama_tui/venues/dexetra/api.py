@@ -1,4 +1,6 @@
-"""Client of the exchange web app's six routes (reference section 4) over one pooled httpx client.
+"""Client of the exchange web app's six routes (reference section 4), each thread on its own pooled
+httpx client (`ThreadClients`: a pool shared between threads could close a connection under a
+request).
 
 GETs are idempotent and retried once when a kept-alive connection turns out to be dead; POSTs
 (session init, trade) are never retried here: a trade that failed in transit may have landed, and
@@ -8,6 +10,7 @@ only the engine, after reading the book again, may decide to send it again.
 from __future__ import annotations
 
 import json
+import ssl
 from typing import Any, Final, TypeVar
 
 import httpx
@@ -27,6 +30,7 @@ from ama_tui.venues.dexetra.api_models import (
     parse_answer,
 )
 from ama_tui.venues.dexetra.http_common import RETRYABLE_TRANSPORT, is_loopback
+from ama_tui.venues.dexetra.thread_clients import ThreadClients
 
 MARKETS: Final = "/api/markets"
 ORDERBOOK: Final = "/api/orderbook/live"
@@ -43,9 +47,8 @@ transaction's block: allow for a slow one."""
 M = TypeVar("M", bound=BaseModel)
 
 
-MAX_CONNECTIONS: Final = 528
-"""The engine's largest trade concurrency (512, `MAX_IN_FLIGHT_CAP`) plus room for the reads
-running beside it."""
+CONNECTIONS_PER_THREAD: Final = 2
+"""A thread sends one request at a time; a second connection covers one being closed."""
 KEEPALIVE_S: Final = 2.0
 """How long an idle connection to the web app is kept (servers commonly close theirs at 5 s)."""
 
@@ -61,23 +64,32 @@ class DexetraApi:
     ) -> None:
         self.timeout = timeout
         self.trade_timeout = trade_timeout
-        self._http = httpx.Client(
-            base_url=base_url.rstrip("/"),
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
-            transport=transport,
-            trust_env=not is_loopback(base_url),
+        self._base_url = base_url.rstrip("/")
+        self._transport = transport
+        self._trust_env = not is_loopback(base_url)
+        self._clients = ThreadClients(
+            self._client, tls=self._base_url.startswith("https:"), trust_env=self._trust_env
+        )
+
+    def _client(self, verify: ssl.SSLContext | bool) -> httpx.Client:
+        return httpx.Client(
+            base_url=self._base_url,
+            timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 5.0)),
+            transport=self._transport,
+            verify=verify,
+            trust_env=self._trust_env,
             headers={"accept": "application/json"},
-            # as many connections as the engine may have trades in flight (its adaptive limit
-            # grows to 512): the pool must never be the bound (httpx opens them only when needed)
             # an idle connection is dropped before the server's keep-alive (often 5 s) can close it
             # under a request just sent: such a trade fails unread and is left in doubt
             limits=httpx.Limits(
-                max_connections=MAX_CONNECTIONS, max_keepalive_connections=64, keepalive_expiry=KEEPALIVE_S
+                max_connections=CONNECTIONS_PER_THREAD,
+                max_keepalive_connections=CONNECTIONS_PER_THREAD,
+                keepalive_expiry=KEEPALIVE_S,
             ),
         )
 
     def close(self) -> None:
-        self._http.close()
+        self._clients.close()
 
     # ------------------------------------------------------------------ routes
 
@@ -123,7 +135,7 @@ class DexetraApi:
     def _get(self, route: str, params: dict[str, Any] | None) -> Any:
         for attempt in (1, 2):
             try:
-                response = self._http.get(route, params=params)
+                response = self._clients.get().get(route, params=params)
                 break
             except RETRYABLE_TRANSPORT as exc:
                 if attempt == 2:
@@ -135,7 +147,7 @@ class DexetraApi:
     def _post(self, route: str, body: dict[str, Any]) -> Any:
         timeout = self.trade_timeout if route in (TRADE, SESSION_INIT) else self.timeout
         try:
-            response = self._http.post(
+            response = self._clients.get().post(
                 route, content=json.dumps(body), headers={"content-type": "application/json"}, timeout=timeout
             )
         except httpx.HTTPError as exc:
