@@ -45,6 +45,25 @@ def test_each_thread_sends_on_a_client_of_its_own_and_keeps_it() -> None:
         api.relayer_set()  # this thread's client is closed, as one shared client was
 
 
+def test_the_client_of_an_ended_thread_is_closed_when_another_is_made() -> None:
+    """The dashboard's picker runs each search on a thread of its own: without this, each left a
+    client and its kept-alive connection open until the run ended."""
+    made: list[httpx.Client] = []
+    clients = thread_clients.ThreadClients(
+        lambda verify: made.append(httpx.Client(verify=verify)) or made[-1], tls=False, trust_env=False
+    )
+    for _ in range(3):
+        searcher = threading.Thread(target=clients.get)
+        searcher.start()
+        searcher.join()
+    assert len(made) == 3 and clients.count == 1  # the last one's thread has ended but none came since
+    assert made[0].is_closed and made[1].is_closed and not made[2].is_closed
+    clients.get()  # this thread's: the third is closed now
+    assert made[2].is_closed and clients.count == 1
+    clients.close()
+    assert all(client.is_closed for client in made)
+
+
 def test_tls_settings_are_made_once_for_every_thread(monkeypatch: pytest.MonkeyPatch) -> None:
     made: list[Any] = []
     real = httpx.create_ssl_context

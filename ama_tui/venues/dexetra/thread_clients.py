@@ -5,7 +5,8 @@ to a waiting request (encode/httpcore#1110, open in 1.0.9): that request dies ha
 until its timeout, and a trade lost so is in doubt for a minute. In a 50 x 6 pack 1-4 placements a
 run failed so, and the fleet was re-quoted before it had ever been full. A thread's own client has
 its own small pool that only that thread touches. TLS settings are made once and shared (each
-client would otherwise load the CA bundle again).
+client would otherwise load the CA bundle again). A thread's client is closed once the thread has
+ended (checked when a new one is made: the dashboard's picker runs each search on a new thread).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ class ThreadClients:
         self._trust_env = trust_env
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._clients: list[httpx.Client] = []
+        self._clients: dict[threading.Thread, httpx.Client] = {}
         self._context: ssl.SSLContext | None = None
         self._closed = False
 
@@ -44,16 +45,19 @@ class ThreadClients:
                 if self._context is None:
                     self._context = httpx.create_ssl_context(trust_env=self._trust_env)
                 verify = self._context
+            ended = [thread for thread in self._clients if not thread.is_alive()]
+            for thread in ended:
+                self._clients.pop(thread).close()
             client = self._make(verify)
-            self._clients.append(client)
+            self._clients[threading.current_thread()] = client
         self._local.client = client
         return client
 
     def close(self) -> None:
         with self._lock:
             self._closed = True
-            clients, self._clients = self._clients, []
-        for client in clients:
+            clients, self._clients = self._clients, {}
+        for client in clients.values():
             client.close()
 
     @property
