@@ -15,7 +15,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from dotenv import dotenv_values
-from eth_utils import is_address, to_checksum_address
+
+from ama_tui.protocol.accounts import checksum, is_hex_address
 
 DEFAULT_APP_URL = "http://localhost:3000"
 ENV_FILES = (".env.local", ".env")
@@ -93,7 +94,7 @@ def load_live_settings(
         )
     assert rpc is not None and registry is not None and chain is not None
     rpc_url = _check_url(rpc[0], rpc[1], ("http", "https", "ws", "wss"))
-    if not is_address(registry[1]):
+    if not is_hex_address(registry[1]):
         raise SettingsError(f"SESSION_REGISTRY_ADDRESS is not a 20-byte hex address: {registry[1]!r}")
     try:
         chain_id = int(chain[1], 0)
@@ -105,7 +106,7 @@ def load_live_settings(
     app_url = _check_url("APP_URL", app[1], ("http", "https")) if app else DEFAULT_APP_URL
     return LiveSettings(
         rpc_url=rpc_url,
-        session_registry=str(to_checksum_address(registry[1])),
+        session_registry=checksum(registry[1]),
         chain_id=chain_id,
         app_url=app_url,
     )

@@ -20,8 +20,22 @@ NEVER_ON_THE_RUN_PATH = (
     "ama_tui.kit",  # a packer run runs no strategy file: neither the kit nor the sandbox
     "ama_tui.engine.user_strategy",
     "ama_tui.sandbox.strategy",
+    # the run's own keccak and ABI codec stand in for these (a fifth of the run's imports)
+    "eth_utils",
+    "eth_abi",
+    "eth_typing",
+    "eth_hash",
+    "parsimonious",
 )
-NEVER_IN_THE_DASHBOARD = ("web3", "eth_account", "eth_keyfile", "py_ecc", "ama_tui.devnet")
+NEVER_IN_THE_DASHBOARD = (
+    "web3",
+    "eth_account",
+    "eth_keyfile",
+    "py_ecc",
+    "ama_tui.devnet",
+    "eth_utils",
+    "eth_abi",
+)
 
 
 def _loaded_after(code: str) -> set[str]:

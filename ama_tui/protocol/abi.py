@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 from typing import Any, Final
 
-from eth_utils import keccak
+from ama_tui.protocol.keccak import keccak_text
 
 AbiEntry = dict[str, Any]
 
@@ -175,12 +175,12 @@ def canonical_signature(entry: AbiEntry) -> str:
 
 def selector(entry: AbiEntry) -> str:
     """A function's 4-byte selector as `0x` + 8 hex digits."""
-    return "0x" + keccak(text=canonical_signature(entry))[:4].hex()
+    return "0x" + keccak_text(canonical_signature(entry))[:4].hex()
 
 
 def event_topic(entry: AbiEntry) -> str:
     """An event's topic 0 as `0x` + 64 hex digits."""
-    return "0x" + keccak(text=canonical_signature(entry)).hex()
+    return "0x" + keccak_text(canonical_signature(entry)).hex()
 
 
 def find(abi: Sequence[AbiEntry], name: str, kind: str = "function") -> AbiEntry:

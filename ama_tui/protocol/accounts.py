@@ -9,9 +9,8 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from eth_utils import keccak
-
 from ama_tui.core.keys import PrivateKey
+from ama_tui.protocol.keccak import keccak256
 from ama_tui.protocol.secp256k1 import public_key, recover_public_key
 
 _HEX_ADDRESS: Final = re.compile(r"(?:0[xX])?([0-9a-fA-F]{40})")
@@ -23,7 +22,7 @@ class InvalidAddress(ValueError):
 
 def _eip55(lower_hex: str) -> str:
     """`0x` + the 40 lower-case hex digits, a letter upper-cased where its keccak nibble is >= 8."""
-    nibbles = keccak(lower_hex.encode("ascii")).hex()
+    nibbles = keccak256(lower_hex.encode("ascii")).hex()
     return "0x" + "".join(
         digit.upper() if nibble in "89abcdef" else digit
         for digit, nibble in zip(lower_hex, nibbles, strict=False)
@@ -38,7 +37,7 @@ def checksum_of(raw: bytes) -> str:
 
 
 def _address_of_public_key(public: bytes) -> bytes:
-    return keccak(public)[-20:]
+    return keccak256(public)[-20:]
 
 
 def address_bytes_of(key: PrivateKey) -> bytes:
@@ -56,9 +55,26 @@ def recover_address(digest: bytes, signature: bytes) -> str:
     return checksum_of(_address_of_public_key(recover_public_key(digest, signature)))
 
 
+def is_hex_address(value: object) -> bool:
+    """Whether `value` is 40 hex digits, `0x`-prefixed or not, in any case (no checksum check)."""
+    return isinstance(value, str) and _HEX_ADDRESS.fullmatch(value) is not None
+
+
+def checksum_matches(address: str) -> bool:
+    """Whether a hex address's letter case is one EIP-55 allows: all lower, all upper, or exactly
+    its checksum (a mixed case that differs is a typo's sign)."""
+    if not is_hex_address(address):
+        return False
+    digits = address[-40:]
+    letters = [c for c in digits if c.isalpha()]
+    if all(c.islower() for c in letters) or all(c.isupper() for c in letters):
+        return True
+    return checksum(address)[2:] == digits
+
+
 def checksum(address: str) -> str:
-    """Checksum an address, rejecting anything that is not 20 bytes of hex. Any case is taken, as
-    eth_utils' `is_address` takes it (since eth_utils 6 it no longer checks a mixed-case checksum)."""
+    """Checksum an address, rejecting anything that is not 20 bytes of hex. Any case is taken (a
+    mixed-case checksum is not checked here; `is_checksum_valid` does that)."""
     match = _HEX_ADDRESS.fullmatch(address.strip()) if isinstance(address, str) else None
     if match is None:
         raise InvalidAddress(f"not an address: {address!r}")

@@ -9,11 +9,11 @@ import secrets
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
-from eth_utils import keccak
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
 from ama_tui.core.keys import PrivateKey
 from ama_tui.protocol.accounts import checksum, recover_address
+from ama_tui.protocol.keccak import keccak256, keccak_text
 from ama_tui.protocol.methods import (
     ALL_METHODS,
     BYTES32_HEX,
@@ -52,8 +52,8 @@ DOMAIN_FIELDS: Final[tuple[tuple[str, str], ...]] = (
 
 DOMAIN_TYPE: Final = "EIP712Domain(" + ",".join(f"{t} {n}" for n, t in DOMAIN_FIELDS) + ")"
 
-_DOMAIN_TYPE_HASH: Final = keccak(text=DOMAIN_TYPE)
-_PERMIT_TYPE_HASH: Final = keccak(text=SESSION_PERMIT_TYPE)
+_DOMAIN_TYPE_HASH: Final = keccak_text(DOMAIN_TYPE)
+_PERMIT_TYPE_HASH: Final = keccak_text(SESSION_PERMIT_TYPE)
 
 _API_NAMES: Final = {
     "trader": "trader",
@@ -234,10 +234,10 @@ def _domain_separator(chain_id: int, registry: str) -> bytes:
 def _hash_domain(chain_id: int, registry: str) -> bytes:
     if chain_id >= _UINT256_LIMIT:
         raise ValueError("chain_id does not fit in uint256")
-    return keccak(
+    return keccak256(
         _DOMAIN_TYPE_HASH
-        + keccak(text=DOMAIN_NAME)
-        + keccak(text=DOMAIN_VERSION)
+        + keccak_text(DOMAIN_NAME)
+        + keccak_text(DOMAIN_VERSION)
         + _uint_word(chain_id)
         + _address_word(registry)
     )
@@ -246,7 +246,7 @@ def _hash_domain(chain_id: int, registry: str) -> bytes:
 def _struct_hash(permit: SessionPermit) -> bytes:
     """`hashStruct(SessionPermit)`: the type hash, then one 32-byte word per member in the type's
     order (the `bytes32[]` as the keccak of its concatenated elements)."""
-    return keccak(
+    return keccak256(
         _PERMIT_TYPE_HASH
         + _address_word(permit.trader)
         + _bytes32_word(permit.relayer_set_root)
@@ -255,7 +255,7 @@ def _struct_hash(permit: SessionPermit) -> bytes:
         + _uint_word(permit.max_notional_per_session)
         + _bytes32_word(permit.methods_bitmap)
         + _bytes32_word(permit.session_salt)
-        + keccak(b"".join(_bytes32_word(market) for market in permit.allowed_markets))
+        + keccak256(b"".join(_bytes32_word(market) for market in permit.allowed_markets))
         + _uint_word(permit.nonce)
     )
 
@@ -264,7 +264,7 @@ def permit_digest(chain_id: int, registry: str, permit: SessionPermit) -> bytes:
     """The 32-byte EIP-712 hash the signature is over (`\\x19\\x01 || domainSeparator || structHash`)."""
     if not isinstance(permit, SessionPermit):
         raise TypeError(f"permit must be a SessionPermit, got {type(permit).__name__}")
-    return keccak(b"\x19\x01" + _domain_separator(chain_id, registry) + _struct_hash(permit))
+    return keccak256(b"\x19\x01" + _domain_separator(chain_id, registry) + _struct_hash(permit))
 
 
 def build_session_permit(
@@ -338,4 +338,4 @@ def session_id(trader: str, relayer_set_root: str, session_salt: str) -> str:
         + _bytes32_word(_bytes32(relayer_set_root, "relayer_set_root"))
         + _bytes32_word(_bytes32(session_salt, "session_salt"))
     )
-    return "0x" + keccak(encoded).hex()
+    return "0x" + keccak256(encoded).hex()

@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Final
 
-from eth_utils import keccak
-
 from ama_tui.protocol.accounts import checksum
+from ama_tui.protocol.keccak import keccak256
 from ama_tui.protocol.methods import BYTES32_HEX
 
 ZERO_HASH: Final = "0x" + "00" * 32
@@ -20,12 +19,12 @@ ZERO_HASH: Final = "0x" + "00" * 32
 
 def relayer_leaf(relayer: str) -> bytes:
     """The tree leaf of one relayer: keccak256 of its 20 address bytes."""
-    return keccak(bytes.fromhex(checksum(relayer)[2:]))
+    return keccak256(bytes.fromhex(checksum(relayer)[2:]))
 
 
 def hash_pair(a: bytes, b: bytes) -> bytes:
     """OpenZeppelin's commutative pair hash."""
-    return keccak(a + b) if a <= b else keccak(b + a)
+    return keccak256(a + b) if a <= b else keccak256(b + a)
 
 
 def _sorted_leaves(addresses: Iterable[str]) -> list[bytes]:

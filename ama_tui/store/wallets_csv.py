@@ -21,10 +21,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
-from eth_utils import is_address
-
 from ama_tui.core.keys import InvalidPrivateKey, PrivateKey
-from ama_tui.protocol.accounts import address_bytes_of, checksum, checksum_of
+from ama_tui.protocol.accounts import (
+    address_bytes_of,
+    checksum,
+    checksum_matches,
+    checksum_of,
+    is_hex_address,
+)
 from ama_tui.store.errors import StoreError
 
 log = logging.getLogger(__name__)
@@ -154,11 +158,11 @@ def _nickname_problem(nickname: str) -> str | None:
 def _address_problem(address: str) -> str | None:
     if not address:
         return "address is empty"
-    if is_address(address):
-        return None
-    if is_address(address.lower()):
+    if not is_hex_address(address):
+        return "address is not a 20-byte hex address"
+    if not checksum_matches(address):
         return "address has a wrong EIP-55 checksum (mixed case that does not match)"
-    return "address is not a 20-byte hex address"
+    return None
 
 
 def _parse_row(cells: list[str], order: tuple[int, int, int]) -> tuple[WalletEntry | None, list[str]]:

@@ -213,3 +213,20 @@ def test_wallet_entries_are_frozen_and_never_show_their_key() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         entry.nickname = "x"  # type: ignore[misc]
     assert_no_key_in(repr(entry) + str(entry) + f"{entry}", entry.key)
+
+
+def test_an_address_in_one_case_loads_and_a_mixed_case_typo_is_named(tmp_path: Path) -> None:
+    a, b, c = FLEET[0], FLEET[1], FLEET[2]
+    digits = a.address[2:]
+    flip = next(i for i, ch in enumerate(digits) if ch.isalpha())  # one letter's case changed
+    typo = "0x" + digits[:flip] + digits[flip].swapcase() + digits[flip + 1 :]
+    text = HEADER + row(a).replace(a.address, typo) + row(b).replace(b.address, b.address.lower())
+    text += row(c).replace(c.address, "0x" + c.address[2:].upper())
+    with pytest.raises(InvalidWalletRows) as raised:
+        load_wallets_csv(write_csv(tmp_path, text))
+    message = str(raised.value)
+    assert "line 2" in message and "wrong EIP-55 checksum" in message
+    assert "line 3" not in message and "line 4" not in message
+    lower_case = row(b).replace(b.address, b.address.lower())
+    loaded = load_wallets_csv(write_csv(tmp_path, HEADER + lower_case + row(c)))
+    assert [w.address for w in loaded.wallets] == [b.address, c.address]  # checksummed on the way in

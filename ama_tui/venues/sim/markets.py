@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Final
 
-from eth_utils import keccak, to_checksum_address
-
 from ama_tui.core.units import price6
+from ama_tui.protocol.accounts import checksum_of
+from ama_tui.protocol.keccak import keccak_text
 from ama_tui.venues.base import MarketInfo, MarketPage, MarketRow
 
 SIM_CHAIN_ID: Final = 1_337_001
@@ -32,12 +32,12 @@ AMOUNT_DECIMALS: Final = 18
 
 def derived_address(label: str) -> str:
     """A deterministic checksummed pseudo address: the last 20 bytes of keccak256(label)."""
-    return str(to_checksum_address(keccak(text=label)[12:]))
+    return checksum_of(keccak_text(label)[12:])
 
 
 def market_id_of(symbol: str) -> str:
     """`market_id_bytes32`: keccak256 of the symbol's UTF-8 bytes."""
-    return "0x" + keccak(text=symbol).hex()
+    return "0x" + keccak_text(symbol).hex()
 
 
 VAULT_ADDRESS: Final = derived_address("ama-tui-sim/core-vault")

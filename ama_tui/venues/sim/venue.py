@@ -45,12 +45,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal
 
-from eth_utils import keccak
-
 from ama_tui.core.margin import estimate_margin6, margin_on_notional6, notional6
 from ama_tui.core.market import BookTop, OpenOrder
 from ama_tui.core.units import MAX_PRICE6
 from ama_tui.protocol.errors import ErrorCode
+from ama_tui.protocol.keccak import keccak256
 from ama_tui.protocol.methods import MethodBit, TradeMethod
 from ama_tui.protocol.permits import SessionPermit
 from ama_tui.protocol.relayers import relayer_set_root
@@ -778,7 +777,7 @@ class SimVenue:
         return self._tx_seq
 
     def _tx_hash(self, tx_seq: int) -> str:
-        return "0x" + keccak(self._seed_bytes + tx_seq.to_bytes(8, "big")).hex()
+        return "0x" + keccak256(self._seed_bytes + tx_seq.to_bytes(8, "big")).hex()
 
     def _open_account(self, trader: str) -> None:
         if trader in self._participants:
