@@ -73,7 +73,8 @@ def _closing(text: str, open_index: int) -> int:
     raise ValueError(f"unbalanced parentheses in {text!r}")
 
 
-def _split_top_level(text: str) -> list[str]:
+def split_top_level(text: str) -> list[str]:
+    """`a, (b, c), d` as its top-level parts (commas inside parentheses kept), each stripped."""
     parts: list[str] = []
     depth = 0
     start = 0
@@ -93,7 +94,7 @@ def _param(text: str, *, event: bool) -> AbiEntry:
     components: list[AbiEntry] | None = None
     if text.startswith("("):
         close = _closing(text, 0)
-        components = [_param(part, event=False) for part in _split_top_level(text[1:close])]
+        components = [_param(part, event=False) for part in split_top_level(text[1:close])]
         rest = text[close + 1 :]
         suffix = _ARRAY_SUFFIX.match(rest)
         assert suffix is not None
@@ -124,7 +125,7 @@ def parse_signature(signature: str) -> AbiEntry:
         raise ValueError(f"not a function or event signature: {signature!r}")
     kind, name = header.group(1), header.group(2)
     close = _closing(signature, header.end() - 1)
-    inputs = [_param(p, event=kind == "event") for p in _split_top_level(signature[header.end() : close])]
+    inputs = [_param(p, event=kind == "event") for p in split_top_level(signature[header.end() : close])]
     tail = signature[close + 1 :].strip()
     if kind == "event":
         if tail:
@@ -142,7 +143,7 @@ def parse_signature(signature: str) -> AbiEntry:
             if not tail.startswith("("):
                 raise ValueError(f"'returns' needs a parameter list: {signature!r}")
             end = _closing(tail, 0)
-            outputs = [_param(p, event=False) for p in _split_top_level(tail[1:end])]
+            outputs = [_param(p, event=False) for p in split_top_level(tail[1:end])]
             tail = tail[end + 1 :].strip()
         else:
             raise ValueError(f"unexpected {word!r} in {signature!r}")

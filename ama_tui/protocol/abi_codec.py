@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from ama_tui.protocol.abi import split_top_level
 from ama_tui.protocol.accounts import is_hex_address
 
 WORD: Final = 32
@@ -69,20 +70,6 @@ def _type(
     return AbiType(kind, size, element, length, components, dynamic, head)
 
 
-def _split_components(inner: str) -> list[str]:
-    parts, depth, start = [], 0, 0
-    for index, char in enumerate(inner):
-        if char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "," and depth == 0:
-            parts.append(inner[start:index])
-            start = index + 1
-    parts.append(inner[start:])
-    return parts
-
-
 @functools.lru_cache(maxsize=256)
 def parse_type(text: str) -> AbiType:
     """A canonical type string as an `AbiType` (spaces are not allowed, as in a signature)."""
@@ -95,7 +82,7 @@ def parse_type(text: str) -> AbiType:
         return _type("array", element=element, length=length)
     if text.startswith("(") and text.endswith(")"):
         inner = text[1:-1]
-        components = tuple(parse_type(p) for p in _split_components(inner)) if inner else ()
+        components = tuple(parse_type(p) for p in split_top_level(inner)) if inner else ()
         return _type("tuple", components=components)
     match = _ELEMENTARY.match(text)
     if match is None:
