@@ -7,7 +7,9 @@ Each public method costs a fixed number of HTTP round trips whatever the number 
 - `top`: 1 (best prices, last trade, mark)
 - `read_orders`: 2 (round 1: every wallet's order ids, optionally their collateral, the state of
   watched transactions, and the head block; round 2: every order, those the mined watched
-  transactions created included, optionally the fill logs up to that head)
+  transactions created included, optionally the fill logs up to that head). Round 2 must not read
+  an older state than round 1 (an order just placed would read as deleted): every aggregate3 tells
+  its block, and a round 2 older than round 1 is read again, then fails (`_read_orders_since`)
 - `read_books`: 2, what `read_orders` reads for several order books at once, each with its top
 - `collateral`, `positions`, `head`, `trade_logs`: 1 each
 """
@@ -15,6 +17,7 @@ Each public method costs a fixed number of HTTP round trips whatever the number 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -54,6 +57,11 @@ MAX_LOG_RANGE: Final = 2_000
 """Blocks per eth_getLogs (hosted nodes cap the range)."""
 MAX_LOG_CHUNKS: Final = 25
 """At most this many ranges per read; a longer gap is caught up over the following reads."""
+ROUND_TWO_TRIES: Final = 3
+"""Reads of a `read_books` round 2 that the node answered from a block older than round 1's,
+before the read fails."""
+STALE_PAUSE_S: Final = 0.05
+"""Pause before reading round 2 again (times the try): a lagging node gets a moment to catch up."""
 
 
 class ChainMismatch(VenueError):
@@ -270,8 +278,18 @@ class ChainReader:
                         collateral_at[(read.vault, trader)] = len(calls)
                         calls.append(Call(read.vault, GET_AVAILABLE_COLLATERAL.encode(trader)))
         watched = list(dict.fromkeys(tx for read in reads for tx in read.watch))
-        results, extra = executor.run(calls, [RpcRequest("eth_blockNumber"), *_watch_requests(watched)])
+        round_one = [RpcRequest("eth_blockNumber"), *_watch_requests(watched)]
+        if executor.multicall:
+            first = executor.run_with_blocks(calls, round_one)
+            results, extra, listed_at = first.results, first.replies, first.newest
+        else:
+            results, extra = executor.run(calls, round_one)
+            listed_at = None
         head = _head(extra[0])
+        if listed_at is None and not executor.multicall:
+            # answered after the calls in the same batch: not older than what they read on a node
+            # that answers a batch in order (without Multicall3 no call can tell its own block)
+            listed_at = head
         all_states, all_receipts = _tx_states(watched, extra[1:])
 
         rounds: list[_BookRound] = []
@@ -285,9 +303,14 @@ class ChainReader:
             receipts = {tx: all_receipts[tx] for tx in read.watch if tx in all_receipts}
             # A watched transaction mined while round 1 ran can show its receipt but not yet its
             # order in `getUserOrders` (a batch's requests need not run at one block). Its receipt
-            # settles the doubt, so its orders are read in round 2 (which runs after it is mined)
+            # settles the doubt, so its orders are read in round 2 (not before its block: checked)
             # and count as resting if they are: else the plan would place that level a second time.
-            landed = {i for r in receipts.values() for i in created_order_ids(r, read.order_book)}
+            landed: set[int] = set()
+            for receipt in receipts.values():
+                created = created_order_ids(receipt, read.order_book)
+                if created:
+                    landed.update(created)
+                    listed_at = _newer(listed_at, _receipt_block(receipt))
             unique_ids = sorted({i for ids in ids_of.values() for i in ids} | landed)
             book_logs = (
                 _log_requests(read.order_book, read.traders, read.fills_after, head)
@@ -303,8 +326,10 @@ class ChainReader:
             log_requests += book_logs
         order_results: list[CallResult] = []
         log_replies: list[RpcReply] = []
-        if order_calls or log_requests:
-            order_results, log_replies = executor.run(order_calls, log_requests)
+        if order_calls:
+            order_results, log_replies = self._read_orders_since(order_calls, log_requests, listed_at)
+        elif log_requests:
+            _, log_replies = executor.run([], log_requests)
 
         out: list[BookReadResult] = []
         for index, (read, book_round) in enumerate(zip(reads, rounds, strict=True)):
@@ -332,6 +357,31 @@ class ChainReader:
                 BookReadResult(OrdersRead(orders, collateral, head, logs, states, book_round.receipts), top)
             )
         return out
+
+    def _read_orders_since(
+        self, order_calls: Sequence[Call], log_requests: Sequence[RpcRequest], listed_at: int | None
+    ) -> tuple[list[CallResult], list[RpcReply]]:
+        """Round 2 of `read_books`, at a state not older than `listed_at` (the newest block round 1
+        read its order lists at, or a receipt naming orders was mined in). A node answering from an
+        older state would show an order just placed, listed in round 1, as all zeros: counted gone,
+        the plan would place it again and the side would end one over its target. So a round 2 that
+        tells an older block is read again, and if it stays older the read fails (the next cycle
+        reads anew) rather than report resting orders as gone."""
+        blocks: tuple[int | None, ...] = ()
+        for attempt in range(ROUND_TWO_TRIES):
+            if attempt:
+                time.sleep(STALE_PAUSE_S * attempt)
+            run = self.executor.run_with_blocks(order_calls, log_requests)
+            oldest = run.oldest
+            if listed_at is None or oldest is None or oldest >= listed_at:
+                return run.results, run.replies
+            blocks = run.blocks
+        raise VenueUnavailable(
+            f"the RPC node read the orders at block {min(b for b in blocks if b is not None)}, older "
+            f"than block {listed_at} where it listed them ({ROUND_TWO_TRIES} tries): an order placed "
+            "in between would look gone; the orders are read again next cycle",
+            code=ErrorCode.UNAVAILABLE,
+        )
 
     def collateral(self, vault: str, traders: Sequence[str]) -> dict[str, int]:
         results, _ = self.executor.run([Call(vault, GET_AVAILABLE_COLLATERAL.encode(t)) for t in traders])
@@ -553,6 +603,19 @@ def _tx_states(
         elif receipt.error is None and held.error is None:
             states[tx_hash] = TxState.PENDING if isinstance(held.result, dict) else TxState.UNKNOWN
     return states, receipts
+
+
+def _newer(block: int | None, other: int | None) -> int | None:
+    if block is None:
+        return other
+    return block if other is None else max(block, other)
+
+
+def _receipt_block(receipt: dict[str, Any]) -> int | None:
+    try:
+        return hex_int(receipt.get("blockNumber"))
+    except MalformedChainData:
+        return None
 
 
 def _has_code(code: Any) -> bool:

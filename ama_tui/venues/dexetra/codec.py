@@ -22,6 +22,7 @@ from ama_tui.protocol.abi import (
     canonical_type,
     event_topic,
     find,
+    parse_abi,
     parse_signature,
     selector,
 )
@@ -95,6 +96,11 @@ GET_AVAILABLE_COLLATERAL: Final = AbiFunction.of(CORE_VAULT_ABI, "getAvailableCo
 GET_MARK_PRICE: Final = AbiFunction.of(CORE_VAULT_ABI, "getMarkPrice")
 GET_POSITION_SUMMARY: Final = AbiFunction.of(CORE_VAULT_ABI, "getPositionSummary")
 AGGREGATE3: Final = AbiFunction.of(MULTICALL3_ABI, "aggregate3")
+GET_BLOCK_NUMBER: Final = AbiFunction.of(
+    parse_abi(("function getBlockNumber() view returns (uint256 blockNumber)",)), "getBlockNumber"
+)
+"""Multicall3's `block.number`: one more call in an aggregate3 tells the block that whole eth_call
+read (not in `MULTICALL3_ABI`, which lists what the protocol's own Multicall3 calls need)."""
 SESSIONS: Final = AbiFunction.of(SESSION_REGISTRY_ABI, "sessions")
 META_NONCE: Final = AbiFunction.of(SESSION_REGISTRY_ABI, "metaNonce")
 

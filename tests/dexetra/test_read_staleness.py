@@ -1,0 +1,184 @@
+"""`read_books` against a node that answers a later request from an older state than an earlier one
+(a load-balanced endpoint's nodes at different heights; anvil under automine was seen doing it):
+an order listed in round 1 must never be reported gone because round 2 read a state from before it
+was placed. Either the read reports it resting (round 2 read again at a state not older than round
+1's) or the read fails with a clear VenueUnavailable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from eth_abi import encode as abi_encode
+
+from ama_tui.protocol.abi import MULTICALL3_ADDRESS
+from ama_tui.protocol.accounts import checksum
+from ama_tui.protocol.errors import ErrorCode
+from ama_tui.venues.base import VenueUnavailable
+from ama_tui.venues.dexetra.chain import ROUND_TWO_TRIES, ChainReader
+from ama_tui.venues.dexetra.codec import GET_BLOCK_NUMBER
+from ama_tui.venues.dexetra.rpc import JsonRpcClient
+
+from .fakes import ALICE, BOB, BOOK, RPC_URL, FakeChain, order_words
+
+PRICE = 2_999_510_000
+TX = "0x" + "ab" * 32
+
+State = tuple[dict[str, list[int]], dict[int, bytes]]
+
+
+@dataclass
+class LaggingChain(FakeChain):
+    """A node with a state per block; each `latest` eth_call and each eth_blockNumber is answered at
+    the next block of `serve` (the newest block once `serve` is spent), as nodes at different
+    heights behind one endpoint would. Multicall3's `getBlockNumber()` answers the block read."""
+
+    states: dict[int, State] = field(default_factory=dict)
+    serve: list[int] = field(default_factory=list)
+    served: list[int] = field(default_factory=list)
+
+    def _dispatch(self, method: str, params: list[Any]) -> Any:
+        if method == "eth_blockNumber" or (method == "eth_call" and params[1] == "latest"):
+            at = self.serve.pop(0) if self.serve else max(self.states)
+            self.served.append(at)
+            self.block = at
+            self.user_orders, self.orders = self.states[at]
+        return super()._dispatch(method, params)
+
+    def _view(self, target: str, data: bytes, tag: str) -> tuple[bool, bytes]:
+        if target.lower() == MULTICALL3_ADDRESS.lower() and data[:4] == GET_BLOCK_NUMBER.selector:
+            return True, abi_encode(["uint256"], [self.block])
+        return super()._view(target, data, tag)
+
+
+def _placed_at_101() -> LaggingChain:
+    """Alice rests order 3 at block 100; order 7 is placed in block 101 (listed and stored in the
+    same transaction, as the OrderBook does)."""
+    three = order_words(3, ALICE, PRICE, 10**16, True)
+    seven = order_words(7, ALICE, PRICE + 10_000, 10**16, False)
+    return LaggingChain(
+        states={
+            100: ({ALICE: [3]}, {3: three}),
+            101: ({ALICE: [3, 7]}, {3: three, 7: seven}),
+        }
+    )
+
+
+def _reader(chain: FakeChain) -> ChainReader:
+    reader = ChainReader(JsonRpcClient(RPC_URL, timeout=5.0, transport=chain.transport()))
+    reader.configure(multicall=chain.multicall)
+    return reader
+
+
+def _ids(reader: ChainReader, **kwargs: Any) -> list[int]:
+    read = reader.read_orders(BOOK, [ALICE], **kwargs)
+    return [o.order_id for o in read.orders[ALICE]]
+
+
+# --- a listed order -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("multicall", [True, False])
+def test_a_round_two_older_than_round_one_is_read_again(multicall: bool) -> None:
+    chain = _placed_at_101()
+    chain.multicall = multicall
+    # round 1 (its getUserOrders and eth_blockNumber) at 101; round 2's first read at 100 (with
+    # Multicall3 its one aggregate3; without, its eth_blockNumber and two getOrders), then the newest
+    chain.serve = [101, 101] + [100] * (1 if multicall else 3)
+    reader = _reader(chain)
+    before = chain.posts
+    assert _ids(reader) == [3, 7]  # order 7 rests: never reported gone
+    assert chain.posts - before == 3  # one more round 2, only because the first was stale
+    assert 100 in chain.served
+
+
+@pytest.mark.parametrize("multicall", [True, False])
+def test_a_node_that_stays_older_fails_the_read_clearly(multicall: bool) -> None:
+    chain = _placed_at_101()
+    chain.multicall = multicall
+    chain.serve = [101, 101] + [100] * 20
+    reader = _reader(chain)
+    with pytest.raises(VenueUnavailable, match=r"at block 100, older than block 101") as raised:
+        reader.read_orders(BOOK, [ALICE])
+    assert raised.value.code == ErrorCode.UNAVAILABLE
+    assert chain.posts == 1 + ROUND_TWO_TRIES  # bounded: round 1 and three round 2s
+
+
+def test_one_stale_chunk_among_several_is_enough_to_read_again() -> None:
+    """Round 2 in three aggregate3 chunks, only the first (which holds order 7) answered from the
+    older block."""
+    chain = _placed_at_101()
+    three = order_words(3, ALICE, PRICE, 10**16, True)
+    # ids 3, 7 and ten of Bob's (all at block 100 already): chunks of 5 ids
+    bob_ids = list(range(20, 30))
+    bob_orders = {i: order_words(i, BOB, PRICE - i, 10**16, True) for i in bob_ids}
+    chain.states = {
+        100: ({ALICE: [3], BOB: bob_ids}, {3: three, **bob_orders}),
+        101: (
+            {ALICE: [3, 7], BOB: bob_ids},
+            {3: three, 7: order_words(7, ALICE, PRICE + 10_000, 10**16, False), **bob_orders},
+        ),
+    }
+    # round 1: one chunk and eth_blockNumber; round 2: three chunks of ids 3, 7, 20, ..., 29
+    chain.serve = [101, 101, 100, 101, 101]
+    reader = ChainReader(JsonRpcClient(RPC_URL, timeout=5.0, transport=chain.transport()), chunk=5)
+    reader.configure(multicall=True)
+    read = reader.read_orders(BOOK, [ALICE, BOB])
+    assert [o.order_id for o in read.orders[ALICE]] == [3, 7]
+    assert [o.order_id for o in read.orders[BOB]] == bob_ids
+    assert chain.posts == 3
+
+
+# --- a watched transaction's order (its receipt seen in round 1) ----------------------------------------
+
+
+def _landed_at_101() -> LaggingChain:
+    chain = _placed_at_101()
+    chain.add_placement(
+        tx=TX, order_id=7, trader=ALICE, price6=PRICE + 10_000, amount18=10**16, is_buy=False, index=0
+    )
+    chain.receipts[TX]["blockNumber"] = hex(101)
+    return chain
+
+
+@pytest.mark.parametrize("multicall", [True, False])
+def test_a_landed_order_is_not_read_at_a_block_before_its_receipt(multicall: bool) -> None:
+    chain = _landed_at_101()
+    chain.multicall = multicall
+    # round 1 read the lists at 100 (order 7 not listed yet) but the receipt of block 101; round 2's
+    # first read at 100 too, where order 7 does not exist yet
+    chain.serve = [100, 100] + [100] * (1 if multicall else 3)
+    reader = _reader(chain)
+    read = reader.read_orders(BOOK, [ALICE], watch=[TX])
+    assert [o.order_id for o in read.orders[ALICE]] == [3, 7]
+
+
+def test_a_landed_order_and_a_node_stuck_before_its_receipt_fail_the_read() -> None:
+    chain = _landed_at_101()
+    chain.serve = [100] * 20
+    with pytest.raises(VenueUnavailable, match=r"older than block 101"):
+        _reader(chain).read_orders(BOOK, [ALICE], watch=[TX])
+
+
+# --- the normal case costs what it did ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("multicall", [True, False])
+def test_a_consistent_read_is_still_two_round_trips(multicall: bool) -> None:
+    """50 wallets with 6 orders each: round 2 is two aggregate3 chunks (or 300 eth_calls), one post
+    each round (max_batch large enough for the plain path); getBlockNumber rides in the chunks."""
+    traders = [checksum("0x" + format(i + 1, "040x")) for i in range(50)]
+    lists = {t: [10 * i + k for k in range(6)] for i, t in enumerate(traders)}
+    orders = {
+        oid: order_words(oid, t, PRICE - oid, 10**16, oid % 2 == 0) for t, ids in lists.items() for oid in ids
+    }
+    chain = LaggingChain(states={100: (lists, orders)}, multicall=multicall)
+    reader = ChainReader(JsonRpcClient(RPC_URL, timeout=5.0, transport=chain.transport(), max_batch=1000))
+    reader.configure(multicall=multicall)
+    read = reader.read_orders(BOOK, traders)
+    assert chain.posts == 2
+    assert sum(len(v) for v in read.orders.values()) == 300
+    if multicall:
+        assert chain.methods.count("eth_call") == 1 + 2  # one chunk of 50 lists, two of 300 orders
+        assert chain.served == [100, 100, 100, 100]  # 3 chunks and round 1's eth_blockNumber
