@@ -31,24 +31,27 @@ State = tuple[dict[str, list[int]], dict[int, bytes]]
 @dataclass
 class LaggingChain(FakeChain):
     """A node with a state per block; each `latest` eth_call and each eth_blockNumber is answered at
-    the next block of `serve` (the newest block once `serve` is spent), as nodes at different
-    heights behind one endpoint would. Multicall3's `getBlockNumber()` answers the block read."""
+    the next entry of `serve` (the newest block once `serve` is spent), as nodes at different
+    heights behind one endpoint would. An entry is a block, or (state, told): the state read and the
+    block Multicall3's `getBlockNumber()` tells, as anvil does while it mines (one lower)."""
 
     states: dict[int, State] = field(default_factory=dict)
-    serve: list[int] = field(default_factory=list)
+    serve: list[int | tuple[int, int]] = field(default_factory=list)
     served: list[int] = field(default_factory=list)
+    told: int = 0
 
     def _dispatch(self, method: str, params: list[Any]) -> Any:
         if method == "eth_blockNumber" or (method == "eth_call" and params[1] == "latest"):
-            at = self.serve.pop(0) if self.serve else max(self.states)
+            entry = self.serve.pop(0) if self.serve else max(self.states)
+            at, self.told = entry if isinstance(entry, tuple) else (entry, entry)
             self.served.append(at)
-            self.block = at
+            self.block = at if method == "eth_call" else self.told
             self.user_orders, self.orders = self.states[at]
         return super()._dispatch(method, params)
 
     def _view(self, target: str, data: bytes, tag: str) -> tuple[bool, bytes]:
         if target.lower() == MULTICALL3_ADDRESS.lower() and data[:4] == GET_BLOCK_NUMBER.selector:
-            return True, abi_encode(["uint256"], [self.block])
+            return True, abi_encode(["uint256"], [self.told])
         return super()._view(target, data, tag)
 
 
@@ -99,7 +102,9 @@ def test_a_node_that_stays_older_fails_the_read_clearly(multicall: bool) -> None
     chain.multicall = multicall
     chain.serve = [101, 101] + [100] * 20
     reader = _reader(chain)
-    with pytest.raises(VenueUnavailable, match=r"at block 100, older than block 101") as raised:
+    with pytest.raises(
+        VenueUnavailable, match=r"order 7: the RPC node read it deleted and unlisted at block 100"
+    ) as raised:
         reader.read_orders(BOOK, [ALICE])
     assert raised.value.code == ErrorCode.UNAVAILABLE
     assert chain.posts == 1 + ROUND_TWO_TRIES  # bounded: round 1 and three round 2s
@@ -130,6 +135,43 @@ def test_one_stale_chunk_among_several_is_enough_to_read_again() -> None:
     assert chain.posts == 3
 
 
+def test_a_block_told_one_lower_than_the_state_read_is_not_trusted() -> None:
+    """anvil, while it mines block 101: round 1's aggregate3 reads state 101 but tells block 100;
+    round 2's then reads state 100 and tells 100. Same block told, older state: order 7 must not be
+    reported gone."""
+    chain = _placed_at_101()
+    chain.serve = [(101, 100), 100, (100, 100)]  # round 1's chunk, its eth_blockNumber; round 2
+    reader = _reader(chain)
+    assert _ids(reader) == [3, 7]
+    assert chain.posts == 3
+
+
+@pytest.mark.parametrize("multicall", [True, False])
+def test_an_old_entry_of_a_deleted_order_costs_no_second_read(multicall: bool) -> None:
+    """Production's getUserOrders keeps listing filled and cancelled orders: read as zeros where
+    they are still listed, they are gone, at the usual two round trips."""
+    chain = LaggingChain(
+        states={100: ({ALICE: [3, 5]}, {3: order_words(3, ALICE, PRICE, 10**16, True)})}, multicall=multicall
+    )
+    reader = _reader(chain)
+    assert _ids(reader) == [3]
+    assert chain.posts == 2
+
+
+@pytest.mark.parametrize("multicall", [True, False])
+def test_an_order_cancelled_between_the_rounds_is_gone_at_once(multicall: bool) -> None:
+    three = order_words(3, ALICE, PRICE, 10**16, True)
+    seven = order_words(7, ALICE, PRICE + 10_000, 10**16, False)
+    chain = LaggingChain(
+        states={100: ({ALICE: [3, 7]}, {3: three, 7: seven}), 101: ({ALICE: [3]}, {3: three})},
+        multicall=multicall,
+    )
+    chain.serve = [100, 100]  # round 1 at 100; round 2 at 101, where 7 was cancelled
+    reader = _reader(chain)
+    assert _ids(reader) == [3]
+    assert chain.posts == 2
+
+
 # --- a watched transaction's order (its receipt seen in round 1) ----------------------------------------
 
 
@@ -157,7 +199,7 @@ def test_a_landed_order_is_not_read_at_a_block_before_its_receipt(multicall: boo
 def test_a_landed_order_and_a_node_stuck_before_its_receipt_fail_the_read() -> None:
     chain = _landed_at_101()
     chain.serve = [100] * 20
-    with pytest.raises(VenueUnavailable, match=r"older than block 101"):
+    with pytest.raises(VenueUnavailable, match=r"order 7: .* at block 100, .*\(block 101 or later"):
         _reader(chain).read_orders(BOOK, [ALICE], watch=[TX])
 
 

@@ -6,12 +6,12 @@ into the node's gas cap), and all chunks plus any extra requests (`eth_blockNumb
 travel in one JSON-RPC batch: one HTTP round trip however many wallets and orders there are.
 Without it, each call is its own batch entry (`max_batch` entries per round trip).
 
-`run_with_blocks` also tells which block the calls read. Two requests, even in one batch, need not
+`run_chunks` also tells which block each chunk read. Two requests, even in one batch, need not
 read the same state: a load-balanced endpoint can serve them from nodes at different heights, and
 anvil under automine was seen answering a later eth_call from an older state than an earlier one.
 With Multicall3 each aggregate3 carries one more call, Multicall3's own `getBlockNumber()`, which
-runs in the same eth_call and so at the same state as the chunk's other calls: that chunk's block,
-exactly, at no extra round trip.
+runs in the same eth_call and so at the same state as the chunk's other calls, at no extra round
+trip. (anvil's can be one lower than the state read while a block is being mined, never higher.)
 """
 
 from __future__ import annotations
@@ -52,24 +52,19 @@ class CallResult:
 
 
 @dataclass(frozen=True, slots=True)
-class BlockRun:
-    """What `CallExecutor.run_with_blocks` read."""
+class ChunkRun:
+    """What `CallExecutor.run_chunks` read."""
 
-    results: list[CallResult]
+    results: list[list[CallResult]]
+    """Per chunk, its calls' results in order."""
     replies: list[RpcReply]
     """The extra requests' replies."""
     blocks: tuple[int | None, ...]
-    """With Multicall3, the block each aggregate3 chunk read (its `getBlockNumber()`), in chunk
-    order; without it, one entry: the node's `eth_blockNumber` answered just before the calls in the
-    same batch (the oldest block they can have read on a node that answers a batch in order). None
-    where the node did not tell."""
-
-    @property
-    def oldest(self) -> int | None:
-        """The oldest block any of the calls read; None when a chunk did not tell (or no call ran)."""
-        if not self.blocks or any(b is None for b in self.blocks):
-            return None
-        return min(b for b in self.blocks if b is not None)
+    """Per chunk, the block it read. With Multicall3: the `getBlockNumber()` answered inside the
+    chunk's aggregate3 (anvil's can be one lower than the state while it mines a block, never
+    higher). Without Multicall3: for every chunk the node's `eth_blockNumber` answered just before
+    the calls in the same batch (the oldest block they can have read on a node that answers a batch
+    in order). None where the node did not tell."""
 
     @property
     def newest(self) -> int | None:
@@ -102,59 +97,73 @@ class CallExecutor:
         self, groups: Sequence[tuple[Block, Sequence[Call]]], extra: Sequence[RpcRequest] = ()
     ) -> tuple[list[list[CallResult]], list[RpcReply]]:
         """As `run`, for groups of calls each at its own block, all in the same round trip."""
-        results, replies, _ = self._run(groups, extra, probe=False)
-        return results, replies
-
-    def run_with_blocks(self, calls: Sequence[Call], extra: Sequence[RpcRequest] = ()) -> BlockRun:
-        """As `run` at `latest`, telling which block the calls read (`BlockRun.blocks`), in the same
-        round trips: Multicall3's `getBlockNumber()` rides in every aggregate3 chunk; without
-        Multicall3, one `eth_blockNumber` goes first in the batch."""
-        groups, replies, blocks = self._run([("latest", calls)], extra, probe=True)
-        return BlockRun(groups[0], replies, blocks)
-
-    def _run(
-        self, groups: Sequence[tuple[Block, Sequence[Call]]], extra: Sequence[RpcRequest], *, probe: bool
-    ) -> tuple[list[list[CallResult]], list[RpcReply], tuple[int | None, ...]]:
-        probe_call = (MULTICALL3_ADDRESS, True, GET_BLOCK_NUMBER.encode())
         requests: list[RpcRequest] = []
-        if probe and not self.multicall:
-            requests.append(RpcRequest("eth_blockNumber"))
         layout: list[list[int]] = []  # per group: how many calls each of its requests carries
         for block, calls in groups:
             sizes: list[int] = []
             if self.multicall:
                 for i in range(0, len(calls), self.chunk):
                     chunk = calls[i : i + self.chunk]
-                    encoded = [(c.target, True, c.data) for c in chunk]
-                    if probe:
-                        encoded.append(probe_call)
-                    requests.append(eth_call(MULTICALL3_ADDRESS, AGGREGATE3.encode(encoded), block))
+                    requests.append(_aggregate3([(c.target, True, c.data) for c in chunk], block))
                     sizes.append(len(chunk))
             else:
                 requests.extend(eth_call(c.target, c.data, block) for c in calls)
                 sizes.extend(1 for _ in calls)
             layout.append(sizes)
         replies = self.rpc.send([*requests, *extra])
-        blocks: list[int | None] = []
-        index = 0
-        if probe and not self.multicall:
-            blocks.append(_reply_block(replies[0]))
-            index = 1
         results: list[list[CallResult]] = []
+        index = 0
         for sizes in layout:
             group: list[CallResult] = []
             for size in sizes:
                 reply = replies[index]
                 index += 1
                 if self.multicall:
-                    answered = _aggregate_results(reply, size + 1 if probe else size)
-                    if probe:
-                        blocks.append(_probe_block(answered.pop()))
-                    group.extend(answered)
+                    group.extend(_aggregate_results(reply, size))
                 else:
                     group.append(_direct_result(reply))
             results.append(group)
-        return results, replies[index:], tuple(blocks)
+        return results, replies[index:]
+
+    def chunked(self, calls: Sequence[Call]) -> list[list[Call]]:
+        """`calls` cut as `run` cuts them into aggregate3s (one piece without Multicall3)."""
+        if not self.multicall:
+            return [list(calls)] if calls else []
+        return [list(calls[i : i + self.chunk]) for i in range(0, len(calls), self.chunk)]
+
+    def run_chunks(self, chunks: Sequence[Sequence[Call]], extra: Sequence[RpcRequest] = ()) -> ChunkRun:
+        """Each chunk's calls at `latest` and the block each chunk read (`ChunkRun.blocks`), in the
+        same round trips as `run`. With Multicall3 each chunk is one aggregate3 (so its calls read
+        one state), with Multicall3's `getBlockNumber()` as its last call; without Multicall3 the
+        calls are plain eth_calls and one `eth_blockNumber` goes first in the batch."""
+        probe = (MULTICALL3_ADDRESS, True, GET_BLOCK_NUMBER.encode())
+        requests: list[RpcRequest] = []
+        if self.multicall:
+            for chunk in chunks:
+                requests.append(_aggregate3([*((c.target, True, c.data) for c in chunk), probe], "latest"))
+        else:
+            requests.append(RpcRequest("eth_blockNumber"))
+            requests.extend(eth_call(c.target, c.data) for chunk in chunks for c in chunk)
+        replies = self.rpc.send([*requests, *extra])
+        results: list[list[CallResult]] = []
+        blocks: list[int | None] = []
+        if self.multicall:
+            for chunk, reply in zip(chunks, replies, strict=False):
+                answered = _aggregate_results(reply, len(chunk) + 1)
+                blocks.append(_probe_block(answered.pop()))
+                results.append(answered)
+            return ChunkRun(results, replies[len(chunks) :], tuple(blocks))
+        lower = _reply_block(replies[0])
+        index = 1
+        for chunk in chunks:
+            results.append([_direct_result(reply) for reply in replies[index : index + len(chunk)]])
+            blocks.append(lower)
+            index += len(chunk)
+        return ChunkRun(results, replies[index:], tuple(blocks))
+
+
+def _aggregate3(calls: list[tuple[str, bool, bytes]], block: Block) -> RpcRequest:
+    return eth_call(MULTICALL3_ADDRESS, AGGREGATE3.encode(calls), block)
 
 
 def _probe_block(result: CallResult) -> int | None:

@@ -7,9 +7,10 @@ Each public method costs a fixed number of HTTP round trips whatever the number 
 - `top`: 1 (best prices, last trade, mark)
 - `read_orders`: 2 (round 1: every wallet's order ids, optionally their collateral, the state of
   watched transactions, and the head block; round 2: every order, those the mined watched
-  transactions created included, optionally the fill logs up to that head). Round 2 must not read
-  an older state than round 1 (an order just placed would read as deleted): every aggregate3 tells
-  its block, and a round 2 older than round 1 is read again, then fails (`_read_orders_since`)
+  transactions created included, optionally the fill logs up to that head). An order round 2 reads
+  as deleted is reported gone only when round 2's state cannot be older than round 1's (a node can
+  answer a later request from an older state); else round 2 is read again, then the read fails
+  (`_read_orders_since`)
 - `read_books`: 2, what `read_orders` reads for several order books at once, each with its top
 - `collateral`, `positions`, `head`, `trade_logs`: 1 each
 """
@@ -119,15 +120,27 @@ class BookReadResult:
 
 @dataclass(frozen=True, slots=True)
 class _BookRound:
-    """One book's part of round 2 in `read_books`: where its calls and log requests sit."""
+    """One book's part of round 2 in `read_books`."""
 
+    order_book: str
     ids_of: dict[str, list[int]]
-    landed: set[int]
+    owners: dict[int, str]
+    """Order id -> the trader whose `getUserOrders` listed it in round 1."""
+    landed: dict[int, int | None]
+    """Order id -> the block a mined watched transaction created it in (None: not told)."""
     unique_ids: list[int]
-    orders_at: int
     logs_at: int
     log_count: int
     receipts: dict[str, dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class _OrderChunk:
+    """One aggregate3 of round 2: `getOrder` of `ids`, then `getUserOrders` of `witnesses`."""
+
+    book: int
+    ids: list[int]
+    witnesses: list[str]
 
 
 def _value(function: AbiFunction, result: CallResult, what: str) -> tuple[Any, ...]:
@@ -279,21 +292,24 @@ class ChainReader:
                         calls.append(Call(read.vault, GET_AVAILABLE_COLLATERAL.encode(trader)))
         watched = list(dict.fromkeys(tx for read in reads for tx in read.watch))
         round_one = [RpcRequest("eth_blockNumber"), *_watch_requests(watched)]
+        must_reach: int | None
         if executor.multicall:
-            first = executor.run_with_blocks(calls, round_one)
-            results, extra, listed_at = first.results, first.replies, first.newest
+            first = executor.run_chunks(executor.chunked(calls), round_one)
+            results, extra = [r for chunk in first.results for r in chunk], first.replies
+            # anvil's getBlockNumber can be one lower than the state an aggregate3 read: a state
+            # one block on is surely not older than what round 1 listed
+            must_reach = None if first.newest is None else first.newest + 1
         else:
             results, extra = executor.run(calls, round_one)
-            listed_at = None
+            must_reach = None
         head = _head(extra[0])
-        if listed_at is None and not executor.multicall:
-            # answered after the calls in the same batch: not older than what they read on a node
-            # that answers a batch in order (without Multicall3 no call can tell its own block)
-            listed_at = head
+        if not executor.multicall:
+            # answered after the calls in the same batch: not older than the state they read on a
+            # node that answers a batch in order (a plain eth_call cannot tell its own block)
+            must_reach = head
         all_states, all_receipts = _tx_states(watched, extra[1:])
 
         rounds: list[_BookRound] = []
-        order_calls: list[Call] = []
         log_requests: list[RpcRequest] = []
         for index, read in enumerate(reads):
             ids_of: dict[str, list[int]] = {}
@@ -305,13 +321,15 @@ class ChainReader:
             # order in `getUserOrders` (a batch's requests need not run at one block). Its receipt
             # settles the doubt, so its orders are read in round 2 (not before its block: checked)
             # and count as resting if they are: else the plan would place that level a second time.
-            landed: set[int] = set()
+            landed: dict[int, int | None] = {}
             for receipt in receipts.values():
-                created = created_order_ids(receipt, read.order_book)
-                if created:
-                    landed.update(created)
-                    listed_at = _newer(listed_at, _receipt_block(receipt))
-            unique_ids = sorted({i for ids in ids_of.values() for i in ids} | landed)
+                for order_id in created_order_ids(receipt, read.order_book):
+                    landed[order_id] = _newer(landed.get(order_id), _receipt_block(receipt))
+            owners: dict[int, str] = {}
+            for trader in read.traders:
+                for order_id in ids_of[trader]:
+                    owners.setdefault(order_id, trader)
+            unique_ids = [*owners, *sorted(set(landed) - owners.keys())]  # each trader's together
             book_logs = (
                 _log_requests(read.order_book, read.traders, read.fills_after, head)
                 if read.fills_after is not None
@@ -319,15 +337,21 @@ class ChainReader:
             )
             rounds.append(
                 _BookRound(
-                    ids_of, landed, unique_ids, len(order_calls), len(log_requests), len(book_logs), receipts
+                    read.order_book,
+                    ids_of,
+                    owners,
+                    landed,
+                    unique_ids,
+                    len(log_requests),
+                    len(book_logs),
+                    receipts,
                 )
             )
-            order_calls += [Call(read.order_book, GET_ORDER.encode(i)) for i in unique_ids]
             log_requests += book_logs
-        order_results: list[CallResult] = []
+        held_by_book: list[dict[int, RawOrder]] = [{} for _ in reads]
         log_replies: list[RpcReply] = []
-        if order_calls:
-            order_results, log_replies = self._read_orders_since(order_calls, log_requests, listed_at)
+        if any(book_round.unique_ids for book_round in rounds):
+            held_by_book, log_replies = self._read_orders_since(rounds, log_requests, must_reach)
         elif log_requests:
             _, log_replies = executor.run([], log_requests)
 
@@ -344,14 +368,11 @@ class ChainReader:
                 collateral = _collateral_of(
                     read.traders, [results[collateral_at[(vault, t)]] for t in read.traders]
                 )
-            ids = book_round.unique_ids
-            at = book_round.orders_at
-            held = _orders_by_id(ids, order_results[at : at + len(ids)])
             logs: tuple[TradeLog, ...] | None = None
             if read.fills_after is not None:
                 start = book_round.logs_at
                 logs = _parse_logs(log_replies[start : start + book_round.log_count], read.fills_after)
-            orders = _resting(read.traders, book_round.ids_of, book_round.landed, held)
+            orders = _resting(read.traders, book_round.ids_of, set(book_round.landed), held_by_book[index])
             states = {tx: all_states[tx] for tx in read.watch if tx in all_states}
             out.append(
                 BookReadResult(OrdersRead(orders, collateral, head, logs, states, book_round.receipts), top)
@@ -359,27 +380,55 @@ class ChainReader:
         return out
 
     def _read_orders_since(
-        self, order_calls: Sequence[Call], log_requests: Sequence[RpcRequest], listed_at: int | None
-    ) -> tuple[list[CallResult], list[RpcReply]]:
-        """Round 2 of `read_books`, at a state not older than `listed_at` (the newest block round 1
-        read its order lists at, or a receipt naming orders was mined in). A node answering from an
-        older state would show an order just placed, listed in round 1, as all zeros: counted gone,
-        the plan would place it again and the side would end one over its target. So a round 2 that
-        tells an older block is read again, and if it stays older the read fails (the next cycle
-        reads anew) rather than report resting orders as gone."""
-        blocks: tuple[int | None, ...] = ()
+        self, rounds: Sequence[_BookRound], log_requests: Sequence[RpcRequest], must_reach: int | None
+    ) -> tuple[list[dict[int, RawOrder]], list[RpcReply]]:
+        """Round 2 of `read_books`: every order (and the log requests), by book.
+
+        A node answering round 2 from an older state than round 1 shows an order placed in between,
+        listed in round 1, as all zeros: counted gone, the plan would place it again and the side
+        would end one over its target. Production's `getUserOrders` also keeps listing filled and
+        cancelled orders, which read as zeros too, rightly. So with Multicall3 each aggregate3 of
+        `getOrder`s also reads, at its own state, the `getUserOrders` of the traders whose orders it
+        holds, and its block: an order that reads as zeros is gone when that state still lists it
+        (an old entry), or when the state is newer than round 1's lists (`must_reach`) and than the
+        receipt of a watched transaction that created it. Otherwise round 2 is read again, and if it
+        stays in doubt the read fails (the next cycle reads anew) rather than report it gone.
+        Without Multicall3 a plain eth_call cannot tell its block: round 2's batch opens with
+        `eth_blockNumber`, the oldest block its calls can read on a node that answers in order."""
+        executor = self.executor
+        chunks = _order_chunks(rounds, self._chunk if executor.multicall else None)
+        calls = [
+            [
+                *(Call(rounds[chunk.book].order_book, GET_ORDER.encode(i)) for i in chunk.ids),
+                *(Call(rounds[chunk.book].order_book, GET_USER_ORDERS.encode(t)) for t in chunk.witnesses),
+            ]
+            for chunk in chunks
+        ]
+        doubt: tuple[int, int, int] | None = None
         for attempt in range(ROUND_TWO_TRIES):
             if attempt:
                 time.sleep(STALE_PAUSE_S * attempt)
-            run = self.executor.run_with_blocks(order_calls, log_requests)
-            oldest = run.oldest
-            if listed_at is None or oldest is None or oldest >= listed_at:
-                return run.results, run.replies
-            blocks = run.blocks
+            run = executor.run_chunks(calls, log_requests)
+            held: list[dict[int, RawOrder]] = [{} for _ in rounds]
+            doubt = None
+            for chunk, results, block in zip(chunks, run.results, run.blocks, strict=True):
+                book_round = rounds[chunk.book]
+                read = _orders_by_id(chunk.ids, results[: len(chunk.ids)])
+                held[chunk.book].update(read)
+                listings = {
+                    trader: _listing(result)
+                    for trader, result in zip(chunk.witnesses, results[len(chunk.ids) :], strict=True)
+                }
+                doubt = doubt or _doubt(book_round, chunk.ids, read, listings, block, must_reach)
+            if doubt is None:
+                return held, run.replies
+        assert doubt is not None
+        order_id, block, need = doubt
         raise VenueUnavailable(
-            f"the RPC node read the orders at block {min(b for b in blocks if b is not None)}, older "
-            f"than block {listed_at} where it listed them ({ROUND_TWO_TRIES} tries): an order placed "
-            "in between would look gone; the orders are read again next cycle",
+            f"order {order_id}: the RPC node read it deleted and unlisted at block {block}, which may "
+            "be older than where it listed the order or mined its placement (block "
+            f"{need} or later was needed to tell it gone), {ROUND_TWO_TRIES} reads in a row; the "
+            "orders are read again next cycle",
             code=ErrorCode.UNAVAILABLE,
         )
 
@@ -603,6 +652,61 @@ def _tx_states(
         elif receipt.error is None and held.error is None:
             states[tx_hash] = TxState.PENDING if isinstance(held.result, dict) else TxState.UNKNOWN
     return states, receipts
+
+
+def _order_chunks(rounds: Sequence[_BookRound], size: int | None) -> list[_OrderChunk]:
+    """Round 2's aggregate3s: up to `size` orders each, a book's own, each with the lists of the
+    traders who listed them in round 1. `size` None (no Multicall3): one piece per book, no lists
+    (plain eth_calls do not share a state)."""
+    chunks: list[_OrderChunk] = []
+    for index, book_round in enumerate(rounds):
+        ids = book_round.unique_ids
+        step = size or max(len(ids), 1)
+        for start in range(0, len(ids), step):
+            piece = ids[start : start + step]
+            owners = book_round.owners
+            witnesses = list(dict.fromkeys(owners[i] for i in piece if i in owners)) if size else []
+            chunks.append(_OrderChunk(index, piece, witnesses))
+    return chunks
+
+
+def _listing(result: CallResult) -> set[int] | None:
+    if not result.success:
+        return None
+    try:
+        (ids,) = GET_USER_ORDERS.decode(result.data)
+    except MalformedChainData:
+        return None
+    return {int(i) for i in ids}
+
+
+def _doubt(
+    book_round: _BookRound,
+    ids: Sequence[int],
+    read: dict[int, RawOrder],
+    listings: dict[str, set[int] | None],
+    block: int | None,
+    must_reach: int | None,
+) -> tuple[int, int, int] | None:
+    """The first order of `ids` that reads as deleted (or failed) at `block` although that state may
+    be older than where round 1 saw it: (order id, block, the block needed). None when none."""
+    for order_id in ids:
+        order = read.get(order_id)
+        if order is not None and not order.deleted:
+            continue
+        need: int | None = None
+        owner = book_round.owners.get(order_id)
+        if owner is not None:
+            listing = listings.get(owner)
+            if listing is not None and order_id in listing:
+                continue  # the same state lists it and reads it deleted: an old entry
+            need = must_reach
+        if order_id in book_round.landed:
+            need = _newer(need, book_round.landed[order_id])
+        # a node that does not tell a block (a Multicall3 without getBlockNumber) is not checked
+        if need is not None and block is not None and block < need:
+            return order_id, block, need
+    return None
 
 
 def _newer(block: int | None, other: int | None) -> int | None:
