@@ -224,3 +224,6 @@ def test_a_consistent_read_is_still_two_round_trips(multicall: bool) -> None:
     if multicall:
         assert chain.methods.count("eth_call") == 1 + 2  # one chunk of 50 lists, two of 300 orders
         assert chain.served == [100, 100, 100, 100]  # 3 chunks and round 1's eth_blockNumber
+        # round 2 reads each trader's orders together, so its lists cost about one per trader: 50
+        # lists, 300 orders, and 50 + 1 lists again (one trader's orders span both chunks)
+        assert chain.inner_calls == 50 + 300 + 51
