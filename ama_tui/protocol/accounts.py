@@ -74,7 +74,7 @@ def checksum_matches(address: str) -> bool:
 
 def checksum(address: str) -> str:
     """Checksum an address, rejecting anything that is not 20 bytes of hex. Any case is taken (a
-    mixed-case checksum is not checked here; `is_checksum_valid` does that)."""
+    mixed-case checksum is not checked here; `checksum_matches` does that)."""
     match = _HEX_ADDRESS.fullmatch(address.strip()) if isinstance(address, str) else None
     if match is None:
         raise InvalidAddress(f"not an address: {address!r}")

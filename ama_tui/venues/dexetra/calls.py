@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 from ama_tui.protocol.abi import MULTICALL3_ADDRESS
 from ama_tui.protocol.errors import ErrorCode
@@ -26,6 +26,7 @@ from ama_tui.venues.base import VenueUnavailable
 from ama_tui.venues.dexetra.codec import (
     AGGREGATE3,
     GET_BLOCK_NUMBER,
+    AbiFunction,
     MalformedChainData,
     hex_bytes,
     hex_int,
@@ -166,16 +167,21 @@ def _aggregate3(calls: list[tuple[str, bool, bytes]], block: Block) -> RpcReques
     return eth_call(MULTICALL3_ADDRESS, AGGREGATE3.encode(calls), block)
 
 
-def _probe_block(result: CallResult) -> int | None:
-    """Multicall3's `getBlockNumber()` answer; None when it failed or does not decode (a contract at
-    the Multicall3 address without it)."""
+def decoded(function: AbiFunction, result: CallResult) -> tuple[Any, ...] | None:
+    """A call's decoded outputs; None when it reverted or its data does not decode."""
     if not result.success:
         return None
     try:
-        (number,) = GET_BLOCK_NUMBER.decode(result.data)
+        return function.decode(result.data)
     except MalformedChainData:
         return None
-    return int(number)
+
+
+def _probe_block(result: CallResult) -> int | None:
+    """Multicall3's `getBlockNumber()` answer; None when it failed or does not decode (a contract at
+    the Multicall3 address without it)."""
+    values = decoded(GET_BLOCK_NUMBER, result)
+    return None if values is None else int(values[0])
 
 
 def _reply_block(reply: RpcReply) -> int | None:

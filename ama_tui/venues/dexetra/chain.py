@@ -27,7 +27,7 @@ from ama_tui.core.market import BookTop, OpenOrder
 from ama_tui.protocol.abi import MULTICALL3_ADDRESS
 from ama_tui.protocol.errors import ErrorCode
 from ama_tui.venues.base import Position, VenueError, VenueUnavailable
-from ama_tui.venues.dexetra.calls import DEFAULT_CHUNK, Call, CallExecutor, CallResult
+from ama_tui.venues.dexetra.calls import DEFAULT_CHUNK, Call, CallExecutor, CallResult, decoded
 from ama_tui.venues.dexetra.codec import (
     FEES_DEDUCTED_TOPIC,
     GET_AVAILABLE_COLLATERAL,
@@ -671,13 +671,8 @@ def _order_chunks(rounds: Sequence[_BookRound], size: int | None) -> list[_Order
 
 
 def _listing(result: CallResult) -> set[int] | None:
-    if not result.success:
-        return None
-    try:
-        (ids,) = GET_USER_ORDERS.decode(result.data)
-    except MalformedChainData:
-        return None
-    return {int(i) for i in ids}
+    values = decoded(GET_USER_ORDERS, result)
+    return None if values is None else {int(i) for i in values[0]}
 
 
 def _doubt(
