@@ -19,6 +19,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
 
+from ama_tui.analytics.cache_keeper import keep_report_cache
 from ama_tui.engine.live_params import ParamsError, parse_assignments
 from ama_tui.engine.packer import PackerOptions, RunSummary, SessionProgress
 from ama_tui.engine.run_assembly import assemble_run
@@ -168,7 +169,8 @@ def run_headless(
             for note in start.notes:
                 print(f"note: {note}", file=err, flush=True)
             progress.noticed = tuple(start.notes)  # said: the engine's notices begin with them
-            with _stop_on_signals(stop), notes:
+            journals = [store.journal_path]
+            with _stop_on_signals(stop), notes, keep_report_cache(journals, virtual_time=args.virtual_time):
                 summary = packer.run(
                     stop, max_cycles=args.cycles, duration_s=args.duration, progress=progress.session
                 )
@@ -220,6 +222,8 @@ def _run_markets(
             on_snapshot={s: n.callback for s, n in notes.items()},
         )
         describe(opened, len(wallets), err)
+        journals = [store.journal_path for store in opened.stores]
+        stack.enter_context(keep_report_cache(journals, virtual_time=args.virtual_time))
         for pick, assembled in zip(opened.picks, opened.runs, strict=True):
             shown[pick.symbol].noticed = tuple(assembled.start.notes)  # said by `describe`
         with _stop_on_signals(stop):

@@ -13,7 +13,14 @@ and rendering the terminal table and the JSON. The best of the repeats is the fi
 machine the best run is the one least disturbed); the median is printed beside it, with the CPU
 time (all threads) and the machine's load average over the runs.
 
-Run: `uv run python benchmarks/bench_report.py [--lines N] [--repeats R] [--keep DIR]`.
+Then the path a run's journal takes (`analytics.cache_keeper`): the run's child process refreshes
+the cache every 5 minutes, so a report after the run finds all but the last minutes' lines parsed
+(`--tail` lines: 10,000 is five minutes of this journal, whose lines are ~30 ms apart). Timed: the
+child's refresh of the whole journal less that tail (a journal from before the run: once), the
+report after the run, and the child's refresh of the tail (its cost every 5 minutes, beside the
+run); the child's CPU is counted apart (it runs at the lowest priority with one DuckDB thread).
+
+Run: `uv run python benchmarks/bench_report.py [--lines N] [--repeats R] [--tail N] [--keep DIR]`.
 """
 
 from __future__ import annotations
@@ -21,8 +28,11 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -152,11 +162,79 @@ def _parse_only(path: Path) -> list[FileStats]:
         return load_journals([path], Window(), con)
 
 
+def _child_refresh(path: Path, cache: Path) -> tuple[float, float]:
+    """The run's keeper refreshing `path`'s table: (wall, the child's CPU) in seconds."""
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "ama_tui.analytics.cache_keeper", "--cache-dir", str(cache), str(path)],
+        check=True,
+    )
+    wall = time.perf_counter() - started
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
+    return wall, cpu
+
+
+def _line_offset(path: Path, lines_from_end: int) -> int:
+    """The byte offset where the last `lines_from_end` lines start."""
+    data = path.read_bytes()
+    end = len(data)
+    for _ in range(lines_from_end + 1):
+        end = data.rfind(b"\n", 0, end)
+    return end + 1
+
+
+def _kept_by_a_run(path: Path, folder: Path, tail: int, repeats: int) -> None:
+    """The report after a run whose keeper refreshed the cache up to `tail` lines from the end."""
+    print(f"a run keeping the cache (the last {tail:,} lines written after its last refresh):")
+    kept, snapshot = folder / "kept-cache", folder / "kept-cache-snapshot"
+    shutil.rmtree(kept, ignore_errors=True)
+    head_end = _line_offset(path, tail)
+    with open(path, "rb") as handle:
+        handle.seek(head_end)
+        tail_bytes = handle.read()
+    os.truncate(path, head_end)  # the same file (the cache knows it by path and inode)
+    try:
+        wall, cpu = _child_refresh(path, kept)
+        print(f"  {'the first refresh (the whole journal)':<36} {wall:5.2f} s (the child's CPU {cpu:.2f} s)")
+    finally:
+        with open(path, "ab") as handle:
+            handle.write(tail_bytes)
+    shutil.copytree(kept, snapshot)
+    walls: list[float] = []
+    cpus: list[float] = []
+    for _ in range(repeats):
+        shutil.rmtree(kept)
+        shutil.copytree(snapshot, kept)
+        started, cpu_started = time.perf_counter(), time.process_time()
+        build_report([path], cache_dir=kept)
+        walls.append(time.perf_counter() - started)
+        cpus.append(time.process_time() - cpu_started)
+    print(
+        f"  {'the report after the run':<36} best {min(walls):5.2f} s, "
+        f"median {statistics.median(walls):5.2f} s (CPU {min(cpus):.2f} s; load {os.getloadavg()[0]:.1f})"
+    )
+    refreshes = []
+    for _ in range(repeats):
+        shutil.rmtree(kept)
+        shutil.copytree(snapshot, kept)
+        refreshes.append(_child_refresh(path, kept))
+    best = min(refreshes)
+    print(f"  {f'a refresh of {tail:,} new lines':<36} {best[0]:5.2f} s (the child's CPU {best[1]:.2f} s)")
+    shutil.rmtree(snapshot, ignore_errors=True)
+    shutil.rmtree(kept, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="generate the journal here and keep it")
+    parser.add_argument(
+        "--tail", type=int, default=10_000, help="lines a run wrote after its keeper's last refresh"
+    )
+    parser.add_argument("--only-kept", action="store_true", help="time only the path a run's journal takes")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ama-bench-report-") as tmp:
         folder = args.keep or Path(tmp)
@@ -168,6 +246,9 @@ def main() -> None:
             print(f"generated {args.lines:,} lines ({size:.0f} MB) in {time.perf_counter() - started:.1f} s")
         print(f"cpus {os.cpu_count()}, load average {os.getloadavg()[0]:.2f} (other jobs on the machine)")
         cache = Path(tmp) / "cache"
+        if args.only_kept:
+            _kept_by_a_run(path, Path(tmp), args.tail, args.repeats)
+            return
         print(f"report on {path.stat().st_size / 1e6:.0f} MB:")
         report = _timed("parsing the whole journal", args.repeats, lambda: build_report([path]))
         _timed("  of which the parse", args.repeats, lambda: _parse_only(path))
@@ -182,6 +263,7 @@ def main() -> None:
             grown.unlink()
         _timed("after 1,000 new lines", 1, lambda: build_report([path], cache_dir=cache))
         os.truncate(path, original)
+        _kept_by_a_run(path, Path(tmp), args.tail, args.repeats)
         started = time.perf_counter()
         render_text(report)
         render_json(report)

@@ -53,6 +53,13 @@ def private_cache_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
     return folder
 
 
+@pytest.fixture(autouse=True)
+def no_report_cache_keeper(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs in tests do not start the report cache's refresh beside them (its own tests turn it
+    on): a child process parsing journals would only add load to timing-sensitive runs."""
+    monkeypatch.setenv("AMA_TUI_REPORT_CACHE", "off")
+
+
 @pytest.fixture(scope="session")
 def node_modules() -> Path:
     return ensure_node_modules()

@@ -26,6 +26,7 @@ NEVER_ON_THE_RUN_PATH = (
     "eth_typing",
     "eth_hash",
     "parsimonious",
+    "duckdb",  # the report cache is kept by a child process, never in the run's
 )
 NEVER_IN_THE_DASHBOARD = (
     "web3",

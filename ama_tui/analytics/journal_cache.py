@@ -14,12 +14,16 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import time
 from pathlib import Path
 from typing import Final
 
 import duckdb
 
+from ama_tui.analytics.cache_dir import default_cache_dir
 from ama_tui.analytics.load import parse_journal
+
+__all__ = ["REPORT_LOCK_WAIT_S", "JournalCache", "default_cache_dir"]
 
 CACHE_VERSION: Final = 2
 """Bumped whenever `load.parse_sql`'s columns change: older caches are rebuilt."""
@@ -27,9 +31,15 @@ CHECK_BYTES: Final = 4096
 _COPY_CHUNK: Final = 1024 * 1024
 
 
-def default_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "ama-tui" / "journal-tables"
+LOCK_POLL_S: Final = 0.05
+REPORT_LOCK_WAIT_S: Final = 3.0
+"""How long a report waits for a table another process has open before parsing the journal itself
+(a full parse of a long journal takes longer than that)."""
+
+
+def _is_lock_conflict(exc: duckdb.Error) -> bool:
+    """Another process has the journal's table open (DuckDB allows one writer per file)."""
+    return isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower()
 
 
 def _checksum(path: Path, end: int) -> str:
@@ -71,17 +81,28 @@ def _copy_range(path: Path, start: int, end: int, folder: Path) -> Path:
 
 
 class JournalCache:
-    """`load_journals(..., cached=JournalCache(folder))`: each journal's table, brought up to date."""
+    """`load_journals(..., cached=JournalCache(folder))`: each journal's table, brought up to date.
 
-    def __init__(self, folder: Path) -> None:
+    A table another process has open (a report, or the run's `cache_keeper` bringing it up to
+    date, which takes well under a second for a few minutes' lines) is waited for up to
+    `lock_wait_s`, then the journal is parsed in full this once."""
+
+    def __init__(self, folder: Path, *, lock_wait_s: float = 0.0) -> None:
         self.folder = folder
+        self.lock_wait_s = lock_wait_s
 
     def __call__(self, path: Path, index: int, con: duckdb.DuckDBPyConnection) -> str | None:
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            return self._attach(path, index, con)
-        except (OSError, duckdb.Error):
-            return None  # another report holds it, or the folder is unusable: parse this once
+        deadline = time.monotonic() + self.lock_wait_s
+        while True:
+            try:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                return self._attach(path, index, con)
+            except duckdb.Error as exc:
+                if not _is_lock_conflict(exc) or time.monotonic() >= deadline:
+                    return None  # held too long, or unusable: parse this journal once
+            except OSError:
+                return None  # the folder is unusable: parse this once
+            time.sleep(LOCK_POLL_S)
 
     def _attach(self, path: Path, index: int, con: duckdb.DuckDBPyConnection) -> str:
         resolved = path.resolve()

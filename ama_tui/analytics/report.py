@@ -11,7 +11,7 @@ import duckdb
 
 from ama_tui.analytics import activity
 from ama_tui.analytics.buckets import bucket_width_ms
-from ama_tui.analytics.journal_cache import JournalCache
+from ama_tui.analytics.journal_cache import REPORT_LOCK_WAIT_S, JournalCache
 from ama_tui.analytics.load import load_journals
 from ama_tui.analytics.model import MakerTaker, MarketRow, MarketSeries, Point, Report
 from ama_tui.analytics.orders import build_orders, lifetimes, order_figures, resting_margin6
@@ -102,7 +102,8 @@ def build_report(
     own = con is None
     db = duckdb.connect() if con is None else con
     try:
-        files = load_journals(paths, window, db, JournalCache(cache_dir) if cache_dir is not None else None)
+        cache = JournalCache(cache_dir, lock_wait_s=REPORT_LOCK_WAIT_S) if cache_dir is not None else None
+        files = load_journals(paths, window, db, cache)
         activity.count_lines(db)
         lines, first_ms, last_ms = activity.span(db)
         width = bucket_width_ms(first_ms, last_ms)

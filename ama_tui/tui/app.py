@@ -32,6 +32,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 
+from ama_tui.analytics.cache_keeper import keep_report_cache
 from ama_tui.core.models import MarketCheckpoint, PackerParams, RunConfig
 from ama_tui.engine.live_params import LiveParams
 from ama_tui.engine.packer import PackerOptions, RunSummary, SessionProgress
@@ -481,19 +482,21 @@ class AmaApp(App[int], inherit_bindings=False):
             venue = cast(Venue, PacedVenue(venue, options.virtual_pace_s))
         summary = None
         error: str | None = None
+        journals = [store.journal_path for store in stores]
         try:
-            summary = run_markets(
-                venue=venue,
-                state=StateStore(options.state_dir),
-                stores=stores,
-                request=request,
-                fleet=fleet,
-                handles=handles,
-                options=packer_options(options),
-                run_id=options.run_id,
-                progress=lambda report: self._post(SessionProgressed(report)),
-                on_started=lambda run_id: self._post(EngineRunning(run_id)),
-            )
+            with keep_report_cache(journals, virtual_time=options.virtual_time):
+                summary = run_markets(
+                    venue=venue,
+                    state=StateStore(options.state_dir),
+                    stores=stores,
+                    request=request,
+                    fleet=fleet,
+                    handles=handles,
+                    options=packer_options(options),
+                    run_id=options.run_id,
+                    progress=lambda report: self._post(SessionProgressed(report)),
+                    on_started=lambda run_id: self._post(EngineRunning(run_id)),
+                )
         except Exception as exc:  # shown on a message screen; never a traceback
             error = describe_error(exc)
         finally:
@@ -608,17 +611,18 @@ class AmaApp(App[int], inherit_bindings=False):
         summary: RunSummary | None = None
         error: str | None = None
         try:
-            summary = run_packer(
-                venue=venue,
-                store=store,
-                request=request,
-                fleet=fleet,
-                handle=handle,
-                options=packer_options(options),
-                run_id=options.run_id,
-                progress=progress,
-                on_started=started,
-            )
+            with keep_report_cache([store.journal_path], virtual_time=options.virtual_time):
+                summary = run_packer(
+                    venue=venue,
+                    store=store,
+                    request=request,
+                    fleet=fleet,
+                    handle=handle,
+                    options=packer_options(options),
+                    run_id=options.run_id,
+                    progress=progress,
+                    on_started=started,
+                )
         except Exception as exc:  # shown on a message screen; never a traceback
             error = describe_error(exc)
         finally:

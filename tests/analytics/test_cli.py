@@ -124,9 +124,9 @@ def test_building_the_parser_loads_no_analytics_library() -> None:
 
 
 def test_report_keeps_parsed_journals_in_the_cache_unless_told(
-    state: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    state: Path, private_cache_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    cache = tmp_path / "xdg-cache" / "ama-tui" / "journal-tables"
+    cache = private_cache_dir / "journal-tables"  # $AMA_TUI_CACHE_DIR, as the remembered markets
     assert main(["report", "--state-dir", str(state), "--no-cache", "--format", "json"]) == 0
     assert not cache.exists()
     fresh = json.loads(capsys.readouterr().out)

@@ -28,12 +28,6 @@ FIXTURE = Path(__file__).parent.parent / "fixtures" / "ts-state"
 FIXTURE_BOOK = "0x4e5d6f497fcf4070a8d87a5abb019f83e16c64bb"
 
 
-@pytest.fixture(autouse=True)
-def _private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Parsed journals are cached under XDG_CACHE_HOME: never the user's, in tests."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
-
-
 def _copy_fixture(state: Path) -> Path:
     shutil.copytree(FIXTURE, state)
     return state / "999" / FIXTURE_BOOK / "actions.jsonl"
