@@ -16,7 +16,7 @@ from ama_tui.protocol.abi import MULTICALL3_ADDRESS
 from ama_tui.protocol.accounts import checksum
 from ama_tui.protocol.errors import ErrorCode
 from ama_tui.venues.base import VenueUnavailable
-from ama_tui.venues.dexetra.chain import ROUND_TWO_TRIES, ChainReader
+from ama_tui.venues.dexetra.chain import ROUND_ONE_TRIES, ROUND_TWO_TRIES, ChainReader
 from ama_tui.venues.dexetra.codec import GET_BLOCK_NUMBER
 from ama_tui.venues.dexetra.rpc import JsonRpcClient
 
@@ -74,6 +74,12 @@ def _reader(chain: FakeChain) -> ChainReader:
     return reader
 
 
+def _round_one(block: int, multicall: bool) -> list[int | tuple[int, int]]:
+    """What round 1 is served: its aggregate3 and its eth_blockNumber; without Multicall3 the
+    eth_blockNumber that opens its batch, its getUserOrders and the eth_blockNumber after them."""
+    return [block] * (2 if multicall else 3)
+
+
 def _ids(reader: ChainReader, **kwargs: Any) -> list[int]:
     read = reader.read_orders(BOOK, [ALICE], **kwargs)
     return [o.order_id for o in read.orders[ALICE]]
@@ -88,7 +94,7 @@ def test_a_round_two_older_than_round_one_is_read_again(multicall: bool) -> None
     chain.multicall = multicall
     # round 1 (its getUserOrders and eth_blockNumber) at 101; round 2's first read at 100 (with
     # Multicall3 its one aggregate3; without, its eth_blockNumber and two getOrders), then the newest
-    chain.serve = [101, 101] + [100] * (1 if multicall else 3)
+    chain.serve = _round_one(101, multicall) + [100] * (1 if multicall else 3)
     reader = _reader(chain)
     before = chain.posts
     assert _ids(reader) == [3, 7]  # order 7 rests: never reported gone
@@ -100,7 +106,7 @@ def test_a_round_two_older_than_round_one_is_read_again(multicall: bool) -> None
 def test_a_node_that_stays_older_fails_the_read_clearly(multicall: bool) -> None:
     chain = _placed_at_101()
     chain.multicall = multicall
-    chain.serve = [101, 101] + [100] * 20
+    chain.serve = _round_one(101, multicall) + [100] * 20
     reader = _reader(chain)
     with pytest.raises(
         VenueUnavailable, match=r"order 7: the RPC node read it deleted and unlisted at block 100"
@@ -166,7 +172,7 @@ def test_an_order_cancelled_between_the_rounds_is_gone_at_once(multicall: bool) 
         states={100: ({ALICE: [3, 7]}, {3: three, 7: seven}), 101: ({ALICE: [3]}, {3: three})},
         multicall=multicall,
     )
-    chain.serve = [100, 100]  # round 1 at 100; round 2 at 101, where 7 was cancelled
+    chain.serve = _round_one(100, multicall)  # round 1 at 100; round 2 at 101, where 7 was cancelled
     reader = _reader(chain)
     assert _ids(reader) == [3]
     assert chain.posts == 2
@@ -190,7 +196,7 @@ def test_a_landed_order_is_not_read_at_a_block_before_its_receipt(multicall: boo
     chain.multicall = multicall
     # round 1 read the lists at 100 (order 7 not listed yet) but the receipt of block 101; round 2's
     # first read at 100 too, where order 7 does not exist yet
-    chain.serve = [100, 100] + [100] * (1 if multicall else 3)
+    chain.serve = _round_one(100, multicall) + [100] * (1 if multicall else 3)
     reader = _reader(chain)
     read = reader.read_orders(BOOK, [ALICE], watch=[TX])
     assert [o.order_id for o in read.orders[ALICE]] == [3, 7]
@@ -227,3 +233,59 @@ def test_a_consistent_read_is_still_two_round_trips(multicall: bool) -> None:
         # round 2 reads each trader's orders together, so its lists cost about one per trader: 50
         # lists, 300 orders, and 50 + 1 lists again (one trader's orders span both chunks)
         assert chain.inner_calls == 50 + 300 + 51
+
+
+# --- a later read answered from an older state than an earlier one ---------------------------------------
+
+
+@pytest.mark.parametrize("multicall", [True, False])
+def test_a_later_read_older_than_an_earlier_one_is_read_again(multicall: bool) -> None:
+    """A node behind a load balancer lower than the one that answered the last read: its lists lack
+    order 7, which the last read saw resting. Taken as read, the plan would place 7's slot again."""
+    chain = _placed_at_101()
+    chain.multicall = multicall
+    reader = _reader(chain)
+    assert _ids(reader) == [3, 7]  # every request at the newest block, 101
+    before = chain.posts
+    chain.serve = _round_one(100, multicall)  # the next read's round 1 at 100, then the newest
+    assert _ids(reader) == [3, 7]
+    assert chain.posts - before == 3  # round 1 twice, round 2 once
+
+
+@pytest.mark.parametrize("multicall", [True, False])
+def test_a_node_that_stays_older_than_an_earlier_read_fails_the_read_clearly(multicall: bool) -> None:
+    chain = _placed_at_101()
+    chain.multicall = multicall
+    reader = _reader(chain)
+    assert _ids(reader) == [3, 7]
+    before = chain.posts
+    chain.serve = [100] * 20
+    with pytest.raises(
+        VenueUnavailable, match=r"order lists from block 100, older than block 101 an earlier read"
+    ) as raised:
+        reader.read_orders(BOOK, [ALICE])
+    assert raised.value.code == ErrorCode.UNAVAILABLE
+    assert chain.posts - before == ROUND_ONE_TRIES
+
+
+def test_a_placement_seen_mined_sets_how_new_the_next_read_must_be() -> None:
+    """The first read lists at 100 but sees the receipt of block 101 (its round 2 reads order 7 at
+    101); the next read, served at 100 again, would not list order 7: it is read again."""
+    chain = _landed_at_101()
+    reader = _reader(chain)
+    chain.serve = _round_one(100, True)
+    first = reader.read_orders(BOOK, [ALICE], watch=[TX])
+    assert [o.order_id for o in first.orders[ALICE]] == [3, 7]
+    chain.serve = _round_one(100, True)
+    before = chain.posts
+    assert _ids(reader) == [3, 7]
+    assert chain.posts - before == 3
+
+
+def test_reads_at_the_same_block_cost_no_second_read() -> None:
+    """The steady state: nothing mined between two reads, each is still two round trips."""
+    chain = _placed_at_101()
+    reader = _reader(chain)
+    assert _ids(reader) == [3, 7]
+    assert _ids(reader) == [3, 7]
+    assert chain.posts == 4

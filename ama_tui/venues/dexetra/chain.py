@@ -10,7 +10,8 @@ Each public method costs a fixed number of HTTP round trips whatever the number 
   transactions created included, optionally the fill logs up to that head). An order round 2 reads
   as deleted is reported gone only when round 2's state cannot be older than round 1's (a node can
   answer a later request from an older state); else round 2 is read again, then the read fails
-  (`_read_orders_since`)
+  (`_read_orders_since`). Round 1 itself is read again, then fails, when its state is older than
+  one an earlier read of the book relied on (`_round_one`)
 - `read_books`: 2, what `read_orders` reads for several order books at once, each with its top
 - `collateral`, `positions`, `head`, `trade_logs`: 1 each
 """
@@ -27,7 +28,7 @@ from ama_tui.core.market import BookTop, OpenOrder
 from ama_tui.protocol.abi import MULTICALL3_ADDRESS
 from ama_tui.protocol.errors import ErrorCode
 from ama_tui.venues.base import Position, VenueError, VenueUnavailable
-from ama_tui.venues.dexetra.calls import DEFAULT_CHUNK, Call, CallExecutor, CallResult, decoded
+from ama_tui.venues.dexetra.calls import DEFAULT_CHUNK, Call, CallExecutor, CallResult, ChunkRun, decoded
 from ama_tui.venues.dexetra.codec import (
     FEES_DEDUCTED_TOPIC,
     GET_AVAILABLE_COLLATERAL,
@@ -62,7 +63,11 @@ ROUND_TWO_TRIES: Final = 3
 """Reads of a `read_books` round 2 that the node answered from a block older than round 1's,
 before the read fails."""
 STALE_PAUSE_S: Final = 0.05
-"""Pause before reading round 2 again (times the try): a lagging node gets a moment to catch up."""
+"""Pause before reading round 1 or round 2 again (times the try): a lagging node gets a moment to
+catch up."""
+ROUND_ONE_TRIES: Final = 3
+"""Reads of a round 1 that the node answered from a block older than an earlier read's, before the
+read fails."""
 
 
 class ChainMismatch(VenueError):
@@ -180,6 +185,10 @@ class ChainReader:
         self._executor: CallExecutor | None = None
         self._static: dict[str, MarketStatic] = {}
         self._session_shapes: dict[str, RegistryShape] = {}
+        self._floors: dict[str, int] = {}
+        """By order book (lower-case): the newest block an orders read of it has relied on (its
+        lists' state, the receipts of the placements it saw mined). A later read older than that
+        would not list orders already seen resting, and the plan would place them again."""
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ set-up
@@ -292,16 +301,13 @@ class ChainReader:
                         calls.append(Call(read.vault, GET_AVAILABLE_COLLATERAL.encode(trader)))
         watched = list(dict.fromkeys(tx for read in reads for tx in read.watch))
         round_one = [RpcRequest("eth_blockNumber"), *_watch_requests(watched)]
-        must_reach: int | None
+        first = self._round_one(calls, round_one, [read.order_book for read in reads])
+        results, extra = [r for chunk in first.results for r in chunk], first.replies
+        must_reach: int | None = None
         if executor.multicall:
-            first = executor.run_chunks(executor.chunked(calls), round_one)
-            results, extra = [r for chunk in first.results for r in chunk], first.replies
             # anvil's getBlockNumber can be one lower than the state an aggregate3 read: a state
             # one block on is surely not older than what round 1 listed
             must_reach = None if first.newest is None else first.newest + 1
-        else:
-            results, extra = executor.run(calls, round_one)
-            must_reach = None
         head = _head(extra[0])
         if not executor.multicall:
             # answered after the calls in the same batch: not older than the state they read on a
@@ -355,6 +361,18 @@ class ChainReader:
         elif log_requests:
             _, log_replies = executor.run([], log_requests)
 
+        # what this read relied on: its lists' state (without Multicall3, up to the head the batch
+        # told after them) and the blocks of the placements it saw mined
+        relied = first.newest if executor.multicall else head
+        for book_round in rounds:
+            for block in book_round.landed.values():
+                relied = _newer(relied, block)
+        if relied is not None:
+            with self._lock:
+                for read in reads:
+                    key = read.order_book.lower()
+                    self._floors[key] = max(self._floors.get(key, relied), relied)
+
         out: list[BookReadResult] = []
         for index, (read, book_round) in enumerate(zip(reads, rounds, strict=True)):
             top = None
@@ -378,6 +396,39 @@ class ChainReader:
                 BookReadResult(OrdersRead(orders, collateral, head, logs, states, book_round.receipts), top)
             )
         return out
+
+    def _round_one(
+        self, calls: Sequence[Call], extra: Sequence[RpcRequest], books: Sequence[str]
+    ) -> ChunkRun:
+        """Round 1 of `read_books`, at a state no older than any earlier read of these books relied on.
+
+        A node behind a load balancer can answer one read from a node lower than the last one: the
+        orders placed in between are not listed, the plan counts their slots empty and places them
+        a second time, one over the target. So a round 1 whose chunks tell a block older than the
+        books' floor (the newest block an earlier read relied on, see `_floors`) is read again
+        (twice at most), then the read fails: the next cycle reads anew. With Multicall3 each chunk
+        tells its own block; without it, the `eth_blockNumber` opening the batch is the oldest block
+        its calls can read on a node that answers a batch in order. A node that tells no block is
+        not checked."""
+        executor = self.executor
+        with self._lock:
+            known = [self._floors[b.lower()] for b in books if b.lower() in self._floors]
+        floor = max(known) if known else None
+        oldest: int | None = None
+        for attempt in range(ROUND_ONE_TRIES):
+            if attempt:
+                time.sleep(STALE_PAUSE_S * attempt)
+            first = executor.run_chunks(executor.chunked(calls), extra)
+            told = [b for b in first.blocks if b is not None]
+            oldest = min(told) if told else None
+            if floor is None or oldest is None or oldest >= floor:
+                return first
+        raise VenueUnavailable(
+            f"the RPC node answered the order lists from block {oldest}, older than block {floor} an "
+            f"earlier read had already seen, {ROUND_ONE_TRIES} reads in a row (a node lagging behind "
+            "the others); the orders are read again next cycle",
+            code=ErrorCode.UNAVAILABLE,
+        )
 
     def _read_orders_since(
         self, rounds: Sequence[_BookRound], log_requests: Sequence[RpcRequest], must_reach: int | None
