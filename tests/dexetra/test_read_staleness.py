@@ -289,3 +289,19 @@ def test_reads_at_the_same_block_cost_no_second_read() -> None:
     assert _ids(reader) == [3, 7]
     assert _ids(reader) == [3, 7]
     assert chain.posts == 4
+
+
+def test_without_multicall3_every_http_batch_tells_its_own_block() -> None:
+    """A round larger than the client's batch goes out in several HTTP requests, which a load
+    balancer can send to different nodes. Each opens with its own eth_blockNumber, so a later
+    request served from an older node is seen: with `max_batch` 2, round 2 is [eth_blockNumber,
+    getOrder(3)] then [eth_blockNumber, getOrder(7)], and the second node is a block behind."""
+    chain = _placed_at_101()
+    chain.multicall = False
+    # round 1: [eth_blockNumber, getUserOrders] [eth_blockNumber] at 101; round 2's first batch at
+    # 101, its second (order 7's) at 100; then the newest
+    chain.serve = [101, 101, 101, 101, 101, 100, 100]
+    reader = ChainReader(JsonRpcClient(RPC_URL, timeout=5.0, transport=chain.transport(), max_batch=2))
+    reader.configure(multicall=False)
+    assert _ids(reader) == [3, 7]  # order 7 rests: never reported gone
+    assert chain.served[:7] == [101, 101, 101, 101, 101, 100, 100]

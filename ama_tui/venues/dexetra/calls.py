@@ -63,9 +63,9 @@ class ChunkRun:
     blocks: tuple[int | None, ...]
     """Per chunk, the block it read. With Multicall3: the `getBlockNumber()` answered inside the
     chunk's aggregate3 (anvil's can be one lower than the state while it mines a block, never
-    higher). Without Multicall3: for every chunk the node's `eth_blockNumber` answered just before
-    the calls in the same batch (the oldest block they can have read on a node that answers a batch
-    in order). None where the node did not tell."""
+    higher). Without Multicall3: the oldest of the `eth_blockNumber`s answered just before the
+    chunk's calls in the HTTP batches they went in (the oldest block they can have read on nodes
+    that answer a batch in order). None where a node did not tell."""
 
     @property
     def newest(self) -> int | None:
@@ -136,30 +136,51 @@ class CallExecutor:
         """Each chunk's calls at `latest` and the block each chunk read (`ChunkRun.blocks`), in the
         same round trips as `run`. With Multicall3 each chunk is one aggregate3 (so its calls read
         one state), with Multicall3's `getBlockNumber()` as its last call; without Multicall3 the
-        calls are plain eth_calls and one `eth_blockNumber` goes first in the batch."""
+        calls are plain eth_calls, and every HTTP batch the client sends (`max_batch` requests)
+        opens with an `eth_blockNumber`: each batch can be answered by another node."""
+        if not self.multicall:
+            return self._plain_chunks(chunks, extra)
         probe = (MULTICALL3_ADDRESS, True, GET_BLOCK_NUMBER.encode())
-        requests: list[RpcRequest] = []
-        if self.multicall:
-            for chunk in chunks:
-                requests.append(_aggregate3([*((c.target, True, c.data) for c in chunk), probe], "latest"))
-        else:
-            requests.append(RpcRequest("eth_blockNumber"))
-            requests.extend(eth_call(c.target, c.data) for chunk in chunks for c in chunk)
+        requests = [
+            _aggregate3([*((c.target, True, c.data) for c in chunk), probe], "latest") for chunk in chunks
+        ]
         replies = self.rpc.send([*requests, *extra])
         results: list[list[CallResult]] = []
         blocks: list[int | None] = []
-        if self.multicall:
-            for chunk, reply in zip(chunks, replies, strict=False):
-                answered = _aggregate_results(reply, len(chunk) + 1)
-                blocks.append(_probe_block(answered.pop()))
-                results.append(answered)
-            return ChunkRun(results, replies[len(chunks) :], tuple(blocks))
-        lower = _reply_block(replies[0])
-        index = 1
+        for chunk, reply in zip(chunks, replies, strict=False):
+            answered = _aggregate_results(reply, len(chunk) + 1)
+            blocks.append(_probe_block(answered.pop()))
+            results.append(answered)
+        return ChunkRun(results, replies[len(chunks) :], tuple(blocks))
+
+    def _plain_chunks(self, chunks: Sequence[Sequence[Call]], extra: Sequence[RpcRequest]) -> ChunkRun:
+        """`run_chunks` without Multicall3: [eth_blockNumber, calls...] per HTTP batch, so each call
+        has a block it cannot be older than on a node answering its batch in order; a chunk's block
+        is the oldest of its calls' (None when a node did not tell)."""
+        flat = [c for chunk in chunks for c in chunk]
+        per_batch = max(1, self.rpc.max_batch - 1)
+        requests: list[RpcRequest] = []
+        for start in range(0, max(1, len(flat)), per_batch):
+            requests.append(RpcRequest("eth_blockNumber"))
+            requests.extend(eth_call(c.target, c.data) for c in flat[start : start + per_batch])
+        replies = self.rpc.send([*requests, *extra])
+        answers: list[CallResult] = []
+        told: list[int | None] = []  # per call
+        index = 0
+        for start in range(0, max(1, len(flat)), per_batch):
+            block = _reply_block(replies[index])
+            taken = flat[start : start + per_batch]
+            answers.extend(_direct_result(reply) for reply in replies[index + 1 : index + 1 + len(taken)])
+            told.extend(block for _ in taken)
+            index += 1 + len(taken)
+        results: list[list[CallResult]] = []
+        blocks: list[int | None] = []
+        at = 0
         for chunk in chunks:
-            results.append([_direct_result(reply) for reply in replies[index : index + len(chunk)]])
-            blocks.append(lower)
-            index += len(chunk)
+            results.append(answers[at : at + len(chunk)])
+            mine = told[at : at + len(chunk)]
+            blocks.append(None if not mine or None in mine else min(b for b in mine if b is not None))
+            at += len(chunk)
         return ChunkRun(results, replies[index:], tuple(blocks))
 
 
