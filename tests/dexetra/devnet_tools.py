@@ -231,13 +231,17 @@ class ChainOrder:
 def chain_orders(
     stack: DevnetStack, traders: Sequence[str], *, symbol: str = "ETH-USD"
 ) -> dict[str, list[ChainOrder]]:
-    """Every trader's resting orders, read with web3's contract calls (not the venue's reader)."""
-    book = order_book_contract(client(stack.rpc_url), stack.deployment, symbol)
+    """Every trader's resting orders, read with web3's contract calls (not the venue's reader), all
+    at one block: read at "latest" while orders are placed, a listing and an order could come
+    from two states (anvil can serve a call the state before the block it tells)."""
+    web3 = client(stack.rpc_url)
+    book = order_book_contract(web3, stack.deployment, symbol)
+    block = web3.eth.block_number
     out: dict[str, list[ChainOrder]] = {}
     for trader in traders:
         held = []
-        for order_id in book.functions.getUserOrders(trader).call():
-            order = book.functions.getOrder(order_id).call()
+        for order_id in book.functions.getUserOrders(trader).call(block_identifier=block):
+            order = book.functions.getOrder(order_id).call(block_identifier=block)
             if int(str(order[1]), 16) == 0:
                 continue
             held.append(
