@@ -12,7 +12,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -30,6 +30,49 @@ from ama_tui.venues.dexetra.codec import TRADE_TOPIC, address_topic
 LOOPBACK = "127.0.0.1"
 
 
+class LoopbackServer:
+    """A keep-alive HTTP server on loopback whose POSTs `answer(body)` turns into (status, JSON
+    body), or None to close the connection without an answer."""
+
+    def __init__(self, answer: Callable[[bytes], tuple[int, bytes] | None], name: str) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                super().setup()  # no Nagle: a keep-alive answer must not wait for a delayed ACK
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length", "0"))
+                reply = answer(self.rfile.read(length))
+                if reply is None:
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                status, body = reply
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer((LOOPBACK, 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name=name, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://{LOOPBACK}:{self._server.server_address[1]}"
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
 class CountingProxy:
     """`url` forwards every POST to `upstream` and counts it. With `drop` set, each request's
     connection is closed without an answer (what a node behind a flaky load balancer does)."""
@@ -41,57 +84,27 @@ class CountingProxy:
         self.drop = False
         self._lock = threading.Lock()
         self._http = httpx.Client(trust_env=False, timeout=30.0)
-        proxy = self
+        self._serving = LoopbackServer(self._answer, "rpc-proxy")
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def setup(self) -> None:
-                super().setup()  # no Nagle: a keep-alive answer must not wait for a delayed ACK
-                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("content-length", "0"))
-                body = self.rfile.read(length)
-                with proxy._lock:
-                    if proxy.drop:
-                        proxy.dropped += 1
-                        dropping = True
-                    else:
-                        proxy.posts += 1
-                        dropping = False
-                if dropping:
-                    self.close_connection = True
-                    self.connection.shutdown(socket.SHUT_RDWR)
-                    return
-                answer = proxy._http.post(
-                    proxy.upstream, content=body, headers={"content-type": "application/json"}
-                )
-                self.send_response(answer.status_code)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(answer.content)))
-                self.end_headers()
-                self.wfile.write(answer.content)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer((LOOPBACK, 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="rpc-proxy", daemon=True)
-        self._thread.start()
+    def _answer(self, body: bytes) -> tuple[int, bytes] | None:
+        with self._lock:
+            if self.drop:
+                self.dropped += 1
+                return None
+            self.posts += 1
+        answer = self._http.post(self.upstream, content=body, headers={"content-type": "application/json"})
+        return answer.status_code, answer.content
 
     @property
     def url(self) -> str:
-        return f"http://{LOOPBACK}:{self._server.server_address[1]}"
+        return self._serving.url
 
     def count(self) -> int:
         with self._lock:
             return self.posts
 
     def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._serving.close()
         self._http.close()
 
     def __enter__(self) -> CountingProxy:

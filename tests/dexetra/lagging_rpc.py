@@ -16,18 +16,17 @@ from __future__ import annotations
 
 import json
 import random
-import socket
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
 
 from ama_tui.protocol.abi import MULTICALL3_ADDRESS
 
-LOOPBACK = "127.0.0.1"
+from .devnet_tools import LoopbackServer
+
 LATEST_TAGS = frozenset({"latest", "pending"})
 
 Batch = Sequence[dict[str, Any]]
@@ -78,43 +77,18 @@ class LaggingRpcProxy:
             timeout=30.0,
             limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
         )
-        proxy = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def setup(self) -> None:
-                super().setup()  # no Nagle: a keep-alive answer must not wait for a delayed ACK
-                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("content-length", "0"))
-                answer = proxy.handle(self.rfile.read(length))
-                self.send_response(200)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer((LOOPBACK, 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="lagging-rpc", daemon=True)
-        self._thread.start()
+        self._serving = LoopbackServer(lambda body: (200, self.handle(body)), "lagging-rpc")
 
     @property
     def url(self) -> str:
-        return f"http://{LOOPBACK}:{self._server.server_address[1]}"
+        return self._serving.url
 
     def snapshot(self) -> LagCounts:
         with self._lock:
             return LagCounts(**vars(self.counts))
 
     def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._serving.close()
         self._http.close()
 
     def __enter__(self) -> LaggingRpcProxy:
