@@ -159,20 +159,20 @@ class CallExecutor:
         is the oldest of its calls' (None when a node did not tell)."""
         flat = [c for chunk in chunks for c in chunk]
         per_batch = max(1, self.rpc.max_batch - 1)
+        batches = [flat[start : start + per_batch] for start in range(0, max(1, len(flat)), per_batch)]
         requests: list[RpcRequest] = []
-        for start in range(0, max(1, len(flat)), per_batch):
+        for batch in batches:
             requests.append(RpcRequest("eth_blockNumber"))
-            requests.extend(eth_call(c.target, c.data) for c in flat[start : start + per_batch])
+            requests.extend(eth_call(c.target, c.data) for c in batch)
         replies = self.rpc.send([*requests, *extra])
         answers: list[CallResult] = []
         told: list[int | None] = []  # per call
         index = 0
-        for start in range(0, max(1, len(flat)), per_batch):
+        for batch in batches:
             block = _reply_block(replies[index])
-            taken = flat[start : start + per_batch]
-            answers.extend(_direct_result(reply) for reply in replies[index + 1 : index + 1 + len(taken)])
-            told.extend(block for _ in taken)
-            index += 1 + len(taken)
+            answers.extend(_direct_result(reply) for reply in replies[index + 1 : index + 1 + len(batch)])
+            told.extend(block for _ in batch)
+            index += 1 + len(batch)
         results: list[list[CallResult]] = []
         blocks: list[int | None] = []
         at = 0

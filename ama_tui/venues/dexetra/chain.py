@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -415,9 +415,7 @@ class ChainReader:
             known = [self._floors[b.lower()] for b in books if b.lower() in self._floors]
         floor = max(known) if known else None
         oldest: int | None = None
-        for attempt in range(ROUND_ONE_TRIES):
-            if attempt:
-                time.sleep(STALE_PAUSE_S * attempt)
+        for _ in _tries(ROUND_ONE_TRIES):
             first = executor.run_chunks(executor.chunked(calls), extra)
             told = [b for b in first.blocks if b is not None]
             oldest = min(told) if told else None
@@ -456,9 +454,7 @@ class ChainReader:
             for chunk in chunks
         ]
         doubt: tuple[int, int, int] | None = None
-        for attempt in range(ROUND_TWO_TRIES):
-            if attempt:
-                time.sleep(STALE_PAUSE_S * attempt)
+        for _ in _tries(ROUND_TWO_TRIES):
             run = executor.run_chunks(calls, log_requests)
             held: list[dict[int, RawOrder]] = [{} for _ in rounds]
             doubt = None
@@ -753,6 +749,15 @@ def _doubt(
         if need is not None and block is not None and block < need:
             return order_id, block, need
     return None
+
+
+def _tries(count: int) -> Iterator[int]:
+    """`count` attempts at a read a lagging node answered too old: a pause before each one after
+    the first (`STALE_PAUSE_S` times the attempt), so the node gets a moment to catch up."""
+    for attempt in range(count):
+        if attempt:
+            time.sleep(STALE_PAUSE_S * attempt)
+        yield attempt
 
 
 def _newer(block: int | None, other: int | None) -> int | None:
