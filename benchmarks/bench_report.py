@@ -138,12 +138,15 @@ def generate_journal(path: Path, lines: int, seed: int = 17) -> None:
     path.write_text("\n".join(out) + "\n", encoding="utf-8")
 
 
-def _timed(label: str, repeats: int, run: Callable[[], T]) -> T:
+def _timed(label: str, repeats: int, run: Callable[[], T], before: Callable[[], None] | None = None) -> T:
+    """`run` `repeats` times (each after `before`, untimed); prints the best and median."""
     walls: list[float] = []
     cpus: list[float] = []
     loads: list[float] = []
     result: T | None = None
     for _ in range(repeats):
+        if before is not None:
+            before()
         started, cpu_started = time.perf_counter(), time.process_time()
         result = run()
         walls.append(time.perf_counter() - started)
@@ -202,23 +205,17 @@ def _kept_by_a_run(path: Path, folder: Path, tail: int, repeats: int) -> None:
         with open(path, "ab") as handle:
             handle.write(tail_bytes)
     shutil.copytree(kept, snapshot)
-    walls: list[float] = []
-    cpus: list[float] = []
-    for _ in range(repeats):
+
+    def as_the_run_left_it() -> None:
         shutil.rmtree(kept)
         shutil.copytree(snapshot, kept)
-        started, cpu_started = time.perf_counter(), time.process_time()
-        build_report([path], cache_dir=kept)
-        walls.append(time.perf_counter() - started)
-        cpus.append(time.process_time() - cpu_started)
-    print(
-        f"  {'the report after the run':<36} best {min(walls):5.2f} s, "
-        f"median {statistics.median(walls):5.2f} s (CPU {min(cpus):.2f} s; load {os.getloadavg()[0]:.1f})"
+
+    _timed(
+        "the report after the run", repeats, lambda: build_report([path], cache_dir=kept), as_the_run_left_it
     )
     refreshes = []
     for _ in range(repeats):
-        shutil.rmtree(kept)
-        shutil.copytree(snapshot, kept)
+        as_the_run_left_it()
         refreshes.append(_child_refresh(path, kept))
     best = min(refreshes)
     print(f"  {f'a refresh of {tail:,} new lines':<36} {best[0]:5.2f} s (the child's CPU {best[1]:.2f} s)")

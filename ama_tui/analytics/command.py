@@ -31,7 +31,7 @@ def run_report(args: argparse.Namespace) -> int:
         sources = _sources(args)
     except (TimeSpecError, SourceError) as exc:
         return _fail(str(exc))
-    from ama_tui.analytics.journal_cache import default_cache_dir
+    from ama_tui.analytics.cache_dir import default_cache_dir
     from ama_tui.analytics.render_json import render_json
     from ama_tui.analytics.render_markdown import render_markdown
     from ama_tui.analytics.render_text import render_text

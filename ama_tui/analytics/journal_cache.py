@@ -20,10 +20,7 @@ from typing import Final
 
 import duckdb
 
-from ama_tui.analytics.cache_dir import default_cache_dir
 from ama_tui.analytics.load import parse_journal
-
-__all__ = ["REPORT_LOCK_WAIT_S", "JournalCache", "default_cache_dir"]
 
 CACHE_VERSION: Final = 2
 """Bumped whenever `load.parse_sql`'s columns change: older caches are rebuilt."""

@@ -120,7 +120,7 @@ class AnalyticsScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="analytics")
     def _build(self, paths: list[Path], labels: dict[str, str]) -> None:
-        from ama_tui.analytics.journal_cache import default_cache_dir
+        from ama_tui.analytics.cache_dir import default_cache_dir
         from ama_tui.analytics.report import build_report
 
         try:
