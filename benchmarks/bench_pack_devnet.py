@@ -41,6 +41,7 @@ from ama_tui.devnet.relay.contracts import BOOK, REGISTRY, Read, read_many
 from ama_tui.devnet.relay.rpc import JsonRpc
 from ama_tui.devnet.stack import DevnetStack
 from ama_tui.venues.market_cache import CACHE_DIR_ENV, MarketCache
+from benchmarks.latency_proxy import LatencyProxy
 
 LOOPBACK = "127.0.0.1"
 TIMEOUT_S = 180.0
@@ -112,33 +113,6 @@ def devnet_process(wallets: int, takers: bool, block_time: int | None = None) ->
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-
-
-class LatencyProxy:
-    """`latency_proxy.py` in a process of its own, forwarding to `upstream` after `latency_s`."""
-
-    def __init__(self, upstream: str, latency_s: float, log: Path | None = None) -> None:
-        script = Path(__file__).resolve().parent / "latency_proxy.py"
-        command = [sys.executable, str(script), upstream, str(latency_s), *([str(log)] if log else [])]
-        self.log = log
-        self._process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-        line = self._process.stdout.readline() if self._process.stdout else ""
-        if not line.startswith("port "):
-            self.close()
-            raise RuntimeError("the latency proxy did not start")
-        self.port = int(line.split()[1])
-
-    @property
-    def url(self) -> str:
-        return f"http://{LOOPBACK}:{self.port}"
-
-    def close(self) -> None:
-        self._process.terminate()
-        try:
-            self._process.wait(10)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
 
 
 class BookWatcher:

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import subprocess
 import sys
 import time
 import urllib.parse
+from pathlib import Path
 from typing import Final
 
 LOOPBACK: Final = "127.0.0.1"
@@ -137,6 +139,34 @@ async def serve(upstream_url: str, latency_s: float, log_path: str | None = None
     print(f"port {server.sockets[0].getsockname()[1]}", flush=True)
     async with server:
         await server.serve_forever()
+
+
+class LatencyProxy:
+    """This script in a process of its own (for a benchmark or a test): `url` forwards to
+    `upstream` after `latency_s`; with `log`, a line per request is appended there."""
+
+    def __init__(self, upstream: str, latency_s: float, log: Path | None = None) -> None:
+        command = [sys.executable, str(Path(__file__).resolve()), upstream, str(latency_s)]
+        command += [str(log)] if log else []
+        self.log = log
+        self._process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        line = self._process.stdout.readline() if self._process.stdout else ""
+        if not line.startswith("port "):
+            self.close()
+            raise RuntimeError("the latency proxy did not start")
+        self.port = int(line.split()[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://{LOOPBACK}:{self.port}"
+
+    def close(self) -> None:
+        self._process.terminate()
+        try:
+            self._process.wait(10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
 
 
 def main() -> None:

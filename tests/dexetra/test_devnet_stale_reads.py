@@ -34,13 +34,12 @@ from ama_tui.venues.dexetra.codec import (
     decode_order,
 )
 from ama_tui.venues.dexetra.rpc import JsonRpcClient
+from benchmarks.latency_proxy import LatencyProxy
 
 from .lagging_rpc import LaggingRpcProxy, calls_function
 
 pytestmark = pytest.mark.devnet
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-LATENCY_PROXY = PROJECT_ROOT / "benchmarks" / "latency_proxy.py"
 
 WALLETS = 6
 PER_SIDE = 3
@@ -203,28 +202,6 @@ class ChainWatch:
                 self.over_cap.append(f"block {head}: {trader} reserves {reserved} > cap {cap}")
 
 
-class RelayLatency:
-    """`benchmarks/latency_proxy.py` in a process of its own: `latency_s` added to every relay call."""
-
-    def __init__(self, upstream: str, latency_s: float) -> None:
-        self._process = subprocess.Popen(
-            [sys.executable, str(LATENCY_PROXY), upstream, str(latency_s)], stdout=subprocess.PIPE, text=True
-        )
-        line = self._process.stdout.readline() if self._process.stdout else ""
-        if not line.startswith("port "):
-            self.close()
-            raise RuntimeError("the latency proxy did not start")
-        self.url = f"http://127.0.0.1:{int(line.split()[1])}"
-
-    def close(self) -> None:
-        self._process.terminate()
-        try:
-            self._process.wait(10)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
-
-
 def _env(stack: DevnetStack, rpc_url: str, app_url: str) -> dict[str, str]:
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("RPC_URL", "SESSION_REGISTRY", "CHAIN_ID"))
@@ -246,7 +223,7 @@ def test_a_lagging_node_never_makes_the_packer_place_twice(
 ) -> None:
     traders = [wallet.address for wallet in stack.wallets.wallets]
     watch = ChainWatch(stack, traders)
-    relay = RelayLatency(stack.app_url, RELAY_LATENCY_S)
+    relay = LatencyProxy(stack.app_url, RELAY_LATENCY_S)
     proxy = LaggingRpcProxy(
         stack.rpc_url, fraction=LAGGED, max_lag=MAX_LAG, seed=7, hide_multicall3=not multicall
     )
