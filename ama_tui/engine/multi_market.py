@@ -4,13 +4,17 @@ lock and checkpoint), driven from one thread by one loop, the wallets' sessions 
 - Each market's cycle runs when it is due (its own delay between cycles, its own backoff); the
   loop waits for the earliest one. The markets due together are read together when the venue can
   (`MarketsReader`: every book, order and free collateral in the round trips of one market), then
-  their cycles plan and trade one after the other. Their budgets all come from that one read.
+  their cycles plan and trade side by side, one thread each, so a cycle over N markets waits for
+  the relay once, not N times (on a virtual clock, one after the other: the same run every time).
+  Their budgets all come from that one read.
 - The first market opens and renews one session per wallet whose permit lists every market
   (`allowedMarkets`); the others trade with it (`engine.shared_sessions`).
 - The budget: each market's packer quotes with its share of the wallets' utilization (the caller
   splits it, see `fleet.plan`), so the wallets' orders over all markets stay within the total
-  whatever the order of the cycles: a market's cap is `share x (free + what its own orders hold)`,
-  and the free collateral already excludes what the other markets' orders hold.
+  whatever the order or overlap of the cycles: a market's cap is `share x (free + what its own
+  orders hold)`, the free collateral already excludes what the other markets' orders hold, so
+  at any instant a market's cap is at most its share of the wallet's collateral, and the shares
+  add up to at most the total.
 - A market that cannot trade stops alone; a kill switch or a stopped strategy stops the run.
 """
 
@@ -18,11 +22,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Final
 
 from ama_tui.engine.packer import Packer, RunSummary, SessionProgress
-from ama_tui.venues.base import Clock, MarketRead, MarketsReader, VenueError
+from ama_tui.venues.base import Clock, MarketRead, MarketsReader, VenueError, is_realtime
 
 DUE_SLACK_S: Final = 0.001
 """A market due this close to now runs now (a clock in whole microseconds may stop a hair short)."""
@@ -68,6 +73,7 @@ class MultiMarketRun:
         self.symbols = [symbol for symbol, _ in packers]
         self.packers = [packer for _, packer in packers]
         self.clock = clock
+        self._pool: ThreadPoolExecutor | None = None
         lead = self.packers[0]
         lead.open_sessions_for([p.market for p in self.packers])
         for follower in self.packers[1:]:
@@ -94,6 +100,10 @@ class MultiMarketRun:
             for packer in reversed(self.packers):
                 packer.abort()
             raise
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+                self._pool = None
         # the lead last: its session keeper serves the others until they are done
         summaries = [packer.end(reason) for packer in reversed(self.packers)]
         summaries.reverse()
@@ -111,11 +121,9 @@ class MultiMarketRun:
             now = clock.now()
             ready = sorted(i for i, at in due.items() if at <= now + DUE_SLACK_S)
             prefetched = self._read_together(ready)
-            for index in ready:
-                if stop.is_set():
-                    break
+            for index, going in self._steps(ready, prefetched, stop, max_cycles):
                 packer = self.packers[index]
-                if packer.step(max_cycles, prefetched.get(index)):
+                if going:
                     due[index] = clock.now() + packer.next_delay_s()
                     continue
                 del due[index]
@@ -130,6 +138,38 @@ class MultiMarketRun:
             if wait > 0 and clock.wait(stop, wait):
                 break
         return None
+
+    def _steps(
+        self,
+        indexes: Sequence[int],
+        prefetched: dict[int, MarketRead | VenueError],
+        stop: threading.Event,
+        max_cycles: int | None,
+    ) -> list[tuple[int, bool]]:
+        """(market, still going) for each market due now, its cycle run. On a real clock the cycles
+        run side by side (this thread takes the first); a bug raised by one is raised here once
+        all have returned. On a virtual clock, one after the other, none once `stop` is set."""
+        if stop.is_set():
+            return []
+        if len(indexes) < 2 or not is_realtime(self.clock):
+            steps: list[tuple[int, bool]] = []
+            for index in indexes:
+                if stop.is_set():
+                    break
+                steps.append((index, self.packers[index].step(max_cycles, prefetched.get(index))))
+            return steps
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(len(self.packers) - 1, thread_name_prefix="market-cycle")
+        first, *others = indexes
+        futures = [
+            (index, self._pool.submit(self.packers[index].step, max_cycles, prefetched.get(index)))
+            for index in others
+        ]
+        try:
+            going = self.packers[first].step(max_cycles, prefetched.get(first))
+        finally:
+            wait([future for _, future in futures])
+        return [(first, going)] + [(index, future.result()) for index, future in futures]
 
     def _read_together(self, indexes: Sequence[int]) -> dict[int, MarketRead | VenueError]:
         """The first reads of the markets due now, in one read when the venue reads several markets

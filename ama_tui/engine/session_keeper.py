@@ -87,12 +87,19 @@ class SessionKeeper:
         self._run_all = run_all
         self._lock = lock
         self._checked = False
+        self._ensure_lock = threading.Lock()
         self.in_flight = 0
         self.allowed_markets: tuple[str, ...] = (market.market_id_bytes32,)
         """The markets each session's permit lists (a multi-market run sets them all)."""
 
     def ensure(self, progress: Callable[[SessionProgress], None] | None = None) -> int:
-        """Create the missing or expiring sessions; returns how many failed."""
+        """Create the missing or expiring sessions; returns how many failed. One round at a time:
+        in a run over several markets the other markets' cycles, running beside this market's,
+        ask for the same sessions (`SharedSessions`); the second caller waits and finds them open."""
+        with self._ensure_lock:
+            return self._ensure(progress)
+
+    def _ensure(self, progress: Callable[[SessionProgress], None] | None) -> int:
         if not self._checked:
             self._checked = True
             self._check_stored()

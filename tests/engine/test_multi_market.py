@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from decimal import Decimal
@@ -71,12 +72,17 @@ def _run(
     venue: SimVenue,
     state: Path,
     *,
-    cycles: int,
+    cycles: int | None,
     weights: Sequence[str] = (),
     mode: StartMode = StartMode.AUTO,
     session_ttl_s: int | None = None,
+    wall_s: float | None = None,
 ) -> tuple[MarketsRun, MultiSummary]:
-    options = PackerOptions.for_run(virtual_time=True, max_in_flight=None, dry_run=False, seed=0)
+    """`wall_s`: a run of that long on the wall clock (the venue's clock must be too), a cycle
+    every 0.2-0.4 s; else on the virtual clock."""
+    virtual = wall_s is None
+    options = PackerOptions.for_run(virtual_time=virtual, max_in_flight=None, dry_run=False, seed=0)
+    delays = {} if virtual else {"minDelayMs": "200", "maxDelayMs": "400"}
     if session_ttl_s is not None:
         options = replace(options, session_ttl_s=session_ttl_s)
     picks = find_markets(venue, MARKETS, app_url=None)
@@ -91,12 +97,12 @@ def _run(
             wallets=_wallets(),
             mode=mode,
             options=options,
-            overrides={"maxWalletUtilization": TOTAL, **SIZES},
+            overrides={"maxWalletUtilization": TOTAL, **SIZES, **delays},
             weight_items=weights,
             strategy=None,
             on_snapshot={},
         )
-        summary = opened.engine(venue).run(threading.Event(), max_cycles=cycles)
+        summary = opened.engine(venue).run(threading.Event(), max_cycles=cycles, duration_s=wall_s)
     return opened, summary
 
 
@@ -109,6 +115,50 @@ def test_two_markets_hold_every_wallets_total_cap_on_the_exchange(tmp_path: Path
     assert venue.checks > 20
     assert venue.breaches == []
     assert venue.peak_bps > 5_000, f"the cap should bind (peak {venue.peak_bps} bps of the budget)"
+
+
+class TimedCapCheckedSim(CapCheckedSim):
+    """CapCheckedSim that also notes when each placement was in flight, per order book."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.spans: list[tuple[str, float, float]] = []
+        self._spans_lock = threading.Lock()
+
+    def submit(self, order_book: str, session_id: str, request: TradeRequest) -> TradeReceipt:
+        began = time.monotonic()
+        try:
+            return super().submit(order_book, session_id, request)
+        finally:
+            if isinstance(request, PlaceLimit):
+                with self._spans_lock:
+                    self.spans.append((order_book, began, time.monotonic()))
+
+
+def test_on_the_wall_clock_with_relay_latency_both_markets_trade_at_once_within_the_cap(
+    tmp_path: Path,
+) -> None:
+    """The markets' cycles run side by side on a real clock: a placement on one market is in flight
+    while one on the other is (one after the other, never), so a round over two markets waits for
+    the relay once. The wallets' totals over both markets still hold at every placement, checked
+    on the exchange; one session per wallet serves both."""
+    venue = TimedCapCheckedSim(0, "REALISTIC", clock="wall")  # ~1 s a trade, 2 % failing
+    opened, summary = _run(venue, tmp_path / "st", cycles=None, weights=["ETH-USD=3"], wall_s=9.0)
+    assert all(m.summary.placed > 0 for m in summary.markets), "both markets quoted"
+    assert not summary.kill_switch
+    first, second = (p.info.order_book for p in opened.picks)
+    overlapping = [
+        (a0, b0)
+        for book_a, a0, a1 in venue.spans
+        if book_a == first
+        for book_b, b0, b1 in venue.spans
+        if book_b == second and a0 < b1 and b0 < a1
+    ]
+    assert overlapping, f"no placement on {second} was in flight with one on {first}"
+    assert venue.checks >= 10
+    assert venue.breaches == []
+    assert venue.peak_bps > 5_000, f"the cap should bind (peak {venue.peak_bps} bps of the budget)"
+    assert venue.audit().sessions_created == len(_wallets()), "one session per wallet, never two"
 
 
 def test_without_the_split_the_same_run_goes_over(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
