@@ -152,8 +152,13 @@ class JournalCache:
         return int(parsed) if _checksum(path, int(parsed)) == checksum else None
 
     def _parse(self, con: duckdb.DuckDBPyConnection, alias: str, path: Path, start: int, end: int) -> None:
-        whole = start == 0 and end == os.stat(path).st_size
-        source = path if whole else _copy_range(path, start, end, self.folder)
+        if start == 0 and end == os.stat(path).st_size:
+            parse_journal(con, path, f"{alias}.lines", "CREATE OR REPLACE TABLE")
+            if os.stat(path).st_size == end:
+                return
+            # the journal grew while it was read (a run writing it): the table may hold lines past
+            # `end`, which the next refresh would add again; read exactly the first `end` bytes
+        source = _copy_range(path, start, end, self.folder)
         try:
             if start == 0:
                 parse_journal(con, source, f"{alias}.lines", "CREATE OR REPLACE TABLE")

@@ -70,6 +70,33 @@ def _same_as_fresh(path: Path, cache: Path) -> dict[str, object]:
     return cached
 
 
+def test_lines_written_while_the_first_parse_reads_the_journal_are_not_counted_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run appends while the refresh parses its whole journal: DuckDB may read the new lines too,
+    and the next refresh, starting where the first said it stopped, would add them again (seen in
+    a wall-clock run: one SESSION_INIT counted twice)."""
+    import ama_tui.analytics.journal_cache as journal_cache
+
+    cache = tmp_path / "cache"
+    path = write_journal(tmp_path / "state", _lines(1, 50))
+    real = journal_cache.parse_journal
+    grew: list[bool] = []
+
+    def parse_while_the_run_writes(con: duckdb.DuckDBPyConnection, source: Path, *args: object) -> None:
+        if source == path and not grew:
+            grew.append(True)
+            _append(path, _lines(51, 5))  # lands before DuckDB reads the file
+        real(con, source, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(journal_cache, "parse_journal", parse_while_the_run_writes)
+    assert refresh([path], cache) == []
+    assert grew
+    monkeypatch.setattr(journal_cache, "parse_journal", real)
+    assert refresh([path], cache) == []  # takes the appended lines once
+    _same_as_fresh(path, cache)
+
+
 def test_a_refresh_brings_the_table_up_to_the_journals_end(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     path = write_journal(tmp_path / "state", _lines(1, 200))
