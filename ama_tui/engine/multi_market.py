@@ -1,5 +1,6 @@
 """One run over several markets: one packer per market (each with its own state folder, journal,
-lock and checkpoint), driven from one thread by one loop, the wallets' sessions shared.
+lock and checkpoint), driven by one loop (the cycles due together on a real clock run on a thread
+each), the wallets' sessions shared.
 
 - Each market's cycle runs when it is due (its own delay between cycles, its own backoff); the
   loop waits for the earliest one. The markets due together are read together when the venue can
