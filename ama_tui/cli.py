@@ -159,6 +159,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args.command == "run":
+        from ama_tui.venues.early_reads import begin_run_reads
+
+        # the market's listing and the relayer set, asked for while the run's modules load
+        early_reads = begin_run_reads(args.market, venue=args.venue)
         from ama_tui.engine.run_setup import StartMode
         from ama_tui.headless import HeadlessArgs, run_headless
         from ama_tui.wiring import VenueChoice
@@ -184,6 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 max_in_flight=args.max_in_flight,
                 pipeline=not args.one_trade_per_wallet,
                 strategy=args.strategy,
+                early_reads=early_reads,
             )
         )
     if args.command == "devnet":

@@ -30,6 +30,7 @@ from ama_tui.notify.hooks import RunNotifications
 from ama_tui.store import StateStore, StoreError, WalletEntry
 from ama_tui.strategies import DEFAULT_STRATEGY
 from ama_tui.venues.base import VenueError, VenueKind
+from ama_tui.venues.early_reads import EarlyReads
 from ama_tui.wiring import SetupError, VenueChoice, find_market, load_fleet, open_venue, warm_start
 
 EXIT_KILL_SWITCH = 4
@@ -61,6 +62,8 @@ class HeadlessArgs:
     """Further `--market`s: one run over all of them (`headless_markets`)."""
     market_weights: tuple[str, ...] = ()
     """`MARKET=WEIGHT` items: each market's share of the wallets' budget (default equal)."""
+    early_reads: EarlyReads | None = None
+    """The web app's first GETs, begun at launch (`venues.early_reads`)."""
 
 
 class _Progress:
@@ -123,7 +126,12 @@ def run_headless(
     try:
         overrides = parse_assignments(list(args.set))
         setup = open_venue(
-            args.venue, seed=args.seed, preset=args.preset, virtual_time=args.virtual_time, probe=False
+            args.venue,
+            seed=args.seed,
+            preset=args.preset,
+            virtual_time=args.virtual_time,
+            probe=False,
+            early_reads=args.early_reads,
         )
     except (SetupError, ParamsError) as exc:
         print(f"ama-tui: {exc}", file=err)

@@ -8,6 +8,7 @@ names the variable.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -110,3 +111,14 @@ def load_live_settings(
         chain_id=chain_id,
         app_url=app_url,
     )
+
+
+def is_loopback(url: str) -> bool:
+    """Loopback URLs ignore proxy environment variables (a proxy must never see devnet traffic)."""
+    host = (urlparse(url).hostname or "").strip("[]").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

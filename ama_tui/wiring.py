@@ -24,6 +24,7 @@ from ama_tui.venues.base import (
     VenueError,
     VenueKind,
 )
+from ama_tui.venues.early_reads import LOOKUP_LIMIT, EarlyReads
 from ama_tui.venues.market_cache import MarketCache, RelayerRoots
 
 DEFAULT_SIM_WALLETS = 10
@@ -74,11 +75,13 @@ def open_venue(
     virtual_time: bool = False,
     env_dir: Path | None = None,
     probe: bool = True,
+    early_reads: EarlyReads | None = None,
 ) -> VenueSetup:
     """The venue to use. `auto` takes the production venue when the environment configures one,
     else the embedded exchange, and says which. `probe=False` skips asking the exchange's web app
     for one market first (a caller that looks its market up at once learns as much from that, one
-    round trip sooner: `find_market` with `app_url`)."""
+    round trip sooner: `find_market` with `app_url`). `early_reads`: the web app's first GETs,
+    begun at launch (`venues.early_reads.begin_run_reads`), for the exchange's client to take."""
     try:
         settings = load_live_settings(env_dir)
     except SettingsError as exc:
@@ -97,7 +100,7 @@ def open_venue(
         # 31337 is anvil's chain id: the local devnet (never a chain where real money trades)
         kind = VenueKind.DEVNET if settings.chain_id == 31337 else VenueKind.LIVE
         try:
-            dexetra = DexetraVenue(settings, kind=kind)
+            dexetra = DexetraVenue(settings, kind=kind, early_reads=early_reads)
         except (VenueError, ValueError) as exc:
             raise SetupError(f"cannot use the chain at RPC_URL (chain {settings.chain_id}): {exc}") from None
         try:
@@ -168,7 +171,7 @@ def find_market(
             found = _remembered(venue, symbol, app_url, cache)
             if found is not None:
                 return found
-        page = venue.list_markets(search=symbol.strip(), status=None, limit=100)
+        page = venue.list_markets(search=symbol.strip(), status=None, limit=LOOKUP_LIMIT)
         rows = [r for r in page.markets if wanted in (r.symbol.lower(), r.market_address.lower())]
         if not rows:
             raise SetupError(f"no market {symbol!r} on this venue")
@@ -212,7 +215,7 @@ def _refresh_listing(venue: Venue, symbol: str, app_url: str, cache: MarketCache
     with it: the chain confirmed its order book and market id)."""
     wanted = symbol.strip().lower()
     try:
-        page = venue.list_markets(search=symbol.strip(), status=None, limit=100)
+        page = venue.list_markets(search=symbol.strip(), status=None, limit=LOOKUP_LIMIT)
     except VenueError as exc:
         log.info("could not refresh the listing of %s: %s", symbol, exc)
         return

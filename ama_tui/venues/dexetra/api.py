@@ -17,6 +17,7 @@ import httpx
 from pydantic import BaseModel
 
 from ama_tui.protocol.errors import ErrorCode
+from ama_tui.settings import is_loopback
 from ama_tui.venues.base import UnknownMarket, VenueUnavailable
 from ama_tui.venues.dexetra.api_errors import failure_for
 from ama_tui.venues.dexetra.api_models import (
@@ -29,12 +30,13 @@ from ama_tui.venues.dexetra.api_models import (
     TradeAnswer,
     parse_answer,
 )
-from ama_tui.venues.dexetra.http_common import RETRYABLE_TRANSPORT, is_loopback
+from ama_tui.venues.dexetra.http_common import RETRYABLE_TRANSPORT
 from ama_tui.venues.dexetra.thread_clients import ThreadClients
+from ama_tui.venues.early_reads import MARKETS_ROUTE, RELAYER_SET_ROUTE, EarlyReads
 
-MARKETS: Final = "/api/markets"
+MARKETS: Final = MARKETS_ROUTE
 ORDERBOOK: Final = "/api/orderbook/live"
-RELAYER_SET: Final = "/api/gasless/session/relayer-set"
+RELAYER_SET: Final = RELAYER_SET_ROUTE
 NONCE: Final = "/api/gasless/session/nonce"
 SESSION_INIT: Final = "/api/gasless/session/init"
 TRADE: Final = "/api/gasless/trade"
@@ -61,12 +63,16 @@ class DexetraApi:
         timeout: float = DEFAULT_TIMEOUT_S,
         trade_timeout: float = TRADE_TIMEOUT_S,
         transport: httpx.BaseTransport | None = None,
+        early: EarlyReads | None = None,
     ) -> None:
+        """`early`: GETs begun at launch (`venues.early_reads`); a clean answer to one of them is
+        taken once instead of sending that request again."""
         self.timeout = timeout
         self.trade_timeout = trade_timeout
         self._base_url = base_url.rstrip("/")
         self._transport = transport
         self._trust_env = not is_loopback(base_url)
+        self._early = early if early is not None and early.base_url == self._base_url else None
         self._clients = ThreadClients(
             self._client, tls=self._base_url.startswith("https:"), trust_env=self._trust_env
         )
@@ -133,6 +139,10 @@ class DexetraApi:
     # ------------------------------------------------------------------ plumbing
 
     def _get(self, route: str, params: dict[str, Any] | None) -> Any:
+        if self._early is not None:
+            answered = self._early.take(route, params)
+            if answered is not None:
+                return answered
         for attempt in (1, 2):
             try:
                 response = self._clients.get().get(route, params=params)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import math
 import time
 from email.utils import parsedate_to_datetime
@@ -20,17 +19,6 @@ RETRYABLE_TRANSPORT: Final = (
 )
 """Transport failures (typically a dead kept-alive connection) after which an idempotent request is
 sent once more; a timeout is not among them."""
-
-
-def is_loopback(url: str) -> bool:
-    """Loopback URLs ignore proxy environment variables (a proxy must never see devnet traffic)."""
-    host = (urlparse(url).hostname or "").strip("[]").lower()
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:

@@ -19,8 +19,9 @@ from urllib.parse import urlparse
 import httpx
 
 from ama_tui.protocol.errors import ErrorCode
+from ama_tui.settings import is_loopback
 from ama_tui.venues.base import RateLimited, VenueUnavailable
-from ama_tui.venues.dexetra.http_common import RETRYABLE_TRANSPORT, is_loopback, parse_retry_after
+from ama_tui.venues.dexetra.http_common import RETRYABLE_TRANSPORT, parse_retry_after
 
 DEFAULT_MAX_BATCH: Final = 100
 """Requests per HTTP POST; many hosted nodes refuse larger batches."""

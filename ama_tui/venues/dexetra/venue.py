@@ -89,6 +89,7 @@ from ama_tui.venues.dexetra.order_status import read_order_status
 from ama_tui.venues.dexetra.receipts import placement_outcome, succeeded
 from ama_tui.venues.dexetra.rpc import DEFAULT_MAX_BATCH, JsonRpcClient
 from ama_tui.venues.dexetra.trade_requests import trade_body
+from ama_tui.venues.early_reads import EarlyReads
 
 MAX_LEVELS: Final = 25
 """The API serves at most 25 depth levels a side."""
@@ -133,16 +134,22 @@ class DexetraVenue:
         prefetch_ttl_s: float = DEFAULT_TTL_S,
         in_doubt_window_s: float = DEFAULT_WINDOW_S,
         in_doubt_answered_window_s: float = DEFAULT_ANSWERED_WINDOW_S,
+        early_reads: EarlyReads | None = None,
     ) -> None:
         """Checks the chain at once (chain id, registry code, Multicall3), one round trip; pass
         `multicall=True/False` to skip the check and force a read strategy (tests, benchmarks).
         `in_doubt_window_s` / `in_doubt_answered_window_s`: how long a placement whose outcome is
-        unknown blocks a second one at the same side and price (see `in_doubt`)."""
+        unknown blocks a second one at the same side and price (see `in_doubt`). `early_reads`: the
+        web app's first GETs, begun at launch (`venues.early_reads`)."""
         self.settings = settings
         self.kind = kind
         self.clock = clock or WallClock()
         self._api = DexetraApi(
-            settings.app_url, timeout=http_timeout, trade_timeout=trade_timeout, transport=api_transport
+            settings.app_url,
+            timeout=http_timeout,
+            trade_timeout=trade_timeout,
+            transport=api_transport,
+            early=early_reads,
         )
         self.rpc = JsonRpcClient(
             settings.rpc_url, timeout=rpc_timeout, transport=rpc_transport, max_batch=max_batch
