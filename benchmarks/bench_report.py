@@ -9,9 +9,10 @@ Timed: `build_report` (DuckDB reads the JSONL, every figure) parsing the whole j
 `ama-tui report --no-cache`), and of that the parse alone (`load_journals`: DuckDB reading the
 JSON into a table; the rest is the figures), then with the cache `ama-tui report` keeps (the first
 run fills it; the next ones parse only what the journal gained: nothing, then 1,000 new lines),
-and rendering the terminal table and the JSON. The best of the repeats is the figure (on a shared
-machine the best run is the one least disturbed); the median is printed beside it, with the CPU
-time (all threads) and the machine's load average over the runs.
+and rendering the terminal table and the JSON; then the command as a user runs it, launch to exit
+(`python -m ama_tui report`: the interpreter and the imports come on top). The best of the repeats
+is the figure (on a shared machine the best run is the one least disturbed); the median is printed
+beside it, with the CPU time (all threads) and the machine's load average over the runs.
 
 Then the path a run's journal takes (`analytics.cache_keeper`): the run's child process refreshes
 the cache every 5 minutes, so a report after the run finds all but the last minutes' lines parsed
@@ -41,6 +42,7 @@ from typing import TypeVar
 
 import duckdb
 
+from ama_tui.analytics.cache_dir import CACHE_DIR_ENV
 from ama_tui.analytics.load import FileStats, load_journals
 from ama_tui.analytics.render_json import render_json
 from ama_tui.analytics.render_text import render_text
@@ -160,6 +162,25 @@ def _timed(label: str, repeats: int, run: Callable[[], T], before: Callable[[], 
     return result
 
 
+def _command(label: str, repeats: int, state: Path, *extra: str, env: dict[str, str] | None = None) -> None:
+    """`ama-tui report` as a user runs it, launch to exit (the interpreter, the imports, the
+    report, the table printed): best and median of `repeats`, with the child's CPU."""
+    command = [sys.executable, "-m", "ama_tui", "report", "--state-dir", str(state), *extra]
+    walls: list[float] = []
+    cpus: list[float] = []
+    for _ in range(repeats):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.perf_counter()
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env={**os.environ, **(env or {})})
+        walls.append(time.perf_counter() - started)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    print(
+        f"  {label:<36} best {min(walls):5.2f} s, median {statistics.median(walls):5.2f} s "
+        f"(CPU {min(cpus):.2f} s; load {os.getloadavg()[0]:.1f})"
+    )
+
+
 def _parse_only(path: Path) -> list[FileStats]:
     with duckdb.connect() as con:
         return load_journals([path], Window(), con)
@@ -260,6 +281,12 @@ def main() -> None:
             grown.unlink()
         _timed("after 1,000 new lines", 1, lambda: build_report([path], cache_dir=cache))
         os.truncate(path, original)
+        print("the command, launch to exit (`python -m ama_tui report`, the table printed):")
+        state = folder / "state"
+        _command("cold (--no-cache)", args.repeats, state, "--no-cache")
+        own_cache = {CACHE_DIR_ENV: str(Path(tmp) / "command-cache")}
+        _command("the first, filling the cache", 1, state, env=own_cache)
+        _command("again, from the cache", args.repeats, state, env=own_cache)
         _kept_by_a_run(path, Path(tmp), args.tail, args.repeats)
         started = time.perf_counter()
         render_text(report)
