@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -98,3 +99,30 @@ def test_the_devnet_parser_is_built_only_for_the_devnet() -> None:
     assert "ama_tui.devnet.command" in _loaded_after(
         "import ama_tui.cli as c\nc.parse_args(['devnet', '--wallets', '2'])"
     )
+
+
+def test_the_report_reads_journals_without_the_stores_models(tmp_path: Path) -> None:
+    """`ama-tui report` on a journal the cache has never seen is bound by its start-up and DuckDB's
+    parse (issue 17: under 2 s): it loads no model of the checkpoint or the journal line
+    (`core.models` and the store's writers take a tenth of a second to import)."""
+    folder = tmp_path / "state" / "1" / "0x883ab90a60713ceb9337abb3ace03d6898c95589"
+    folder.mkdir(parents=True)
+    (folder / "actions.jsonl").write_text('{"ts":1,"action":"RUN_START","trader":"0x0"}\nnot json\n')
+    loaded = _loaded_after(
+        "import contextlib, io\n"
+        "from ama_tui.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    assert main(['report', '--state-dir', {str(tmp_path / 'state')!r}, '--no-cache']) == 0\n"
+    )
+    assert "duckdb" in loaded and "ama_tui.analytics.report" in loaded
+    heavy = ("ama_tui.core.models", "ama_tui.store.market_store", "ama_tui.store.journal_reader", "textual")
+    assert _offenders(loaded, heavy) == []
+
+
+def test_the_store_package_still_names_everything_it_did() -> None:
+    import ama_tui.store as store
+
+    for name in store.__all__:
+        assert getattr(store, name) is not None, name
+    with pytest.raises(AttributeError, match="no attribute 'Nothing'"):
+        _ = store.Nothing

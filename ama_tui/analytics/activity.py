@@ -14,7 +14,7 @@ import duckdb
 
 from ama_tui.analytics.error_codes import error_code
 from ama_tui.analytics.model import Count, RunRow, SessionEvent
-from ama_tui.core.models import ActionKind
+from ama_tui.core.actions import ActionKind
 
 SESSION_ACTIONS: Final = (
     ActionKind.RUN_START.value,

@@ -27,8 +27,8 @@ from typing import Final
 import duckdb
 
 from ama_tui.analytics.timespec import Window
-from ama_tui.core.models import LEGACY_ACTION_NAMES, ActionKind
-from ama_tui.store.journal_reader import MAX_LINE_BYTES
+from ama_tui.core.actions import LEGACY_ACTION_NAMES, ActionKind
+from ama_tui.store.layout import MAX_LINE_BYTES
 
 PARAMS_TYPE: Final = (
     "STRUCT(isBuy BOOLEAN, price VARCHAR, price6 VARCHAR, amount VARCHAR, amount18 VARCHAR, "

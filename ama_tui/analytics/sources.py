@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import Final
 
 from ama_tui.store.errors import StateFileError
-from ama_tui.store.journal import JOURNAL_FILE_NAME
-from ama_tui.store.market_store import CHECKPOINT_FILE_NAME
+from ama_tui.store.layout import CHECKPOINT_FILE_NAME, JOURNAL_FILE_NAME
 from ama_tui.store.state_files import read_state_document
 
 _ADDRESS: Final = re.compile(r"^0x[0-9a-fA-F]{40}$")

@@ -20,12 +20,11 @@ from typing import Final, Self
 from ama_tui.core.models import ActionLogLine
 from ama_tui.store.atomic import PRIVATE_FILE_MODE, fsync_dir, write_all
 from ama_tui.store.errors import StateFileError, StateWriteError, StoreError
-from ama_tui.store.journal_reader import MAX_LINE_BYTES
 from ama_tui.store.js_json import js_dumps
+from ama_tui.store.layout import MAX_LINE_BYTES
 
 log = logging.getLogger(__name__)
 
-JOURNAL_FILE_NAME: Final = "actions.jsonl"
 _BLOCK: Final = 64 * 1024
 
 

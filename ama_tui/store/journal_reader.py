@@ -22,11 +22,11 @@ from pydantic import ValidationError
 
 from ama_tui.core.models import ActionLogLine
 from ama_tui.store.errors import StateFileError
+from ama_tui.store.layout import MAX_LINE_BYTES
 
 log = logging.getLogger(__name__)
 
 TAIL_BLOCK_SIZE: Final = 64 * 1024
-MAX_LINE_BYTES: Final = 1024 * 1024
 """The longest line (newline excluded) a reader will hold; longer ones are skipped."""
 _DISCARD_CHUNK: Final = 64 * 1024
 

@@ -25,8 +25,9 @@ from ama_tui.core.models import (
 from ama_tui.protocol.accounts import checksum
 from ama_tui.store.atomic import atomic_write_bytes, ensure_private_dir, remove_stale_temp_files
 from ama_tui.store.errors import NotLockedError, StateFileError
-from ama_tui.store.journal import JOURNAL_FILE_NAME, JournalWriter
+from ama_tui.store.journal import JournalWriter
 from ama_tui.store.journal_reader import JournalReadReport, JournalTail, iter_journal, read_tail
+from ama_tui.store.layout import CHECKPOINT_FILE_NAME, JOURNAL_FILE_NAME
 from ama_tui.store.lock import MarketLock
 from ama_tui.store.machine_lock import MachineMarketLock
 from ama_tui.store.packer_file import PACKER_FILE_NAME, PackerFile, SavedPacker
@@ -40,7 +41,6 @@ from ama_tui.store.state_files import (
 
 log = logging.getLogger(__name__)
 
-CHECKPOINT_FILE_NAME: Final = "checkpoint.json"
 VENUE_STATE_FILE_NAME: Final = "sim-exchange.state"
 """The embedded exchange's state (our addition; the original tool never had one)."""
 WALLETS_FOLDER_NAME: Final = "wallets"

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ama_tui.store.errors import StateFileError
-from ama_tui.store.market_store import CHECKPOINT_FILE_NAME, MarketStore
+from ama_tui.store.layout import CHECKPOINT_FILE_NAME
+from ama_tui.store.market_store import MarketStore
 
 _MARKET_FOLDER = re.compile(r"^0x[0-9a-f]{40}$")
 

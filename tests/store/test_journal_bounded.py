@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ama_tui.store.journal import JournalWriter, encode_line
-from ama_tui.store.journal_reader import MAX_LINE_BYTES, JournalReadReport, iter_journal, read_tail
+from ama_tui.store.journal_reader import JournalReadReport, iter_journal, read_tail
+from ama_tui.store.layout import MAX_LINE_BYTES
 from tests.store.test_journal import make_line
 
 T = TypeVar("T")

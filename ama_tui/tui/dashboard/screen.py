@@ -30,7 +30,7 @@ from textual.widgets import Footer, Input
 
 from ama_tui.engine.live_params import ParamsChange
 from ama_tui.engine.snapshot import EngineSnapshot, EngineState
-from ama_tui.store.journal import JOURNAL_FILE_NAME
+from ama_tui.store.layout import JOURNAL_FILE_NAME
 from ama_tui.tui.alerts import AlertWatch
 from ama_tui.tui.dashboard.journal_viewer import JournalScreen
 from ama_tui.tui.dashboard.params_editor import ParamsEditor, describe_change

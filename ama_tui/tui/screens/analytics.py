@@ -23,7 +23,7 @@ from textual.widgets import DataTable, Footer, Header, LoadingIndicator, Static,
 from ama_tui.analytics.model import Report
 from ama_tui.analytics.sections import Section, all_sections, histogram, lifetimes, orders
 from ama_tui.analytics.sources import JournalSource
-from ama_tui.store.journal import JOURNAL_FILE_NAME
+from ama_tui.store.layout import JOURNAL_FILE_NAME
 from ama_tui.tui.screens.analytics_view import lines_of, size_text, summary
 from ama_tui.tui.widgets.term_plot import TermPlot
 
