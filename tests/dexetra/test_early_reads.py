@@ -4,6 +4,7 @@ clean early answer once instead of asking again, and anything else leaves the re
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -37,7 +38,7 @@ class ServedApp:
     """`FakeApp` on a loopback socket, so requests from any HTTP client reach it; `agents` holds
     each request's path and user agent, and `hold(path)` runs before a request is answered."""
 
-    def __init__(self, app: FakeApp, hold: Hold | None = None) -> None:
+    def __init__(self, app: FakeApp, hold: Hold | None = None, *, tls: ssl.SSLContext | None = None) -> None:
         self.app = app
         self.agents: list[tuple[str, str]] = []
         served = self
@@ -72,6 +73,9 @@ class ServedApp:
 
         self._server = ThreadingHTTPServer((LOOPBACK, 0), Handler)
         self._server.daemon_threads = True
+        if tls is not None:  # the handshake runs in the request's own thread
+            server = self._server
+            server.socket = tls.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
         threading.Thread(target=self._server.serve_forever, name="served-app", daemon=True).start()
 
     @property
@@ -281,3 +285,50 @@ def test_the_run_command_begins_its_reads_before_the_run_is_assembled(
     assert early.take(MARKETS_ROUTE, market_lookup("BTC-USD")) is not None
     assert cli.main(["run", "--venue", "sim", "--market", "ETH-USD"]) == 0
     assert seen[1].early_reads is None
+
+
+def test_an_early_read_never_trusts_a_certificate_the_client_would_refuse(tmp_path: Path) -> None:
+    """A web app on https with a certificate from a CA outside the bundle the client verifies
+    against (certifi's): the early read takes nothing from it, and the client says why."""
+    import trustme
+
+    authority = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert(LOOPBACK).configure_cert(context)
+    served = ServedApp(FakeApp(), tls=context)
+    url = served.url.replace("http://", "https://")
+    try:
+        early = EarlyReads(url)
+        early.begin(RELAYER_SET_ROUTE)
+        assert early.take(RELAYER_SET_ROUTE) is None
+        api = DexetraApi(url, early=early)
+        try:
+            with pytest.raises(VenueUnavailable, match="cannot reach the web app"):
+                api.relayer_set()
+        finally:
+            api.close()
+    finally:
+        served.close()
+    assert served.agents == []  # no request was ever made over the untrusted connection
+
+
+def test_an_early_read_over_https_is_taken_when_the_certificate_verifies(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import trustme
+
+    authority = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert(LOOPBACK).configure_cert(context)
+    trusting = ssl.create_default_context()
+    authority.configure_trust(trusting)
+    monkeypatch.setattr(EarlyReads, "_tls", lambda self: trusting)  # as if certifi held this CA
+    served = ServedApp(FakeApp(), tls=context)
+    try:
+        early = EarlyReads(served.url.replace("http://", "https://"))
+        early.begin(RELAYER_SET_ROUTE)
+        answer = early.take(RELAYER_SET_ROUTE)
+    finally:
+        served.close()
+    assert answer is not None and answer["relayerSetRoot"] == "0x" + "ab" * 32
+    assert [path for path, _ in served.agents] == [RELAYER_SET_ROUTE]
