@@ -7,8 +7,9 @@ models of every other.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ama_tui.core.lazy_names import lazy_names
 
 if TYPE_CHECKING:
     from ama_tui.store.errors import NotLockedError, StateFileError, StateWriteError, StoreError
@@ -82,13 +83,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, _MODULE_OF, globals())
 
 
 def __dir__() -> list[str]:
