@@ -27,7 +27,6 @@ from ama_tui.store.layout import MAX_LINE_BYTES
 log = logging.getLogger(__name__)
 
 TAIL_BLOCK_SIZE: Final = 64 * 1024
-"""The longest line (newline excluded) a reader will hold; longer ones are skipped."""
 _DISCARD_CHUNK: Final = 64 * 1024
 
 

@@ -8,4 +8,4 @@ from typing import Final
 JOURNAL_FILE_NAME: Final = "actions.jsonl"
 CHECKPOINT_FILE_NAME: Final = "checkpoint.json"
 MAX_LINE_BYTES: Final = 1024 * 1024
-"""The longest journal line read back; a longer one is malformed."""
+"""The longest journal line (newline excluded) a reader will hold; longer ones are skipped."""
