@@ -1,6 +1,11 @@
 """Cancel-all: every open order of the fleet cancelled through each wallet's session (best
 effort, each cancel journaled), the wallets side by side on the trade pool, the progress counted
-per wallet and published at most CANCEL_PROGRESS_EVERY_S (and once at the end)."""
+per wallet and published at most CANCEL_PROGRESS_EVERY_S (and once at the end).
+
+An order filled (or cancelled) between the read and its cancel is answered `order_not_found`
+(reference section 7: market state, skip it). It is off the book, which is what cancel-all wants:
+it leaves the wallet's count of orders to cancel, with a `SKIP` line saying so, instead of being
+counted as an order still resting."""
 
 from __future__ import annotations
 
@@ -12,11 +17,16 @@ from typing import Final
 from ama_tui.core.market import OpenOrder
 from ama_tui.core.models import ActionKind, ActionLogLine
 from ama_tui.engine.executor import WalletOutcome
+from ama_tui.engine.order_commands import ORDER_GONE
 from ama_tui.engine.session_keeper import LineMaker
 from ama_tui.engine.wallet_state import WalletRuntime
-from ama_tui.venues.base import CancelOrder, Venue, VenueError
+from ama_tui.protocol.errors import ErrorCode
+from ama_tui.venues.base import CancelOrder, TradeRejected, Venue, VenueError
 
 CANCEL_PROGRESS_EVERY_S: Final = 0.2
+GONE_CODES: Final = frozenset({ErrorCode.ORDER_NOT_FOUND, ErrorCode.UNKNOWN_ORDER})
+"""A cancel refused with one of these found its order already off the book."""
+GONE_BEFORE_CANCEL: Final = "already off the book (filled or cancelled since the book was read)"
 
 
 def cancel_orders(
@@ -34,7 +44,8 @@ def cancel_orders(
     publish: Callable[[], None],
 ) -> int:
     """Cancel `orders` (per address, as just read); `progress[index][0]` counts each wallet's
-    cancels as they are answered. Returns how many were cancelled."""
+    cancels as they are answered, `progress[index][1]` loses each order found already gone.
+    Returns how many were cancelled."""
     lock = threading.Lock()
     last_shown = [0.0]
 
@@ -56,6 +67,17 @@ def cancel_orders(
             try:
                 receipt = venue.submit(order_book, session_id, CancelOrder(wallet.address, order.order_id))
             except VenueError as exc:
+                if isinstance(exc, TradeRejected) and exc.code in GONE_CODES:
+                    with lock:
+                        progress[wallet.index][1] -= 1
+                    gone = {
+                        "reason": ORDER_GONE,
+                        "message": f"cancel {order.order_id}: {GONE_BEFORE_CANCEL}",
+                        "orderId": str(order.order_id),
+                    }
+                    out.lines.append(line(ActionKind.SKIP, params=gone, **who))
+                    show()
+                    continue
                 out.errors += 1
                 out.lines.append(
                     line(ActionKind.ERROR, error=f"cancel {order.order_id} failed: {exc}", **who)
