@@ -1,6 +1,14 @@
 """How the run slows down after relay failures: a wallet that failed holds its placements back
 (doubling, at least its Retry-After), and the whole fleet waits longer between cycles only when
-the relay says so (429) or when most of the wallets that traded failed."""
+the relay says so (a Retry-After) or when it looks down: most of the wallets that traded failed
+and no trade of the cycle got an answer of the relay's own (a success or a 400).
+
+A relay that refuses what is over its capacity (429 without a Retry-After) while it takes the rest
+is not down: the adaptive limit (`engine.concurrency`) answers that by sending fewer at once, and
+the refused trades go again next cycle within it. Holding the fleet or the refused wallets back as
+well, doubling up to BACKOFF_MAX_S while the relay stays near its capacity, left a throttled run
+asleep for half a minute at a time with its books short. Only when nothing at all went through
+do such refusals count as failures like any other."""
 
 from __future__ import annotations
 
@@ -43,13 +51,18 @@ class FleetBackoff:
     ) -> bool:
         """Hold back each wallet whose trades failed (or, when the fleet waits, none: the next
         cycle comes late enough for every wallet); True when the fleet backs off."""
-        failed = [(w, o) for (w, _), o in zip(plans, outcomes, strict=True) if o.retryable_failure]
+        answered = any(o.attempted > o.unanswered for o in outcomes)  # the relay answered: not down
+        failed = [
+            (w, o)
+            for (w, _), o in zip(plans, outcomes, strict=True)
+            if o.retryable_failure or (o.throttled and not answered)
+        ]
         for (wallet, _), outcome in zip(plans, outcomes, strict=True):
-            if outcome.attempted and not outcome.retryable_failure:
+            if outcome.attempted and not (outcome.retryable_failure or outcome.throttled):
                 wallet.trade_failures = 0
         trading = sum(1 for o in outcomes if o.attempted)
         rate_limited = max((o.retry_after_s or 0.0 for o in outcomes), default=0.0)
-        fleet_wide = rate_limited > 0 or (failed and 2 * len(failed) >= trading)
+        fleet_wide = rate_limited > 0 or (failed and 2 * len(failed) >= trading and not answered)
         for wallet, outcome in failed:
             wallet.trade_failures += 1
             delay = backoff_delay_s(wallet.trade_failures, outcome.retry_after_s)

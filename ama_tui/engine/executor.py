@@ -74,6 +74,13 @@ class WalletOutcome:
     retry_after_s: float | None = None
     session_lost: bool = False
     retryable_failure: bool = False
+    """A trade failed in a way worth retrying later (the relay down, slow, or saying to wait)."""
+    throttled: bool = False
+    """A trade was refused with a 429 that named no wait: the relay is over its capacity (the
+    adaptive limit sends fewer at once), not down."""
+    unanswered: int = 0
+    """Trades that got no answer of the relay's own (a refusal for load, an outage, a timeout);
+    a 400 is an answer."""
     last_error: str | None = None
     market_closed: str | None = None
     """Set when the venue said the market cannot trade at all (its remedy is STOP_MARKET)."""
@@ -206,7 +213,11 @@ class WalletTurn:
                     # SHRINK_ORDER: the next read re-sizes; the others skip this one order (a
                     # request bug, market state, a mined revert: resent blindly it fails again)
                     ends = cure is Remedy.SHRINK_ORDER
+            elif isinstance(exc, RateLimited) and not exc.retry_after:
+                out.unanswered += 1
+                out.throttled = True
             else:
+                out.unanswered += 1
                 out.retryable_failure = True
                 if isinstance(exc, RateLimited) and exc.retry_after:
                     out.retry_after_s = max(out.retry_after_s or 0.0, exc.retry_after)

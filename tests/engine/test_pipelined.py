@@ -21,6 +21,8 @@ from .book_checks import check_book
 from .helpers import Faulty, make_rig
 
 LATENCY_S = 0.05
+SMALL = {"sizeMin": 0.005, "sizeMax": 0.01, "maxWalletUtilization": 0.5}
+"""Orders small enough that every wallet's whole book fits under its utilization cap."""
 
 
 class SlowRelay(Faulty):
@@ -138,6 +140,41 @@ def test_the_limit_settles_below_a_relay_that_rejects_above_n(tmp_path: Path) ->
     late, early = rejected_at[-1] - rejected_at[-11], rejected_at[4]
     assert late < early / 4, (late, early)
     assert all(max(sides) <= 3 for sides in report.per_side.values())
+
+
+@pytest.mark.slow
+def test_refusals_over_capacity_do_not_put_the_fleet_to_sleep(tmp_path: Path) -> None:
+    """A relay that takes 2 trades at once and refuses the rest with 429 (no Retry-After), to a
+    fleet with most of its wallets refused in the first cycles: trades go through, so the relay is
+    not down. The limit comes down to it and the refused trades go again within it; the fleet
+    keeps its pace and fills every book (it used to double its wait, up to 30 s, and hold the
+    refused wallets back as long)."""
+    relay = SlowRelay(SimVenue(5, preset="NO_FILLS", clock="wall"), reject_above=2)
+    rig = make_rig(
+        tmp_path,
+        venue=relay,  # type: ignore[arg-type]
+        seed=5,
+        wallets=8,
+        overrides={**SMALL, "minDelayMs": 50, "maxDelayMs": 100, "ordersPerSidePerWallet": 3},
+        options=PackerOptions(seed=5, latency_prior_s=LATENCY_S, max_in_flight=16),
+    )
+    target = rig.params.current().packer.orders_per_side
+    delays: list[float] = []
+    try:
+        rig.packer.ensure_sessions()
+        for _ in range(80):  # a bound; a healthy run is full within about 30 cycles
+            rig.packer.cycle()
+            report = check_book(rig)
+            if all(sides == (target, target) for sides in report.per_side.values()):
+                break
+            delays.append(rig.packer.next_delay_s())
+            time.sleep(delays[-1])
+    finally:
+        rig.close()
+    assert relay.rejected > 0 and relay.accepted > 0
+    assert max(delays) <= 0.1, delays  # the configured pace (maxDelayMs=100), never a fleet backoff
+    assert all(sides == (target, target) for sides in report.per_side.values()), report.per_side
+    assert not report.over_cap
 
 
 @pytest.mark.parametrize("retry_after", [0.3])
