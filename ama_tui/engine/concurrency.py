@@ -8,10 +8,11 @@ relayer's own nonce collision `replacement fee too low`) halves it, at most once
 longer of `cooldown_s` and the recent round trip), so a burst of refusals counts once. Each
 request remembers how many were in flight when it got its slot: a refusal above the most that
 recently went through cleanly is the relay's capacity showing, and sets a ceiling there (the limit
-grows back to it, then probes one above it per PROBE_WINDOWS clean windows); a refusal at or below
-that level is noise (a relay that drops a request now and then whatever the load), tolerated
-unless it is more than LOSS_TOLERANCE of a window's answers. A `Retry-After` holds every new
-request back until it has passed. The limit stays within [minimum, maximum].
+grows back to it, then probes one above it after PROBE_WINDOWS clean answers to requests sent
+with the limit full); a refusal at or below that level is noise (a relay that drops a request now
+and then whatever the load), tolerated unless it is more than LOSS_TOLERANCE of a window's
+answers. A `Retry-After` holds every new request back until it has passed. The limit stays within
+[minimum, maximum].
 """
 
 from __future__ import annotations
@@ -83,7 +84,8 @@ class AdaptiveLimit:
         self._cond = threading.Condition()
         self._local = threading.local()
         """`admitted`: how many were in flight (this one included) when this thread's request got
-        its slot — what a refusal of it says about the relay's capacity."""
+        its slot — what a refusal of it says about the relay's capacity; `limit_then`: the limit
+        at that moment (was it in use?)."""
         self._in_flight = 0
         self._hold_until = float("-inf")
         self._last_decrease = float("-inf")
@@ -121,6 +123,7 @@ class AdaptiveLimit:
                     self._in_flight += 1
                     self.peak_in_flight = max(self.peak_in_flight, self._in_flight)
                     self._local.admitted = self._in_flight
+                    self._local.limit_then = int(self._limit)
                     return True
                 self._cond.wait(timeout=min(max(wait, 0.0), 0.1) if wait > 0 else 0.1)
 
@@ -131,7 +134,8 @@ class AdaptiveLimit:
         round_trip_s: float | None = None,
     ) -> None:
         admitted = getattr(self._local, "admitted", None) or 0
-        self._local.admitted = None
+        limit_then = getattr(self._local, "limit_then", None) or 0
+        self._local.admitted = self._local.limit_then = None
         with self._cond:
             self._in_flight = max(0, self._in_flight - 1)
             now = self._monotonic()
@@ -141,7 +145,7 @@ class AdaptiveLimit:
                 self._window_answers += 1
             if answer is Answer.CLEAN:
                 self._best_ok = max(self._best_ok, admitted)
-                self._grow()
+                self._grow(admitted, limit_then)
             elif answer is Answer.CONGESTED:
                 self._window_failures += 1
                 self._congested(admitted, now)
@@ -166,12 +170,19 @@ class AdaptiveLimit:
         self._best_ok = min(self._best_ok, int(self._limit))  # what went through still would
         self._window_answers = self._window_failures = 0
 
-    def _grow(self) -> None:
+    def _grow(self, admitted: int, limit_then: int) -> None:
+        """Below the ceiling the limit grows back towards what is known to go through. Above it
+        is a probe, and only an answer to a request that had the limit's last slot counts towards
+        one (each a whole window): a fleet sending a few trades at a time says nothing about the
+        relay taking more, and a ceiling raised on such answers let the limit stand above the
+        relay's capacity until a busy moment met it with refusals."""
         if self._limit < self.ceiling:
             step = 1.0 if self._slow_start else 1.0 / max(1.0, self._limit)
             self._limit = min(float(self.ceiling), self._limit + step)
             return
-        self._clean_at_ceiling += 1.0 / max(1.0, self._limit)
+        if admitted < limit_then:
+            return
+        self._clean_at_ceiling += 1.0
         if self._clean_at_ceiling >= PROBE_WINDOWS and self.ceiling < self.maximum:
             self.ceiling += 1
             self._clean_at_ceiling = 0.0

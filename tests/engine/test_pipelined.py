@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from ama_tui.engine.concurrency import AdaptiveLimit, Answer
+from ama_tui.engine.concurrency import PROBE_WINDOWS, AdaptiveLimit, Answer
 from ama_tui.engine.packer import PackerOptions
 from ama_tui.venues.base import RateLimited, Venue
 from ama_tui.venues.sim import SimVenue
@@ -214,6 +214,48 @@ def test_clean_answers_grow_the_limit_and_congestion_halves_it() -> None:
     assert all(held) and limit.in_flight == 6
     stop.set()
     assert limit.acquire(stop) is False  # full, and stopping: gives up instead of waiting
+
+
+def _at_once(limit: AdaptiveLimit, n: int) -> None:
+    """`n` requests in flight together (each on its own thread, as the fleet's trades are), then
+    each answered cleanly."""
+    all_in = threading.Barrier(n)
+
+    def request() -> None:
+        assert limit.acquire()
+        all_in.wait(timeout=10)
+        limit.release(Answer.CLEAN)
+
+    threads = [threading.Thread(target=request) for _ in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+
+
+def test_probing_above_the_relays_capacity_takes_a_full_limit() -> None:
+    """Trades a few at a time say nothing about the relay taking more than its capacity: however
+    many of their answers come back clean, the ceiling stays (a ceiling raised on them let the
+    limit stand above the relay's capacity, refused at the next busy moment). Answers sent with
+    the limit full probe one above it."""
+    limit = AdaptiveLimit(8, maximum=64, cooldown_s=0.0)
+    for _ in range(6):
+        limit.acquire()
+    limit.release(Answer.CLEAN)  # 6 in flight went through
+    limit.acquire()
+    limit.acquire()
+    limit.release(Answer.CONGESTED)  # 7 did not: the relay takes 6
+    while limit.in_flight:
+        limit.release()
+    while limit.limit < 6:
+        _at_once(limit, limit.limit)
+    assert limit.limit == limit.ceiling == 6
+    for _ in range(10 * PROBE_WINDOWS):  # many windows' worth of answers, 3 in flight at most
+        _at_once(limit, 3)
+    assert limit.ceiling == 6 and limit.limit == 6
+    for _ in range(PROBE_WINDOWS):  # the limit full each time: it probes one above
+        _at_once(limit, 6)
+    assert limit.ceiling == 7
 
 
 def test_a_refusal_now_and_then_at_a_load_that_goes_through_is_noise() -> None:
