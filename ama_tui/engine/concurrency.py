@@ -7,12 +7,13 @@ until the first sign of congestion (slow start: the limit doubles per window of 
 relayer's own nonce collision `replacement fee too low`) halves it, at most once per window (the
 longer of `cooldown_s` and the recent round trip), so a burst of refusals counts once. Each
 request remembers how many were in flight when it got its slot: a refusal above the most that
-recently went through cleanly is the relay's capacity showing, and sets a ceiling there (the limit
-grows back to it, then probes one above it after PROBE_WINDOWS clean answers to requests sent
-with the limit full); a refusal at or below that level is noise (a relay that drops a request now
-and then whatever the load), tolerated unless it is more than LOSS_TOLERANCE of a window's
-answers. A `Retry-After` holds every new request back until it has passed. The limit stays within
-[minimum, maximum].
+recently went through cleanly is the relay's capacity showing, and sets a ceiling there. The
+limit comes down to it at once (halving a window apart, every request above it meanwhile was
+refused), grows back to it, and probes one above it after PROBE_WINDOWS clean answers to
+requests sent with the limit full. A refusal at or below that level is noise (a relay that drops
+a request now and then whatever the load), tolerated unless it is more than LOSS_TOLERANCE of a
+window's answers. A `Retry-After` holds every new request back until it has passed. The limit
+stays within [minimum, maximum].
 """
 
 from __future__ import annotations
@@ -158,6 +159,15 @@ class AdaptiveLimit:
         if capacity:
             self.ceiling = max(self.minimum, min(self.ceiling, self._best_ok))
             self._clean_at_ceiling = 0.0
+            if self._limit > self.ceiling:
+                # the relay showed what it takes: down to it at once, not by halves a window
+                # apart (every request above it meanwhile is refused)
+                self._slow_start = False
+                self._limit = float(self.ceiling)
+                self._last_decrease = now
+                self.decreases += 1
+                self._window_answers = self._window_failures = 0
+                return
         lossy = self._window_failures > LOSS_TOLERANCE * max(self._window_answers, 1)
         if not (capacity or lossy or self._best_ok == 0):
             return  # a refusal at a load that went through just now: noise, not the relay's limit

@@ -123,10 +123,12 @@ def test_the_limit_settles_below_a_relay_that_rejects_above_n(tmp_path: Path) ->
         rig.packer.ensure_sessions()
         limits: list[int] = []
         rejected_at: list[int] = []
+        sent_at: list[int] = []
         for _ in range(25):
             rig.packer.cycle()  # the kill switch would raise PackerStopped
             limits.append(rig.packer.snapshot().concurrency_limit)
             rejected_at.append(relay.rejected)
+            sent_at.append(relay.rejected + relay.accepted)
             time.sleep(rig.packer.next_delay_s())
         snap = rig.packer.snapshot()
         report = check_book(rig)
@@ -137,8 +139,11 @@ def test_the_limit_settles_below_a_relay_that_rejects_above_n(tmp_path: Path) ->
     # settled where the relay takes it: N as our side counts it (a trade still on its way in or
     # back is in flight for us, not for the relay: one more), with a rare probe above that
     assert sorted(limits[-10:])[7] <= reject_above + 1, limits
-    late, early = rejected_at[-1] - rejected_at[-11], rejected_at[4]
-    assert late < early / 4, (late, early)
+    # the refusals all but stop: in the last ten cycles only a probe above the capacity now and
+    # then is refused, a small share of what is sent (a limit left above the capacity, or grown
+    # back over it, is refused a quarter of the time and more)
+    late, late_sent = rejected_at[-1] - rejected_at[-11], sent_at[-1] - sent_at[-11]
+    assert late <= 0.15 * late_sent, (late, late_sent, rejected_at, sent_at)
     assert all(max(sides) <= 3 for sides in report.per_side.values())
 
 
@@ -201,19 +206,31 @@ def test_clean_answers_grow_the_limit_and_congestion_halves_it() -> None:
     limit.acquire()
     limit.acquire()
     limit.release(Answer.CONGESTED)  # refused with 7 in flight: the relay's capacity is 6
-    assert limit.limit == 4 and limit.ceiling == 6
-    for _ in range(6):  # additive: +1 per window of `limit` clean answers, up to the ceiling
-        limit.release(Answer.CLEAN)
-    assert limit.limit == 5
+    assert limit.limit == 6 and limit.ceiling == 6  # down to it at once, not by halves
+    while limit.in_flight:
+        limit.release()
     for _ in range(40):
         limit.acquire()
         limit.release(Answer.CLEAN)
-    assert limit.limit == 6  # held at what went through (probing above it is slow)
+    assert limit.limit == 6  # held at what went through (probing above it takes the limit full)
     stop = threading.Event()
     held = [limit.acquire(stop) for _ in range(6)]
     assert all(held) and limit.in_flight == 6
     stop.set()
     assert limit.acquire(stop) is False  # full, and stopping: gives up instead of waiting
+
+    blind = AdaptiveLimit(8, maximum=64, cooldown_s=0.0)
+    blind.acquire()
+    blind.release(Answer.CONGESTED)  # refused before anything went through: no capacity known
+    assert blind.limit == 4 and blind.ceiling == 64
+    for _ in range(4):  # additive now: +1/limit per clean answer
+        blind.acquire()
+        blind.release(Answer.CLEAN)
+    assert blind.limit == 4
+    for _ in range(4):
+        blind.acquire()
+        blind.release(Answer.CLEAN)
+    assert blind.limit == 5
 
 
 def _at_once(limit: AdaptiveLimit, n: int) -> None:
