@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, TypeVar
-
-from pydantic import BaseModel, ValidationError
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ama_tui.store.atomic import atomic_write_bytes
 from ama_tui.store.errors import StateFileError
 from ama_tui.store.js_json import js_dumps
 
-ModelT = TypeVar("ModelT", bound=BaseModel)
+if TYPE_CHECKING:
+    from pydantic import BaseModel, ValidationError
+
+ModelT = TypeVar("ModelT", bound="BaseModel")
+"""pydantic is imported only to validate: reading a checkpoint's raw document (the report's
+market labels) does not need it, and it is a fifth of the report command's start-up."""
 
 _MAX_LISTED_PROBLEMS = 5
 
@@ -68,6 +71,8 @@ def read_state_document(path: Path, what: str) -> dict[str, Any] | None:
 
 def validate_state_document(path: Path, document: dict[str, Any], model: type[ModelT], what: str) -> ModelT:
     """`document` as `model`, or `StateFileError` naming the bad fields."""
+    from pydantic import ValidationError
+
     try:
         return model.model_validate(document)
     except ValidationError as exc:
