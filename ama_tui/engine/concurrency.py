@@ -10,10 +10,10 @@ request remembers how many were in flight when it got its slot: a refusal above 
 recently went through cleanly is the relay's capacity showing, and sets a ceiling there. The
 limit comes down to it at once (halving a window apart, every request above it meanwhile was
 refused), grows back to it, and probes one above it after PROBE_WINDOWS clean answers to
-requests sent with the limit full. A refusal at or below that level is noise (a relay that drops
-a request now and then whatever the load), tolerated unless it is more than LOSS_TOLERANCE of a
-window's answers. A `Retry-After` holds every new request back until it has passed. The limit
-stays within [minimum, maximum].
+requests sent with the limit full, with no refusal between them. A refusal at or below that
+level is noise (a relay that drops a request now and then whatever the load), tolerated unless it
+is more than LOSS_TOLERANCE of a window's answers. A `Retry-After` holds every new request back
+until it has passed. The limit stays within [minimum, maximum].
 """
 
 from __future__ import annotations
@@ -149,6 +149,7 @@ class AdaptiveLimit:
                 self._grow(admitted, limit_then)
             elif answer is Answer.CONGESTED:
                 self._window_failures += 1
+                self._clean_at_ceiling = 0.0  # a probe needs the relay taking the full limit
                 self._congested(admitted, now)
             if retry_after_s and self._holds:
                 self._hold_until = max(self._hold_until, now + retry_after_s)
@@ -158,7 +159,6 @@ class AdaptiveLimit:
         capacity = self._best_ok > 0 and admitted > self._best_ok
         if capacity:
             self.ceiling = max(self.minimum, min(self.ceiling, self._best_ok))
-            self._clean_at_ceiling = 0.0
             if self._limit > self.ceiling:
                 # the relay showed what it takes: down to it at once, not by halves a window
                 # apart (every request above it meanwhile is refused)

@@ -254,7 +254,7 @@ def test_probing_above_the_relays_capacity_takes_a_full_limit() -> None:
     """Trades a few at a time say nothing about the relay taking more than its capacity: however
     many of their answers come back clean, the ceiling stays (a ceiling raised on them let the
     limit stand above the relay's capacity, refused at the next busy moment). Answers sent with
-    the limit full probe one above it."""
+    the limit full, unbroken by a refusal, probe one above it."""
     limit = AdaptiveLimit(8, maximum=64, cooldown_s=0.0)
     for _ in range(6):
         limit.acquire()
@@ -270,8 +270,15 @@ def test_probing_above_the_relays_capacity_takes_a_full_limit() -> None:
     for _ in range(10 * PROBE_WINDOWS):  # many windows' worth of answers, 3 in flight at most
         _at_once(limit, 3)
     assert limit.ceiling == 6 and limit.limit == 6
-    for _ in range(PROBE_WINDOWS):  # the limit full each time: it probes one above
+    for _ in range(PROBE_WINDOWS - 1):  # the limit full each time, then a refusal at it
         _at_once(limit, 6)
+    limit.acquire()
+    limit.release(Answer.CONGESTED)  # noise at a load that went through: the limit stays
+    assert limit.limit == 6 and limit.ceiling == 6
+    for _ in range(PROBE_WINDOWS - 1):  # the count starts again: a probe needs them unbroken
+        _at_once(limit, 6)
+    assert limit.ceiling == 6
+    _at_once(limit, 6)
     assert limit.ceiling == 7
 
 
