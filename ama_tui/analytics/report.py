@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
@@ -20,6 +22,12 @@ from ama_tui.analytics.timespec import Window
 from ama_tui.core.units import amount_human, price_human, usdc_human
 
 ALL_TIME = Window()
+
+
+def _import_numpy_meanwhile() -> None:
+    """numpy (a tenth of a second to import) is needed only to fetch the fills, after the parse:
+    imported on a thread while DuckDB parses (without the GIL), it is off the report's path."""
+    threading.Thread(target=importlib.import_module, args=("numpy",), daemon=True).start()
 
 
 def _maker_taker(con: duckdb.DuckDBPyConnection) -> tuple[MakerTaker, int]:
@@ -103,6 +111,7 @@ def build_report(
     db = duckdb.connect() if con is None else con
     try:
         cache = JournalCache(cache_dir, lock_wait_s=REPORT_LOCK_WAIT_S) if cache_dir is not None else None
+        _import_numpy_meanwhile()
         files = load_journals(paths, window, db, cache)
         activity.count_lines(db)
         lines, first_ms, last_ms = activity.span(db)
