@@ -52,13 +52,14 @@ class FleetBackoff:
         """Hold back each wallet whose trades failed (or, when the fleet waits, none: the next
         cycle comes late enough for every wallet); True when the fleet backs off."""
         answered = any(o.attempted > o.unanswered for o in outcomes)  # the relay answered: not down
+        # a wallet refused only for load (429, no wait named) fails only when nothing got through
         failed = [
             (w, o)
             for (w, _), o in zip(plans, outcomes, strict=True)
-            if o.retryable_failure or (o.throttled and not answered)
+            if o.retryable_failure or (o.unanswered and not answered)
         ]
         for (wallet, _), outcome in zip(plans, outcomes, strict=True):
-            if outcome.attempted and not (outcome.retryable_failure or outcome.throttled):
+            if outcome.attempted and not outcome.unanswered:
                 wallet.trade_failures = 0
         trading = sum(1 for o in outcomes if o.attempted)
         rate_limited = max((o.retry_after_s or 0.0 for o in outcomes), default=0.0)

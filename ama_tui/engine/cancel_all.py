@@ -17,7 +17,7 @@ from typing import Final
 from ama_tui.core.market import OpenOrder
 from ama_tui.core.models import ActionKind, ActionLogLine
 from ama_tui.engine.executor import WalletOutcome
-from ama_tui.engine.order_commands import ORDER_GONE
+from ama_tui.engine.order_commands import order_gone_params
 from ama_tui.engine.session_keeper import LineMaker
 from ama_tui.engine.wallet_state import WalletRuntime
 from ama_tui.protocol.errors import ErrorCode
@@ -70,11 +70,7 @@ def cancel_orders(
                 if isinstance(exc, TradeRejected) and exc.code in GONE_CODES:
                     with lock:
                         progress[wallet.index][1] -= 1
-                    gone = {
-                        "reason": ORDER_GONE,
-                        "message": f"cancel {order.order_id}: {GONE_BEFORE_CANCEL}",
-                        "orderId": str(order.order_id),
-                    }
+                    gone = order_gone_params(order.order_id, GONE_BEFORE_CANCEL)
                     out.lines.append(line(ActionKind.SKIP, params=gone, **who))
                     show()
                     continue

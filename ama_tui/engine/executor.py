@@ -74,10 +74,9 @@ class WalletOutcome:
     retry_after_s: float | None = None
     session_lost: bool = False
     retryable_failure: bool = False
-    """A trade failed in a way worth retrying later (the relay down, slow, or saying to wait)."""
-    throttled: bool = False
-    """A trade was refused with a 429 that named no wait: the relay is over its capacity (the
-    adaptive limit sends fewer at once), not down."""
+    """A trade failed in a way worth retrying later (the relay down, slow, or saying to wait), not
+    counting a 429 that named no wait: that is the relay over its capacity (the adaptive limit
+    sends fewer at once), seen only in `unanswered`."""
     unanswered: int = 0
     """Trades that got no answer of the relay's own (a refusal for load, an outage, a timeout);
     a 400 is an answer."""
@@ -213,13 +212,12 @@ class WalletTurn:
                     # SHRINK_ORDER: the next read re-sizes; the others skip this one order (a
                     # request bug, market state, a mined revert: resent blindly it fails again)
                     ends = cure is Remedy.SHRINK_ORDER
-            elif isinstance(exc, RateLimited) and not exc.retry_after:
-                out.unanswered += 1
-                out.throttled = True
             else:
                 out.unanswered += 1
-                out.retryable_failure = True
-                if isinstance(exc, RateLimited) and exc.retry_after:
+                if not isinstance(exc, RateLimited):
+                    out.retryable_failure = True
+                elif exc.retry_after:
+                    out.retryable_failure = True
                     out.retry_after_s = max(out.retry_after_s or 0.0, exc.retry_after)
         self._record(self._line(ActionKind.ERROR, error=message))
         if ends:

@@ -28,6 +28,13 @@ USER_REASON: Final = "user"
 """The `reason` of a cancel the user asked for (the packer's own say why it moved an order)."""
 ORDER_GONE: Final = "ORDER_GONE"
 GONE_MESSAGE: Final = "no longer resting (filled or cancelled since the dashboard showed it)"
+
+
+def order_gone_params(order_id: int, why: str = GONE_MESSAGE) -> dict[str, str]:
+    """A `SKIP` line's params for a cancel not needed: its order was already off the book."""
+    return {"reason": ORDER_GONE, "message": f"cancel {order_id}: {why}", "orderId": str(order_id)}
+
+
 NOTE_ACTIONS: Final = frozenset({ActionKind.PAUSE, ActionKind.RESUME})
 
 
@@ -125,12 +132,7 @@ def _cancel(
         order = held.get(order_id)
         if order is None or order_id in wallet.cancelled_ids:
             # filled or cancelled since the dashboard showed it: say so (the user asked)
-            gone = {
-                "reason": ORDER_GONE,
-                "message": f"cancel {order_id}: {GONE_MESSAGE}",
-                "orderId": str(order_id),
-            }
-            out.lines.append(line(ActionKind.SKIP, params=gone, **who))
+            out.lines.append(line(ActionKind.SKIP, params=order_gone_params(order_id), **who))
             continue
         params = {
             "orderId": str(order_id),
