@@ -183,11 +183,10 @@ def keep_report_cache(
 
 def refresh(journals: Sequence[Path], cache_dir: Path) -> list[str]:
     """Bring each journal's table up to date; the journals it could not (one line each)."""
-    import duckdb
-
+    from ama_tui.analytics import duck
     from ama_tui.analytics.journal_cache import JournalCache
 
-    con = duckdb.connect(config={"threads": 1})
+    con = duck.connect(threads=1)
     try:
         cache = JournalCache(cache_dir)
         return [

@@ -31,7 +31,9 @@ def run_report(args: argparse.Namespace) -> int:
         sources = _sources(args)
     except (TimeSpecError, SourceError) as exc:
         return _fail(str(exc))
+    from ama_tui.analytics import duck
     from ama_tui.analytics.cache_dir import default_cache_dir
+    from ama_tui.analytics.progress_line import ProgressLine, ReportProgress
     from ama_tui.analytics.render_json import render_json
     from ama_tui.analytics.render_markdown import render_markdown
     from ama_tui.analytics.render_text import render_text
@@ -39,7 +41,15 @@ def run_report(args: argparse.Namespace) -> int:
 
     labels = {s.order_book: s.label for s in sources}
     cache = None if args.no_cache else default_cache_dir()
-    report = build_report([s.path for s in sources], window, labels, cache_dir=cache)
+    paths = [s.path for s in sources]
+    con = duck.connect()
+    try:
+        with ReportProgress(ProgressLine(sys.stderr), con, paths) as progress:
+            report = build_report(
+                paths, window, labels, cache_dir=cache, con=con, on_file=progress.file_started
+            )
+    finally:
+        con.close()
     charts: list[tuple[str, str]] = []
     if args.out is not None:
         from ama_tui.analytics.charts import write_charts
@@ -73,16 +83,21 @@ def run_export(args: argparse.Namespace) -> int:
     except SourceError as exc:
         return _fail(str(exc))
     paths = [s.path for s in sources]
+    from ama_tui.analytics.progress_line import ProgressLine, bytes_read
+
     if kind == "parquet":
         from ama_tui.analytics.export_parquet import export_parquet
 
         out = Path(target)
         if out.is_dir():
             return _fail(f"--to parquet {out}: is a folder, give a file name")
+        line = ProgressLine(sys.stderr)
         try:
-            staged = export_parquet(paths, out)
+            staged = export_parquet(paths, out, bytes_read(line, f"exporting to {out.name}"))
         except OSError as exc:
+            line.clear()
             return _fail(f"cannot write {out}: {exc.strerror or exc}")
+        line.clear()
         print(
             f"{staged.rows:,} lines from {staged.files} journal(s) to {out} "
             f"({staged.malformed:,} malformed, kept and flagged)"
@@ -96,9 +111,11 @@ def run_export(args: argparse.Namespace) -> int:
         return _fail(f"--to clickhouse {target}: cannot connect ({exc})")
     from clickhouse_connect.driver.exceptions import ClickHouseError
 
+    line = ProgressLine(sys.stderr)
     try:
-        result = export_clickhouse(paths, client)
+        result = export_clickhouse(paths, client, bytes_read(line, "exporting to ClickHouse"))
     except ClickHouseError as exc:
+        line.clear()
         print(
             f"ama-tui: export to {target} failed: {str(exc).splitlines()[0] if str(exc) else exc!r}",
             file=sys.stderr,
@@ -106,6 +123,7 @@ def run_export(args: argparse.Namespace) -> int:
         return 1
     finally:
         client.close()
+    line.clear()
     print(
         f"{result.inserted:,} lines from {result.staged.files} journal(s) sent, {result.already_stored:,} "
         f"already stored, {result.staged.malformed:,} malformed (not sent)"

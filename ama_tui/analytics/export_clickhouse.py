@@ -1,7 +1,10 @@
 """`export --to clickhouse URL`: the journals' valid lines into the table of
 `clickhouse_journal.sql`, through the official client (`clickhouse-connect`; a `chdb://` URL
 selects its in-process engine). Lines already stored (same key) are left out, so exporting again
-adds only what is new; malformed lines have no key and are counted, not sent."""
+adds only what is new; malformed lines have no key and are counted, not sent. The journals go a
+chunk at a time (`export_lines`): the server's keys are asked for each run the first time a
+chunk names it, and a chunk's keys join them once sent, so a line that comes twice in one export
+(the same journal under two folders) is sent once."""
 
 from __future__ import annotations
 
@@ -13,8 +16,9 @@ from typing import Any, Final
 import duckdb
 import numpy as np
 
+from ama_tui.analytics import duck
 from ama_tui.analytics.clickhouse_queries import EXISTING_KEYS, INSERT_COLUMNS, KEY_COLUMNS, TABLE, table_ddl
-from ama_tui.analytics.export_lines import StagedLines, stage_lines
+from ama_tui.analytics.export_lines import CHUNK_TABLE, Progress, StagedLines, stage_chunks
 
 BATCH_ROWS: Final = 50_000
 
@@ -38,15 +42,20 @@ def _text(value: Any) -> str:
     return value.decode("ascii") if isinstance(value, bytes) else str(value)
 
 
-def _load_stored_keys(client: Any, con: duckdb.DuckDBPyConnection) -> int:
-    """The table `stored_keys`: the keys the server already holds for the runs being exported."""
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE stored_keys (runId VARCHAR, ts BIGINT, trader VARCHAR, action VARCHAR, "
-        "txHash VARCHAR, lineHash VARCHAR, occurrence INTEGER)"
-    )
+_KEYS_TABLE_SQL: Final = (
+    "CREATE OR REPLACE TEMP TABLE stored_keys (runId VARCHAR, ts BIGINT, trader VARCHAR, action VARCHAR, "
+    "txHash VARCHAR, lineHash VARCHAR, occurrence INTEGER)"
+)
+
+
+def _load_stored_keys(client: Any, con: duckdb.DuckDBPyConnection, asked: set[str]) -> int:
+    """Into `stored_keys`: the keys the server holds for the runs of the chunk not `asked` yet."""
     run_ids = [
-        r[0] for r in con.execute("SELECT DISTINCT runId FROM export_lines WHERE NOT malformed").fetchall()
+        r[0]
+        for r in con.execute(f"SELECT DISTINCT runId FROM {CHUNK_TABLE} WHERE NOT malformed").fetchall()
+        if r[0] not in asked
     ]
+    asked.update(run_ids)
     rows = client.query(EXISTING_KEYS, parameters={"run_ids": run_ids}).result_rows if run_ids else []
     if rows:
         columns = list(zip(*rows, strict=True))
@@ -63,30 +72,41 @@ def _load_stored_keys(client: Any, con: duckdb.DuckDBPyConnection) -> int:
     return len(rows)
 
 
-def export_clickhouse(paths: Sequence[Path], client: Any) -> ClickHouseExport:
-    con = duckdb.connect()
+_TO_SEND_SQL: Final = f"""
+CREATE OR REPLACE TEMP VIEW to_send AS
+SELECT runId, ts, coalesce(trader, 'unknown') AS trader, action, coalesce(txHash, '') AS txHash,
+    lineHash, occurrence, chainId, orderBook, marketIdBytes32, nickname, role, params, error,
+    line, source, lineNo, file_index
+FROM {CHUNK_TABLE} WHERE NOT malformed
+"""
+
+
+def export_clickhouse(
+    paths: Sequence[Path], client: Any, progress: Progress | None = None
+) -> ClickHouseExport:
+    con = duck.connect()
     try:
-        staged = stage_lines(paths, con)
         client.command(table_ddl())
-        _load_stored_keys(client, con)
-        con.execute(
-            """
-            CREATE OR REPLACE TEMP VIEW to_send AS
-            SELECT runId, ts, coalesce(trader, 'unknown') AS trader, action, coalesce(txHash, '') AS txHash,
-                lineHash, occurrence, chainId, orderBook, marketIdBytes32, nickname, role, params, error,
-                line, source, lineNo, file_index
-            FROM export_lines WHERE NOT malformed
-            """
-        )
+        con.execute(_KEYS_TABLE_SQL)
+        asked: set[str] = set()
         keys = ", ".join(KEY_COLUMNS)
-        pending = con.execute(
-            f"SELECT * EXCLUDE (file_index) FROM to_send ANTI JOIN stored_keys USING ({keys}) "
-            "ORDER BY file_index, lineNo"
-        )
+        staged = StagedLines(files=len(paths), rows=0, malformed=0)
         inserted = 0
-        while batch := pending.fetchmany(BATCH_ROWS):
-            client.insert(TABLE, batch, column_names=list(INSERT_COLUMNS))
-            inserted += len(batch)
+        for so_far in stage_chunks(paths, con, progress):
+            staged = so_far
+            _load_stored_keys(client, con, asked)
+            con.execute(_TO_SEND_SQL)
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE chunk_pending AS "
+                f"SELECT * FROM to_send ANTI JOIN stored_keys USING ({keys})"
+            )
+            pending = con.execute(
+                "SELECT * EXCLUDE (file_index) FROM chunk_pending ORDER BY file_index, lineNo"
+            )
+            while batch := pending.fetchmany(BATCH_ROWS):
+                client.insert(TABLE, batch, column_names=list(INSERT_COLUMNS))
+                inserted += len(batch)
+            con.execute(f"INSERT INTO stored_keys SELECT {keys} FROM chunk_pending")
         valid = staged.rows - staged.malformed
         return ClickHouseExport(staged, inserted, valid - inserted)
     finally:

@@ -175,19 +175,25 @@ def load_journals(
     window: Window,
     con: duckdb.DuckDBPyConnection,
     cached: TableFinder | None = None,
+    on_file: Callable[[int], None] | None = None,
 ) -> list[FileStats]:
     """Parse `paths` (or take their lines from `cached`), define the view `lines` (every line,
     with `seq`: journal order) and the view `journal` (valid lines inside `window`). Returns what
-    each file held."""
+    each file held. `on_file` is told the index of each file as its reading starts, then
+    `len(paths)` once all are read."""
     if not paths:
         raise ValueError("no journal to read")
     tables: list[str] = []
     for index, path in enumerate(paths):
+        if on_file is not None:
+            on_file(index)
         table = cached(path, index, con) if cached is not None else None
         if table is None:
             table = f"parsed_{index}"
             parse_journal(con, path, table, "CREATE OR REPLACE TEMP TABLE")
         tables.append(table)
+    if on_file is not None:
+        on_file(len(paths))
     members = [
         f"SELECT ({index}::BIGINT << 40) + rowid AS seq, {_sql_string(str(path))} AS source, * FROM {table}"
         for index, (path, table) in enumerate(zip(paths, tables, strict=True))

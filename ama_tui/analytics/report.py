@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import importlib
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 
-from ama_tui.analytics import activity
+from ama_tui.analytics import activity, duck
 from ama_tui.analytics.buckets import bucket_width_ms
 from ama_tui.analytics.journal_cache import REPORT_LOCK_WAIT_S, JournalCache
 from ama_tui.analytics.load import load_journals
@@ -102,17 +102,19 @@ def build_report(
     *,
     cache_dir: Path | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
+    on_file: Callable[[int], None] | None = None,
 ) -> Report:
     """The report over `paths` (journal files), restricted to `window`. `labels` names markets
     by lower-case order book (e.g. their symbols). With `cache_dir`, journals parsed by an earlier
-    report are read from there and only what they gained since is parsed (`journal_cache`)."""
+    report are read from there and only what they gained since is parsed (`journal_cache`).
+    `on_file`: told which file is being read (`load_journals`)."""
     labels = labels or {}
     own = con is None
-    db = duckdb.connect() if con is None else con
+    db = duck.connect() if con is None else con
     try:
         cache = JournalCache(cache_dir, lock_wait_s=REPORT_LOCK_WAIT_S) if cache_dir is not None else None
         _import_numpy_meanwhile()
-        files = load_journals(paths, window, db, cache)
+        files = load_journals(paths, window, db, cache, on_file)
         activity.count_lines(db)
         lines, first_ms, last_ms = activity.span(db)
         width = bucket_width_ms(first_ms, last_ms)
