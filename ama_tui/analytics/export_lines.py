@@ -24,18 +24,19 @@ import duckdb
 import numpy as np
 
 FIELDS: Final = (
-    ("ts", "$.ts"),
-    ("runId", "$.runId"),
-    ("chainId", "$.chainId"),
-    ("orderBook", "$.orderBook"),
-    ("marketIdBytes32", "$.marketIdBytes32"),
-    ("trader", "$.trader"),
-    ("nickname", "$.nickname"),
-    ("role", "$.role"),
-    ("action", "$.action"),
-    ("txHash", "$.txHash"),
-    ("error", "$.error"),
+    "ts",
+    "runId",
+    "chainId",
+    "orderBook",
+    "marketIdBytes32",
+    "trader",
+    "nickname",
+    "role",
+    "action",
+    "txHash",
+    "error",
 )
+"""The top-level fields kept as columns (with `params`, kept as its JSON text)."""
 EXPORT_COLUMNS: Final = (
     "source",
     "lineNo",
@@ -122,8 +123,10 @@ def _read_lines(paths: Sequence[Path]) -> Iterator[tuple[dict[str, np.ndarray], 
             yield chunker.take(), done
 
 
-def _paths_sql() -> str:
-    return "[" + ", ".join(f"'{path}'" for _, path in FIELDS) + "]"
+def _shape_sql() -> str:
+    """Every field, and `params`, as its JSON text: one parse of the line takes them all out."""
+    fields = ", ".join(f'"{name}": "JSON"' for name in FIELDS)
+    return "'{" + fields + ', "params": "JSON"}' + "'"
 
 
 CHUNK_TABLE: Final = "export_chunk"
@@ -138,9 +141,11 @@ CREATE OR REPLACE TEMP TABLE {CHUNK_TABLE} (
 
 
 def _insert_sql() -> str:
-    """Parse one registered chunk (`lines_chunk`) into `CHUNK_TABLE`."""
-    get = {name: f"v[{index}]" for index, (name, _) in enumerate(FIELDS, start=1)}
-    kind = {name: f"t[{index}]" for index, (name, _) in enumerate(FIELDS, start=1)}
+    """Parse one registered chunk (`lines_chunk`) into `CHUNK_TABLE`. Each line is parsed once (a
+    line that is not JSON gives NULL); each field's small JSON text is then typed and read. A line
+    that is JSON but not an object has none of the fields, so it is malformed like any other."""
+    get = {name: f"json_extract_string(f.{name}, '$')" for name in FIELDS}
+    kind = {name: f"json_type(f.{name})" for name in FIELDS}
     whole = (
         f"{kind['ts']} IN ('UBIGINT', 'BIGINT') AND {kind['runId']} = 'VARCHAR' "
         f"AND {kind['chainId']} IN ('UBIGINT', 'BIGINT') AND {kind['orderBook']} = 'VARCHAR' "
@@ -150,16 +155,10 @@ def _insert_sql() -> str:
         INSERT INTO {CHUNK_TABLE}
         WITH parsed AS (
             SELECT file_index, source, line_no, line, line_hash, occurrence,
-                CASE WHEN json_valid(line) THEN json_type(line) = 'OBJECT' ELSE false END AS is_object
+                try(json_transform(line, {_shape_sql()})) AS f
             FROM lines_chunk
-        ), typed AS (
-            SELECT file_index, source, line_no, line, line_hash, occurrence,
-                CASE WHEN is_object THEN json_extract_string(line, {_paths_sql()}) END AS v,
-                CASE WHEN is_object THEN json_type(line, {_paths_sql()}) END AS t,
-                CASE WHEN is_object THEN json_extract(line, '$.params')::VARCHAR END AS p
-            FROM parsed
         ), checked AS (
-            SELECT *, coalesce({whole}, false) AS ok FROM typed
+            SELECT *, coalesce({whole}, false) AS ok FROM parsed
         )
         SELECT
             file_index,
@@ -178,7 +177,7 @@ def _insert_sql() -> str:
             CASE WHEN ok THEN {get["nickname"]} END,
             CASE WHEN ok THEN {get["role"]} END,
             CASE WHEN ok THEN {get["action"]} END,
-            CASE WHEN ok AND p <> 'null' THEN p END,
+            CASE WHEN ok THEN f.params::VARCHAR END,
             CASE WHEN ok THEN {get["txHash"]} END,
             CASE WHEN ok THEN {get["error"]} END
         FROM checked
