@@ -44,18 +44,9 @@ EXPORT_COLUMNS: Final = (
     "lineHash",
     "occurrence",
     "malformed",
-    "ts",
-    "runId",
-    "chainId",
-    "orderBook",
-    "marketIdBytes32",
-    "trader",
-    "nickname",
-    "role",
-    "action",
+    *FIELDS[: FIELDS.index("action") + 1],
     "params",
-    "txHash",
-    "error",
+    *FIELDS[FIELDS.index("action") + 1 :],
 )
 
 
