@@ -152,6 +152,23 @@ class CacheKeeper:
         return True
 
 
+def refresh_later(journals: Sequence[Path], cache_dir: Path) -> subprocess.Popen[bytes] | None:
+    """Build `journals`' tables in a child that outlives the caller (a report that parsed them in
+    memory and printed already), at the lowest priority; None if it could not start (the next
+    report parses them again)."""
+    command = [sys.executable, "-m", "ama_tui.analytics.cache_keeper", "--cache-dir", str(cache_dir)]
+    try:
+        return subprocess.Popen(
+            [*command, *(str(path) for path in journals)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # not ended by the terminal's Ctrl-C or hang-up after the report
+        )
+    except OSError:
+        return None
+
+
 def _end(child: subprocess.Popen[bytes]) -> None:
     child.terminate()
     try:

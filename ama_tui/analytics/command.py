@@ -7,10 +7,13 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from ama_tui.analytics.sources import JournalSource, SourceError, find_journals
 from ama_tui.analytics.timespec import TimeSpecError, parse_window
+
+if TYPE_CHECKING:
+    from ama_tui.analytics.model import Report
 
 USAGE_ERROR: Final = 2
 DEFAULT_STATE_DIR: Final = Path("state")
@@ -33,23 +36,37 @@ def run_report(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     from ama_tui.analytics import duck
     from ama_tui.analytics.cache_dir import default_cache_dir
+    from ama_tui.analytics.cache_keeper import keeper_enabled, refresh_later
+    from ama_tui.analytics.journal_cache import REPORT_LOCK_WAIT_S, JournalCache
     from ama_tui.analytics.progress_line import ProgressLine, ReportProgress
-    from ama_tui.analytics.render_json import render_json
-    from ama_tui.analytics.render_markdown import render_markdown
-    from ama_tui.analytics.render_text import render_text
     from ama_tui.analytics.report import build_report
 
     labels = {s.order_book: s.label for s in sources}
-    cache = None if args.no_cache else default_cache_dir()
+    cache_dir = None if args.no_cache else default_cache_dir()
+    # a journal the cache has never seen is parsed in memory (quicker than into the cache file),
+    # and its table built by a child after the report is printed (unless the keeper is off)
+    later = cache_dir is not None and keeper_enabled()
+    cache = JournalCache(cache_dir, lock_wait_s=REPORT_LOCK_WAIT_S, defer_full=later) if cache_dir else None
     paths = [s.path for s in sources]
     con = duck.connect()
     try:
         with ReportProgress(ProgressLine(sys.stderr), con, paths) as progress:
-            report = build_report(
-                paths, window, labels, cache_dir=cache, con=con, on_file=progress.file_started
-            )
+            report = build_report(paths, window, labels, cache=cache, con=con, on_file=progress.file_started)
     finally:
         con.close()
+    try:
+        return _print_report(args, report)
+    finally:
+        if cache is not None and cache.deferred:
+            sys.stdout.flush()
+            refresh_later(cache.deferred, cache.folder)
+
+
+def _print_report(args: argparse.Namespace, report: Report) -> int:
+    from ama_tui.analytics.render_json import render_json
+    from ama_tui.analytics.render_markdown import render_markdown
+    from ama_tui.analytics.render_text import render_text
+
     charts: list[tuple[str, str]] = []
     if args.out is not None:
         from ama_tui.analytics.charts import write_charts

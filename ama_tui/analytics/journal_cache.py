@@ -82,11 +82,19 @@ class JournalCache:
 
     A table another process has open (a report, or the run's `cache_keeper` bringing it up to
     date, which takes well under a second for a few minutes' lines) is waited for up to
-    `lock_wait_s`, then the journal is parsed in full this once."""
+    `lock_wait_s`, then the journal is parsed in full this once.
 
-    def __init__(self, folder: Path, *, lock_wait_s: float = 0.0) -> None:
+    With `defer_full`, a journal whose table would have to be built from nothing (never seen,
+    rewritten, or cut) is not: it is left to the caller to parse in memory, which is quicker
+    than parsing into the cache file, and named in `deferred` so the caller can have the table
+    built afterwards (`cache_keeper.refresh_later`). A table that only lacks the lines the journal
+    gained is still brought up to date here."""
+
+    def __init__(self, folder: Path, *, lock_wait_s: float = 0.0, defer_full: bool = False) -> None:
         self.folder = folder
         self.lock_wait_s = lock_wait_s
+        self.defer_full = defer_full
+        self.deferred: list[Path] = []
 
     def __call__(self, path: Path, index: int, con: duckdb.DuckDBPyConnection) -> str | None:
         deadline = time.monotonic() + self.lock_wait_s
@@ -101,7 +109,7 @@ class JournalCache:
                 return None  # the folder is unusable: parse this once
             time.sleep(LOCK_POLL_S)
 
-    def _attach(self, path: Path, index: int, con: duckdb.DuckDBPyConnection) -> str:
+    def _attach(self, path: Path, index: int, con: duckdb.DuckDBPyConnection) -> str | None:
         resolved = path.resolve()
         key = hashlib.sha256(str(resolved).encode("utf-8")).hexdigest()[:24]
         alias = f"cache_{index}"
@@ -111,6 +119,11 @@ class JournalCache:
         con.begin()  # the lines and the note of how far they go change together, or not at all
         try:
             start = self._reusable_bytes(con, alias, resolved, stat.st_ino, end)
+            if start is None and self.defer_full:
+                con.rollback()
+                con.execute(f"DETACH {alias}")
+                self.deferred.append(path)
+                return None
             if start is None:
                 con.execute(f"DROP TABLE IF EXISTS {alias}.lines")
                 start = 0

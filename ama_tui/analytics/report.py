@@ -103,16 +103,19 @@ def build_report(
     cache_dir: Path | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
     on_file: Callable[[int], None] | None = None,
+    cache: JournalCache | None = None,
 ) -> Report:
     """The report over `paths` (journal files), restricted to `window`. `labels` names markets
     by lower-case order book (e.g. their symbols). With `cache_dir`, journals parsed by an earlier
     report are read from there and only what they gained since is parsed (`journal_cache`).
-    `on_file`: told which file is being read (`load_journals`)."""
+    `on_file`: told which file is being read (`load_journals`). `cache`: the cache to use instead
+    of one over `cache_dir` (the command's defers building tables from nothing)."""
     labels = labels or {}
     own = con is None
     db = duck.connect() if con is None else con
     try:
-        cache = JournalCache(cache_dir, lock_wait_s=REPORT_LOCK_WAIT_S) if cache_dir is not None else None
+        if cache is None and cache_dir is not None:
+            cache = JournalCache(cache_dir, lock_wait_s=REPORT_LOCK_WAIT_S)
         _import_numpy_meanwhile()
         files = load_journals(paths, window, db, cache, on_file)
         activity.count_lines(db)
