@@ -120,12 +120,12 @@ def run_export(args: argparse.Namespace) -> int:
             f"({staged.malformed:,} malformed, kept and flagged)"
         )
         return 0
-    from ama_tui.analytics.export_clickhouse import connect, export_clickhouse
+    from ama_tui.analytics.export_clickhouse import connect, export_clickhouse, redacted
 
     try:
         client = connect(target)
     except Exception as exc:  # the client raises many kinds for a bad URL or an unreachable server
-        return _fail(f"--to clickhouse {target}: cannot connect ({exc})")
+        return _fail(redacted(target, f"--to clickhouse {target}: cannot connect ({exc})"))
     from clickhouse_connect.driver.exceptions import ClickHouseError
 
     line = ProgressLine(sys.stderr)
@@ -134,7 +134,10 @@ def run_export(args: argparse.Namespace) -> int:
     except ClickHouseError as exc:
         line.clear()
         print(
-            f"ama-tui: export to {target} failed: {str(exc).splitlines()[0] if str(exc) else exc!r}",
+            redacted(
+                target,
+                f"ama-tui: export to {target} failed: {str(exc).splitlines()[0] if str(exc) else exc!r}",
+            ),
             file=sys.stderr,
         )
         return 1

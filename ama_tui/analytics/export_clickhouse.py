@@ -38,6 +38,21 @@ def connect(url: str) -> Any:
     return clickhouse_connect.get_client(dsn=url)
 
 
+def redacted(url: str, text: str | None = None) -> str:
+    """`text` (default: `url` itself) with the URL's password replaced by `***`: a message may
+    name the server, never its credentials."""
+    from urllib.parse import unquote, urlsplit
+
+    shown = url if text is None else text
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        return shown
+    for secret in {password, unquote(password)} if password else ():
+        shown = shown.replace(secret, "***")
+    return shown
+
+
 def _text(value: Any) -> str:
     return value.decode("ascii") if isinstance(value, bytes) else str(value)
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 
 from ama_tui.analytics import clickhouse_queries as q
-from ama_tui.analytics.export_clickhouse import connect, export_clickhouse
+from ama_tui.analytics.export_clickhouse import connect, export_clickhouse, redacted
 from ama_tui.cli import main
 from tests.analytics.journal_builder import BOOK, E18, cancel, fill, line, place, write_journal
 
@@ -128,3 +129,17 @@ def test_an_unreachable_server_is_a_usage_error(tmp_path: Path, capsys: pytest.C
     assert main(["export", "--state-dir", str(tmp_path / "state"), "--to", "clickhouse", url]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"ama-tui: --to clickhouse {url}: cannot connect") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("password", ["s3cret-pw", "p%40ss%21word"])
+def test_the_servers_password_is_never_printed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], password: str
+) -> None:
+    write_journal(tmp_path / "state", _lines())
+    url = f"http://alice:{password}@127.0.0.1:9/analytics"
+    assert main(["export", "--state-dir", str(tmp_path / "state"), "--to", "clickhouse", url]) == 2
+    captured = capsys.readouterr()
+    assert "ama-tui: --to clickhouse http://alice:***@127.0.0.1:9/analytics: cannot connect" in captured.err
+    for secret in (password, unquote(password)):
+        assert secret not in captured.err + captured.out
+    assert redacted(url) == "http://alice:***@127.0.0.1:9/analytics"
