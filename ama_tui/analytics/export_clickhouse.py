@@ -20,8 +20,6 @@ from ama_tui.analytics import duck
 from ama_tui.analytics.clickhouse_queries import EXISTING_KEYS, INSERT_COLUMNS, KEY_COLUMNS, TABLE, table_ddl
 from ama_tui.analytics.export_lines import CHUNK_TABLE, Progress, StagedLines, stage_chunks
 
-BATCH_ROWS: Final = 50_000
-
 
 @dataclass(frozen=True)
 class ClickHouseExport:
@@ -115,12 +113,12 @@ def export_clickhouse(
                 "CREATE OR REPLACE TEMP TABLE chunk_pending AS "
                 f"SELECT * FROM to_send ANTI JOIN stored_keys USING ({keys})"
             )
-            pending = con.execute(
-                "SELECT * EXCLUDE (file_index) FROM chunk_pending ORDER BY file_index, lineNo"
-            )
-            while batch := pending.fetchmany(BATCH_ROWS):
-                client.insert(TABLE, batch, column_names=list(INSERT_COLUMNS))
-                inserted += len(batch)
+            rows = con.sql(
+                f"SELECT {', '.join(INSERT_COLUMNS)} FROM chunk_pending ORDER BY file_index, lineNo"
+            ).to_arrow_table()
+            if rows.num_rows:
+                client.insert_arrow(TABLE, rows)  # columnar: no Python object per value
+                inserted += rows.num_rows
             con.execute(f"INSERT INTO stored_keys SELECT {keys} FROM chunk_pending")
         valid = staged.rows - staged.malformed
         return ClickHouseExport(staged, inserted, valid - inserted)
