@@ -18,7 +18,8 @@ import numpy as np
 
 from ama_tui.analytics import duck
 from ama_tui.analytics.clickhouse_queries import EXISTING_KEYS, INSERT_COLUMNS, KEY_COLUMNS, TABLE, table_ddl
-from ama_tui.analytics.export_lines import CHUNK_TABLE, Progress, StagedLines, stage_chunks
+from ama_tui.analytics.export_lines import CHUNK_TABLE, StagedLines, create_chunk_table, stage_chunks
+from ama_tui.analytics.progress_line import Progress
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,8 @@ def export_clickhouse(
     try:
         client.command(table_ddl())
         con.execute(_KEYS_TABLE_SQL)
+        create_chunk_table(con)
+        con.execute(_TO_SEND_SQL)  # a view: it reads whichever chunk the table holds
         asked: set[str] = set()
         keys = ", ".join(KEY_COLUMNS)
         staged = StagedLines(files=len(paths), rows=0, malformed=0)
@@ -108,7 +111,6 @@ def export_clickhouse(
         for so_far in stage_chunks(paths, con, progress):
             staged = so_far
             _load_stored_keys(client, con, asked)
-            con.execute(_TO_SEND_SQL)
             con.execute(
                 "CREATE OR REPLACE TEMP TABLE chunk_pending AS "
                 f"SELECT * FROM to_send ANTI JOIN stored_keys USING ({keys})"

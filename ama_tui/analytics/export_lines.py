@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 import duckdb
 import numpy as np
+
+from ama_tui.analytics.progress_line import Progress
 
 FIELDS: Final = (
     "ts",
@@ -90,10 +92,6 @@ class _Chunker:
         }
         self.columns = {name: [] for name in _RAW_COLUMNS}
         return chunk
-
-
-Progress = Callable[[int, int], None]
-"""Told (bytes read, bytes in all the files) after each chunk."""
 
 
 def _read_lines(paths: Sequence[Path]) -> Iterator[tuple[dict[str, np.ndarray], int]]:

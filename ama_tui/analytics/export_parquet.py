@@ -14,11 +14,11 @@ from ama_tui.analytics import duck
 from ama_tui.analytics.export_lines import (
     CHUNK_TABLE,
     EXPORT_COLUMNS,
-    Progress,
     StagedLines,
     create_chunk_table,
     stage_chunks,
 )
+from ama_tui.analytics.progress_line import Progress
 
 _COLUMNS = ", ".join(f'"{c}"' for c in EXPORT_COLUMNS)
 _SELECT = f"SELECT {_COLUMNS} FROM {CHUNK_TABLE} ORDER BY file_index, lineNo"

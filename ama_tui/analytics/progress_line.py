@@ -20,7 +20,7 @@ import duckdb
 
 INTERVAL_S: Final = 0.25
 Progress = Callable[[int, int], None]
-"""(bytes done, bytes in all): `export_lines.Progress`, named here so a report need not import it."""
+"""Told (bytes done, bytes in all the files): what an export says after each chunk."""
 _MB: Final = 1_000_000
 
 

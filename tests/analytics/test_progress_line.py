@@ -15,6 +15,7 @@ from ama_tui.analytics.progress_line import ProgressLine, ReportProgress, bytes_
 from ama_tui.analytics.report import build_report
 from ama_tui.cli import main
 from tests.analytics.journal_builder import E18, fill, place, write_journal
+from tests.tui.dashboard_support import FakeClock
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "ts-state"
 
@@ -24,16 +25,8 @@ class _Terminal(io.StringIO):
         return True
 
 
-class _Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_a_line_redrawn_in_place_at_most_every_interval_then_wiped() -> None:
-    stream, clock = _Terminal(), _Clock()
+    stream, clock = _Terminal(), FakeClock()
     line = ProgressLine(stream, interval_s=0.25, monotonic=clock)
     told = bytes_read(line, "exporting")
     told(100_000_000, 400_000_000)
