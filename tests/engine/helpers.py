@@ -30,6 +30,11 @@ class Rig:
     snapshots: list[EngineSnapshot] = field(default_factory=list)
 
     def close(self) -> None:
+        # a test that drives cycles itself never ends the run: stop a sandboxed strategy's process
+        # and remove its scratch folder as the run's end would
+        stop_strategy = getattr(self.packer.strategy, "stop", None)
+        if callable(stop_strategy):
+            stop_strategy()
         self.store.close()
 
 
