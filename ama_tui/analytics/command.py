@@ -36,17 +36,12 @@ def run_report(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     from ama_tui.analytics import duck
     from ama_tui.analytics.cache_dir import default_cache_dir
-    from ama_tui.analytics.cache_keeper import keeper_enabled, refresh_later
-    from ama_tui.analytics.journal_cache import REPORT_LOCK_WAIT_S, JournalCache
     from ama_tui.analytics.progress_line import ProgressLine, ReportProgress
     from ama_tui.analytics.report import build_report
+    from ama_tui.analytics.report_cache import build_deferred, report_cache
 
     labels = {s.order_book: s.label for s in sources}
-    cache_dir = None if args.no_cache else default_cache_dir()
-    # a journal the cache has never seen is parsed in memory (quicker than into the cache file),
-    # and its table built by a child after the report is printed (unless the keeper is off)
-    later = cache_dir is not None and keeper_enabled()
-    cache = JournalCache(cache_dir, lock_wait_s=REPORT_LOCK_WAIT_S, defer_full=later) if cache_dir else None
+    cache = report_cache(None if args.no_cache else default_cache_dir())
     paths = [s.path for s in sources]
     con = duck.connect()
     try:
@@ -57,9 +52,8 @@ def run_report(args: argparse.Namespace) -> int:
     try:
         return _print_report(args, report)
     finally:
-        if cache is not None and cache.deferred:
-            sys.stdout.flush()
-            refresh_later(cache.deferred, cache.folder)
+        sys.stdout.flush()
+        build_deferred(cache)
 
 
 def _print_report(args: argparse.Namespace, report: Report) -> int:

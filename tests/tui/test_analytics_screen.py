@@ -103,6 +103,43 @@ async def test_an_empty_journal_says_so(tmp_path: Path) -> None:
         assert "nothing recorded yet" in plot
 
 
+async def test_a_journal_never_seen_shows_first_and_a_child_builds_its_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import duckdb
+
+    from ama_tui.analytics import cache_keeper
+
+    monkeypatch.setenv(cache_keeper.ENABLE_ENV, "on")  # the tests turn the keeper off by default
+    started: list[Any] = []
+    real = cache_keeper.refresh_later
+
+    def recorded(journals: list[Path], cache_dir: Path) -> Any:
+        started.append((list(journals), real(journals, cache_dir)))
+        return started[-1][1]
+
+    monkeypatch.setattr(cache_keeper, "refresh_later", recorded)
+    journal = write_journal(tmp_path / "state", busy_journal(), symbol="ETH-USD")
+    cache_dir = tmp_path / "tables"
+    app = AnalyticsHost(
+        AnalyticsScreen([market_source(journal.parent, "ETH-USD")], title="ETH-USD", cache_dir=cache_dir)
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await _ready(pilot)
+        first = _summary(screen)
+        assert screen.state == "ready" and "ETH-USD · 1 journal" in first
+        ((journals, child),) = started  # shown from memory; the table is left to a child
+        assert journals == [journal]
+        assert child.wait(timeout=120) == 0
+        (table_file,) = cache_dir.glob("*.duckdb")
+        with duckdb.connect(str(table_file), read_only=True) as con:
+            assert con.execute("SELECT count(*) FROM lines").fetchone() == (len(busy_journal()),)
+        await pilot.press("r")
+        await _ready(pilot)
+        assert _summary(screen) == first  # the same figures, read from the table
+        assert len(started) == 1, "a journal with its table sends no second child"
+
+
 async def test_a_folder_without_journals_is_said_and_another_can_be_typed(tmp_path: Path) -> None:
     empty = tmp_path / "nothing"
     empty.mkdir()

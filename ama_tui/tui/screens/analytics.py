@@ -3,7 +3,9 @@ stored one) or of a whole state folder, as plots and tables in the terminal.
 
 The report is `ama_tui.analytics.report.build_report` (DuckDB over the JSONL journals), built in
 a thread worker while a line says what is being read; malformed lines are counted and shown, an
-empty journal says so. `r` reads the journals again (a running market's journal grows)."""
+empty journal says so. `r` reads the journals again (a running market's journal grows). A journal
+the cache has never seen is read in memory and its table left to a child (`report_cache`), so the
+screen shows it as soon as a cold report can."""
 
 from __future__ import annotations
 
@@ -122,13 +124,16 @@ class AnalyticsScreen(Screen[None]):
     def _build(self, paths: list[Path], labels: dict[str, str]) -> None:
         from ama_tui.analytics.cache_dir import default_cache_dir
         from ama_tui.analytics.report import build_report
+        from ama_tui.analytics.report_cache import build_deferred, report_cache
 
+        cache = report_cache(self.cache_dir or default_cache_dir())
         try:
-            report = build_report(paths, labels=labels, cache_dir=self.cache_dir or default_cache_dir())
+            report = build_report(paths, labels=labels, cache=cache)
         except Exception as exc:  # a journal that cannot be read is a sentence, never a traceback
             self.post_message(ReportFailed(f"cannot read the journal: {type(exc).__name__}: {exc}"))
         else:
             self.post_message(ReportBuilt(report))
+            build_deferred(cache)  # a journal never seen: its table is built by a child, off the screen
 
     def on_report_failed(self, message: ReportFailed) -> None:
         self.query_one("#analytics-problem", Static).update(Content(message.problem))
