@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pytest
@@ -17,6 +16,7 @@ from ama_tui.analytics.journal_cache import JournalCache
 from ama_tui.analytics.render_json import report_dict
 from ama_tui.analytics.report import build_report
 from ama_tui.cli import main
+from tests.analytics.cache_children import record_children
 from tests.analytics.journal_builder import E18, fill, place, write_journal
 
 
@@ -57,24 +57,16 @@ def test_the_command_prints_then_a_child_builds_the_table(
 ) -> None:
     state = tmp_path / "state"
     path = write_journal(state, [place(0, 1, True, 100_000_000, E18, 1_000_000)])
-    monkeypatch.setenv(cache_keeper.ENABLE_ENV, "on")  # the tests turn the keeper off by default
-    started: list[Any] = []
-    real = cache_keeper.refresh_later
-
-    def recorded(journals: list[Path], cache_dir: Path) -> Any:
-        started.append((list(journals), cache_dir, real(journals, cache_dir)))
-        return started[-1][2]
-
-    monkeypatch.setattr(cache_keeper, "refresh_later", recorded)
+    started = record_children(monkeypatch)
     assert main(["report", "--state-dir", str(state), "--no-cache", "--format", "json"]) == 0
     fresh = json.loads(capsys.readouterr().out)
     assert started == []  # --no-cache: no cache, no child
     assert main(["report", "--state-dir", str(state), "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out) == fresh
-    ((journals, cache_dir, child),) = started
-    assert journals == [path] and cache_dir == private_cache_dir / "journal-tables"
-    assert child.wait(timeout=120) == 0
-    assert _tables(cache_dir) == ["lines", "meta"]
+    (one,) = started
+    assert one.journals == [path] and one.cache_dir == private_cache_dir / "journal-tables"
+    assert one.child is not None and one.child.wait(timeout=120) == 0
+    assert _tables(one.cache_dir) == ["lines", "meta"]
     assert main(["report", "--state-dir", str(state), "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out) == fresh
     assert len(started) == 1  # read from the table: nothing left for a child

@@ -20,6 +20,7 @@ from ama_tui.tui.screens.analytics import AnalyticsScreen, market_source
 from ama_tui.tui.screens.analytics_pick import StoredMarketsScreen
 from ama_tui.tui.screens.picker import PickerScreen
 from ama_tui.tui.widgets.term_plot import TermPlot
+from tests.analytics.cache_children import record_children
 from tests.analytics.journal_builder import BOB, E18, cancel, fill, line, place, write_journal
 
 from .conftest import SIZES, build_app, picker_settled, wait_for
@@ -108,17 +109,7 @@ async def test_a_journal_never_seen_shows_first_and_a_child_builds_its_table(
 ) -> None:
     import duckdb
 
-    from ama_tui.analytics import cache_keeper
-
-    monkeypatch.setenv(cache_keeper.ENABLE_ENV, "on")  # the tests turn the keeper off by default
-    started: list[Any] = []
-    real = cache_keeper.refresh_later
-
-    def recorded(journals: list[Path], cache_dir: Path) -> Any:
-        started.append((list(journals), real(journals, cache_dir)))
-        return started[-1][1]
-
-    monkeypatch.setattr(cache_keeper, "refresh_later", recorded)
+    started = record_children(monkeypatch)
     journal = write_journal(tmp_path / "state", busy_journal(), symbol="ETH-USD")
     cache_dir = tmp_path / "tables"
     app = AnalyticsHost(
@@ -128,9 +119,9 @@ async def test_a_journal_never_seen_shows_first_and_a_child_builds_its_table(
         screen = await _ready(pilot)
         first = _summary(screen)
         assert screen.state == "ready" and "ETH-USD · 1 journal" in first
-        ((journals, child),) = started  # shown from memory; the table is left to a child
-        assert journals == [journal]
-        assert child.wait(timeout=120) == 0
+        (one,) = started  # shown from memory; the table is left to a child
+        assert one.journals == [journal] and one.cache_dir == cache_dir
+        assert one.child is not None and one.child.wait(timeout=120) == 0
         (table_file,) = cache_dir.glob("*.duckdb")
         with duckdb.connect(str(table_file), read_only=True) as con:
             assert con.execute("SELECT count(*) FROM lines").fetchone() == (len(busy_journal()),)
